@@ -1,0 +1,3 @@
+module github.com/harkdesk/hark
+
+go 1.26
