@@ -1,0 +1,277 @@
+package conversation
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// MaxReplyLength bounds a reply; channels have their own, smaller limits.
+const MaxReplyLength = 20000
+
+// Change describes what happened to a conversation, for live views.
+type Change struct {
+	WorkspaceID    int64  `json:"workspace_id"`
+	ConversationID int64  `json:"conversation_id"`
+	Kind           string `json:"kind"`
+	MessageID      int64  `json:"message_id,omitempty"`
+}
+
+// OnChange, when set, is told of every change an action commits.
+func (s *Store) OnChange(fn func(Change)) { s.changed = fn }
+
+func (s *Store) notify(c Conversation, kind string, msgID int64) {
+	if s.changed != nil {
+		s.changed(Change{WorkspaceID: c.WorkspaceID, ConversationID: c.ID, Kind: kind, MessageID: msgID})
+	}
+}
+
+// act runs fn in a transaction on a conversation, logs the activity, and
+// returns the conversation as committed.
+func (s *Store) act(ctx context.Context, convID, userID int64, kind string, detail any, fn func(tx *sql.Tx, c *Conversation) error) (Conversation, error) {
+	var c Conversation
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = scanConversation(tx.QueryRowContext(ctx, s.q("ConversationByID"), convID))
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("conversation %d: %w", convID, hark.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, &c); err != nil {
+			return err
+		}
+		b, _ := json.Marshal(detail)
+		var uid any
+		if userID != 0 {
+			uid = userID
+		}
+		_, err = tx.ExecContext(ctx, s.q("InsertActivity"), db.NewID(), c.WorkspaceID, c.ID, uid, kind, string(b), db.Now())
+		return err
+	})
+	if err != nil {
+		return c, err
+	}
+	c, err = s.getW(ctx, convID)
+	if err == nil {
+		s.notify(c, kind, 0)
+	}
+	return c, err
+}
+
+// ReplyInput is an agent's answer to a conversation.
+type ReplyInput struct {
+	ConversationID int64
+	UserID         int64
+	Text           string
+	Author         Author // the brand account as the customer will see it
+}
+
+// Reply records an agent's answer and queues it in the outbox in the same
+// transaction, so it is durable before any connector tries to send it.
+func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
+	text := strings.TrimSpace(in.Text)
+	if text == "" {
+		return Message{}, fmt.Errorf("%w: reply is empty", hark.ErrInvalid)
+	}
+	if utf8.RuneCountInString(text) > MaxReplyLength {
+		return Message{}, fmt.Errorf("%w: reply is longer than %d characters", hark.ErrInvalid, MaxReplyLength)
+	}
+	m := Message{ID: db.NewID(), Direction: "out", UserID: in.UserID, Text: text, Author: in.Author,
+		Attachments: []Attachment{}, SendStatus: "queued"}
+	c, err := s.act(ctx, in.ConversationID, in.UserID, "replied", map[string]any{"message_id": m.ID}, func(tx *sql.Tx, c *Conversation) error {
+		now := db.Now()
+		m.WorkspaceID, m.ConversationID, m.AccountID, m.SentAt, m.ReceivedAt = c.WorkspaceID, c.ID, c.AccountID, now, now
+		if err := tx.QueryRowContext(ctx, s.q("LastInboundProvider"), c.ID).Scan(&m.ReplyToProviderID); err != nil && err != sql.ErrNoRows {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("InsertMessage"), m.ID, m.WorkspaceID, m.ConversationID, m.AccountID, "out", nil,
+			m.Author.ExternalID, m.Author.Name, m.Author.Handle, m.Author.Followers, m.Author.Verified, in.UserID, m.Text,
+			"[]", m.ReplyToProviderID, m.SendStatus, "{}", now, now, "")
+		if err != nil {
+			return fmt.Errorf("insert reply: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, s.q("InsertOutbox"), db.NewID(), m.ID, m.AccountID, fmt.Sprintf("hark-%d", m.ID), now, now, now)
+		if err != nil {
+			return fmt.Errorf("queue reply: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, s.q("TouchOutbound"), Preview(m.Text), now, now, c.ID)
+		return err
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	s.notify(c, "message", m.ID)
+	return m, nil
+}
+
+// Assign gives a conversation to an agent; zero unassigns it.
+func (s *Store) Assign(ctx context.Context, convID, byUser, assignee int64) (Conversation, error) {
+	return s.act(ctx, convID, byUser, "assigned", map[string]any{"assignee_id": assignee}, func(tx *sql.Tx, c *Conversation) error {
+		var a any
+		if assignee != 0 {
+			a = assignee
+		}
+		_, err := tx.ExecContext(ctx, s.q("SetAssignee"), a, db.Now(), c.ID)
+		return err
+	})
+}
+
+// SetTeam gives a conversation to a team; zero clears it.
+func (s *Store) SetTeam(ctx context.Context, convID, byUser, teamID int64) (Conversation, error) {
+	return s.act(ctx, convID, byUser, "team", map[string]any{"team_id": teamID}, func(tx *sql.Tx, c *Conversation) error {
+		var t any
+		if teamID != 0 {
+			t = teamID
+		}
+		_, err := tx.ExecContext(ctx, s.q("SetTeam"), t, db.Now(), c.ID)
+		return err
+	})
+}
+
+// SetStatus moves a conversation through open, pending, snoozed and
+// resolved. Snoozing needs a time to wake up.
+func (s *Store) SetStatus(ctx context.Context, convID, byUser int64, status string, snoozeUntil time.Time) (Conversation, error) {
+	if !hark.ValidStatus(status) {
+		return Conversation{}, fmt.Errorf("%w: status must be one of %s", hark.ErrInvalid, strings.Join(hark.Statuses, ", "))
+	}
+	var until int64
+	if status == hark.StatusSnoozed {
+		if snoozeUntil.IsZero() || snoozeUntil.Before(time.Now()) {
+			return Conversation{}, fmt.Errorf("%w: snooze needs a time in the future", hark.ErrInvalid)
+		}
+		until = snoozeUntil.UnixMilli()
+	}
+	return s.act(ctx, convID, byUser, "status", map[string]any{"status": status, "until": until}, func(tx *sql.Tx, c *Conversation) error {
+		_, err := tx.ExecContext(ctx, s.q("SetStatus"), status, until, db.Now(), c.ID)
+		return err
+	})
+}
+
+// SetPriority sets a conversation's priority (higher is more urgent).
+func (s *Store) SetPriority(ctx context.Context, convID, byUser int64, priority int) (Conversation, error) {
+	return s.act(ctx, convID, byUser, "priority", map[string]any{"priority": priority}, func(tx *sql.Tx, c *Conversation) error {
+		_, err := tx.ExecContext(ctx, s.q("SetPriority"), priority, db.Now(), c.ID)
+		return err
+	})
+}
+
+var tagRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_:.-]{0,39}$`)
+
+// NormalizeTag lower-cases a tag and checks it is one short word.
+func NormalizeTag(t string) (string, error) {
+	t = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "#")))
+	if !tagRE.MatchString(t) {
+		return "", fmt.Errorf("%w: tag %q: one word of letters, digits, _ : . or -, at most 40 characters", hark.ErrInvalid, t)
+	}
+	return t, nil
+}
+
+// Tag adds and removes tags.
+func (s *Store) Tag(ctx context.Context, convID, byUser int64, add, remove []string) (Conversation, error) {
+	norm := func(in []string) ([]string, error) {
+		var out []string
+		for _, t := range in {
+			n, err := NormalizeTag(t)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	add, err := norm(add)
+	if err != nil {
+		return Conversation{}, err
+	}
+	remove, err = norm(remove)
+	if err != nil {
+		return Conversation{}, err
+	}
+	return s.act(ctx, convID, byUser, "tagged", map[string]any{"add": add, "remove": remove}, func(tx *sql.Tx, c *Conversation) error {
+		for _, t := range add {
+			if _, err := tx.ExecContext(ctx, s.q("AddTag"), c.ID, t); err != nil {
+				return err
+			}
+		}
+		for _, t := range remove {
+			if _, err := tx.ExecContext(ctx, s.q("RemoveTag"), c.ID, t); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.QueryContext(ctx, s.q("TagsOf"), c.ID)
+		if err != nil {
+			return err
+		}
+		var tags []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			tags = append(tags, t)
+		}
+		rows.Close()
+		if len(tags) > 30 {
+			return fmt.Errorf("%w: at most 30 tags on a conversation", hark.ErrInvalid)
+		}
+		slices.Sort(tags)
+		_, err = tx.ExecContext(ctx, s.q("SetTags"), strings.Join(tags, " "), db.Now(), c.ID)
+		return err
+	})
+}
+
+// AddNote leaves an internal note.
+func (s *Store) AddNote(ctx context.Context, convID, userID int64, body string) (Note, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return Note{}, fmt.Errorf("%w: note is empty", hark.ErrInvalid)
+	}
+	if len(body) > MaxReplyLength {
+		return Note{}, fmt.Errorf("%w: note is too long", hark.ErrInvalid)
+	}
+	n := Note{ID: db.NewID(), ConversationID: convID, UserID: userID, Body: body, CreatedAt: db.Now()}
+	_, err := s.act(ctx, convID, userID, "note", map[string]any{"note_id": n.ID}, func(tx *sql.Tx, c *Conversation) error {
+		_, err := tx.ExecContext(ctx, s.q("InsertNote"), n.ID, c.ID, userID, n.Body, n.CreatedAt)
+		return err
+	})
+	return n, err
+}
+
+// Link joins two conversations of the same customer (a public post and its
+// private follow-up) so each shows the other.
+func (s *Store) Link(ctx context.Context, a, b, byUser int64) error {
+	if a == b {
+		return fmt.Errorf("%w: a conversation cannot be linked to itself", hark.ErrInvalid)
+	}
+	_, err := s.act(ctx, a, byUser, "linked", map[string]any{"linked_id": b}, func(tx *sql.Tx, c *Conversation) error {
+		now := db.Now()
+		if _, err := tx.ExecContext(ctx, s.q("LinkConversations"), b, now, a); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("LinkConversations"), a, now, b)
+		return err
+	})
+	return err
+}
+
+// WakeSnoozed reopens snoozed conversations whose time has come.
+func (s *Store) WakeSnoozed(ctx context.Context) (int64, error) {
+	now := db.Now()
+	res, err := s.db.W.ExecContext(ctx, s.q("WakeSnoozed"), now, now)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

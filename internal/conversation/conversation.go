@@ -1,0 +1,310 @@
+// Package conversation keeps threads with customers: their messages, notes,
+// tags, assignment and status, and the append-only log of who did what.
+package conversation
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+//go:embed sql
+var sqlFS embed.FS
+
+var queries = db.MustLoadQueries(sqlFS, "sql")
+
+// Conversation is a thread with one customer on one channel account. The row
+// carries what the inbox shows so that listing never joins.
+type Conversation struct {
+	ID            int64    `json:"id"`
+	WorkspaceID   int64    `json:"workspace_id"`
+	AccountID     int64    `json:"account_id"`
+	Channel       string   `json:"channel"`
+	ContactID     int64    `json:"contact_id"`
+	Visibility    string   `json:"visibility"`
+	Status        string   `json:"status"`
+	AssigneeID    int64    `json:"assignee_id,omitempty"`
+	TeamID        int64    `json:"team_id,omitempty"`
+	Priority      int      `json:"priority"`
+	Subject       string   `json:"subject,omitempty"`
+	Tags          []string `json:"tags"`
+	ContactName   string   `json:"contact_name"`
+	ContactHandle string   `json:"contact_handle,omitempty"`
+	Preview       string   `json:"preview"`
+	MessageCount  int      `json:"message_count"`
+	LastMessageAt int64    `json:"last_message_at"`
+	LastInboundAt int64    `json:"last_inbound_at"`
+	WaitingSince  int64    `json:"waiting_since"`
+	SnoozedUntil  int64    `json:"snoozed_until,omitempty"`
+	LinkedID      int64    `json:"linked_id,omitempty"`
+	CreatedAt     int64    `json:"created_at"`
+	UpdatedAt     int64    `json:"updated_at"`
+}
+
+// Author is a snapshot of who wrote a message, as the channel showed them then.
+type Author struct {
+	ExternalID string `json:"external_id,omitempty"`
+	Name       string `json:"name"`
+	Handle     string `json:"handle,omitempty"`
+	Followers  int64  `json:"followers"`
+	Verified   bool   `json:"verified"`
+}
+
+// Attachment is a reference to a file kept by the provider or a blob store.
+type Attachment struct {
+	URL  string `json:"url"`
+	Type string `json:"type,omitempty"`
+	Name string `json:"name,omitempty"`
+	Size int64  `json:"size,omitempty"`
+}
+
+// Message is one inbound or outbound message.
+type Message struct {
+	ID                int64           `json:"id"`
+	WorkspaceID       int64           `json:"workspace_id"`
+	ConversationID    int64           `json:"conversation_id"`
+	AccountID         int64           `json:"account_id"`
+	Direction         string          `json:"direction"`
+	ProviderID        string          `json:"provider_id,omitempty"`
+	Author            Author          `json:"author"`
+	UserID            int64           `json:"user_id,omitempty"`
+	Text              string          `json:"text"`
+	Attachments       []Attachment    `json:"attachments"`
+	ReplyToProviderID string          `json:"reply_to_provider_id,omitempty"`
+	SendStatus        string          `json:"send_status,omitempty"`
+	SendError         string          `json:"send_error,omitempty"`
+	Labels            json.RawMessage `json:"labels,omitempty"`
+	SentAt            int64           `json:"sent_at"`
+	ReceivedAt        int64           `json:"received_at"`
+}
+
+// Note is an internal note agents leave on a conversation; customers never see it.
+type Note struct {
+	ID             int64  `json:"id"`
+	ConversationID int64  `json:"conversation_id"`
+	UserID         int64  `json:"user_id"`
+	UserName       string `json:"user_name"`
+	Body           string `json:"body"`
+	CreatedAt      int64  `json:"created_at"`
+}
+
+// Activity is one line of the append-only log.
+type Activity struct {
+	ID             int64           `json:"id"`
+	ConversationID int64           `json:"conversation_id"`
+	UserID         int64           `json:"user_id,omitempty"`
+	UserName       string          `json:"user_name,omitempty"`
+	Kind           string          `json:"kind"`
+	Detail         json.RawMessage `json:"detail"`
+	CreatedAt      int64           `json:"created_at"`
+}
+
+// Store reads and changes conversations.
+type Store struct {
+	db      *db.DB
+	changed func(Change)
+}
+
+// New returns a Store over d.
+func New(d *db.DB) *Store { return &Store{db: d} }
+
+func (s *Store) q(name string) string { return queries.Get(s.db.Dialect, name) }
+
+const conversationColumns = `id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
+       subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
+       waiting_since, snoozed_until, linked_id, created_at, updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanConversation(r scanner) (Conversation, error) {
+	var c Conversation
+	var assignee, team, linked sql.NullInt64
+	var tags string
+	err := r.Scan(&c.ID, &c.WorkspaceID, &c.AccountID, &c.Channel, &c.ContactID, &c.Visibility, &c.Status, &assignee, &team,
+		&c.Priority, &c.Subject, &tags, &c.ContactName, &c.ContactHandle, &c.Preview, &c.MessageCount, &c.LastMessageAt,
+		&c.LastInboundAt, &c.WaitingSince, &c.SnoozedUntil, &linked, &c.CreatedAt, &c.UpdatedAt)
+	c.AssigneeID, c.TeamID, c.LinkedID = assignee.Int64, team.Int64, linked.Int64
+	c.Tags = splitTags(tags)
+	return c, err
+}
+
+func splitTags(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, " ")
+}
+
+func scanMessage(r scanner) (Message, error) {
+	var m Message
+	var att, labels string
+	err := r.Scan(&m.ID, &m.WorkspaceID, &m.ConversationID, &m.AccountID, &m.Direction, &m.ProviderID, &m.Author.ExternalID,
+		&m.Author.Name, &m.Author.Handle, &m.Author.Followers, &m.Author.Verified, &m.UserID, &m.Text, &att,
+		&m.ReplyToProviderID, &m.SendStatus, &m.SendError, &labels, &m.SentAt, &m.ReceivedAt)
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal([]byte(att), &m.Attachments); err != nil || m.Attachments == nil {
+		m.Attachments = []Attachment{}
+	}
+	if labels != "" && labels != "{}" {
+		m.Labels = json.RawMessage(labels)
+	}
+	return m, nil
+}
+
+// Get returns one conversation.
+func (s *Store) Get(ctx context.Context, id int64) (Conversation, error) {
+	c, err := scanConversation(s.db.R.QueryRowContext(ctx, s.q("ConversationByID"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("conversation %d: %w", id, hark.ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("conversation %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// getW reads through the writer so a caller sees its own just-committed change.
+func (s *Store) getW(ctx context.Context, id int64) (Conversation, error) {
+	c, err := scanConversation(s.db.W.QueryRowContext(ctx, s.q("ConversationByID"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("conversation %d: %w", id, hark.ErrNotFound)
+	}
+	return c, err
+}
+
+// OfContact lists a customer's conversations on every channel, newest first.
+func (s *Store) OfContact(ctx context.Context, contactID int64) ([]Conversation, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q("ConversationsOfContact"), contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Messages returns a conversation's messages in order.
+func (s *Store) Messages(ctx context.Context, conversationID int64) ([]Message, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q("MessagesOf"), conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("messages of %d: %w", conversationID, err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Message returns one message.
+func (s *Store) Message(ctx context.Context, id int64) (Message, error) {
+	m, err := scanMessage(s.db.R.QueryRowContext(ctx, s.q("MessageByID"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("message %d: %w", id, hark.ErrNotFound)
+	}
+	return m, err
+}
+
+// Raw returns the provider's payload of a message, verbatim.
+func (s *Store) Raw(ctx context.Context, id int64) (string, error) {
+	var raw string
+	err := s.db.R.QueryRowContext(ctx, s.q("MessageRaw"), id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("message %d: %w", id, hark.ErrNotFound)
+	}
+	return raw, err
+}
+
+// Notes returns a conversation's internal notes.
+func (s *Store) Notes(ctx context.Context, conversationID int64) ([]Note, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q("NotesOf"), conversationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Note{}
+	for rows.Next() {
+		var n Note
+		if err := rows.Scan(&n.ID, &n.ConversationID, &n.UserID, &n.UserName, &n.Body, &n.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Activity returns a conversation's log.
+func (s *Store) Activity(ctx context.Context, conversationID int64) ([]Activity, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q("ActivityOf"), conversationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Activity{}
+	for rows.Next() {
+		var a Activity
+		var detail string
+		if err := rows.Scan(&a.ID, &a.ConversationID, &a.UserID, &a.UserName, &a.Kind, &detail, &a.CreatedAt); err != nil {
+			return nil, err
+		}
+		a.Detail = json.RawMessage(detail)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CountByStatus counts a workspace's conversations in each state.
+func (s *Store) CountByStatus(ctx context.Context, workspaceID int64) (map[string]int, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q("CountByStatus"), workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// Preview shortens text for the inbox list on a rune boundary.
+func Preview(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	const max = 160
+	if len(text) <= max {
+		return text
+	}
+	cut := max
+	for cut > 0 && !utf8RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,161 @@
+package conversation
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// Filter selects conversations for an inbox view.
+type Filter struct {
+	WorkspaceID int64
+	Status      string // empty: any
+	Channel     string
+	AccountID   int64
+	AssigneeID  int64 // -1: unassigned
+	TeamID      int64
+	Tag         string
+	Query       string // full-text search over messages
+	Cursor      string // from the previous page's NextCursor
+	Limit       int
+}
+
+// Page is one page of an inbox view.
+type Page struct {
+	Conversations []Conversation `json:"conversations"`
+	NextCursor    string         `json:"next_cursor,omitempty"`
+}
+
+// List returns a page of conversations, most recent activity first, using
+// keyset pagination so every page costs the same however deep it is.
+func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	var where []string
+	var args []any
+	add := func(clause string, a ...any) {
+		where = append(where, clause)
+		args = append(args, a...)
+	}
+	// Each filter's clause is shaped to match one of the composite indexes in
+	// the schema, all ending in (last_message_at DESC, id DESC).
+	if f.AssigneeID > 0 {
+		add("assignee_id = ?", f.AssigneeID)
+	}
+	if f.AccountID != 0 {
+		add("account_id = ?", f.AccountID)
+	}
+	add("workspace_id = ?", f.WorkspaceID)
+	if f.Channel != "" {
+		if !hark.ValidChannel(f.Channel) {
+			return Page{}, fmt.Errorf("%w: unknown channel %q", hark.ErrInvalid, f.Channel)
+		}
+		add("channel = ?", f.Channel)
+	}
+	if f.Status != "" {
+		if !hark.ValidStatus(f.Status) {
+			return Page{}, fmt.Errorf("%w: unknown status %q", hark.ErrInvalid, f.Status)
+		}
+		add("status = ?", f.Status)
+	}
+	if f.AssigneeID < 0 {
+		add("assignee_id IS NULL")
+	}
+	if f.TeamID != 0 {
+		add("team_id = ?", f.TeamID)
+	}
+	if f.Tag != "" {
+		t, err := NormalizeTag(f.Tag)
+		if err != nil {
+			return Page{}, err
+		}
+		add("id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)", t)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		if s.db.Dialect == db.SQLite {
+			q = ftsQuery(q)
+		}
+		if q != "" {
+			add(s.q("SearchFilter"), q)
+		}
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		add("(last_message_at, id) < (?, ?)", at, id)
+	}
+	query := "SELECT " + conversationColumns + " FROM conversations WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY last_message_at DESC, id DESC LIMIT " + strconv.Itoa(f.Limit+1)
+	rows, err := s.db.R.QueryContext(ctx, db.Rebind(s.db.Dialect, query), args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("list conversations: %w", err)
+	}
+	defer rows.Close()
+	p := Page{Conversations: []Conversation{}}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return Page{}, err
+		}
+		p.Conversations = append(p.Conversations, c)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, err
+	}
+	if len(p.Conversations) > f.Limit {
+		last := p.Conversations[f.Limit-1]
+		p.Conversations = p.Conversations[:f.Limit]
+		p.NextCursor = encodeCursor(last.LastMessageAt, last.ID)
+	}
+	return p, nil
+}
+
+func encodeCursor(at, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at, 10) + "." + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(c string) (at, id int64, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		a, i, ok := strings.Cut(string(b), ".")
+		if ok {
+			at, err = strconv.ParseInt(a, 10, 64)
+			if err == nil {
+				id, err = strconv.ParseInt(i, 10, 64)
+				if err == nil {
+					return at, id, nil
+				}
+			}
+		}
+	}
+	return 0, 0, fmt.Errorf("%w: bad cursor", hark.ErrInvalid)
+}
+
+// ftsQuery turns what a person typed into an FTS5 query of quoted terms, the
+// last one a prefix, so operators and quotes in the input are never syntax.
+func ftsQuery(q string) string {
+	var terms []string
+	for _, f := range strings.Fields(q) {
+		f = strings.Trim(f, `"*^():`)
+		if f == "" {
+			continue
+		}
+		terms = append(terms, `"`+strings.ReplaceAll(f, `"`, `""`)+`"`)
+		if len(terms) == 8 {
+			break
+		}
+	}
+	if len(terms) == 0 {
+		return ""
+	}
+	terms[len(terms)-1] += "*"
+	return strings.Join(terms, " ")
+}

@@ -1,0 +1,130 @@
+-- Columns of a conversation, in the order scanConversation reads them.
+-- name: ConversationByID
+SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
+       subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
+       waiting_since, snoozed_until, linked_id, created_at, updated_at
+FROM conversations WHERE id = $1;
+
+-- name: ConversationsOfContact
+SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
+       subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
+       waiting_since, snoozed_until, linked_id, created_at, updated_at
+FROM conversations WHERE contact_id = $1 ORDER BY last_message_at DESC LIMIT 50;
+
+-- name: MessageByProvider
+SELECT id, conversation_id FROM messages WHERE account_id = $1 AND provider_id = $2;
+
+-- name: LatestThread
+SELECT id, status, last_message_at, last_inbound_at FROM conversations
+WHERE account_id = $1 AND contact_id = $2 AND visibility = $3
+ORDER BY last_message_at DESC LIMIT 1;
+
+-- name: CreateConversation
+INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
+    contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
+    created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, 0, $11, 0, 0, $12, $13);
+
+-- name: InsertMessage
+INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
+    author_name, author_handle, author_followers, author_verified, user_id, text, attachments,
+    reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
+
+-- A customer's message: the conversation opens again and waits for us.
+-- name: TouchInbound
+UPDATE conversations SET
+    status = 'open',
+    snoozed_until = 0,
+    preview = $1,
+    contact_name = CASE WHEN contact_id = $2 THEN $3 ELSE contact_name END,
+    contact_handle = CASE WHEN contact_id = $4 THEN $5 ELSE contact_handle END,
+    message_count = message_count + 1,
+    last_message_at = GREATEST(last_message_at, $6),
+    last_inbound_at = GREATEST(last_inbound_at, $7),
+    waiting_since = CASE WHEN waiting_since = 0 THEN $8 ELSE waiting_since END,
+    updated_at = $9
+WHERE id = $10;
+
+-- An agent's reply: the customer is no longer waiting.
+-- name: TouchOutbound
+UPDATE conversations SET
+    preview = $1,
+    message_count = message_count + 1,
+    last_message_at = GREATEST(last_message_at, $2),
+    waiting_since = 0,
+    updated_at = $3
+WHERE id = $4;
+
+-- name: MessagesOf
+SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
+       author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at
+FROM messages WHERE conversation_id = $1 ORDER BY sent_at, id LIMIT 1000;
+
+-- name: MessageByID
+SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
+       author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at
+FROM messages WHERE id = $1;
+
+-- name: MessageRaw
+SELECT raw FROM messages WHERE id = $1;
+
+-- name: SetAssignee
+UPDATE conversations SET assignee_id = $1, updated_at = $2 WHERE id = $3;
+
+-- name: SetTeam
+UPDATE conversations SET team_id = $1, updated_at = $2 WHERE id = $3;
+
+-- name: SetStatus
+UPDATE conversations SET status = $1, snoozed_until = $2, updated_at = $3 WHERE id = $4;
+
+-- name: SetPriority
+UPDATE conversations SET priority = $1, updated_at = $2 WHERE id = $3;
+
+-- name: SetTags
+UPDATE conversations SET tags = $1, updated_at = $2 WHERE id = $3;
+
+-- name: AddTag
+INSERT INTO conversation_tags (conversation_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING;
+
+-- name: RemoveTag
+DELETE FROM conversation_tags WHERE conversation_id = $1 AND tag = $2;
+
+-- name: TagsOf
+SELECT tag FROM conversation_tags WHERE conversation_id = $1 ORDER BY tag;
+
+-- name: LinkConversations
+UPDATE conversations SET linked_id = $1, updated_at = $2 WHERE id = $3;
+
+-- name: InsertNote
+INSERT INTO notes (id, conversation_id, user_id, body, created_at) VALUES ($1, $2, $3, $4, $5);
+
+-- name: NotesOf
+SELECT n.id, n.conversation_id, n.user_id, u.name, n.body, n.created_at
+FROM notes n JOIN users u ON u.id = n.user_id WHERE n.conversation_id = $1 ORDER BY n.id;
+
+-- name: InsertActivity
+INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: ActivityOf
+SELECT a.id, a.conversation_id, COALESCE(a.user_id, 0), COALESCE(u.name, ''), a.kind, a.detail, a.created_at
+FROM activity a LEFT JOIN users u ON u.id = a.user_id WHERE a.conversation_id = $1 ORDER BY a.id;
+
+-- name: InsertOutbox
+INSERT INTO outbox (id, message_id, account_id, idempotency_key, status, attempts, next_attempt_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7);
+
+-- name: CountByStatus
+SELECT status, COUNT(*) FROM conversations WHERE workspace_id = $1 GROUP BY status;
+
+-- name: WakeSnoozed
+UPDATE conversations SET status = 'open', snoozed_until = 0, updated_at = $1
+WHERE status = 'snoozed' AND snoozed_until > 0 AND snoozed_until <= $2;
+
+-- name: SearchFilter
+id IN (SELECT m.conversation_id FROM messages m WHERE m.search @@ websearch_to_tsquery('simple', ?))
+
+-- name: LastInboundProvider
+SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;

@@ -1,0 +1,130 @@
+-- Columns of a conversation, in the order scanConversation reads them.
+-- name: ConversationByID
+SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
+       subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
+       waiting_since, snoozed_until, linked_id, created_at, updated_at
+FROM conversations WHERE id = ?;
+
+-- name: ConversationsOfContact
+SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
+       subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
+       waiting_since, snoozed_until, linked_id, created_at, updated_at
+FROM conversations WHERE contact_id = ? ORDER BY last_message_at DESC LIMIT 50;
+
+-- name: MessageByProvider
+SELECT id, conversation_id FROM messages WHERE account_id = ? AND provider_id = ?;
+
+-- name: LatestThread
+SELECT id, status, last_message_at, last_inbound_at FROM conversations
+WHERE account_id = ? AND contact_id = ? AND visibility = ?
+ORDER BY last_message_at DESC LIMIT 1;
+
+-- name: CreateConversation
+INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
+    contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
+    created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, 0, ?, 0, 0, ?, ?);
+
+-- name: InsertMessage
+INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
+    author_name, author_handle, author_followers, author_verified, user_id, text, attachments,
+    reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- A customer's message: the conversation opens again and waits for us.
+-- name: TouchInbound
+UPDATE conversations SET
+    status = 'open',
+    snoozed_until = 0,
+    preview = ?,
+    contact_name = CASE WHEN contact_id = ? THEN ? ELSE contact_name END,
+    contact_handle = CASE WHEN contact_id = ? THEN ? ELSE contact_handle END,
+    message_count = message_count + 1,
+    last_message_at = MAX(last_message_at, ?),
+    last_inbound_at = MAX(last_inbound_at, ?),
+    waiting_since = CASE WHEN waiting_since = 0 THEN ? ELSE waiting_since END,
+    updated_at = ?
+WHERE id = ?;
+
+-- An agent's reply: the customer is no longer waiting.
+-- name: TouchOutbound
+UPDATE conversations SET
+    preview = ?,
+    message_count = message_count + 1,
+    last_message_at = MAX(last_message_at, ?),
+    waiting_since = 0,
+    updated_at = ?
+WHERE id = ?;
+
+-- name: MessagesOf
+SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
+       author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at
+FROM messages WHERE conversation_id = ? ORDER BY sent_at, id LIMIT 1000;
+
+-- name: MessageByID
+SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
+       author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at
+FROM messages WHERE id = ?;
+
+-- name: MessageRaw
+SELECT raw FROM messages WHERE id = ?;
+
+-- name: SetAssignee
+UPDATE conversations SET assignee_id = ?, updated_at = ? WHERE id = ?;
+
+-- name: SetTeam
+UPDATE conversations SET team_id = ?, updated_at = ? WHERE id = ?;
+
+-- name: SetStatus
+UPDATE conversations SET status = ?, snoozed_until = ?, updated_at = ? WHERE id = ?;
+
+-- name: SetPriority
+UPDATE conversations SET priority = ?, updated_at = ? WHERE id = ?;
+
+-- name: SetTags
+UPDATE conversations SET tags = ?, updated_at = ? WHERE id = ?;
+
+-- name: AddTag
+INSERT INTO conversation_tags (conversation_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING;
+
+-- name: RemoveTag
+DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?;
+
+-- name: TagsOf
+SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag;
+
+-- name: LinkConversations
+UPDATE conversations SET linked_id = ?, updated_at = ? WHERE id = ?;
+
+-- name: InsertNote
+INSERT INTO notes (id, conversation_id, user_id, body, created_at) VALUES (?, ?, ?, ?, ?);
+
+-- name: NotesOf
+SELECT n.id, n.conversation_id, n.user_id, u.name, n.body, n.created_at
+FROM notes n JOIN users u ON u.id = n.user_id WHERE n.conversation_id = ? ORDER BY n.id;
+
+-- name: InsertActivity
+INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: ActivityOf
+SELECT a.id, a.conversation_id, COALESCE(a.user_id, 0), COALESCE(u.name, ''), a.kind, a.detail, a.created_at
+FROM activity a LEFT JOIN users u ON u.id = a.user_id WHERE a.conversation_id = ? ORDER BY a.id;
+
+-- name: InsertOutbox
+INSERT INTO outbox (id, message_id, account_id, idempotency_key, status, attempts, next_attempt_at, created_at, updated_at)
+VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?);
+
+-- name: CountByStatus
+SELECT status, COUNT(*) FROM conversations WHERE workspace_id = ? GROUP BY status;
+
+-- name: WakeSnoozed
+UPDATE conversations SET status = 'open', snoozed_until = 0, updated_at = ?
+WHERE status = 'snoozed' AND snoozed_until > 0 AND snoozed_until <= ?;
+
+-- name: SearchFilter
+id IN (SELECT m.conversation_id FROM messages m WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))
+
+-- name: LastInboundProvider
+SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;

@@ -1,0 +1,124 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migration is one versioned schema change.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the dialect's migrations in order.
+func Migrations(d Dialect) ([]Migration, error) {
+	dir := "migrations/" + string(d)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("db: migration %s must be named NNNN_what.sql", name)
+		}
+		b, err := fs.ReadFile(migrations, dir+"/"+name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: name, SQL: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i, m := range out {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("db: %s migrations skip from %d to %d", d, i, m.Version)
+		}
+	}
+	return out, nil
+}
+
+// SchemaVersion returns the applied schema version (0 on an empty database).
+func (d *DB) SchemaVersion(ctx context.Context) (int, error) {
+	if _, err := d.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return 0, fmt.Errorf("db: schema_version: %w", err)
+	}
+	var v sql.NullInt64
+	if err := d.W.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("db: read schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// Migrate applies every pending migration, each in its own transaction that
+// also records the new version. It refuses a database newer than this binary.
+func (d *DB) Migrate(ctx context.Context) error {
+	ms, err := Migrations(d.Dialect)
+	if err != nil {
+		return err
+	}
+	if d.Dialect == Postgres {
+		// Several nodes may start at once: one migrates, the others wait.
+		conn, err := d.W.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7249001)`); err != nil {
+			return fmt.Errorf("db: migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7249001)`)
+	}
+	cur, err := d.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if cur > len(ms) {
+		return fmt.Errorf("db: the database is at schema version %d but this hark knows only %d: upgrade hark", cur, len(ms))
+	}
+	for _, m := range ms[cur:] {
+		err := d.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("db: migration %s: %w", m.Name, err)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (`+strconv.Itoa(m.Version)+`)`)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckSchema fails when the database is not at exactly this binary's version.
+func (d *DB) CheckSchema(ctx context.Context) error {
+	ms, err := Migrations(d.Dialect)
+	if err != nil {
+		return err
+	}
+	cur, err := d.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if cur != len(ms) {
+		return fmt.Errorf("db: schema version %d, this hark expects %d (run hark migrate)", cur, len(ms))
+	}
+	return nil
+}

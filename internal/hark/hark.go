@@ -1,0 +1,57 @@
+// Package hark holds the vocabulary every part of the desk shares: the
+// channels, the conversation states and the domain errors.
+package hark
+
+import "errors"
+
+// Domain errors. Packages wrap them with context; the HTTP edge maps them to
+// status codes.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrInvalid   = errors.New("invalid")
+	ErrConflict  = errors.New("conflict")
+	ErrForbidden = errors.New("forbidden")
+)
+
+// Channels a channel account can be on, in the order the desk lists them.
+var Channels = []string{"x", "facebook", "instagram", "linkedin", "whatsapp", "email", "chat", "form", "blog", "phone", "sms", "api"}
+
+// ChannelLabels are the names people read.
+var ChannelLabels = map[string]string{
+	"x": "X", "facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn",
+	"whatsapp": "WhatsApp", "email": "E-mail", "chat": "Live chat", "form": "Web form",
+	"blog": "Blog", "phone": "Phone", "sms": "SMS", "api": "API",
+}
+
+// ValidChannel reports whether c is a known channel.
+func ValidChannel(c string) bool {
+	_, ok := ChannelLabels[c]
+	return ok
+}
+
+// Conversation states.
+const (
+	StatusOpen     = "open"
+	StatusPending  = "pending"
+	StatusSnoozed  = "snoozed"
+	StatusResolved = "resolved"
+)
+
+// Statuses lists the conversation states in workflow order.
+var Statuses = []string{StatusOpen, StatusPending, StatusSnoozed, StatusResolved}
+
+// ValidStatus reports whether s is a conversation state.
+func ValidStatus(s string) bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Purposes of a channel account: who at the brand it was opened for.
+var Purposes = []string{"service", "marketing", "both"}
+
+// Roles of a desk user, from most to least trusted.
+var Roles = []string{"admin", "supervisor", "agent", "viewer"}

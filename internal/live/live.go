@@ -1,0 +1,92 @@
+// Package live carries change events to the desks that are watching: in one
+// process by default, across nodes through NATS when configured.
+package live
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Event says that something in a workspace changed. Views reload what they
+// show from the store; events carry ids, never customer text.
+type Event struct {
+	Seq            int64  `json:"seq"`
+	Kind           string `json:"kind"`
+	WorkspaceID    int64  `json:"workspace_id"`
+	ConversationID int64  `json:"conversation_id,omitempty"`
+	MessageID      int64  `json:"message_id,omitempty"`
+}
+
+// Bus delivers events to subscribers.
+type Bus interface {
+	Publish(Event)
+	// Subscribe returns a channel of events and a function that ends the
+	// subscription. A subscriber that falls behind gets a "resync" event
+	// instead of the events it missed.
+	Subscribe() (<-chan Event, func())
+	Close() error
+}
+
+// Local is an in-process Bus.
+type Local struct {
+	seq  atomic.Int64
+	mu   sync.RWMutex
+	subs map[*sub]struct{}
+}
+
+type sub struct {
+	ch     chan Event
+	missed atomic.Bool
+}
+
+// NewLocal returns an in-process bus.
+func NewLocal() *Local { return &Local{subs: map[*sub]struct{}{}} }
+
+// Publish delivers e to every subscriber without blocking on slow ones.
+func (l *Local) Publish(e Event) {
+	if e.Seq == 0 {
+		e.Seq = l.seq.Add(1)
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for s := range l.subs {
+		select {
+		case s.ch <- e:
+		default:
+			s.missed.Store(true)
+		}
+		if s.missed.Load() {
+			select {
+			case s.ch <- Event{Seq: e.Seq, Kind: "resync"}:
+				s.missed.Store(false)
+			default:
+			}
+		}
+	}
+}
+
+// Subscribe registers a subscriber.
+func (l *Local) Subscribe() (<-chan Event, func()) {
+	s := &sub{ch: make(chan Event, 256)}
+	l.mu.Lock()
+	l.subs[s] = struct{}{}
+	l.mu.Unlock()
+	var once sync.Once
+	return s.ch, func() {
+		once.Do(func() {
+			l.mu.Lock()
+			delete(l.subs, s)
+			l.mu.Unlock()
+		})
+	}
+}
+
+// Subscribers counts the current subscribers.
+func (l *Local) Subscribers() int {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return len(l.subs)
+}
+
+// Close does nothing for the in-process bus.
+func (l *Local) Close() error { return nil }

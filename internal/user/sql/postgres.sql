@@ -1,0 +1,39 @@
+-- name: CreateUser
+INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: UserByEmail
+SELECT id, email, name, role, password_hash, created_at FROM users WHERE email = $1;
+
+-- name: UserByID
+SELECT id, email, name, role, password_hash, created_at FROM users WHERE id = $1;
+
+-- name: ListUsers
+SELECT id, email, name, role, password_hash, created_at FROM users ORDER BY name;
+
+-- name: SetPassword
+UPDATE users SET password_hash = $1 WHERE id = $2;
+
+-- name: CreateSession
+INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5);
+
+-- name: SessionUser
+SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at, s.csrf, s.expires_at
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.token_hash = $1 AND s.expires_at > $2;
+
+-- name: DeleteSession
+DELETE FROM sessions WHERE token_hash = $1;
+
+-- name: DeleteExpiredSessions
+DELETE FROM sessions WHERE expires_at <= $1;
+
+-- name: CreateAPIToken
+INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4);
+
+-- name: APITokenUser
+SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = $1;
+
+-- name: TouchAPIToken
+UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND last_used_at < $3;
