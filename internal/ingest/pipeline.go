@@ -86,7 +86,7 @@ type Pipeline struct {
 	MaxBatch int
 
 	Ingested, Duplicates, Rejected, Batches *metrics.Counter
-	BatchSize, CommitSeconds              *metrics.Histogram
+	BatchSize, CommitSeconds                *metrics.Histogram
 }
 
 type request struct {

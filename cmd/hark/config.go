@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Every setting has a flag, an environment variable and a line in an
+// optional config file; a flag beats the environment, which beats the file,
+// which beats the default.
+type setting struct {
+	name, env, def, help string
+	secret               bool
+}
+
+var settings = map[string]setting{
+	"addr":           {"addr", "HARK_ADDR", "127.0.0.1:8080", "address to listen on (host:port)", false},
+	"db":             {"db", "HARK_DB", "hark.db", "SQLite file path, or a postgres:// DSN", true},
+	"nats":           {"nats", "HARK_NATS", "", "NATS server URL for live updates across nodes (e.g. nats://127.0.0.1:4222); empty: in-process", false},
+	"secure-cookies": {"secure-cookies", "HARK_SECURE_COOKIES", "false", "mark session cookies Secure (set true behind HTTPS)", false},
+	"log-level":      {"log-level", "HARK_LOG_LEVEL", "info", "log level: debug, info, warn or error", false},
+}
+
+// flags is a command's flag set with the shared settings it uses.
+type flags struct {
+	fs     *flag.FlagSet
+	vals   map[string]*string
+	config *string
+}
+
+func newFlags(cmd, usageLine string, names ...string) *flags {
+	f := &flags{fs: flag.NewFlagSet("hark "+cmd, flag.ContinueOnError), vals: map[string]*string{}}
+	f.fs.Usage = func() {
+		fmt.Fprintf(f.fs.Output(), "Usage: hark %s %s\n\nFlags:\n", cmd, usageLine)
+		f.fs.PrintDefaults()
+	}
+	for _, n := range names {
+		s := settings[n]
+		f.vals[n] = f.fs.String(n, "", fmt.Sprintf("%s (env %s, default %q)", s.help, s.env, s.def))
+	}
+	f.config = f.fs.String("config", "", "optional config file of KEY=value lines using the HARK_* names (env HARK_CONFIG)")
+	return f
+}
+
+// parse reads args and resolves each setting.
+func (f *flags) parse(args []string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	path := *f.config
+	if path == "" {
+		path = os.Getenv("HARK_CONFIG")
+	}
+	file := map[string]string{}
+	if path != "" {
+		var err error
+		if file, err = readConfigFile(path); err != nil {
+			return err
+		}
+	}
+	for n, v := range f.vals {
+		if *v != "" {
+			continue
+		}
+		s := settings[n]
+		switch {
+		case os.Getenv(s.env) != "":
+			*v = os.Getenv(s.env)
+		case file[s.env] != "":
+			*v = file[s.env]
+		default:
+			*v = s.def
+		}
+	}
+	return nil
+}
+
+// get returns a setting's value; one the command does not take has its default.
+func (f *flags) get(name string) string {
+	if v, ok := f.vals[name]; ok {
+		return *v
+	}
+	return settings[name].def
+}
+
+func readConfigFile(path string) (map[string]string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer fh.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(fh)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("config file %s line %d: want KEY=value", path, n)
+		}
+		k = strings.ToUpper(strings.TrimSpace(k))
+		if !strings.HasPrefix(k, "HARK_") {
+			k = "HARK_" + strings.ReplaceAll(k, "-", "_")
+		}
+		out[k] = strings.Trim(strings.TrimSpace(v), `"`)
+	}
+	return out, sc.Err()
+}

@@ -1,0 +1,84 @@
+// Command hark is the social customer service desk: one binary that serves
+// the desk, runs the demo, migrates the store and trains the classifiers.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+type command struct {
+	run     func(args []string) error
+	summary string
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":    {cmdServe, "run the desk (web desk, API, webhooks)"},
+		"demo":     {cmdDemo, "run the desk on a temporary database with a live stream of real customer messages"},
+		"migrate":  {cmdMigrate, "apply pending schema migrations"},
+		"user":     {cmdUser, "manage desk users (hark user add)"},
+		"token":    {cmdToken, "create personal API tokens (hark token create --user EMAIL)"},
+		"version":  {cmdVersion, "print the version"},
+		"train":    {cmdTrain, "train the message classifiers from ../shared/data"},
+		"classify": {cmdClassify, "label messages read from standard input, one JSON object per line"},
+		"eval":     {cmdEval, "print the classifiers' scoreboard on the shared data"},
+		"bench":    {cmdBench, "measure a hot path (hark bench ingest|inbox)"},
+	}
+}
+
+func usage() {
+	fmt.Fprintf(os.Stderr, "hark %s: a social customer service desk\n\nUsage: hark COMMAND [flags]\n\nCommands:\n", version)
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-9s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintf(os.Stderr, "\nRun 'hark COMMAND --help' for a command's flags.\n")
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		usage()
+		if len(os.Args) < 2 {
+			os.Exit(2)
+		}
+		return
+	}
+	cmd, ok := commands()[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "hark: unknown command %q\n\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	if err := cmd.run(os.Args[2:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "hark %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
+
+func cmdVersion(args []string) error {
+	fmt.Println("hark", version)
+	return nil
+}
+
+// trimLower is how e-mail addresses are compared on the command line.
+func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

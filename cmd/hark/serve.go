@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/live"
+	"github.com/harkdesk/hark/internal/server"
+)
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// openApp opens the store and the live bus the flags name.
+func openApp(ctx context.Context, f *flags, migrate bool) (*app.App, error) {
+	log := newLogger(f.get("log-level"))
+	opts := app.Options{DB: f.get("db"), Log: log, Migrate: migrate, SecureCookies: f.get("secure-cookies") == "true"}
+	if u := f.get("nats"); u != "" {
+		bus, err := live.DialNATS(u, log)
+		if err != nil {
+			return nil, err
+		}
+		opts.Bus = bus
+	}
+	return app.Open(ctx, opts)
+}
+
+func cmdServe(args []string) error {
+	f := newFlags("serve", "[flags]", "addr", "db", "nats", "secure-cookies", "log-level")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := openApp(ctx, f, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return server.Serve(ctx, a, f.get("addr"), func(addr net.Addr) {
+		a.Log.Info("hark is serving", "url", "http://"+addr.String()+"/", "store", a.DB.Dialect)
+	})
+}
+
+func cmdMigrate(args []string) error {
+	f := newFlags("migrate", "[flags]", "db", "log-level")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(context.Background(), f, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v, err := a.DB.SchemaVersion(context.Background())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("schema at version %d (%s)\n", v, a.DB.Dialect)
+	return nil
+}
+
+func cmdUser(args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return fmt.Errorf("usage: hark user add --email EMAIL [--name NAME] [--role admin|supervisor|agent|viewer] [--password P]")
+	}
+	f := newFlags("user add", "--email EMAIL [flags]", "db", "log-level")
+	email := f.fs.String("email", "", "the user's e-mail address (their sign-in)")
+	name := f.fs.String("name", "", "display name (default: the part of the e-mail before @)")
+	role := f.fs.String("role", "agent", "role: admin, supervisor, agent or viewer")
+	password := f.fs.String("password", "", "password (at least 8 characters; env HARK_PASSWORD; default: a random one, printed)")
+	if err := f.parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("--email is required")
+	}
+	pw := *password
+	if pw == "" {
+		pw = os.Getenv("HARK_PASSWORD")
+	}
+	generated := pw == ""
+	if generated {
+		pw = randomPassword()
+	}
+	ctx := context.Background()
+	a, err := openApp(ctx, f, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Users.Add(ctx, *email, *name, *role, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("added %s (%s, %s)\n", u.Email, u.Name, u.Role)
+	if generated {
+		fmt.Printf("password: %s\n", pw)
+	}
+	return nil
+}
+
+func cmdToken(args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: hark token create --user EMAIL [--name NAME]")
+	}
+	f := newFlags("token create", "--user EMAIL [flags]", "db", "log-level")
+	email := f.fs.String("user", "", "e-mail address of the user the token acts as")
+	name := f.fs.String("name", "cli", "a name to recognise the token by")
+	if err := f.parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("--user is required")
+	}
+	ctx := context.Background()
+	a, err := openApp(ctx, f, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Users.ByEmail(ctx, trimLower(*email))
+	if err != nil {
+		return fmt.Errorf("no user %s: %w", *email, err)
+	}
+	tok, err := a.Users.CreateToken(ctx, u.ID, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Println(tok)
+	return nil
+}

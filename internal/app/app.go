@@ -1,0 +1,127 @@
+// Package app wires one Hark process: the store, the domain stores, the
+// ingest pipeline and the live bus. The HTTP edges and the CLI use it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/contact"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/live"
+	"github.com/harkdesk/hark/internal/metrics"
+	"github.com/harkdesk/hark/internal/user"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// Options configure a process.
+type Options struct {
+	DB            string // SQLite path or postgres:// DSN
+	SecureCookies bool
+	// Bus, when set, replaces the in-process live bus (NATS for scale-out).
+	Bus     live.Bus
+	Log     *slog.Logger
+	Migrate bool // apply pending migrations at start-up
+}
+
+// App is one Hark process's shared state.
+type App struct {
+	DB            *db.DB
+	Workspaces    *workspace.Store
+	Users         *user.Store
+	Contacts      *contact.Store
+	Conversations *conversation.Store
+	Pipeline      *ingest.Pipeline
+	Bus           live.Bus
+	Metrics       *metrics.Registry
+	Auth          *auth.Authenticator
+	Log           *slog.Logger
+	Started       time.Time
+
+	stop chan struct{}
+}
+
+// Open connects to the store, checks or applies the schema and starts the
+// pipeline and the background jobs.
+func Open(ctx context.Context, o Options) (*App, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	d, err := db.Open(ctx, o.DB)
+	if err != nil {
+		return nil, err
+	}
+	if o.Migrate {
+		err = d.Migrate(ctx)
+	} else {
+		err = d.CheckSchema(ctx)
+	}
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	bus := o.Bus
+	if bus == nil {
+		bus = live.NewLocal()
+	}
+	reg := metrics.NewRegistry()
+	a := &App{
+		DB:            d,
+		Workspaces:    workspace.New(d),
+		Users:         user.New(d),
+		Contacts:      contact.New(d),
+		Conversations: conversation.New(d),
+		Bus:           bus,
+		Metrics:       reg,
+		Log:           o.Log,
+		Started:       time.Now(),
+		stop:          make(chan struct{}),
+	}
+	a.Auth = &auth.Authenticator{Users: a.Users, Secure: o.SecureCookies, Log: o.Log}
+	a.Pipeline = ingest.New(d, a.Workspaces, bus, reg, o.Log)
+	a.Conversations.OnChange(func(c conversation.Change) {
+		bus.Publish(live.Event{Kind: c.Kind, WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, MessageID: c.MessageID})
+	})
+	a.Pipeline.Start()
+	go a.housekeeping()
+	return a, nil
+}
+
+// housekeeping wakes snoozed conversations and prunes expired sessions.
+func (a *App) housekeeping() {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if n, err := a.Conversations.WakeSnoozed(ctx); err != nil {
+				a.Log.Error("wake snoozed conversations", "err", err)
+			} else if n > 0 {
+				a.Bus.Publish(live.Event{Kind: "resync"})
+			}
+			if err := a.Users.PruneSessions(ctx); err != nil {
+				a.Log.Error("prune sessions", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Close stops the pipeline (finishing queued work) and closes the store.
+func (a *App) Close() error {
+	close(a.stop)
+	a.Pipeline.Stop()
+	a.Bus.Close()
+	if err := a.DB.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/auth"
+)
+
+// events streams live changes as Server-Sent Events. ?workspace=ID narrows
+// the stream to one workspace. Events carry ids only; the page fetches what
+// changed, so nothing customer-written travels on this stream.
+func events(a *app.App) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := auth.From(r.Context()); !ok {
+			http.Error(w, "sign in first", http.StatusUnauthorized)
+			return
+		}
+		ws, _ := strconv.ParseInt(r.URL.Query().Get("workspace"), 10, 64)
+		rc := http.NewResponseController(w)
+		rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
+		h := w.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Accel-Buffering", "no")
+		ch, cancel := a.Bus.Subscribe()
+		defer cancel()
+		fmt.Fprint(w, "retry: 2000\n\n")
+		rc.Flush()
+		ping := time.NewTicker(20 * time.Second)
+		defer ping.Stop()
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-ping.C:
+				fmt.Fprint(w, ": ping\n\n")
+			case e := <-ch:
+				if ws != 0 && e.WorkspaceID != 0 && e.WorkspaceID != ws {
+					continue
+				}
+				b, _ := json.Marshal(e)
+				fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Kind, b)
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}
