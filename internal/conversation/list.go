@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -78,10 +79,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		add("id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)", t)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		if s.db.Dialect == db.SQLite {
-			q = ftsQuery(q)
-		}
-		if q != "" {
+		if q = searchQuery(s.db.Dialect, q); q != "" {
 			add(s.q("SearchFilter"), q)
 		}
 	}
@@ -139,16 +137,14 @@ func decodeCursor(c string) (at, id int64, err error) {
 	return 0, 0, fmt.Errorf("%w: bad cursor", hark.ErrInvalid)
 }
 
-// ftsQuery turns what a person typed into an FTS5 query of quoted terms, the
-// last one a prefix, so operators and quotes in the input are never syntax.
-func ftsQuery(q string) string {
+// searchQuery turns what a person typed into the dialect's full-text query:
+// every word must match, the last one as a prefix (search as you type).
+// Only letters and digits survive, so operators and quotes in the input are
+// never query syntax.
+func searchQuery(d db.Dialect, q string) string {
 	var terms []string
-	for _, f := range strings.Fields(q) {
-		f = strings.Trim(f, `"*^():`)
-		if f == "" {
-			continue
-		}
-		terms = append(terms, `"`+strings.ReplaceAll(f, `"`, `""`)+`"`)
+	for _, f := range strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
+		terms = append(terms, strings.ToLower(f))
 		if len(terms) == 8 {
 			break
 		}
@@ -156,6 +152,11 @@ func ftsQuery(q string) string {
 	if len(terms) == 0 {
 		return ""
 	}
-	terms[len(terms)-1] += "*"
-	return strings.Join(terms, " ")
+	if d == db.Postgres {
+		return strings.Join(terms, " & ") + ":*"
+	}
+	for i, t := range terms {
+		terms[i] = `"` + t + `"`
+	}
+	return strings.Join(terms, " ") + "*"
 }

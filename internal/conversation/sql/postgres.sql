@@ -124,7 +124,7 @@ UPDATE conversations SET status = 'open', snoozed_until = 0, updated_at = $1
 WHERE status = 'snoozed' AND snoozed_until > 0 AND snoozed_until <= $2;
 
 -- name: SearchFilter
-id IN (SELECT m.conversation_id FROM messages m WHERE m.search @@ websearch_to_tsquery('simple', ?))
+id IN (SELECT m.conversation_id FROM messages m WHERE m.search @@ to_tsquery('simple', ?))
 
 -- name: LastInboundProvider
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;

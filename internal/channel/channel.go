@@ -1,0 +1,135 @@
+// Package channel is the contract between the desk and the providers it
+// talks to (X, Meta, LinkedIn, WhatsApp, e-mail, Twilio, ...). A connector
+// turns a provider's pushes and polls into canonical inbound events and
+// sends the desk's replies with the provider's own API. Connectors live in
+// sub-packages, one per provider, each with a fake that speaks the same wire
+// format for tests and demos.
+package channel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// EventKind says what happened to a message at the provider.
+type EventKind string
+
+// Event kinds.
+const (
+	Created EventKind = "created"
+	Edited  EventKind = "edited"
+	Deleted EventKind = "deleted"
+)
+
+// Event is one thing a provider told us, already verified and parsed.
+type Event struct {
+	Kind EventKind
+	// Target identifies which of the brand's accounts the event is for, in
+	// the provider's terms (X for_user_id, a Page id, a phone number id...),
+	// so one webhook URL can serve several accounts.
+	Target string
+	Msg    ingest.Message
+}
+
+// Webhook is implemented by connectors whose provider pushes events.
+type Webhook interface {
+	// Handshake answers the provider's verification request (X CRC, Meta
+	// hub.challenge, LinkedIn challengeCode). It reports false when the
+	// request is not a handshake.
+	Handshake(w http.ResponseWriter, r *http.Request) bool
+	// Verify checks the signature of a pushed body, in constant time, and
+	// any replay window the provider offers.
+	Verify(r *http.Request, body []byte) error
+	// Parse turns a verified body into events. Unknown event types are
+	// skipped, not errors: providers add fields and types without notice.
+	Parse(body []byte) ([]Event, error)
+}
+
+// Poller is implemented by connectors that fetch events (a fallback for
+// webhooks and the way to catch up after downtime).
+type Poller interface {
+	// Poll returns events after cursor and the cursor to use next time.
+	Poll(ctx context.Context, cursor string) (events []Event, next string, err error)
+}
+
+// Outgoing is one reply the desk wants delivered.
+type Outgoing struct {
+	// IdempotencyKey is stable for the life of the reply; connectors pass it
+	// on where the provider accepts one.
+	IdempotencyKey string
+	// Private sends a direct/private message instead of a public reply.
+	Private bool
+	Text    string
+	// ReplyTo is the provider id of the message answered (a tweet, a
+	// comment); RecipientID is the customer's id on the channel for private
+	// messages.
+	ReplyTo     string
+	RecipientID string
+}
+
+// Sent is what the provider answered to a successful send.
+type Sent struct {
+	ProviderID string
+}
+
+// Sender is implemented by connectors that can deliver replies.
+type Sender interface {
+	Send(ctx context.Context, out Outgoing) (Sent, error)
+}
+
+// Reconciler is implemented by connectors that can tell, after a crash
+// between sending and recording, whether a reply was already posted.
+type Reconciler interface {
+	// Find looks for an already-delivered reply; found=false means it was
+	// certainly not delivered.
+	Find(ctx context.Context, out Outgoing) (sent Sent, found bool, err error)
+}
+
+// Connector is one provider bound to one channel account. It implements
+// any of Webhook, Poller, Sender and Reconciler.
+type Connector interface {
+	// Provider names the wire format ("x", "meta", "linkedin", ...).
+	Provider() string
+}
+
+// SendError classifies a failed send so the outbox knows whether to retry.
+type SendError struct {
+	// Temporary errors (5xx, 429, timeouts) are retried; the others are not.
+	Temporary bool
+	// RetryAfter is the provider's own hint (Retry-After, rate-limit reset).
+	RetryAfter time.Duration
+	// Status is the provider's HTTP status, when there was one.
+	Status int
+	// Message is the provider's error, shown to the agent.
+	Message string
+}
+
+func (e *SendError) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("provider answered %d: %s", e.Status, e.Message)
+	}
+	return e.Message
+}
+
+// IsTemporary reports whether err is worth retrying. Errors that are not a
+// SendError (network failures) are temporary.
+func IsTemporary(err error) bool {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.Temporary
+	}
+	return err != nil
+}
+
+// ErrBadSignature is returned by Verify for an unsigned or mis-signed body.
+var ErrBadSignature = errors.New("bad or missing signature")
+
+// Factory builds a connector for an account from its stored config.
+type Factory func(acct workspace.Account, cfg json.RawMessage) (Connector, error)

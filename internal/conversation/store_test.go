@@ -1,0 +1,253 @@
+package conversation_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/user"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+type world struct {
+	convs    *conversation.Store
+	ws       workspace.Workspace
+	x, fb    workspace.Account
+	agent    user.User
+	pipeline *ingest.Pipeline
+}
+
+func newWorld(t *testing.T, d *db.DB) *world {
+	ctx := context.Background()
+	wss := workspace.New(d)
+	ws, err := wss.Create(ctx, "brand", "Brand")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, _ := wss.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand", Purpose: "marketing"})
+	fb, _, _ := wss.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: "brandpage", Purpose: "service"})
+	agent, err := user.New(d).Add(ctx, "ana@brand.test", "Ana", "agent", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ingest.New(d, wss, nil, nil, nil)
+	p.Start()
+	t.Cleanup(p.Stop)
+	return &world{convs: conversation.New(d), ws: ws, x: x, fb: fb, agent: agent, pipeline: p}
+}
+
+func (w *world) post(t *testing.T, acct workspace.Account, id, author, text string, at time.Time) int64 {
+	t.Helper()
+	res, err := w.pipeline.Ingest(context.Background(), acct.ID, ingest.Message{
+		ProviderID: id, Author: ingest.Author{ID: author, Handle: author, Name: strings.ToUpper(author)}, Text: text, SentAt: at})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("ingest: %v %v", err, res[0].Err)
+	}
+	return res[0].ConversationID
+}
+
+func TestListFiltersSearchAndPaginates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		base := time.Now().Add(-10 * time.Hour)
+		var ids []int64
+		for i := 0; i < 25; i++ {
+			acct := w.x
+			if i%5 == 0 {
+				acct = w.fb
+			}
+			text := fmt.Sprintf("message number %d", i)
+			if i == 7 {
+				text = "my luggage never arrived at the carousel"
+			}
+			ids = append(ids, w.post(t, acct, fmt.Sprintf("p%d", i), fmt.Sprintf("user%d", i), text, base.Add(time.Duration(i)*time.Minute)))
+		}
+		if _, err := w.convs.Assign(ctx, ids[3], w.agent.ID, w.agent.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.convs.SetStatus(ctx, ids[4], w.agent.ID, hark.StatusResolved, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.convs.Tag(ctx, ids[5], w.agent.ID, []string{"#Refund", "vip"}, nil); err != nil {
+			t.Fatal(err)
+		}
+
+		// Pages join up with no gaps or repeats, newest first.
+		seen := map[int64]bool{}
+		var order []int64
+		f := conversation.Filter{WorkspaceID: w.ws.ID, Limit: 10}
+		for page := 0; ; page++ {
+			p, err := w.convs.List(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range p.Conversations {
+				if seen[c.ID] {
+					t.Fatalf("conversation %d on two pages", c.ID)
+				}
+				seen[c.ID] = true
+				order = append(order, c.ID)
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			f.Cursor = p.NextCursor
+		}
+		if len(order) != 25 || order[0] != ids[24] || order[24] != ids[0] {
+			t.Fatalf("paged %d conversations, first %d last %d", len(order), order[0], order[len(order)-1])
+		}
+
+		count := func(f conversation.Filter) []int64 {
+			t.Helper()
+			f.WorkspaceID = w.ws.ID
+			p, err := w.convs.List(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, c := range p.Conversations {
+				out = append(out, c.ID)
+			}
+			return out
+		}
+		if got := count(conversation.Filter{Channel: "facebook"}); len(got) != 5 {
+			t.Errorf("facebook: %d conversations, want 5", len(got))
+		}
+		if got := count(conversation.Filter{AccountID: w.fb.ID, Status: "open"}); len(got) != 5 {
+			t.Errorf("facebook account open: %d, want 5", len(got))
+		}
+		if got := count(conversation.Filter{Status: "resolved"}); len(got) != 1 || got[0] != ids[4] {
+			t.Errorf("resolved: %v", got)
+		}
+		if got := count(conversation.Filter{AssigneeID: w.agent.ID}); len(got) != 1 || got[0] != ids[3] {
+			t.Errorf("assigned: %v", got)
+		}
+		if got := count(conversation.Filter{AssigneeID: -1}); len(got) != 24 {
+			t.Errorf("unassigned: %d, want 24", len(got))
+		}
+		if got := count(conversation.Filter{Tag: "refund"}); len(got) != 1 || got[0] != ids[5] {
+			t.Errorf("tag: %v", got)
+		}
+		if got := count(conversation.Filter{Query: "luggage"}); len(got) != 1 || got[0] != ids[7] {
+			t.Errorf("search luggage: %v", got)
+		}
+		if got := count(conversation.Filter{Query: `lugg`}); len(got) != 1 {
+			t.Errorf("prefix search: %v", got)
+		}
+		// Search syntax in what a person types is never an error.
+		for _, q := range []string{`"`, `AND OR NOT`, `*`, `col:umn`, `(`, `'; DROP TABLE messages; --`} {
+			if _, err := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Query: q}); err != nil {
+				t.Errorf("search %q: %v", q, err)
+			}
+		}
+		if _, err := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Cursor: "garbage!"}); !errors.Is(err, hark.ErrInvalid) {
+			t.Errorf("bad cursor: %v", err)
+		}
+		if _, err := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Status: "nope"}); !errors.Is(err, hark.ErrInvalid) {
+			t.Errorf("bad status: %v", err)
+		}
+		counts, err := w.convs.CountByStatus(ctx, w.ws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts["open"] != 24 || counts["resolved"] != 1 {
+			t.Errorf("counts %v", counts)
+		}
+	})
+}
+
+func TestActionsAreLoggedAndReplyIsQueued(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		var changes []conversation.Change
+		w.convs.OnChange(func(c conversation.Change) { changes = append(changes, c) })
+		id := w.post(t, w.x, "t1", "maria", "@brand where is my refund?", time.Now().Add(-30*time.Minute))
+		m, err := w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: id, UserID: w.agent.ID, Text: "Sorry Maria, DM us your booking ref.",
+			Author: conversation.Author{Name: "Brand", Handle: "brand"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.SendStatus != "queued" || m.ReplyToProviderID != "t1" || m.Direction != "out" {
+			t.Fatalf("reply %+v", m)
+		}
+		var outboxStatus, key string
+		if err := d.R.QueryRow(db.Rebind(d.Dialect, "SELECT status, idempotency_key FROM outbox WHERE message_id = ?"), m.ID).Scan(&outboxStatus, &key); err != nil {
+			t.Fatalf("reply not in the outbox: %v", err)
+		}
+		if outboxStatus != "queued" || key == "" {
+			t.Fatalf("outbox row %s %q", outboxStatus, key)
+		}
+		c, _ := w.convs.Get(ctx, id)
+		if c.WaitingSince != 0 || c.MessageCount != 2 {
+			t.Fatalf("after reply: waiting_since=%d count=%d", c.WaitingSince, c.MessageCount)
+		}
+		if _, err := w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: id, UserID: w.agent.ID, Text: "   "}); !errors.Is(err, hark.ErrInvalid) {
+			t.Fatalf("empty reply: %v", err)
+		}
+		if _, err := w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: 42, UserID: w.agent.ID, Text: "hi"}); !errors.Is(err, hark.ErrNotFound) {
+			t.Fatalf("reply to nothing: %v", err)
+		}
+		if _, err := w.convs.AddNote(ctx, id, w.agent.ID, "customer is a frequent flyer"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.convs.Tag(ctx, id, w.agent.ID, []string{"refund", "refund"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.convs.Tag(ctx, id, w.agent.ID, []string{"two words"}, nil); !errors.Is(err, hark.ErrInvalid) {
+			t.Fatalf("bad tag: %v", err)
+		}
+		if _, err := w.convs.SetStatus(ctx, id, w.agent.ID, hark.StatusSnoozed, time.Time{}); !errors.Is(err, hark.ErrInvalid) {
+			t.Fatalf("snooze without time: %v", err)
+		}
+		c, err = w.convs.SetStatus(ctx, id, w.agent.ID, hark.StatusSnoozed, time.Now().Add(time.Hour))
+		if err != nil || c.Status != hark.StatusSnoozed {
+			t.Fatalf("snooze: %v %s", err, c.Status)
+		}
+		c, err = w.convs.Assign(ctx, id, w.agent.ID, w.agent.ID)
+		if err != nil || c.AssigneeID != w.agent.ID {
+			t.Fatalf("assign: %v %d", err, c.AssigneeID)
+		}
+		c, _ = w.convs.Assign(ctx, id, w.agent.ID, 0)
+		if c.AssigneeID != 0 {
+			t.Fatal("unassign kept the assignee")
+		}
+		// A customer's message wakes a snoozed conversation.
+		w.post(t, w.x, "t2", "maria", "@brand hello??", time.Now())
+		c, _ = w.convs.Get(ctx, id)
+		if c.Status != hark.StatusOpen || c.Tags[0] != "refund" || len(c.Tags) != 1 {
+			t.Fatalf("after customer follow-up: %s %v", c.Status, c.Tags)
+		}
+		log, err := w.convs.Activity(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, a := range log {
+			kinds = append(kinds, a.Kind)
+		}
+		want := "created replied note tagged status assigned assigned"
+		if strings.Join(kinds, " ") != want {
+			t.Fatalf("activity %v, want %s", kinds, want)
+		}
+		if log[1].UserName != "Ana" {
+			t.Fatalf("activity does not say who: %+v", log[1])
+		}
+		if len(changes) < 6 {
+			t.Fatalf("OnChange saw %d changes", len(changes))
+		}
+		notes, _ := w.convs.Notes(ctx, id)
+		if len(notes) != 1 || notes[0].UserName != "Ana" {
+			t.Fatalf("notes %+v", notes)
+		}
+	})
+}

@@ -1,0 +1,139 @@
+package db_test
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+)
+
+func TestMigrationsMatchAcrossDialects(t *testing.T) {
+	s, err := db.Migrations(db.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.Migrations(db.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s) != len(p) {
+		t.Fatalf("%d SQLite migrations, %d PostgreSQL", len(s), len(p))
+	}
+	for i := range s {
+		if s[i].Name != p[i].Name {
+			t.Errorf("migration %d: %s vs %s", i+1, s[i].Name, p[i].Name)
+		}
+	}
+}
+
+func TestMigrateIsIdempotentAndRefusesNewerSchemas(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if err := d.Migrate(ctx); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		if err := d.CheckSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.W.ExecContext(ctx, "INSERT INTO schema_version (version) VALUES (9999)"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "upgrade hark") {
+			t.Fatalf("migrate on a newer schema: %v, want a refusal", err)
+		}
+		if err := d.CheckSchema(ctx); err == nil {
+			t.Fatal("CheckSchema accepted an unknown schema version")
+		}
+	})
+}
+
+func TestQueriesMustExistInBothDialects(t *testing.T) {
+	good := fstest.MapFS{
+		"sqlite.sql":   {Data: []byte("-- name: A\nSELECT ?;\n-- name: B\nSELECT 2;")},
+		"postgres.sql": {Data: []byte("-- name: A\nSELECT $1;\n-- name: B\nSELECT 2;")},
+	}
+	q, err := db.LoadQueries(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := q.Get(db.Postgres, "A"); got != "SELECT $1" {
+		t.Fatalf("postgres A = %q", got)
+	}
+	bad := fstest.MapFS{
+		"sqlite.sql":   {Data: []byte("-- name: A\nSELECT 1;\n-- name: OnlyHere\nSELECT 1;")},
+		"postgres.sql": {Data: []byte("-- name: A\nSELECT 1;")},
+	}
+	if _, err := db.LoadQueries(bad); err == nil || !strings.Contains(err.Error(), "OnlyHere") {
+		t.Fatalf("missing dialect query: %v", err)
+	}
+	dup := fstest.MapFS{
+		"sqlite.sql":   {Data: []byte("-- name: A\nSELECT 1;\n-- name: A\nSELECT 1;")},
+		"postgres.sql": {Data: []byte("-- name: A\nSELECT 1;")},
+	}
+	if _, err := db.LoadQueries(dup); err == nil {
+		t.Fatal("a query defined twice was accepted")
+	}
+}
+
+//go:embed migrations
+var migrationFS embed.FS
+
+func TestEveryMigrationIsNumbered(t *testing.T) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		entries, err := fs.ReadDir(migrationFS, "migrations/"+d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".sql") || len(e.Name()) < 6 || e.Name()[4] != '_' {
+				t.Errorf("%s/%s: want NNNN_name.sql", d, e.Name())
+			}
+		}
+	}
+}
+
+func TestRebind(t *testing.T) {
+	q := "a = ? AND (b, c) < (?, ?)"
+	if got := db.Rebind(db.Postgres, q); got != "a = $1 AND (b, c) < ($2, $3)" {
+		t.Fatalf("postgres: %s", got)
+	}
+	if got := db.Rebind(db.SQLite, q); got != q {
+		t.Fatalf("sqlite: %s", got)
+	}
+}
+
+func TestNewIDIsUniqueAndOrderedUnderConcurrency(t *testing.T) {
+	const workers, each = 8, 20000
+	var mu sync.Mutex
+	seen := make(map[int64]bool, workers*each)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]int64, each)
+			for i := range local {
+				local[i] = db.NewID()
+				if i > 0 && local[i] <= local[i-1] {
+					t.Errorf("ids went backwards: %d after %d", local[i], local[i-1])
+					return
+				}
+			}
+			mu.Lock()
+			for _, id := range local {
+				if seen[id] {
+					t.Errorf("duplicate id %d", id)
+				}
+				seen[id] = true
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
