@@ -1,0 +1,109 @@
+package user_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/user"
+)
+
+func TestPasswordsSessionsAndTokens(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := user.New(d)
+		u, err := s.Add(ctx, " Ana@Example.COM ", "Ana", "agent", "correct horse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Email != "ana@example.com" {
+			t.Fatalf("email %q not normalised", u.Email)
+		}
+		if _, err := s.Add(ctx, "ana@example.com", "Other", "agent", "another pw"); !errors.Is(err, hark.ErrConflict) {
+			t.Fatalf("duplicate e-mail: %v", err)
+		}
+		for _, bad := range []struct{ email, role, pw string }{{"not-an-email", "agent", ""}, {"b@x.io", "god", ""}, {"c@x.io", "agent", "short"}} {
+			if _, err := s.Add(ctx, bad.email, "", bad.role, bad.pw); !errors.Is(err, hark.ErrInvalid) {
+				t.Errorf("Add(%q, %q, %q): %v, want invalid", bad.email, bad.role, bad.pw, err)
+			}
+		}
+		if _, err := s.Authenticate(ctx, "ana@example.com", "wrong password"); !errors.Is(err, user.ErrBadCredentials) {
+			t.Fatalf("wrong password: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, "nobody@example.com", "correct horse"); !errors.Is(err, user.ErrBadCredentials) {
+			t.Fatalf("unknown user: %v", err)
+		}
+		got, err := s.Authenticate(ctx, "ANA@example.com", "correct horse")
+		if err != nil || got.ID != u.ID {
+			t.Fatalf("sign-in: %v", err)
+		}
+		tok, sess, err := s.StartSession(ctx, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := s.SessionByToken(ctx, tok)
+		if err != nil || back.User.ID != u.ID || back.CSRF != sess.CSRF || back.CSRF == "" {
+			t.Fatalf("session lookup: %+v %v", back, err)
+		}
+		var stored string
+		d.R.QueryRow("SELECT token_hash FROM sessions").Scan(&stored)
+		if stored == tok || strings.Contains(stored, tok) {
+			t.Fatal("the raw session token is stored")
+		}
+		if err := s.EndSession(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionByToken(ctx, tok); !errors.Is(err, hark.ErrNotFound) {
+			t.Fatalf("ended session still works: %v", err)
+		}
+		api, err := s.CreateToken(ctx, u.ID, "script")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if who, err := s.ByToken(ctx, api); err != nil || who.ID != u.ID {
+			t.Fatalf("token: %v", err)
+		}
+		if _, err := s.ByToken(ctx, api+"x"); !errors.Is(err, hark.ErrNotFound) {
+			t.Fatalf("tampered token: %v", err)
+		}
+	})
+}
+
+func TestRoles(t *testing.T) {
+	cases := map[string][4]bool{ // read, work, manage, admin
+		"viewer":     {true, false, false, false},
+		"agent":      {true, true, false, false},
+		"supervisor": {true, true, true, false},
+		"admin":      {true, true, true, true},
+	}
+	for role, want := range cases {
+		u := user.User{Role: role}
+		for i, action := range []string{"read", "work", "manage", "admin"} {
+			if u.Can(action) != want[i] {
+				t.Errorf("%s can %s = %v", role, action, !want[i])
+			}
+		}
+	}
+}
+
+func TestPasswordHashes(t *testing.T) {
+	h := user.HashPassword("s3cret pass")
+	if !strings.HasPrefix(h, "$argon2id$") {
+		t.Fatalf("hash %q is not argon2id", h)
+	}
+	if !user.CheckPassword(h, "s3cret pass") || user.CheckPassword(h, "s3cret pasS") {
+		t.Fatal("check is wrong")
+	}
+	if user.HashPassword("s3cret pass") == h {
+		t.Fatal("two hashes of one password are equal: no salt")
+	}
+	for _, bad := range []string{"", "$argon2id$", "$bcrypt$x$y$z$w", "$argon2id$v=19$m=x$a$b"} {
+		if user.CheckPassword(bad, "x") {
+			t.Errorf("malformed hash %q accepted", bad)
+		}
+	}
+}
