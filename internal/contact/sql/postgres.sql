@@ -29,3 +29,47 @@ SELECT id, workspace_id, name, email, phone, followers, verified, created_at, up
 -- name: IdentitiesOf
 SELECT id, contact_id, channel, external_id, handle, display_name, created_at
 FROM contact_identities WHERE contact_id = $1 ORDER BY channel, id;
+
+-- Merging and splitting contacts (merge.go).
+-- name: MoveIdentities
+UPDATE contact_identities SET contact_id = $1 WHERE contact_id = $2;
+
+-- name: MoveIdentity
+UPDATE contact_identities SET contact_id = $1 WHERE id = $2 AND contact_id = $3;
+
+-- name: MoveConversations
+UPDATE conversations SET contact_id = $1 WHERE contact_id = $2;
+
+-- name: MoveConversation
+UPDATE conversations SET contact_id = $1 WHERE id = $2 AND contact_id = $3;
+
+-- name: ConversationIDsOf
+SELECT id FROM conversations WHERE contact_id = $1;
+
+-- name: IdentityIDsOf
+SELECT id FROM contact_identities WHERE contact_id = $1;
+
+-- name: FillContact
+UPDATE contacts SET
+    name = CASE WHEN name = '' THEN $1 ELSE name END,
+    email = CASE WHEN email = '' THEN $2 ELSE email END,
+    phone = CASE WHEN phone = '' THEN $3 ELSE phone END,
+    followers = CASE WHEN followers < $4 THEN $5 ELSE followers END,
+    updated_at = $6
+WHERE id = $7;
+
+-- name: LogContactActivity
+INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES ($1, $2, NULL, $3, $4, $5, $6);
+
+-- name: ContactActivity
+SELECT workspace_id, kind, detail FROM activity WHERE id = $1;
+
+-- name: SimilarContacts
+SELECT DISTINCT c.id, c.name, i.kind_handle
+FROM (
+    SELECT contact_id, channel || ':' || handle AS kind_handle, lower(handle) AS h, lower(display_name) AS n
+    FROM contact_identities WHERE workspace_id = $1
+) i JOIN contacts c ON c.id = i.contact_id
+WHERE c.id <> $2 AND ((i.h <> '' AND i.h IN (SELECT lower(handle) FROM contact_identities WHERE contact_id = $3 AND handle <> ''))
+   OR (i.n <> '' AND i.n IN (SELECT lower(display_name) FROM contact_identities WHERE contact_id = $4 AND display_name <> '')))
+LIMIT 10;

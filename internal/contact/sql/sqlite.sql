@@ -29,3 +29,47 @@ SELECT id, workspace_id, name, email, phone, followers, verified, created_at, up
 -- name: IdentitiesOf
 SELECT id, contact_id, channel, external_id, handle, display_name, created_at
 FROM contact_identities WHERE contact_id = ? ORDER BY channel, id;
+
+-- Merging and splitting contacts (merge.go).
+-- name: MoveIdentities
+UPDATE contact_identities SET contact_id = ? WHERE contact_id = ?;
+
+-- name: MoveIdentity
+UPDATE contact_identities SET contact_id = ? WHERE id = ? AND contact_id = ?;
+
+-- name: MoveConversations
+UPDATE conversations SET contact_id = ? WHERE contact_id = ?;
+
+-- name: MoveConversation
+UPDATE conversations SET contact_id = ? WHERE id = ? AND contact_id = ?;
+
+-- name: ConversationIDsOf
+SELECT id FROM conversations WHERE contact_id = ?;
+
+-- name: IdentityIDsOf
+SELECT id FROM contact_identities WHERE contact_id = ?;
+
+-- name: FillContact
+UPDATE contacts SET
+    name = CASE WHEN name = '' THEN ? ELSE name END,
+    email = CASE WHEN email = '' THEN ? ELSE email END,
+    phone = CASE WHEN phone = '' THEN ? ELSE phone END,
+    followers = CASE WHEN followers < ? THEN ? ELSE followers END,
+    updated_at = ?
+WHERE id = ?;
+
+-- name: LogContactActivity
+INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES (?, ?, NULL, ?, ?, ?, ?);
+
+-- name: ContactActivity
+SELECT workspace_id, kind, detail FROM activity WHERE id = ?;
+
+-- name: SimilarContacts
+SELECT DISTINCT c.id, c.name, i.kind_handle
+FROM (
+    SELECT contact_id, channel || ':' || handle AS kind_handle, lower(handle) AS h, lower(display_name) AS n
+    FROM contact_identities WHERE workspace_id = ?
+) i JOIN contacts c ON c.id = i.contact_id
+WHERE c.id <> ? AND ((i.h <> '' AND i.h IN (SELECT lower(handle) FROM contact_identities WHERE contact_id = ? AND handle <> ''))
+   OR (i.n <> '' AND i.n IN (SELECT lower(display_name) FROM contact_identities WHERE contact_id = ? AND display_name <> '')))
+LIMIT 10;
