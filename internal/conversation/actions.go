@@ -95,8 +95,12 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 		if err := tx.QueryRowContext(ctx, s.q("LastInboundProvider"), c.ID).Scan(&m.ReplyToProviderID); err != nil && err != sql.ErrNoRows {
 			return err
 		}
+		var uid any // a reply sent by automation has no user
+		if in.UserID != 0 {
+			uid = in.UserID
+		}
 		_, err := tx.ExecContext(ctx, s.q("InsertMessage"), m.ID, m.WorkspaceID, m.ConversationID, m.AccountID, "out", nil,
-			m.Author.ExternalID, m.Author.Name, m.Author.Handle, m.Author.Followers, m.Author.Verified, in.UserID, m.Text,
+			m.Author.ExternalID, m.Author.Name, m.Author.Handle, m.Author.Followers, m.Author.Verified, uid, m.Text,
 			"[]", m.ReplyToProviderID, m.SendStatus, "{}", now, now, "")
 		if err != nil {
 			return fmt.Errorf("insert reply: %w", err)

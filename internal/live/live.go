@@ -8,13 +8,14 @@ import (
 )
 
 // Event says that something in a workspace changed. Views reload what they
-// show from the store; events carry ids, never customer text.
+// show from the store; events carry ids, never customer text. Ids travel as
+// JSON strings: they use 63 bits and JavaScript numbers keep only 53.
 type Event struct {
 	Seq            int64  `json:"seq"`
 	Kind           string `json:"kind"`
-	WorkspaceID    int64  `json:"workspace_id"`
-	ConversationID int64  `json:"conversation_id,omitempty"`
-	MessageID      int64  `json:"message_id,omitempty"`
+	WorkspaceID    int64  `json:"workspace_id,string"`
+	ConversationID int64  `json:"conversation_id,omitempty,string"`
+	MessageID      int64  `json:"message_id,omitempty,string"`
 }
 
 // Bus delivers events to subscribers.

@@ -112,7 +112,7 @@ func TestTwoNodesSharePostgresAndNATS(t *testing.T) {
 	if err != nil || res[0].Err != nil {
 		t.Fatal(err, res[0].Err)
 	}
-	want := fmt.Sprintf(`"conversation_id":%d`, res[0].ConversationID)
+	want := fmt.Sprintf(`"conversation_id":"%d"`, res[0].ConversationID)
 	for line := range lines {
 		if strings.HasPrefix(line, "data:") && strings.Contains(line, want) {
 			// Node B reads it from the shared store.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/api"
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/channel/chat"
 	"github.com/harkdesk/hark/internal/desk"
 	"github.com/harkdesk/hark/internal/metrics"
 )
@@ -29,6 +30,8 @@ func Handler(a *app.App) http.Handler {
 	mux.Handle("GET /events", a.Auth.Identify(http.HandlerFunc(events(a))))
 	api.Register(mux, a)
 	desk.Register(mux, a)
+	chat.New(chat.Deps{Workspaces: a.Workspaces, Contacts: a.Contacts, Conversations: a.Conversations,
+		Pipeline: a.Pipeline, Bus: a.Bus, Auth: a.Auth, Log: a.Log}).Register(mux)
 	lat := a.Metrics.Histogram("hark_http_request_seconds", "HTTP request latency (live event streams excluded).", metrics.LatencyBuckets)
 	return recoverer(a.Log, securityHeaders(limitBody(timeRequests(lat, mux))))
 }

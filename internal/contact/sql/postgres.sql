@@ -73,3 +73,6 @@ FROM (
 WHERE c.id <> $2 AND ((i.h <> '' AND i.h IN (SELECT lower(handle) FROM contact_identities WHERE contact_id = $3 AND handle <> ''))
    OR (i.n <> '' AND i.n IN (SELECT lower(display_name) FROM contact_identities WHERE contact_id = $4 AND display_name <> '')))
 LIMIT 10;
+
+-- name: ContactByIdentity
+SELECT contact_id FROM contact_identities WHERE workspace_id = $1 AND channel = $2 AND external_id = $3;

@@ -73,3 +73,6 @@ FROM (
 WHERE c.id <> ? AND ((i.h <> '' AND i.h IN (SELECT lower(handle) FROM contact_identities WHERE contact_id = ? AND handle <> ''))
    OR (i.n <> '' AND i.n IN (SELECT lower(display_name) FROM contact_identities WHERE contact_id = ? AND display_name <> '')))
 LIMIT 10;
+
+-- name: ContactByIdentity
+SELECT contact_id FROM contact_identities WHERE workspace_id = ? AND channel = ? AND external_id = ?;

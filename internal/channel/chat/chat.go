@@ -1,0 +1,202 @@
+// Package chat is the live-chat channel: an embeddable widget (one script
+// tag, no framework) that talks to the desk over a WebSocket. Visitors are
+// recognised by a signed token kept in their browser, or by a signed
+// identity from the brand's own site; their messages go through the same
+// ingest pipeline as every other channel.
+package chat
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// Config is a chat account's settings, kept in the account's config JSON.
+type Config struct {
+	// Secret signs visitor tokens; generated on first use.
+	Secret string `json:"chat_secret,omitempty"`
+	// IdentitySecret is shared with the brand's site, which signs who its
+	// signed-in user is so the desk knows them without a pre-chat form.
+	IdentitySecret string `json:"identity_secret,omitempty"`
+	// RequireEmail asks for an e-mail address in the pre-chat form.
+	RequireEmail bool `json:"require_email,omitempty"`
+	// Hours are when agents answer live; outside them the widget takes a
+	// message and an e-mail address for a reply by e-mail.
+	Hours *Hours `json:"hours,omitempty"`
+	// Greeting is the first line the widget shows.
+	Greeting string `json:"greeting,omitempty"`
+	// SMTP, when set (host:port), is where transcripts are sent from.
+	SMTP     string `json:"smtp,omitempty"`
+	MailFrom string `json:"mail_from,omitempty"`
+}
+
+// Hours are the weekly opening hours of live chat.
+type Hours struct {
+	TZ   string `json:"tz"`   // IANA zone, e.g. "Europe/London"
+	Days string `json:"days"` // e.g. "mon-fri" or "mon,wed,fri"
+	From string `json:"from"` // "09:00"
+	To   string `json:"to"`   // "17:30"
+}
+
+// Open reports whether t falls within the hours. No hours means always open;
+// hours that cannot be read mean open, so a typo never hides the chat.
+func (h *Hours) Open(t time.Time) bool {
+	if h == nil {
+		return true
+	}
+	loc, err := time.LoadLocation(h.TZ)
+	if err != nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	if !dayIn(h.Days, t.Weekday()) {
+		return false
+	}
+	from, err1 := minutes(h.From)
+	to, err2 := minutes(h.To)
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	now := t.Hour()*60 + t.Minute()
+	return now >= from && now < to
+}
+
+var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+func dayIndex(s string) int {
+	for i, d := range dayNames {
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(s)), d) {
+			return i
+		}
+	}
+	return -1
+}
+
+func dayIn(spec string, d time.Weekday) bool {
+	if strings.TrimSpace(spec) == "" {
+		return true
+	}
+	for _, part := range strings.Split(spec, ",") {
+		a, b, isRange := strings.Cut(part, "-")
+		i, j := dayIndex(a), dayIndex(b)
+		if !isRange {
+			j = i
+		}
+		if i < 0 || j < 0 {
+			continue
+		}
+		for k := i; ; k = (k + 1) % 7 {
+			if k == int(d) {
+				return true
+			}
+			if k == j {
+				break
+			}
+		}
+	}
+	return false
+}
+
+func minutes(hhmm string) (int, error) {
+	h, m, ok := strings.Cut(hhmm, ":")
+	if !ok {
+		return 0, fmt.Errorf("want HH:MM")
+	}
+	hi, err := strconv.Atoi(h)
+	if err != nil {
+		return 0, err
+	}
+	mi, err := strconv.Atoi(m)
+	return hi*60 + mi, err
+}
+
+// ParseConfig reads a chat account's config.
+func ParseConfig(raw json.RawMessage) (Config, error) {
+	var c Config
+	if len(raw) == 0 {
+		return c, nil
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("%w: chat config: %v", hark.ErrInvalid, err)
+	}
+	return c, nil
+}
+
+// newVisitorID returns a random visitor id.
+func newVisitorID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// visitorToken signs a visitor id so a browser can prove it is the same
+// visitor after a reload without the desk keeping a table of visitors.
+func visitorToken(secret, visitorID string) string {
+	return visitorID + "." + sign(secret, "visitor:"+visitorID)
+}
+
+// checkVisitorToken returns the visitor id of a valid token.
+func checkVisitorToken(secret, token string) (string, bool) {
+	id, sig, ok := strings.Cut(token, ".")
+	if !ok || len(id) != 32 {
+		return "", false
+	}
+	want := sign(secret, "visitor:"+id)
+	return id, hmac.Equal([]byte(sig), []byte(want))
+}
+
+func sign(secret, msg string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Identity is what the brand's site says about its signed-in user. Sig is
+// hex(HMAC-SHA256(identity_secret, user_id + ":" + email + ":" + ts)), made
+// on the brand's server; ts is Unix seconds and is honoured for a day.
+type Identity struct {
+	UserID string `json:"user_id"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+	TS     int64  `json:"ts"`
+	Sig    string `json:"sig"`
+}
+
+// IdentityMaxAge bounds how old a signed identity may be.
+const IdentityMaxAge = 24 * time.Hour
+
+// SignIdentity is what the brand's server computes (exported for their SDKs
+// and for tests).
+func SignIdentity(secret, userID, email string, ts int64) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(m, "%s:%s:%d", userID, email, ts)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a signed identity in constant time.
+func (id Identity) Verify(secret string, now time.Time) error {
+	if secret == "" {
+		return fmt.Errorf("%w: this chat does not accept signed identities", hark.ErrInvalid)
+	}
+	if id.UserID == "" || id.Sig == "" {
+		return fmt.Errorf("%w: identity needs user_id and sig", hark.ErrInvalid)
+	}
+	age := now.Sub(time.Unix(id.TS, 0))
+	if age > IdentityMaxAge || age < -5*time.Minute {
+		return fmt.Errorf("%w: identity timestamp is stale", hark.ErrInvalid)
+	}
+	want := SignIdentity(secret, id.UserID, id.Email, id.TS)
+	if !hmac.Equal([]byte(strings.ToLower(id.Sig)), []byte(want)) {
+		return fmt.Errorf("%w: identity signature does not match", hark.ErrInvalid)
+	}
+	return nil
+}

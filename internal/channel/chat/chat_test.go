@@ -1,0 +1,264 @@
+package chat_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/channel/chat"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/server"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+type frame map[string]any
+
+func (f frame) s(k string) string { v, _ := f[k].(string); return v }
+
+type visitor struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+func dial(t *testing.T, url string, hello frame) (*visitor, frame) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	v := &visitor{t: t, conn: conn}
+	hello["type"] = "hello"
+	v.send(hello)
+	return v, v.next()
+}
+
+func (v *visitor) send(f frame) {
+	v.t.Helper()
+	if err := wsjson.Write(context.Background(), v.conn, f); err != nil {
+		v.t.Fatal(err)
+	}
+}
+
+func (v *visitor) next() frame {
+	v.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var f frame
+	if err := wsjson.Read(ctx, v.conn, &f); err != nil {
+		v.t.Fatalf("reading a frame: %v", err)
+	}
+	return f
+}
+
+func setup(t *testing.T, d *db.DB, cfg string) (*app.App, workspace.Account, string) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: d.DSN, Migrate: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg != "" {
+		if err := a.Workspaces.SetConfig(ctx, acct.ID, json.RawMessage(cfg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(server.Handler(a))
+	t.Cleanup(srv.Close)
+	return a, acct, "ws" + strings.TrimPrefix(srv.URL, "http") + "/chat/" + strconv.FormatInt(acct.ID, 10) + "/ws"
+}
+
+func TestChatVisitorAgentRoundTripAndResume(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a, _, url := setup(t, d, "")
+		ctx := context.Background()
+		v, welcome := dial(t, url, frame{"name": "Dana", "email": "dana@example.com"})
+		if welcome.s("type") != "welcome" || welcome.s("visitor") == "" || welcome["online"] != true {
+			t.Fatalf("welcome %v", welcome)
+		}
+		v.send(frame{"type": "message", "client_id": "c1", "text": "Is my order 1234 shipped?"})
+		ack := v.next()
+		if ack.s("type") != "ack" || ack.s("client_id") != "c1" || ack.s("message_id") == "" {
+			t.Fatalf("ack %v", ack)
+		}
+		convID, _ := strconv.ParseInt(ack.s("conversation_id"), 10, 64)
+		// A resend after a lost ack is the same message.
+		v.send(frame{"type": "message", "client_id": "c1", "text": "Is my order 1234 shipped?"})
+		if again := v.next(); again.s("message_id") != ack.s("message_id") {
+			t.Fatalf("resend made a new message: %v vs %v", again, ack)
+		}
+		conv, err := a.Conversations.Get(ctx, convID)
+		if err != nil || conv.Channel != "chat" || conv.Visibility != "private" || conv.ContactName != "Dana" {
+			t.Fatalf("conversation %+v %v", conv, err)
+		}
+		// The agent answers in the desk; the widget shows it within a second.
+		start := time.Now()
+		if _, err := a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: convID, Text: "Yes, it left today!", Author: conversation.Author{Name: "Sam"}}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			f := v.next()
+			if f.s("type") != "message" {
+				continue
+			}
+			m := f["message"].(map[string]any)
+			if m["text"] != "Yes, it left today!" || m["from"] != "agent" || m["author"] != "Sam" {
+				t.Fatalf("pushed message %v", m)
+			}
+			break
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("the reply took %v to reach the widget", d)
+		}
+		// The visitor reloads: same visitor, same conversation, whole history.
+		v.conn.Close(websocket.StatusNormalClosure, "")
+		_, back := dial(t, url, frame{"visitor": welcome.s("visitor")})
+		if back.s("conversation_id") != ack.s("conversation_id") {
+			t.Fatalf("after reload conversation %v, want %v", back["conversation_id"], ack["conversation_id"])
+		}
+		if msgs, _ := back["messages"].([]any); len(msgs) != 2 {
+			t.Fatalf("after reload %d messages, want 2", len(msgs))
+		}
+		// A forged token is a new visitor, not someone else's conversation.
+		forged := strings.Split(welcome.s("visitor"), ".")[0] + ".AAAA"
+		_, other := dial(t, url, frame{"visitor": forged})
+		if other.s("conversation_id") != "" || other.s("visitor") == welcome.s("visitor") {
+			t.Fatalf("a forged token got %v", other)
+		}
+	})
+}
+
+func TestChatRejectsBadInput(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		_, _, url := setup(t, d, `{"identity_secret":"s3cret","hours":{"tz":"UTC","days":"sun","from":"00:00","to":"00:01"}}`)
+		v, welcome := dial(t, url, frame{})
+		if welcome["online"] == true && time.Now().UTC().Weekday() != time.Sunday {
+			t.Fatal("closed hours shown as online")
+		}
+		v.send(frame{"type": "message", "client_id": "x", "text": strings.Repeat("a", chat.MaxMessageRunes+1)})
+		if f := v.next(); f.s("type") != "error" {
+			t.Fatalf("oversized message: %v", f)
+		}
+		v.send(frame{"type": "message", "text": "no client id"})
+		if f := v.next(); f.s("type") != "error" {
+			t.Fatalf("no client id: %v", f)
+		}
+		v.send(frame{"type": "bogus"})
+		if f := v.next(); f.s("type") != "error" {
+			t.Fatalf("unknown frame: %v", f)
+		}
+		// A signed identity from the brand's site is accepted; a bad one is not.
+		ts := time.Now().Unix()
+		good := frame{"user_id": "42", "email": "kim@example.com", "name": "Kim", "ts": ts, "sig": chat.SignIdentity("s3cret", "42", "kim@example.com", ts)}
+		_, ok := dial(t, url, frame{"identity": good})
+		if ok.s("type") != "welcome" {
+			t.Fatalf("signed identity refused: %v", ok)
+		}
+		bad := frame{"user_id": "43", "email": "kim@example.com", "ts": ts, "sig": good["sig"]}
+		_, refused := dial(t, url, frame{"identity": bad})
+		if refused.s("type") != "error" || !strings.Contains(refused.s("error"), "signature") {
+			t.Fatalf("forged identity: %v", refused)
+		}
+		stale := frame{"user_id": "42", "email": "kim@example.com", "ts": ts - 3*86400, "sig": chat.SignIdentity("s3cret", "42", "kim@example.com", ts-3*86400)}
+		_, old := dial(t, url, frame{"identity": stale})
+		if old.s("type") != "error" {
+			t.Fatalf("stale identity: %v", old)
+		}
+	})
+}
+
+func TestChatTranscriptByEmail(t *testing.T) {
+	sink, got := smtpSink(t)
+	d := dbtest.Open(t, db.SQLite)
+	_, _, url := setup(t, d, `{"smtp":"`+sink+`","mail_from":"support@shop.test"}`)
+	v, _ := dial(t, url, frame{"name": "Dana"})
+	v.send(frame{"type": "message", "client_id": "c1", "text": "Where is <b>my</b> parcel?"})
+	v.next()
+	v.send(frame{"type": "transcript", "email": "dana@example.com"})
+	if f := v.next(); f.s("type") != "transcript" || f.s("error") != "" {
+		t.Fatalf("transcript: %v", f)
+	}
+	select {
+	case mail := <-got:
+		if !strings.Contains(mail, "To: dana@example.com") || !strings.Contains(mail, "Where is <b>my</b> parcel?") || !strings.Contains(mail, "Message-ID:") {
+			t.Fatalf("mail:\n%s", mail)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no transcript arrived")
+	}
+}
+
+// smtpSink is the smallest SMTP server net/smtp will talk to.
+func smtpSink(t *testing.T) (string, <-chan string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	out := make(chan string, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				say := func(s string) { c.Write([]byte(s + "\r\n")) }
+				say("220 sink")
+				var data strings.Builder
+				inData := false
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if inData {
+						if line == ".\r\n" {
+							inData = false
+							out <- data.String()
+							say("250 ok")
+							continue
+						}
+						data.WriteString(line)
+						continue
+					}
+					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+						say("250 sink")
+					case cmd == "DATA":
+						inData = true
+						say("354 go on")
+					case cmd == "QUIT":
+						say("221 bye")
+						return
+					default:
+						say("250 ok")
+					}
+				}
+			}(c)
+		}
+	}()
+	return ln.Addr().String(), out
+}

@@ -1,0 +1,435 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/contact"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/live"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// Limits on what a visitor may send.
+const (
+	MaxMessageRunes = 4000
+	maxFrameBytes   = 32 << 10
+	helloTimeout    = 10 * time.Second
+	pingInterval    = 25 * time.Second
+)
+
+// Deps are the parts of the desk the chat channel uses.
+type Deps struct {
+	Workspaces    *workspace.Store
+	Contacts      *contact.Store
+	Conversations *conversation.Store
+	Pipeline      *ingest.Pipeline
+	Bus           live.Bus
+	Auth          *auth.Authenticator
+	Log           *slog.Logger
+}
+
+// Server serves the widget, its WebSocket and the agent's typing signal.
+type Server struct {
+	d       Deps
+	limiter *auth.Limiter
+}
+
+// New returns a chat server.
+func New(d Deps) *Server {
+	// A visitor may send a burst of 20 messages, then one every 2 s.
+	return &Server{d: d, limiter: auth.NewLimiter(20, 2*time.Second)}
+}
+
+// Register mounts the chat routes.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /chat/widget.js", s.widget)
+	mux.HandleFunc("GET /chat/{account}/ws", s.socket)
+	mux.HandleFunc("GET /chat/{account}/demo", s.demo)
+	mux.Handle("POST /chat/typing/{conversation}", s.d.Auth.Identify(http.HandlerFunc(s.agentTyping)))
+}
+
+// frame is every message on the socket, both ways.
+type frame struct {
+	Type string `json:"type"`
+	// hello
+	Visitor  string    `json:"visitor,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	Email    string    `json:"email,omitempty"`
+	Identity *Identity `json:"identity,omitempty"`
+	// message, ack
+	ClientID       string        `json:"client_id,omitempty"`
+	Text           string        `json:"text,omitempty"`
+	MessageID      int64         `json:"message_id,omitempty,string"`
+	ConversationID int64         `json:"conversation_id,omitempty,string"`
+	Message        *chatMessage  `json:"message,omitempty"`
+	Messages       []chatMessage `json:"messages,omitempty"`
+	// welcome
+	Online   bool   `json:"online,omitempty"`
+	Greeting string `json:"greeting,omitempty"`
+	AskEmail bool   `json:"ask_email,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// chatMessage is what the widget shows: no internal notes, no raw payloads.
+type chatMessage struct {
+	ID     int64  `json:"id,string"`
+	From   string `json:"from"` // "visitor" or "agent"
+	Author string `json:"author"`
+	Text   string `json:"text"`
+	At     int64  `json:"at"`
+	Status string `json:"status,omitempty"`
+}
+
+// session is one connected widget.
+type session struct {
+	s       *Server
+	conn    *websocket.Conn
+	acct    workspace.Account
+	cfg     Config
+	author  ingest.Author
+	convID  int64
+	visitor string
+	ip      string
+}
+
+func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
+	acct, cfg, err := s.account(r.Context(), r.PathValue("account"))
+	if err != nil {
+		http.Error(w, "no such chat", http.StatusNotFound)
+		return
+	}
+	// Visitors authenticate with a token from localStorage, never a cookie,
+	// so any site the brand embeds the widget in may connect.
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(maxFrameBytes)
+	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: clientIP(r)}
+	ctx := r.Context()
+	if err := ss.run(ctx); err != nil && !isClosed(err) {
+		s.d.Log.Debug("chat session ended", "err", err)
+		conn.Close(websocket.StatusPolicyViolation, truncate(err.Error(), 120))
+		return
+	}
+	conn.Close(websocket.StatusNormalClosure, "")
+}
+
+func (ss *session) run(ctx context.Context) error {
+	hctx, cancel := context.WithTimeout(ctx, helloTimeout)
+	var hello frame
+	err := wsjson.Read(hctx, ss.conn, &hello)
+	cancel()
+	if err != nil {
+		return err
+	}
+	if hello.Type != "hello" {
+		return errors.New("the first frame must be hello")
+	}
+	if err := ss.identify(ctx, hello); err != nil {
+		ss.send(ctx, frame{Type: "error", Error: err.Error()})
+		return err
+	}
+	events, unsubscribe := ss.s.d.Bus.Subscribe()
+	defer unsubscribe()
+	msgs, err := ss.history(ctx)
+	if err != nil {
+		return err
+	}
+	welcome := frame{Type: "welcome", Visitor: visitorToken(ss.cfg.Secret, ss.visitor), ConversationID: ss.convID,
+		Messages: msgs, Online: ss.cfg.Hours.Open(time.Now()), Greeting: ss.cfg.Greeting, AskEmail: ss.cfg.RequireEmail}
+	if err := ss.send(ctx, welcome); err != nil {
+		return err
+	}
+	frames := make(chan frame)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			var f frame
+			if err := wsjson.Read(ctx, ss.conn, &f); err != nil {
+				readErr <- err
+				return
+			}
+			select {
+			case frames <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	ping := time.NewTicker(pingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case err := <-readErr:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := ss.conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return err
+			}
+		case f := <-frames:
+			if err := ss.handle(ctx, f); err != nil {
+				return err
+			}
+		case e := <-events:
+			if err := ss.event(ctx, e); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// identify works out who the visitor is: a signed identity from the brand's
+// site, a returning visitor's token, or a new visitor.
+func (ss *session) identify(ctx context.Context, hello frame) error {
+	name := truncate(strings.TrimSpace(hello.Name), 100)
+	email := truncate(strings.TrimSpace(hello.Email), 254)
+	if email != "" && !strings.Contains(email, "@") {
+		return fmt.Errorf("%w: that e-mail address does not look right", hark.ErrInvalid)
+	}
+	switch {
+	case hello.Identity != nil:
+		id := *hello.Identity
+		if err := id.Verify(ss.cfg.IdentitySecret, time.Now()); err != nil {
+			return err
+		}
+		ss.author = ingest.Author{ID: "u:" + id.UserID, Name: firstNonEmpty(id.Name, name), Email: firstNonEmpty(id.Email, email)}
+		ss.visitor = newVisitorID()
+	default:
+		if v, ok := checkVisitorToken(ss.cfg.Secret, hello.Visitor); ok {
+			ss.visitor = v
+		} else {
+			ss.visitor = newVisitorID()
+		}
+		ss.author = ingest.Author{ID: "v:" + ss.visitor, Name: firstNonEmpty(name, "Visitor "+ss.visitor[:4]), Email: email}
+	}
+	contactID, err := ss.s.d.Contacts.ByIdentity(ctx, ss.acct.WorkspaceID, "chat", ss.author.ID)
+	if errors.Is(err, hark.ErrNotFound) {
+		return nil // a new visitor: the conversation starts with their first message
+	}
+	if err != nil {
+		return err
+	}
+	convs, err := ss.s.d.Conversations.OfContact(ctx, contactID)
+	if err != nil {
+		return err
+	}
+	for _, c := range convs {
+		if c.AccountID == ss.acct.ID {
+			ss.convID = c.ID
+			break
+		}
+	}
+	return nil
+}
+
+func (ss *session) history(ctx context.Context) ([]chatMessage, error) {
+	if ss.convID == 0 {
+		return []chatMessage{}, nil
+	}
+	msgs, err := ss.s.d.Conversations.Messages(ctx, ss.convID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]chatMessage, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, toChat(m))
+	}
+	return out, nil
+}
+
+func toChat(m conversation.Message) chatMessage {
+	from := "visitor"
+	if m.Direction == "out" {
+		from = "agent"
+	}
+	return chatMessage{ID: m.ID, From: from, Author: m.Author.Name, Text: m.Text, At: m.SentAt, Status: m.SendStatus}
+}
+
+func (ss *session) handle(ctx context.Context, f frame) error {
+	switch f.Type {
+	case "message":
+		return ss.message(ctx, f)
+	case "typing":
+		if ss.convID != 0 {
+			ss.s.d.Bus.Publish(live.Event{Kind: "visitor_typing", WorkspaceID: ss.acct.WorkspaceID, ConversationID: ss.convID})
+		}
+		return nil
+	case "transcript":
+		err := ss.transcript(ctx, f.Email)
+		reply := frame{Type: "transcript"}
+		if err != nil {
+			reply.Error = err.Error()
+		}
+		return ss.send(ctx, reply)
+	case "ping":
+		return ss.send(ctx, frame{Type: "pong"})
+	}
+	return ss.send(ctx, frame{Type: "error", Error: "unknown frame type"})
+}
+
+func (ss *session) message(ctx context.Context, f frame) error {
+	text := strings.TrimSpace(f.Text)
+	if text == "" || utf8.RuneCountInString(text) > MaxMessageRunes {
+		return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: fmt.Sprintf("a message needs 1 to %d characters", MaxMessageRunes)})
+	}
+	if f.ClientID == "" || len(f.ClientID) > 64 {
+		return ss.send(ctx, frame{Type: "error", Error: "a message needs a client_id"})
+	}
+	if !ss.s.limiter.Allow(ss.ip) || !ss.s.limiter.Allow(ss.visitor) {
+		return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: "you are sending messages too fast; wait a moment"})
+	}
+	// The client id makes a resend after a reconnect a duplicate, not a
+	// second message.
+	res, err := ss.s.d.Pipeline.Ingest(ctx, ss.acct.ID, ingest.Message{
+		ProviderID: "chat:" + ss.visitor + ":" + f.ClientID, Visibility: "private", Author: ss.author, Text: text, SentAt: time.Now(),
+	})
+	if err == nil && res[0].Err != nil {
+		err = res[0].Err
+	}
+	if err != nil {
+		if errors.Is(err, hark.ErrInvalid) {
+			return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: err.Error()})
+		}
+		ss.s.d.Log.Error("chat ingest", "err", err)
+		return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: "the message could not be saved; it will be retried"})
+	}
+	ss.convID = res[0].ConversationID
+	return ss.send(ctx, frame{Type: "ack", ClientID: f.ClientID, MessageID: res[0].MessageID, ConversationID: ss.convID})
+}
+
+func (ss *session) event(ctx context.Context, e live.Event) error {
+	switch {
+	case e.Kind == "resync":
+		msgs, err := ss.history(ctx)
+		if err != nil {
+			return err
+		}
+		return ss.send(ctx, frame{Type: "history", Messages: msgs})
+	case ss.convID == 0 || e.ConversationID != ss.convID:
+		return nil
+	case e.Kind == "agent_typing":
+		return ss.send(ctx, frame{Type: "typing"})
+	case e.MessageID != 0:
+		m, err := ss.s.d.Conversations.Message(ctx, e.MessageID)
+		if err != nil {
+			return nil // not visible yet on this reader; the next event resyncs
+		}
+		if m.ConversationID != ss.convID || m.Direction != "out" {
+			return nil
+		}
+		cm := toChat(m)
+		return ss.send(ctx, frame{Type: "message", Message: &cm})
+	}
+	return nil
+}
+
+func (ss *session) send(ctx context.Context, f frame) error {
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return wsjson.Write(wctx, ss.conn, f)
+}
+
+// account loads a chat account and makes sure it has a signing secret.
+func (s *Server) account(ctx context.Context, idText string) (workspace.Account, Config, error) {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return workspace.Account{}, Config{}, hark.ErrNotFound
+	}
+	acct, err := s.d.Workspaces.Account(ctx, id)
+	if err != nil {
+		return acct, Config{}, err
+	}
+	if acct.Channel != "chat" {
+		return acct, Config{}, hark.ErrNotFound
+	}
+	cfg, err := ParseConfig(acct.Config)
+	if err != nil {
+		return acct, cfg, err
+	}
+	if cfg.Secret == "" {
+		cfg.Secret = workspace.NewToken("")
+		var raw map[string]any
+		json.Unmarshal(acct.Config, &raw)
+		if raw == nil {
+			raw = map[string]any{}
+		}
+		raw["chat_secret"] = cfg.Secret
+		b, _ := json.Marshal(raw)
+		if err := s.d.Workspaces.SetConfig(ctx, acct.ID, b); err != nil {
+			return acct, cfg, err
+		}
+	}
+	return acct, cfg, nil
+}
+
+// agentTyping tells the visitor an agent is writing.
+func (s *Server) agentTyping(w http.ResponseWriter, r *http.Request) {
+	c, ok := auth.From(r.Context())
+	if !ok || !c.User.Can("work") {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if !auth.CheckCSRF(r) {
+		http.Error(w, "bad CSRF token", http.StatusForbidden)
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("conversation"), 10, 64)
+	conv, err := s.d.Conversations.Get(r.Context(), id)
+	if err != nil {
+		http.Error(w, "no such conversation", http.StatusNotFound)
+		return
+	}
+	s.d.Bus.Publish(live.Event{Kind: "agent_typing", WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+func isClosed(err error) bool {
+	s := websocket.CloseStatus(err)
+	return s == websocket.StatusNormalClosure || s == websocket.StatusGoingAway || errors.Is(err, context.Canceled)
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
