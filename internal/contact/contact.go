@@ -91,34 +91,104 @@ type Resolved struct {
 	Created   bool
 }
 
-// Resolver links authors to contacts inside one ingest transaction.
+// resolverQueries are the statements a Resolver runs, in ResolverStatements order.
+var resolverQueries = [...]string{"IdentityContact", "ContactByEmail", "ContactByPhone", "CreateContact", "CreateIdentity", "UpdateIdentityProfile", "UpdateContactReach"}
+
+const (
+	qIdentity = iota
+	qByEmail
+	qByPhone
+	qCreate
+	qCreateIdentity
+	qUpdateIdentity
+	qUpdateReach
+)
+
+// ResolverStatements are the resolver's statements prepared once on the
+// store and shared by every ingest batch.
+type ResolverStatements struct {
+	stmts [len(resolverQueries)]*sql.Stmt
+}
+
+// PrepareResolver prepares the resolver's statements on d's write pool.
+func PrepareResolver(ctx context.Context, d *db.DB) (*ResolverStatements, error) {
+	s := &ResolverStatements{}
+	for i, name := range resolverQueries {
+		st, err := d.W.PrepareContext(ctx, queries.Get(d.Dialect, name))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("prepare %s: %w", name, err)
+		}
+		s.stmts[i] = st
+	}
+	return s, nil
+}
+
+// Close releases the statements.
+func (s *ResolverStatements) Close() {
+	for _, st := range s.stmts {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// Resolver returns a Resolver for one batch on tx.
+func (s *ResolverStatements) Resolver(ctx context.Context, tx *sql.Tx) *Resolver {
+	r := newResolver()
+	for i, st := range s.stmts {
+		r.stmts[i] = tx.StmtContext(ctx, st)
+	}
+	return r
+}
+
+// Resolver links authors to contacts inside one ingest transaction. It
+// remembers the identities it has seen, so an author who writes several
+// messages in one batch is looked up once.
 type Resolver struct {
-	tx                                          *sql.Tx
-	identity, byEmail, byPhone, create, createI *sql.Stmt
-	updI, updReach                              *sql.Stmt
+	stmts [len(resolverQueries)]*sql.Stmt
+	seen  map[identityKey]*seenIdentity
+	reach map[int64]*contactReach
+}
+
+type identityKey struct {
+	workspace      int64
+	kind, external string
+}
+
+// seenIdentity is an identity as this transaction has left it.
+type seenIdentity struct {
+	contactID       int64
+	handle, display string
+}
+
+// contactReach is a contact's audience as this transaction has left it.
+type contactReach struct {
+	followers int64
+	verified  bool
+}
+
+func newResolver() *Resolver {
+	return &Resolver{seen: map[identityKey]*seenIdentity{}, reach: map[int64]*contactReach{}}
 }
 
 // NewResolver prepares the resolver's statements on tx.
 func NewResolver(ctx context.Context, tx *sql.Tx, d db.Dialect) (*Resolver, error) {
-	r := &Resolver{tx: tx}
-	for _, p := range []struct {
-		s    **sql.Stmt
-		name string
-	}{{&r.identity, "IdentityContact"}, {&r.byEmail, "ContactByEmail"}, {&r.byPhone, "ContactByPhone"},
-		{&r.create, "CreateContact"}, {&r.createI, "CreateIdentity"}, {&r.updI, "UpdateIdentityProfile"}, {&r.updReach, "UpdateContactReach"}} {
-		st, err := tx.PrepareContext(ctx, queries.Get(d, p.name))
+	r := newResolver()
+	for i, name := range resolverQueries {
+		st, err := tx.PrepareContext(ctx, queries.Get(d, name))
 		if err != nil {
 			r.Close()
-			return nil, fmt.Errorf("prepare %s: %w", p.name, err)
+			return nil, fmt.Errorf("prepare %s: %w", name, err)
 		}
-		*p.s = st
+		r.stmts[i] = st
 	}
 	return r, nil
 }
 
-// Close releases the prepared statements.
+// Close releases the statements bound to the transaction.
 func (r *Resolver) Close() {
-	for _, s := range []*sql.Stmt{r.identity, r.byEmail, r.byPhone, r.create, r.createI, r.updI, r.updReach} {
+	for _, s := range r.stmts {
 		if s != nil {
 			s.Close()
 		}
@@ -145,45 +215,63 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 		return Resolved{}, fmt.Errorf("%w: message author has no id, handle, e-mail or phone", hark.ErrInvalid)
 	}
 	name := firstNonEmpty(p.Name, p.Handle, ext)
+	key := identityKey{workspaceID, kind, ext}
 	var res Resolved
-	var handle, display string
-	var followers int64
-	var verified bool
-	err := r.identity.QueryRowContext(ctx, workspaceID, kind, ext).Scan(&res.ContactID, &handle, &display, &followers, &verified)
-	switch {
-	case err == nil:
-		res.Name, res.Handle = firstNonEmpty(p.Name, display, name), firstNonEmpty(p.Handle, handle)
-		if (p.Handle != "" && p.Handle != handle) || (p.Name != "" && p.Name != display) {
-			if _, err := r.updI.ExecContext(ctx, res.Handle, res.Name, workspaceID, kind, ext); err != nil {
+	s, ok := r.seen[key]
+	if !ok {
+		s = &seenIdentity{}
+		var c contactReach
+		err := r.stmts[qIdentity].QueryRowContext(ctx, workspaceID, kind, ext).Scan(&s.contactID, &s.handle, &s.display, &c.followers, &c.verified)
+		switch {
+		case err == nil:
+			r.seen[key] = s
+			if _, known := r.reach[s.contactID]; !known {
+				r.reach[s.contactID] = &c
+			}
+			ok = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return res, fmt.Errorf("look up identity: %w", err)
+		}
+	}
+	if ok {
+		res.ContactID = s.contactID
+		res.Name, res.Handle = firstNonEmpty(p.Name, s.display, name), firstNonEmpty(p.Handle, s.handle)
+		if (p.Handle != "" && p.Handle != s.handle) || (p.Name != "" && p.Name != s.display) {
+			if _, err := r.stmts[qUpdateIdentity].ExecContext(ctx, res.Handle, res.Name, workspaceID, kind, ext); err != nil {
 				return res, fmt.Errorf("update identity: %w", err)
 			}
+			s.handle, s.display = res.Handle, res.Name
 		}
-		if (p.Followers > 0 && p.Followers != followers) || (p.Verified && !verified) {
-			if _, err := r.updReach.ExecContext(ctx, p.Followers, p.Verified || verified, db.Now(), res.ContactID); err != nil {
+		if c := r.reach[s.contactID]; (p.Followers > 0 && p.Followers != c.followers) || (p.Verified && !c.verified) {
+			if _, err := r.stmts[qUpdateReach].ExecContext(ctx, p.Followers, p.Verified || c.verified, db.Now(), res.ContactID); err != nil {
 				return res, fmt.Errorf("update contact reach: %w", err)
 			}
+			c.followers, c.verified = p.Followers, p.Verified || c.verified
 		}
 		return res, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return res, fmt.Errorf("look up identity: %w", err)
 	}
 	now := db.Now()
 	res = Resolved{Name: name, Handle: p.Handle}
 	// An address or number we already know joins that customer.
 	if p.Email != "" {
-		r.byEmail.QueryRowContext(ctx, workspaceID, p.Email).Scan(&res.ContactID)
+		r.stmts[qByEmail].QueryRowContext(ctx, workspaceID, p.Email).Scan(&res.ContactID)
 	}
 	if res.ContactID == 0 && p.Phone != "" {
-		r.byPhone.QueryRowContext(ctx, workspaceID, p.Phone).Scan(&res.ContactID)
+		r.stmts[qByPhone].QueryRowContext(ctx, workspaceID, p.Phone).Scan(&res.ContactID)
 	}
 	if res.ContactID == 0 {
 		res.ContactID, res.Created = db.NewID(), true
-		if _, err := r.create.ExecContext(ctx, res.ContactID, workspaceID, name, p.Email, p.Phone, p.Followers, p.Verified, now, now); err != nil {
+		if _, err := r.stmts[qCreate].ExecContext(ctx, res.ContactID, workspaceID, name, p.Email, p.Phone, p.Followers, p.Verified, now, now); err != nil {
 			return res, fmt.Errorf("create contact: %w", err)
 		}
 	}
-	if _, err := r.createI.ExecContext(ctx, db.NewID(), workspaceID, res.ContactID, kind, ext, p.Handle, name, now); err != nil {
+	if _, err := r.stmts[qCreateIdentity].ExecContext(ctx, db.NewID(), workspaceID, res.ContactID, kind, ext, p.Handle, name, now); err != nil {
 		return res, fmt.Errorf("create identity: %w", err)
+	}
+	if res.Created {
+		// A joined contact's reach is the store's to tell, so only a new one is remembered.
+		r.seen[key] = &seenIdentity{contactID: res.ContactID, handle: p.Handle, display: name}
+		r.reach[res.ContactID] = &contactReach{followers: p.Followers, verified: p.Verified}
 	}
 	return res, nil
 }

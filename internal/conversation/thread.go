@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/harkdesk/hark/internal/db"
@@ -52,150 +53,441 @@ type Stored struct {
 	Reopened        bool  `json:"reopened"`
 }
 
-// Writer stores inbound messages inside one ingest transaction, with its
-// statements prepared once per batch.
-type Writer struct {
-	stmts map[string]*sql.Stmt
+var writerQueries = []string{"MessageByProvider", "MessagesByProvider", "LatestThread", "CreateConversation", "TouchInbound", "InsertActivity"}
+
+// insertChunks are the row counts of the prepared multi-row message inserts;
+// a batch is written with the fewest statements these sizes allow.
+var insertChunks = []int{64, 16, 4, 1}
+
+// WriterStatements are the ingest writer's statements, prepared once on the
+// store and shared by every batch's transaction (re-preparing them for each
+// group commit cost more than the inserts of a small batch).
+type WriterStatements struct {
+	dialect db.Dialect
+	named   map[string]*sql.Stmt
+	inserts map[int]*sql.Stmt // multi-row message inserts by row count
 }
 
-var writerQueries = []string{"MessageByProvider", "LatestThread", "CreateConversation", "InsertMessage", "TouchInbound", "InsertActivity", "ConversationByID"}
-
-// NewWriter prepares a Writer on tx.
-func NewWriter(ctx context.Context, tx *sql.Tx, d db.Dialect) (*Writer, error) {
-	w := &Writer{stmts: map[string]*sql.Stmt{}}
-	for _, name := range writerQueries {
-		st, err := tx.PrepareContext(ctx, queries.Get(d, name))
-		if err != nil {
-			w.Close()
-			return nil, fmt.Errorf("prepare %s: %w", name, err)
-		}
-		w.stmts[name] = st
+// PrepareWriter prepares the writer's statements on d's write pool.
+func PrepareWriter(ctx context.Context, d *db.DB) (*WriterStatements, error) {
+	s := &WriterStatements{dialect: d.Dialect, named: map[string]*sql.Stmt{}, inserts: map[int]*sql.Stmt{}}
+	prep := func(q string) (*sql.Stmt, error) { return d.W.PrepareContext(ctx, q) }
+	if err := s.prepare(prep); err != nil {
+		s.Close()
+		return nil, err
 	}
-	return w, nil
+	return s, nil
+}
+
+func (s *WriterStatements) prepare(prep func(string) (*sql.Stmt, error)) error {
+	for _, name := range writerQueries {
+		st, err := prep(queries.Get(s.dialect, name))
+		if err != nil {
+			return fmt.Errorf("prepare %s: %w", name, err)
+		}
+		s.named[name] = st
+	}
+	for _, n := range insertChunks {
+		st, err := prep(insertInboundSQL(s.dialect, n))
+		if err != nil {
+			return fmt.Errorf("prepare InsertInboundMessages×%d: %w", n, err)
+		}
+		s.inserts[n] = st
+	}
+	return nil
+}
+
+// insertInboundSQL repeats InsertInboundMessages' VALUES tuple n times.
+func insertInboundSQL(d db.Dialect, n int) string {
+	q := queries.Get(d, "InsertInboundMessages")
+	i := strings.LastIndex(q, "VALUES")
+	head, tuple := q[:i+len("VALUES")], strings.TrimSpace(q[i+len("VALUES"):])
+	return db.Rebind(d, head+" "+strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", "))
 }
 
 // Close releases the statements.
-func (w *Writer) Close() {
-	for _, st := range w.stmts {
+func (s *WriterStatements) Close() {
+	for _, st := range s.named {
+		st.Close()
+	}
+	for _, st := range s.inserts {
 		st.Close()
 	}
 }
 
-// Existing finds a message already stored under a provider id.
+// Writer returns a Writer for one batch on tx. It holds the batch's messages
+// and thread updates in memory until Flush, which must run before commit.
+func (s *WriterStatements) Writer(ctx context.Context, tx *sql.Tx) *Writer {
+	w := newWriter(ctx, tx, s)
+	w.batched = true
+	return w
+}
+
+// Writer stores inbound messages inside one ingest transaction. It keeps what
+// the batch has learned (provider ids seen, threads and their state) so that
+// repeat authors, follow-ups and redeliveries in one batch cost no queries.
+type Writer struct {
+	ctx     context.Context
+	tx      *sql.Tx
+	stmts   *WriterStatements
+	own     bool // the statements were prepared on tx and die with the Writer
+	bound   map[*sql.Stmt]*sql.Stmt
+	batched bool
+
+	known   map[providerKey]knownMessage
+	threads map[int64]*threadState
+	latest  map[threadKey]*threadState // the newest thread per key, once looked up
+	ahead   map[threadKey]*threadState // the newest thread per key this batch touched
+	order   []*threadState             // threads changed in this batch, in first-touch order
+	pending []pendingMessage
+}
+
+type providerKey struct {
+	account int64
+	id      string
+}
+
+// knownMessage is a provider id's fate in this batch; msgID 0 means not stored.
+type knownMessage struct{ msgID, convID int64 }
+
+type threadKey struct {
+	account, contact int64
+	visibility       string
+}
+
+// threadState is a conversation's threading state with this batch's messages
+// applied, and the update Flush will write for them.
+type threadState struct {
+	id                      int64
+	key                     threadKey
+	status                  string
+	lastMsg, lastIn         int64
+	created                 bool // new in this batch: Flush inserts it
+	in                      *Inbound
+	count                   int64
+	firstSent, maxSent, now int64
+	preview                 string
+	ownerName, ownerHandle  string
+	ownerSeen               bool
+}
+
+type pendingMessage struct {
+	in            *Inbound
+	msgID, convID int64
+	replyTo       string
+	att, labels   string
+}
+
+// NewWriter prepares a Writer on tx that writes each message as it is added.
+func NewWriter(ctx context.Context, tx *sql.Tx, d db.Dialect) (*Writer, error) {
+	s := &WriterStatements{dialect: d, named: map[string]*sql.Stmt{}, inserts: map[int]*sql.Stmt{}}
+	if err := s.prepare(func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }); err != nil {
+		s.Close()
+		return nil, err
+	}
+	w := newWriter(ctx, tx, s)
+	w.own = true
+	return w, nil
+}
+
+func newWriter(ctx context.Context, tx *sql.Tx, s *WriterStatements) *Writer {
+	return &Writer{ctx: ctx, tx: tx, stmts: s, bound: map[*sql.Stmt]*sql.Stmt{},
+		known: map[providerKey]knownMessage{}, threads: map[int64]*threadState{},
+		latest: map[threadKey]*threadState{}, ahead: map[threadKey]*threadState{}}
+}
+
+// stmt binds a shared statement to this transaction once.
+func (w *Writer) stmt(st *sql.Stmt) *sql.Stmt {
+	if w.own {
+		return st
+	}
+	b, ok := w.bound[st]
+	if !ok {
+		b = w.tx.StmtContext(w.ctx, st)
+		w.bound[st] = b
+	}
+	return b
+}
+
+func (w *Writer) named(name string) *sql.Stmt { return w.stmt(w.stmts.named[name]) }
+
+// Close releases the statements bound to the transaction.
+func (w *Writer) Close() {
+	for _, b := range w.bound {
+		b.Close()
+	}
+	if w.own {
+		w.stmts.Close()
+	}
+}
+
+// Existing finds a message already stored under a provider id, in the store
+// or earlier in this batch.
 func (w *Writer) Existing(ctx context.Context, accountID int64, providerID string) (msgID, convID int64, err error) {
-	err = w.stmts["MessageByProvider"].QueryRowContext(ctx, accountID, providerID).Scan(&msgID, &convID)
+	k := providerKey{accountID, providerID}
+	if m, ok := w.known[k]; ok {
+		return m.msgID, m.convID, nil
+	}
+	var t threadState
+	err = w.named("MessageByProvider").QueryRowContext(ctx, accountID, providerID).
+		Scan(&msgID, &convID, &t.key.contact, &t.key.visibility, &t.status, &t.lastMsg, &t.lastIn)
 	if errors.Is(err, sql.ErrNoRows) {
+		w.known[k] = knownMessage{}
 		return 0, 0, nil
 	}
-	return msgID, convID, err
+	if err != nil {
+		return 0, 0, fmt.Errorf("look up message %s: %w", providerID, err)
+	}
+	t.id, t.key.account = convID, accountID
+	w.remember(k, msgID, &t)
+	return msgID, convID, nil
+}
+
+// Lookup loads many provider ids of one account at once, so that Existing
+// answers the batch's duplicates and replies without a query each.
+func (w *Writer) Lookup(ctx context.Context, accountID int64, providerIDs []string) error {
+	var ask []string
+	for _, id := range providerIDs {
+		if _, ok := w.known[providerKey{accountID, id}]; !ok && id != "" {
+			ask = append(ask, id)
+		}
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	list, _ := json.Marshal(ask)
+	rows, err := w.named("MessagesByProvider").QueryContext(ctx, accountID, string(list))
+	if err != nil {
+		return fmt.Errorf("look up %d provider ids: %w", len(ask), err)
+	}
+	defer rows.Close()
+	for _, id := range ask {
+		w.known[providerKey{accountID, id}] = knownMessage{}
+	}
+	for rows.Next() {
+		var pid string
+		var msgID int64
+		t := threadState{key: threadKey{account: accountID}}
+		if err := rows.Scan(&pid, &msgID, &t.id, &t.key.contact, &t.key.visibility, &t.status, &t.lastMsg, &t.lastIn); err != nil {
+			return err
+		}
+		w.remember(providerKey{accountID, pid}, msgID, &t)
+	}
+	return rows.Err()
+}
+
+// remember records a stored message and its thread; a thread this batch has
+// already changed keeps its newer state.
+func (w *Writer) remember(k providerKey, msgID int64, t *threadState) {
+	w.known[k] = knownMessage{msgID, t.id}
+	if _, ok := w.threads[t.id]; !ok {
+		w.threads[t.id] = t
+	}
 }
 
 // AddInbound threads and stores one inbound message. The caller has checked
 // for duplicates with Existing in the same transaction.
 func (w *Writer) AddInbound(ctx context.Context, in *Inbound) (Stored, error) {
 	var st Stored
-	convID, reopened, err := w.thread(ctx, in)
+	t, reopened, err := w.thread(ctx, in)
 	if err != nil {
 		return st, err
 	}
 	now := db.Now()
-	if convID == 0 {
-		convID = db.NewID()
-		_, err := w.stmts["CreateConversation"].ExecContext(ctx, convID, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
-			in.Visibility, in.Subject, in.ContactName, in.ContactHandle, Preview(in.Text), in.SentAt, now, now)
-		if err != nil {
-			return st, fmt.Errorf("create conversation: %w", err)
-		}
+	if t == nil {
+		t = &threadState{id: db.NewID(), key: threadKey{in.AccountID, in.ContactID, in.Visibility}, created: true, in: in, status: hark.StatusOpen}
+		w.threads[t.id] = t
 		st.NewConversation = true
-		if err := w.activity(ctx, in.WorkspaceID, convID, "created", map[string]any{"channel": in.Channel, "visibility": in.Visibility}); err != nil {
+		if err := w.activity(ctx, in.WorkspaceID, t.id, "created", map[string]any{"channel": in.Channel, "visibility": in.Visibility}); err != nil {
 			return st, err
 		}
 	}
 	if reopened {
 		st.Reopened = true
-		if err := w.activity(ctx, in.WorkspaceID, convID, "reopened", map[string]any{"by": "customer"}); err != nil {
+		if err := w.activity(ctx, in.WorkspaceID, t.id, "reopened", map[string]any{"by": "customer"}); err != nil {
 			return st, err
 		}
 	}
-	att, _ := json.Marshal(in.Attachments)
-	if in.Attachments == nil {
-		att = []byte("[]")
+	w.touch(t, in, now)
+	st.MessageID, st.ConversationID = db.NewID(), t.id
+	att := "[]"
+	if in.Attachments != nil {
+		b, _ := json.Marshal(in.Attachments)
+		att = string(b)
 	}
 	labels := string(in.Labels)
 	if labels == "" {
 		labels = "{}"
 	}
-	st.MessageID, st.ConversationID = db.NewID(), convID
 	replyTo := ""
 	if len(in.ReplyTo) > 0 {
 		replyTo = in.ReplyTo[0]
 	}
-	_, err = w.stmts["InsertMessage"].ExecContext(ctx, st.MessageID, in.WorkspaceID, convID, in.AccountID, "in", in.ProviderID,
-		in.Author.ExternalID, in.Author.Name, in.Author.Handle, in.Author.Followers, in.Author.Verified, nil, in.Text,
-		string(att), replyTo, "", labels, in.SentAt, in.ReceivedAt, string(in.Raw))
-	if err != nil {
-		return st, fmt.Errorf("insert message %s: %w", in.ProviderID, err)
-	}
-	_, err = w.stmts["TouchInbound"].ExecContext(ctx, Preview(in.Text), in.ContactID, in.ContactName, in.ContactID, in.ContactHandle, in.SentAt, in.SentAt, in.SentAt, now, convID)
-	if err != nil {
-		return st, fmt.Errorf("update conversation %d: %w", convID, err)
+	w.pending = append(w.pending, pendingMessage{in: in, msgID: st.MessageID, convID: t.id, replyTo: replyTo, att: att, labels: labels})
+	w.known[providerKey{in.AccountID, in.ProviderID}] = knownMessage{st.MessageID, t.id}
+	if !w.batched {
+		return st, w.Flush(ctx)
 	}
 	return st, nil
+}
+
+// touch applies a message to its thread's state as TouchInbound would.
+func (w *Writer) touch(t *threadState, in *Inbound, now int64) {
+	if t.count == 0 {
+		w.order = append(w.order, t)
+		t.firstSent = in.SentAt // waiting_since starts at the first, as one message at a time would
+	}
+	t.count++
+	t.maxSent = max(t.maxSent, in.SentAt)
+	t.lastMsg, t.lastIn = max(t.lastMsg, in.SentAt), max(t.lastIn, in.SentAt)
+	t.status = hark.StatusOpen
+	t.preview, t.now = Preview(in.Text), now
+	if in.ContactID == t.key.contact {
+		t.ownerName, t.ownerHandle, t.ownerSeen = in.ContactName, in.ContactHandle, true
+	}
+	if a := w.ahead[t.key]; a == nil || t.lastMsg >= a.lastMsg {
+		w.ahead[t.key] = t
+	}
+	if cur, ok := w.latest[t.key]; ok && (cur == nil || t.lastMsg >= cur.lastMsg) {
+		w.latest[t.key] = t
+	}
 }
 
 // thread picks the conversation an inbound message belongs to: the thread of
 // the message it replies to; else, for private channels, the customer's
 // current thread on this account; else, in public, the same author's thread
-// if they posted within the follow-up window. Zero means a new conversation.
-func (w *Writer) thread(ctx context.Context, in *Inbound) (convID int64, reopened bool, err error) {
+// if they posted within the follow-up window. Nil means a new conversation.
+func (w *Writer) thread(ctx context.Context, in *Inbound) (t *threadState, reopened bool, err error) {
 	for _, ref := range in.ReplyTo {
 		if ref == "" {
 			continue
 		}
-		_, convID, err = w.Existing(ctx, in.AccountID, ref)
+		_, convID, err := w.Existing(ctx, in.AccountID, ref)
 		if err != nil {
-			return 0, false, err
+			return nil, false, err
 		}
 		if convID != 0 {
-			st, err := w.status(ctx, convID)
-			return convID, st == hark.StatusResolved, err
+			t := w.threads[convID]
+			return t, t.status == hark.StatusResolved, nil
 		}
 	}
 	if in.Visibility == "private" && !in.ByParticipant {
-		return 0, false, nil
+		return nil, false, nil
 	}
-	var id, lastMsg, lastIn int64
-	var status string
-	err = w.stmts["LatestThread"].QueryRowContext(ctx, in.AccountID, in.ContactID, in.Visibility).Scan(&id, &status, &lastMsg, &lastIn)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("find thread: %w", err)
+	t, err = w.latestThread(ctx, threadKey{in.AccountID, in.ContactID, in.Visibility})
+	if t == nil || err != nil {
+		return nil, false, err
 	}
 	if in.Visibility == "private" {
-		if status != hark.StatusResolved {
-			return id, false, nil
+		if t.status != hark.StatusResolved {
+			return t, false, nil
 		}
-		if in.SentAt-lastMsg <= ReopenWindow.Milliseconds() {
-			return id, true, nil
+		if in.SentAt-t.lastMsg <= ReopenWindow.Milliseconds() {
+			return t, true, nil
 		}
-		return 0, false, nil
+		return nil, false, nil
 	}
-	if status != hark.StatusResolved && in.SentAt-lastIn <= FollowUpWindow.Milliseconds() {
-		return id, false, nil
+	if t.status != hark.StatusResolved && in.SentAt-t.lastIn <= FollowUpWindow.Milliseconds() {
+		return t, false, nil
 	}
-	return 0, false, nil
+	return nil, false, nil
 }
 
-func (w *Writer) status(ctx context.Context, id int64) (string, error) {
-	c, err := scanConversation(w.stmts["ConversationByID"].QueryRowContext(ctx, id))
-	return c.Status, err
+// latestThread is the most recently active conversation under a key, taking
+// this batch's unwritten changes into account.
+func (w *Writer) latestThread(ctx context.Context, k threadKey) (*threadState, error) {
+	if t, ok := w.latest[k]; ok {
+		return t, nil
+	}
+	var best *threadState
+	var id, lastMsg, lastIn int64
+	var status string
+	err := w.named("LatestThread").QueryRowContext(ctx, k.account, k.contact, k.visibility).Scan(&id, &status, &lastMsg, &lastIn)
+	switch {
+	case err == nil:
+		best = w.threads[id]
+		if best == nil {
+			best = &threadState{id: id, key: k, status: status, lastMsg: lastMsg, lastIn: lastIn}
+			w.threads[id] = best
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("find thread: %w", err)
+	}
+	// A thread this batch created or moved ahead is newer than the store knows.
+	if a := w.ahead[k]; a != nil && (best == nil || a.lastMsg > best.lastMsg) {
+		best = a
+	}
+	w.latest[k] = best
+	return best, nil
+}
+
+// Flush writes what the batch holds: new threads, one update per changed
+// thread, then the messages in multi-row inserts. Run it before commit.
+func (w *Writer) Flush(ctx context.Context) error {
+	for _, t := range w.order {
+		if err := w.writeThread(ctx, t); err != nil {
+			return err
+		}
+		t.count, t.created, t.ownerSeen, t.in = 0, false, false, nil
+	}
+	w.order = w.order[:0]
+	for rest := w.pending; len(rest) > 0; {
+		n := chunk(len(rest))
+		args := make([]any, 0, n*17)
+		for _, p := range rest[:n] {
+			in := p.in
+			args = append(args, p.msgID, in.WorkspaceID, p.convID, in.AccountID, in.ProviderID, in.Author.ExternalID,
+				in.Author.Name, in.Author.Handle, in.Author.Followers, in.Author.Verified, in.Text, p.att,
+				p.replyTo, p.labels, in.SentAt, in.ReceivedAt, string(in.Raw))
+		}
+		if _, err := w.stmt(w.stmts.inserts[n]).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert %d messages (first %s): %w", n, rest[0].in.ProviderID, err)
+		}
+		rest = rest[n:]
+	}
+	w.pending = w.pending[:0]
+	return nil
+}
+
+// chunk is the largest prepared insert size that fits n rows.
+func chunk(n int) int {
+	for _, c := range insertChunks {
+		if c <= n {
+			return c
+		}
+	}
+	return 1
+}
+
+func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
+	if t.created {
+		in := t.in
+		name, handle := in.ContactName, in.ContactHandle
+		if t.ownerSeen {
+			name, handle = t.ownerName, t.ownerHandle
+		}
+		_, err := w.named("CreateConversation").ExecContext(ctx, t.id, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
+			in.Visibility, in.Subject, name, handle, t.preview, t.count, t.maxSent, t.maxSent, t.firstSent, t.now, t.now)
+		if err != nil {
+			return fmt.Errorf("create conversation: %w", err)
+		}
+		return nil
+	}
+	owner := int64(0) // matches no contact: this batch said nothing about the owner
+	if t.ownerSeen {
+		owner = t.key.contact
+	}
+	_, err := w.named("TouchInbound").ExecContext(ctx, t.preview, owner, t.ownerName, owner, t.ownerHandle, t.count,
+		t.maxSent, t.maxSent, t.firstSent, t.now, t.id)
+	if err != nil {
+		return fmt.Errorf("update conversation %d: %w", t.id, err)
+	}
+	return nil
 }
 
 func (w *Writer) activity(ctx context.Context, workspaceID, convID int64, kind string, detail any) error {
 	b, _ := json.Marshal(detail)
-	_, err := w.stmts["InsertActivity"].ExecContext(ctx, db.NewID(), workspaceID, convID, nil, kind, string(b), db.Now())
+	_, err := w.named("InsertActivity").ExecContext(ctx, db.NewID(), workspaceID, convID, nil, kind, string(b), db.Now())
 	if err != nil {
 		return fmt.Errorf("log %s: %w", kind, err)
 	}

@@ -78,9 +78,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// synchronous=NORMAL in WAL mode keeps every committed transaction across
 	// a process crash (SIGKILL); only an OS crash may lose the last commits.
+	// wal_autocheckpoint(8000) lets the WAL grow to about 32 MB between
+	// checkpoints: a group commit rewrites the same hot pages (index tails,
+	// full-text segments), so rarer checkpoints copy far fewer pages in all;
+	// at the default of 1000 checkpoints took a third of the ingest commit time.
 	params := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)" +
-		"&_pragma=mmap_size(268435456)&_txlock=immediate"
+		"&_pragma=mmap_size(268435456)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
 	w, err := sql.Open("sqlite", "file:"+path+params)
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", path, err)

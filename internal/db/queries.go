@@ -109,6 +109,11 @@ func parseQueries(b []byte) (map[string]string, error) {
 			name = strings.TrimSpace(rest)
 			continue
 		}
+		// Comment lines document the query after them; kept in the text they
+		// would make the driver re-parse the statement on every run.
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
 		if name != "" {
 			buf.WriteString(line)
 			buf.WriteByte('\n')

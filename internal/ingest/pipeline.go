@@ -82,6 +82,11 @@ type Pipeline struct {
 	stop  chan struct{}
 	done  chan struct{}
 
+	// The store step's statements, prepared by the committer on first use and
+	// reused by every batch.
+	writerStmts   *conversation.WriterStatements
+	resolverStmts *contact.ResolverStatements
+
 	// MaxBatch bounds one group commit.
 	MaxBatch int
 
@@ -189,6 +194,11 @@ func (p *Pipeline) Stop() {
 	}
 	close(p.stop)
 	<-p.done
+	if p.writerStmts != nil {
+		p.writerStmts.Close()
+		p.resolverStmts.Close()
+		p.writerStmts, p.resolverStmts = nil, nil
+	}
 }
 
 // Ingest runs messages for one channel account through the pipeline and
@@ -357,19 +367,19 @@ func (p *Pipeline) after(items []*Item) {
 // store writes a batch in one transaction: de-duplicate, resolve the contact,
 // thread, insert, then the in-commit stages.
 func (p *Pipeline) store(ctx context.Context, items []*Item) error {
+	if err := p.prepare(ctx); err != nil {
+		return err
+	}
 	var stored, dups int64
 	err := p.db.Tx(ctx, func(tx *sql.Tx) error {
 		stored, dups = 0, 0
-		w, err := conversation.NewWriter(ctx, tx, p.db.Dialect)
-		if err != nil {
-			return err
-		}
+		w := p.writerStmts.Writer(ctx, tx)
 		defer w.Close()
-		r, err := contact.NewResolver(ctx, tx, p.db.Dialect)
-		if err != nil {
+		r := p.resolverStmts.Resolver(ctx, tx)
+		defer r.Close()
+		if err := lookup(ctx, w, items); err != nil {
 			return err
 		}
-		defer r.Close()
 		for _, it := range items {
 			if it.Err != nil {
 				continue
@@ -388,6 +398,10 @@ func (p *Pipeline) store(ctx context.Context, items []*Item) error {
 				stored++
 			}
 		}
+		// The messages are written before the in-commit stages, which may read them.
+		if err := w.Flush(ctx); err != nil {
+			return err
+		}
 		b := &Batch{Items: items, Tx: tx, DB: p.db}
 		for _, s := range p.phase(InCommit) {
 			if err := s.Run(ctx, b); err != nil {
@@ -403,6 +417,47 @@ func (p *Pipeline) store(ctx context.Context, items []*Item) error {
 	p.Duplicates.Add(dups)
 	p.Batches.Inc()
 	p.BatchSize.Observe(float64(len(items)))
+	return nil
+}
+
+// prepare readies the store step's statements once.
+func (p *Pipeline) prepare(ctx context.Context) error {
+	if p.writerStmts != nil {
+		return nil
+	}
+	ws, err := conversation.PrepareWriter(ctx, p.db)
+	if err != nil {
+		return err
+	}
+	rs, err := contact.PrepareResolver(ctx, p.db)
+	if err != nil {
+		ws.Close()
+		return err
+	}
+	p.writerStmts, p.resolverStmts = ws, rs
+	return nil
+}
+
+// lookup asks the store once per account for every provider id the batch
+// names, its own and those it replies to.
+func lookup(ctx context.Context, w *conversation.Writer, items []*Item) error {
+	ids := map[int64][]string{}
+	for _, it := range items {
+		if it.Err != nil {
+			continue
+		}
+		a := it.Account.ID
+		ids[a] = append(ids[a], it.Msg.ProviderID)
+		if it.Msg.ReplyTo != "" {
+			ids[a] = append(ids[a], it.Msg.ReplyTo)
+		}
+		ids[a] = append(ids[a], it.Msg.References...)
+	}
+	for a, list := range ids {
+		if err := w.Lookup(ctx, a, list); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -12,7 +12,19 @@ SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, as
 FROM conversations WHERE contact_id = $1 ORDER BY last_message_at DESC LIMIT 50;
 
 -- name: MessageByProvider
-SELECT id, conversation_id FROM messages WHERE account_id = $1 AND provider_id = $2;
+-- The ingest writer's lookups fetch, with each stored message, the state of
+-- its thread that threading decides on, so a reply costs no second query.
+-- (A block's comments go under its name: trailing text would make the SQLite
+-- driver treat the query as a script and parse it again on every run.)
+SELECT m.id, m.conversation_id, c.contact_id, c.visibility, c.status, c.last_message_at, c.last_inbound_at
+FROM messages m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.account_id = $1 AND m.provider_id = $2;
+
+-- name: MessagesByProvider
+-- One query for a whole batch's provider ids (a JSON array of strings).
+SELECT m.provider_id, m.id, m.conversation_id, c.contact_id, c.visibility, c.status, c.last_message_at, c.last_inbound_at
+FROM messages m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.account_id = $1 AND m.provider_id IN (SELECT jsonb_array_elements_text($2::jsonb));
 
 -- name: LatestThread
 SELECT id, status, last_message_at, last_inbound_at FROM conversations
@@ -20,31 +32,43 @@ WHERE account_id = $1 AND contact_id = $2 AND visibility = $3
 ORDER BY last_message_at DESC LIMIT 1;
 
 -- name: CreateConversation
+-- A thread is created with the state its first batch leaves it in.
 INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
     contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
     created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, 0, $11, 0, 0, $12, $13);
+VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16);
 
--- name: InsertMessage
-INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
-    author_name, author_handle, author_followers, author_verified, user_id, text, attachments,
-    reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
-
--- A customer's message: the conversation opens again and waits for us.
 -- name: TouchInbound
+-- A batch of a customer's messages to one thread: it opens again and waits
+-- for us. The contact columns follow the thread's own customer only.
 UPDATE conversations SET
     status = 'open',
     snoozed_until = 0,
     preview = $1,
     contact_name = CASE WHEN contact_id = $2 THEN $3 ELSE contact_name END,
     contact_handle = CASE WHEN contact_id = $4 THEN $5 ELSE contact_handle END,
-    message_count = message_count + 1,
-    last_message_at = GREATEST(last_message_at, $6),
-    last_inbound_at = GREATEST(last_inbound_at, $7),
-    waiting_since = CASE WHEN waiting_since = 0 THEN $8 ELSE waiting_since END,
-    updated_at = $9
-WHERE id = $10;
+    message_count = message_count + $6,
+    last_message_at = GREATEST(last_message_at, $7),
+    last_inbound_at = GREATEST(last_inbound_at, $8),
+    waiting_since = CASE WHEN waiting_since = 0 THEN $9 ELSE waiting_since END,
+    updated_at = $10
+WHERE id = $11;
+
+-- name: InsertInboundMessages
+-- Composed: the VALUES tuple repeats once per message, so a batch's messages
+-- go in a few statements, and its placeholders are rebound. The casts give PostgreSQL the
+-- types it does not infer for the rows of a multi-row VALUES.
+INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
+    author_name, author_handle, author_followers, author_verified, text, attachments,
+    reply_to_provider_id, labels, sent_at, received_at, raw)
+VALUES (?::bigint, ?::bigint, ?::bigint, ?::bigint, 'in', ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::boolean, ?::text, ?::text,
+    ?::text, ?::text, ?::bigint, ?::bigint, ?::text);
+
+-- name: InsertMessage
+INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
+    author_name, author_handle, author_followers, author_verified, user_id, text, attachments,
+    reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
 
 -- An agent's reply: the customer is no longer waiting.
 -- name: TouchOutbound

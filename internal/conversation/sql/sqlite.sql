@@ -12,7 +12,19 @@ SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, as
 FROM conversations WHERE contact_id = ? ORDER BY last_message_at DESC LIMIT 50;
 
 -- name: MessageByProvider
-SELECT id, conversation_id FROM messages WHERE account_id = ? AND provider_id = ?;
+-- The ingest writer's lookups fetch, with each stored message, the state of
+-- its thread that threading decides on, so a reply costs no second query.
+-- (A block's comments go under its name: trailing text would make the SQLite
+-- driver treat the query as a script and parse it again on every run.)
+SELECT m.id, m.conversation_id, c.contact_id, c.visibility, c.status, c.last_message_at, c.last_inbound_at
+FROM messages m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.account_id = ? AND m.provider_id = ?;
+
+-- name: MessagesByProvider
+-- One query for a whole batch's provider ids (a JSON array of strings).
+SELECT m.provider_id, m.id, m.conversation_id, c.contact_id, c.visibility, c.status, c.last_message_at, c.last_inbound_at
+FROM messages m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.account_id = ? AND m.provider_id IN (SELECT value FROM json_each(?));
 
 -- name: LatestThread
 SELECT id, status, last_message_at, last_inbound_at FROM conversations
@@ -20,31 +32,42 @@ WHERE account_id = ? AND contact_id = ? AND visibility = ?
 ORDER BY last_message_at DESC LIMIT 1;
 
 -- name: CreateConversation
+-- A thread is created with the state its first batch leaves it in.
 INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
     contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
     created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, 0, ?, 0, 0, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
--- name: InsertMessage
-INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
-    author_name, author_handle, author_followers, author_verified, user_id, text, attachments,
-    reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
-
--- A customer's message: the conversation opens again and waits for us.
 -- name: TouchInbound
+-- A batch of a customer's messages to one thread: it opens again and waits
+-- for us. The contact columns follow the thread's own customer only.
 UPDATE conversations SET
     status = 'open',
     snoozed_until = 0,
     preview = ?,
     contact_name = CASE WHEN contact_id = ? THEN ? ELSE contact_name END,
     contact_handle = CASE WHEN contact_id = ? THEN ? ELSE contact_handle END,
-    message_count = message_count + 1,
+    message_count = message_count + ?,
     last_message_at = MAX(last_message_at, ?),
     last_inbound_at = MAX(last_inbound_at, ?),
     waiting_since = CASE WHEN waiting_since = 0 THEN ? ELSE waiting_since END,
     updated_at = ?
 WHERE id = ?;
+
+-- name: InsertInboundMessages
+-- Composed: the VALUES tuple repeats once per message, so a batch's messages
+-- go in a few statements (FTS5 then indexes them in one pass instead of one
+-- segment per message), and its placeholders are rebound for PostgreSQL.
+INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
+    author_name, author_handle, author_followers, author_verified, text, attachments,
+    reply_to_provider_id, labels, sent_at, received_at, raw)
+VALUES (?, ?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: InsertMessage
+INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
+    author_name, author_handle, author_followers, author_verified, user_id, text, attachments,
+    reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- An agent's reply: the customer is no longer waiting.
 -- name: TouchOutbound

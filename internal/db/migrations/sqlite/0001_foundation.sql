@@ -122,8 +122,10 @@ CREATE INDEX conversations_all ON conversations (workspace_id, last_message_at D
 CREATE INDEX conversations_assignee ON conversations (assignee_id, status, last_message_at DESC, id DESC);
 CREATE INDEX conversations_account ON conversations (account_id, status, last_message_at DESC, id DESC);
 CREATE INDEX conversations_channel ON conversations (workspace_id, channel, status, last_message_at DESC, id DESC);
-CREATE INDEX conversations_thread ON conversations (account_id, contact_id, visibility, last_message_at DESC);
-CREATE INDEX conversations_contact ON conversations (contact_id, last_message_at DESC);
+-- Threading's "latest thread of this customer here", and a customer's
+-- conversations everywhere (a few rows, sorted after the seek): one index
+-- fewer to rewrite each time a message moves last_message_at.
+CREATE INDEX conversations_thread ON conversations (contact_id, account_id, visibility, last_message_at DESC);
 
 CREATE TABLE conversation_tags (
     conversation_id INTEGER NOT NULL REFERENCES conversations(id),

@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+)
+
+// TestInboxViewsOnSmallFixture is the CI-sized inbox benchmark: it builds
+// 20,000 conversations, checks every view returns a correct first page, and
+// checks the plans of the views that must stay flat as data grows: they walk
+// an index in ORDER BY order and never sort.
+func TestInboxViewsOnSmallFixture(t *testing.T) {
+	ctx := context.Background()
+	f, err := NewFixture(ctx, filepath.Join(t.TempDir(), "inbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Grow(ctx, 20000); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	f.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations").Scan(&n)
+	if n != 20000 {
+		t.Fatalf("fixture holds %d conversations, want 20000", n)
+	}
+	views, err := f.Views(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs := conversation.New(f.DB)
+	for _, v := range views {
+		for i := 0; i < 3; i++ {
+			flt := v.Filter(i)
+			p, err := convs.List(ctx, flt)
+			if err != nil {
+				t.Fatalf("%s: %v", v.Name, err)
+			}
+			if len(p.Conversations) == 0 {
+				t.Fatalf("%s: empty first page", v.Name)
+			}
+			for j, c := range p.Conversations {
+				if c.WorkspaceID != f.Workspace || (flt.Status != "" && c.Status != flt.Status) ||
+					(flt.Channel != "" && c.Channel != flt.Channel) || (flt.AssigneeID > 0 && c.AssigneeID != flt.AssigneeID) ||
+					(flt.Tag != "" && !slices.Contains(c.Tags, flt.Tag)) {
+					t.Fatalf("%s: row %d does not match the filter: %+v", v.Name, j, c)
+				}
+				if j > 0 {
+					prev := p.Conversations[j-1]
+					if prev.LastMessageAt < c.LastMessageAt || (prev.LastMessageAt == c.LastMessageAt && prev.ID < c.ID) {
+						t.Fatalf("%s: rows %d and %d out of order", v.Name, j-1, j)
+					}
+				}
+			}
+		}
+	}
+	// The same WHERE clauses List composes, for the views whose cost must
+	// not grow with the data.
+	flat := map[string]string{
+		"open inbox":     "workspace_id = ? AND status = 'open'",
+		"all":            "workspace_id = ?",
+		"channel, open":  "workspace_id = ? AND channel = 'x' AND status = 'open'",
+		"assignee, open": "assignee_id = " + strconv.FormatInt(f.Users[0], 10) + " AND workspace_id = ? AND status = 'open'",
+		"cursor":         "workspace_id = ? AND status = 'open' AND (last_message_at, id) < (9999999999999, 1)",
+	}
+	for name, where := range flat {
+		plan := queryPlan(t, f.DB, "SELECT * FROM conversations WHERE "+where+" ORDER BY last_message_at DESC, id DESC LIMIT 51", f.Workspace)
+		if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, " INDEX conversations_") {
+			t.Errorf("%s: plan sorts or scans instead of walking an index: %s", name, plan)
+		}
+	}
+}
+
+func queryPlan(t *testing.T, d *db.DB, q string, args ...any) string {
+	t.Helper()
+	rows, err := d.R.Query("EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, detail)
+	}
+	return strings.Join(out, "; ")
+}
