@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -110,6 +112,9 @@ type Activity struct {
 type Store struct {
 	db      *db.DB
 	changed func(Change)
+
+	countMu sync.Mutex
+	counts  map[int64]cachedCounts
 }
 
 // New returns a Store over d.
@@ -274,8 +279,43 @@ func (s *Store) Activity(ctx context.Context, conversationID int64) ([]Activity,
 	return out, rows.Err()
 }
 
-// CountByStatus counts a workspace's conversations in each state.
+// CountByStatus counts a workspace's conversations in each state. Counting
+// reads every row of the workspace, so when it has become slow (a large
+// desk) a result up to countTTL old is served instead; small desks always
+// see exact counts.
 func (s *Store) CountByStatus(ctx context.Context, workspaceID int64) (map[string]int, error) {
+	s.countMu.Lock()
+	c, ok := s.counts[workspaceID]
+	s.countMu.Unlock()
+	if ok && c.slow && time.Since(c.at) < countTTL {
+		return c.byStatus, nil
+	}
+	start := time.Now()
+	out, err := s.countByStatus(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	s.countMu.Lock()
+	if s.counts == nil {
+		s.counts = map[int64]cachedCounts{}
+	}
+	s.counts[workspaceID] = cachedCounts{byStatus: out, at: time.Now(), slow: time.Since(start) > slowCount}
+	s.countMu.Unlock()
+	return out, nil
+}
+
+const (
+	countTTL  = 5 * time.Second
+	slowCount = 10 * time.Millisecond
+)
+
+type cachedCounts struct {
+	byStatus map[string]int
+	at       time.Time
+	slow     bool
+}
+
+func (s *Store) countByStatus(ctx context.Context, workspaceID int64) (map[string]int, error) {
 	rows, err := s.db.R.QueryContext(ctx, s.q("CountByStatus"), workspaceID)
 	if err != nil {
 		return nil, err

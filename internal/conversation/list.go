@@ -76,7 +76,10 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		if err != nil {
 			return Page{}, err
 		}
-		add("id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)", t)
+		// A correlated EXISTS keeps the plan walking the inbox index in
+		// order and probing the tag's primary key, instead of collecting every
+		// tagged conversation and sorting them.
+		add("EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = conversations.id AND t.tag = ?)", t)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if q = searchQuery(s.db.Dialect, q); q != "" {

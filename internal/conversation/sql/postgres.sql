@@ -148,7 +148,9 @@ UPDATE conversations SET status = 'open', snoozed_until = 0, updated_at = $1
 WHERE status = 'snoozed' AND snoozed_until > 0 AND snoozed_until <= $2;
 
 -- name: SearchFilter
-id IN (SELECT m.conversation_id FROM messages m WHERE m.search @@ to_tsquery('simple', ?))
+-- Search looks at the 2,000 most recent matching messages (ids grow with
+-- time), so a common word costs the same as a rare one.
+id IN (SELECT m.conversation_id FROM (SELECT conversation_id FROM messages WHERE search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 2000) m)
 
 -- name: LastInboundProvider
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;

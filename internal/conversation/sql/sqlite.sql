@@ -147,7 +147,9 @@ UPDATE conversations SET status = 'open', snoozed_until = 0, updated_at = ?
 WHERE status = 'snoozed' AND snoozed_until > 0 AND snoozed_until <= ?;
 
 -- name: SearchFilter
-id IN (SELECT m.conversation_id FROM messages m WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))
+-- Search looks at the 2,000 most recent matching messages (ids grow with
+-- time), so a common word costs the same as a rare one.
+id IN (SELECT m.conversation_id FROM messages m WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT 2000))
 
 -- name: LastInboundProvider
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
