@@ -21,6 +21,7 @@ var settings = map[string]setting{
 	"db":             {"db", "HARK_DB", "hark.db", "SQLite file path, or a postgres:// DSN", true},
 	"nats":           {"nats", "HARK_NATS", "", "NATS server URL for live updates across nodes (e.g. nats://127.0.0.1:4222); empty: in-process", false},
 	"secure-cookies": {"secure-cookies", "HARK_SECURE_COOKIES", "false", "mark session cookies Secure (set true behind HTTPS)", false},
+	"public-url":     {"public-url", "HARK_PUBLIC_URL", "", "the desk's address as customers and providers reach it (e.g. https://desk.example.com)", false},
 	"log-level":      {"log-level", "HARK_LOG_LEVEL", "info", "log level: debug, info, warn or error", false},
 }
 

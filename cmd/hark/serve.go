@@ -25,7 +25,7 @@ func newLogger(level string) *slog.Logger {
 // openApp opens the store and the live bus the flags name.
 func openApp(ctx context.Context, f *flags, migrate bool) (*app.App, error) {
 	log := newLogger(f.get("log-level"))
-	opts := app.Options{DB: f.get("db"), Log: log, Migrate: migrate, SecureCookies: f.get("secure-cookies") == "true"}
+	opts := app.Options{DB: f.get("db"), Log: log, Migrate: migrate, SecureCookies: f.get("secure-cookies") == "true", PublicURL: f.get("public-url")}
 	if u := f.get("nats"); u != "" {
 		bus, err := live.DialNATS(u, log)
 		if err != nil {
@@ -37,7 +37,7 @@ func openApp(ctx context.Context, f *flags, migrate bool) (*app.App, error) {
 }
 
 func cmdServe(args []string) error {
-	f := newFlags("serve", "[flags]", "addr", "db", "nats", "secure-cookies", "log-level")
+	f := newFlags("serve", "[flags]", "addr", "db", "nats", "secure-cookies", "public-url", "log-level")
 	if err := f.parse(args); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/channel/email"
 	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
@@ -27,6 +28,9 @@ type Options struct {
 	Bus     live.Bus
 	Log     *slog.Logger
 	Migrate bool // apply pending migrations at start-up
+	// PublicURL is where the desk is reached from outside (links in e-mail,
+	// attachment downloads); empty means relative links.
+	PublicURL string
 }
 
 // App is one Hark process's shared state.
@@ -40,6 +44,7 @@ type App struct {
 	Bus           live.Bus
 	Metrics       *metrics.Registry
 	Auth          *auth.Authenticator
+	Email         *email.Store
 	Log           *slog.Logger
 	Started       time.Time
 
@@ -84,6 +89,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Auth = &auth.Authenticator{Users: a.Users, Secure: o.SecureCookies, Log: o.Log}
 	a.Pipeline = ingest.New(d, a.Workspaces, bus, reg, o.Log)
+	a.Email = email.NewStore(d, o.PublicURL)
+	a.Pipeline.Use(a.Email.Stage(), "")
 	a.Conversations.OnChange(func(c conversation.Change) {
 		bus.Publish(live.Event{Kind: c.Kind, WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, MessageID: c.MessageID})
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/harkdesk/hark/internal/api"
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/channel/chat"
+	"github.com/harkdesk/hark/internal/channel/form"
 	"github.com/harkdesk/hark/internal/desk"
 	"github.com/harkdesk/hark/internal/metrics"
 )
@@ -32,6 +33,8 @@ func Handler(a *app.App) http.Handler {
 	desk.Register(mux, a)
 	chat.New(chat.Deps{Workspaces: a.Workspaces, Contacts: a.Contacts, Conversations: a.Conversations,
 		Pipeline: a.Pipeline, Bus: a.Bus, Auth: a.Auth, Log: a.Log}).Register(mux)
+	form.NewHandler(form.Deps{Workspaces: a.Workspaces, Pipeline: a.Pipeline, Log: a.Log}).Register(mux)
+	a.Email.Register(mux, a.Auth)
 	lat := a.Metrics.Histogram("hark_http_request_seconds", "HTTP request latency (live event streams excluded).", metrics.LatencyBuckets)
 	return recoverer(a.Log, securityHeaders(limitBody(timeRequests(lat, mux))))
 }

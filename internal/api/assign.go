@@ -1,0 +1,62 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// assign gives a conversation to a user, or to nobody.
+func (s *service) assign(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", "conversation")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		AssigneeID optionalID `json:"assignee_id"`
+		Assignee   *string    `json:"assignee"`
+	}
+	if err := decodeBody(w, r, &in); err != nil {
+		return err
+	}
+	var assignee int64
+	switch {
+	case in.AssigneeID.Set && in.Assignee != nil:
+		return badRequest("invalid", `send "assignee_id" or "assignee", not both`)
+	case in.AssigneeID.Set:
+		assignee = in.AssigneeID.ID // zero when null: unassign
+	case in.Assignee != nil:
+		switch *in.Assignee {
+		case "me":
+			assignee = caller(r).ID
+		case "none":
+		default:
+			if assignee, err = strconv.ParseInt(*in.Assignee, 10, 64); err != nil || assignee <= 0 {
+				return badRequest("invalid", `"assignee" is "me", "none" or a user id`)
+			}
+		}
+	default:
+		return badRequest("invalid", `send {"assignee_id": ID}, {"assignee": "me"} or {"assignee_id": null} to unassign`)
+	}
+	if assignee != 0 {
+		u, err := s.a.Users.ByID(r.Context(), assignee)
+		if errors.Is(err, hark.ErrNotFound) {
+			return fmt.Errorf("%w: no user %d to assign to", hark.ErrInvalid, assignee)
+		}
+		if err != nil {
+			return err
+		}
+		if !u.Can("work") {
+			return fmt.Errorf("%w: %s is a viewer and cannot work conversations", hark.ErrInvalid, u.Email)
+		}
+	}
+	c, err := s.a.Conversations.Assign(r.Context(), id, caller(r).ID, assignee)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewConversation(c))
+	return nil
+}

@@ -1,0 +1,275 @@
+package blog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/harkdesk/hark/internal/channel"
+	"github.com/harkdesk/hark/internal/channel/email"
+	"github.com/harkdesk/hark/internal/ingest"
+)
+
+// Comment is a WordPress REST comment, as far as the desk reads it.
+type Comment struct {
+	ID          int64  `json:"id"`
+	Post        int64  `json:"post"`
+	Parent      int64  `json:"parent"`
+	Author      int64  `json:"author"`
+	AuthorName  string `json:"author_name"`
+	AuthorURL   string `json:"author_url"`
+	AuthorEmail string `json:"author_email"` // only with context=edit
+	DateGMT     string `json:"date_gmt"`
+	Link        string `json:"link"`
+	Status      string `json:"status"`
+	Type        string `json:"type"`
+	Content     struct {
+		Rendered string `json:"rendered"`
+		Raw      string `json:"raw"`
+	} `json:"content"`
+}
+
+const wpTime = "2006-01-02T15:04:05"
+
+// maxPages bounds one poll; the rest comes next time.
+const maxPages = 10
+
+func (c *Connector) pollWordPress(ctx context.Context, cursor string) ([]channel.Event, string, error) {
+	newest, err := time.Parse(time.RFC3339, cursor)
+	if err != nil {
+		newest = c.now().Add(-time.Duration(c.cfg.WindowHours) * time.Hour)
+	}
+	after := newest.Add(-time.Duration(c.cfg.WindowHours) * time.Hour).UTC()
+	me, err := c.meID(ctx)
+	if err != nil {
+		return nil, cursor, err
+	}
+	var out []channel.Event
+	for page := 1; page <= maxPages; page++ {
+		q := url.Values{"after": {after.Format(wpTime)}, "orderby": {"date_gmt"}, "order": {"asc"}, "per_page": {"100"}, "page": {strconv.Itoa(page)}}
+		if c.cfg.AppPassword != "" {
+			q.Set("context", "edit") // gives author_email, so a commenter joins their e-mail contact
+		}
+		var list []Comment
+		h, err := c.wp(ctx, http.MethodGet, "/wp-json/wp/v2/comments?"+q.Encode(), nil, &list)
+		if err != nil {
+			return nil, cursor, err
+		}
+		for _, cm := range list {
+			if cm.Status != "" && cm.Status != "approved" && cm.Status != "approve" {
+				continue
+			}
+			if cm.Type != "" && cm.Type != "comment" {
+				continue // pingbacks and trackbacks
+			}
+			if me != 0 && cm.Author == me {
+				continue // our own replies, even before the outbox recorded them
+			}
+			t, err := time.Parse(wpTime, strings.TrimSuffix(cm.DateGMT, "Z"))
+			if err == nil && t.After(newest) {
+				newest = t
+			}
+			out = append(out, channel.Event{Kind: channel.Created, Target: c.cfg.Site, Msg: commentMessage(cm, t)})
+		}
+		pages, _ := strconv.Atoi(h.Get("X-WP-TotalPages"))
+		if len(list) < 100 || page >= pages {
+			break
+		}
+	}
+	return out, newest.UTC().Format(time.RFC3339), nil
+}
+
+func commentMessage(cm Comment, at time.Time) ingest.Message {
+	m := ingest.Message{
+		ProviderID: strconv.FormatInt(cm.ID, 10),
+		Visibility: "public",
+		Text:       email.HTMLToText(cm.Content.Rendered),
+		SentAt:     at,
+		Author:     ingest.Author{Name: cm.AuthorName, Handle: cm.AuthorName, Email: strings.ToLower(cm.AuthorEmail)},
+	}
+	switch {
+	case cm.Author != 0:
+		m.Author.ID = "wp-user-" + strconv.FormatInt(cm.Author, 10)
+	case cm.AuthorEmail != "":
+		m.Author.ID = strings.ToLower(cm.AuthorEmail)
+	case cm.AuthorURL != "":
+		m.Author.ID = strings.ToLower(cm.AuthorURL)
+	default:
+		m.Author.ID = "name:" + strings.ToLower(cm.AuthorName)
+	}
+	if cm.Parent != 0 {
+		m.ReplyTo = strconv.FormatInt(cm.Parent, 10)
+	}
+	if m.Text == "" {
+		m.Text = "(empty comment)"
+	}
+	cm.Content.Raw = "" // the rendered text is kept; raw would double it
+	// The from and subject fields let an answer by e-mail find its way.
+	m.Raw, _ = json.Marshal(struct {
+		Comment
+		From    string `json:"from,omitempty"`
+		Subject string `json:"subject"`
+	}{cm, strings.ToLower(cm.AuthorEmail), "Your comment on " + postName(cm.Link)})
+	return m
+}
+
+// wpError is WordPress's error body.
+type wpError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// wp calls the REST API and classifies failures for the outbox.
+func (c *Connector) wp(ctx context.Context, method, path string, body any, into any) (http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.cfg.Site+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.AppPassword != "" {
+		req.SetBasicAuth(c.cfg.Username, c.cfg.AppPassword)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("wordpress %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if resp.StatusCode >= 300 {
+		var e wpError
+		json.Unmarshal(b, &e)
+		msg := e.Message
+		if msg == "" {
+			msg = http.StatusText(resp.StatusCode)
+		}
+		se := &channel.SendError{Status: resp.StatusCode, Message: msg, Temporary: resp.StatusCode == 429 || resp.StatusCode >= 500}
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
+			se.RetryAfter = time.Duration(s) * time.Second
+		}
+		if e.Code == "comment_duplicate" {
+			return resp.Header, &duplicateError{se}
+		}
+		return resp.Header, se
+	}
+	if into != nil {
+		if err := json.Unmarshal(b, into); err != nil {
+			return resp.Header, fmt.Errorf("wordpress answer to %s: %w", path, err)
+		}
+	}
+	return resp.Header, nil
+}
+
+// duplicateError is WordPress refusing a comment it already has: after a
+// crash between posting and recording, the reply is there already.
+type duplicateError struct{ *channel.SendError }
+
+// Send posts a public reply under the comment answered, as the site user.
+func (c *Connector) Send(ctx context.Context, out channel.Outgoing) (channel.Sent, error) {
+	if out.Private {
+		if c.mail == nil {
+			return channel.Sent{}, &channel.SendError{Message: "to answer a commenter by e-mail, set reply_from and smtp for this blog"}
+		}
+		return c.mail.Send(ctx, out)
+	}
+	if c.cfg.Kind != "wordpress" {
+		return channel.Sent{}, &channel.SendError{Message: "comments from a feed cannot be answered on the blog; answer the commenter by e-mail"}
+	}
+	if c.cfg.AppPassword == "" {
+		return channel.Sent{}, &channel.SendError{Message: "set a WordPress application password to reply"}
+	}
+	parent, err := strconv.ParseInt(out.ReplyTo, 10, 64)
+	if err != nil || parent <= 0 {
+		return channel.Sent{}, &channel.SendError{Message: "no comment to reply to"}
+	}
+	var pc Comment
+	if _, err := c.wp(ctx, http.MethodGet, "/wp-json/wp/v2/comments/"+out.ReplyTo, nil, &pc); err != nil {
+		return channel.Sent{}, err
+	}
+	var made Comment
+	_, err = c.wp(ctx, http.MethodPost, "/wp-json/wp/v2/comments", map[string]any{"post": pc.Post, "parent": parent, "content": out.Text}, &made)
+	if de, ok := err.(*duplicateError); ok {
+		if sent, found, ferr := c.Find(ctx, out); ferr == nil && found {
+			return sent, nil
+		}
+		return channel.Sent{}, de.SendError
+	}
+	if err != nil {
+		return channel.Sent{}, err
+	}
+	return channel.Sent{ProviderID: strconv.FormatInt(made.ID, 10)}, nil
+}
+
+// Find looks for our reply under the parent comment, by its text.
+func (c *Connector) Find(ctx context.Context, out channel.Outgoing) (channel.Sent, bool, error) {
+	if c.cfg.Kind != "wordpress" || c.cfg.AppPassword == "" || out.ReplyTo == "" {
+		return channel.Sent{}, false, nil
+	}
+	me, err := c.meID(ctx)
+	if err != nil {
+		return channel.Sent{}, false, err
+	}
+	q := url.Values{"parent": {out.ReplyTo}, "author": {strconv.FormatInt(me, 10)}, "context": {"edit"}, "per_page": {"100"}, "status": {"all"}}
+	var list []Comment
+	if _, err := c.wp(ctx, http.MethodGet, "/wp-json/wp/v2/comments?"+q.Encode(), nil, &list); err != nil {
+		return channel.Sent{}, false, err
+	}
+	for _, cm := range list {
+		if strings.TrimSpace(cm.Content.Raw) == strings.TrimSpace(out.Text) {
+			return channel.Sent{ProviderID: strconv.FormatInt(cm.ID, 10)}, true, nil
+		}
+	}
+	return channel.Sent{}, false, nil
+}
+
+// Poll reads new comments: WordPress by REST, anything else by its feed.
+func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, string, error) {
+	if c.cfg.Kind == "feed" {
+		return c.pollFeed(ctx, cursor)
+	}
+	return c.pollWordPress(ctx, cursor)
+}
+
+// meID is the id of the user replies are posted as (0 without a password).
+func (c *Connector) meID(ctx context.Context) (int64, error) {
+	if c.cfg.AppPassword == "" {
+		return 0, nil
+	}
+	if id := c.me.Load(); id != 0 {
+		return id, nil
+	}
+	var me struct {
+		ID int64 `json:"id"`
+	}
+	if _, err := c.wp(ctx, http.MethodGet, "/wp-json/wp/v2/users/me", nil, &me); err != nil {
+		return 0, err
+	}
+	c.me.Store(me.ID)
+	return me.ID, nil
+}
+
+// postName is the post's address without the comment anchor.
+func postName(link string) string {
+	link, _, _ = strings.Cut(link, "#")
+	if link == "" {
+		return "our blog"
+	}
+	return link
+}

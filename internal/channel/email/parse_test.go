@@ -1,0 +1,209 @@
+package email
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func parseFile(t *testing.T, name string) *Parsed {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseMessage(raw, ParseOptions{Mailbox: "support@shop.test", TrustedAuthServ: []string{"mx.hark.test"}, Source: "imap"})
+	if err != nil {
+		t.Fatalf("parse %s: %v", name, err)
+	}
+	return p
+}
+
+func TestParseReplyThreadsAndFoldsQuotes(t *testing.T) {
+	p := parseFile(t, "reply.eml")
+	m := p.Msg
+	if m.ProviderID != "CAAda-2@mail.example.org" {
+		t.Errorf("provider id = %q", m.ProviderID)
+	}
+	if m.ReplyTo != "hark.0123456789abcdef01234567@shop.test" {
+		t.Errorf("reply to = %q", m.ReplyTo)
+	}
+	// References nearest first without In-Reply-To, then the plus-address reply.
+	want := []string{"CAAda-1@mail.example.org", "hark.0123456789abcdef01234567@shop.test"}
+	if !slices.Equal(m.References, want) {
+		t.Errorf("references = %q, want %q", m.References, want)
+	}
+	if p.Token != "hark.0123456789abcdef01234567" {
+		t.Errorf("token = %q", p.Token)
+	}
+	if m.Text != "Thanks, the replacement works – but the box is still dented." {
+		t.Errorf("folded text = %q", m.Text)
+	}
+	if m.Author.Email != "ada@example.org" || m.Author.Name != "Ada Lovelace" {
+		t.Errorf("author = %+v", m.Author)
+	}
+	if m.SentAt.UTC().Format("2006-01-02T15:04") != "2026-11-16T10:15" {
+		t.Errorf("sent at = %v", m.SentAt)
+	}
+	// The trusted server's verdict, not the forged header below it.
+	if p.Auth.DKIM != "pass" || p.Auth.SPF != "pass" || p.Auth.DMARC != "pass" || p.Auth.Server != "mx.hark.test" {
+		t.Errorf("auth = %+v", p.Auth)
+	}
+	var r Raw
+	if err := json.Unmarshal(m.Raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.FullText, "> A replacement is on its way.") {
+		t.Errorf("raw keeps the full text, got %q", r.FullText)
+	}
+	if r.Auth.DMARC != "pass" || r.Kind != Customer {
+		t.Errorf("raw = %+v", r)
+	}
+}
+
+func TestParseHTMLIsSanitisedAndAttachmentsKept(t *testing.T) {
+	p := parseFile(t, "html-attachment.eml")
+	text := p.Msg.Text
+	for _, bad := range []string{"<html", "<p", "<script", "<img", "alert", "javascript", "color:red", "tracker", "old stuff"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("text contains %q: %q", bad, text)
+		}
+	}
+	for _, good := range []string{"I need the invoice for order 43.", "Grüße", "order page <https://example.net/o/43>"} {
+		if !strings.Contains(text, good) {
+			t.Errorf("text lacks %q: %q", good, text)
+		}
+	}
+	if len(p.Files) != 1 || p.Files[0].Type != "application/pdf" || !strings.HasPrefix(string(p.Files[0].Data), "%PDF-1.4") {
+		t.Fatalf("files = %+v", p.Files)
+	}
+	if got := safeFilename(p.Files[0].Name); strings.Contains(got, "/") {
+		t.Errorf("stored name %q keeps a path", got)
+	}
+	if p.Msg.ReplyTo != "" || len(p.Msg.References) != 0 {
+		t.Errorf("a new message has no thread refs: %q %q", p.Msg.ReplyTo, p.Msg.References)
+	}
+}
+
+func TestParseRecognisesMailNoPersonWrote(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		kind Kind
+	}{
+		{"autoreply.eml", AutoReply},
+		{"bounce.eml", Bounce},
+		{"list.eml", List},
+		{"reply.eml", Customer},
+	} {
+		if p := parseFile(t, tc.file); p.Kind != tc.kind {
+			t.Errorf("%s: kind = %s (%s), want %s", tc.file, p.Kind, p.Reason, tc.kind)
+		}
+	}
+}
+
+func TestParseBounceNamesTheFailedMessage(t *testing.T) {
+	p := parseFile(t, "bounce.eml")
+	if p.Kind != Bounce || p.Bounced != "hark.aaaabbbbccccddddeeeeffff@shop.test" {
+		t.Errorf("kind %s, bounced %q", p.Kind, p.Bounced)
+	}
+	if q := parseFile(t, "reply.eml"); q.Bounced != "" {
+		t.Errorf("a reply names a bounce: %q", q.Bounced)
+	}
+}
+
+func TestParseLimitsAttachments(t *testing.T) {
+	big := strings.Repeat("A", MaxAttachmentBytes+10)
+	raw := "From: a@example.com\r\nTo: support@shop.test\r\nMessage-ID: <big@example.com>\r\nReceived-SPF: softfail (domain does not designate)\r\n" +
+		"Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--X\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\n\r\n" + big + "\r\n" +
+		"--X\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=small.csv\r\n\r\na,b\r\n--X--\r\n"
+	p, err := ParseMessage([]byte(raw), ParseOptions{Mailbox: "support@shop.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Files) != 1 || p.Files[0].Name != "small.csv" || len(p.Skipped) != 1 || !strings.HasPrefix(p.Skipped[0], "big.bin") {
+		t.Errorf("files %d, skipped %q", len(p.Files), p.Skipped)
+	}
+	if p.Auth.SPF != "softfail" {
+		t.Errorf("Received-SPF: %+v", p.Auth)
+	}
+	if _, err := ParseMessage(make([]byte, MaxMessageBytes+1), ParseOptions{}); err == nil {
+		t.Error("an over-size message parsed")
+	}
+}
+
+func TestParseWithoutMessageIDHashesTheMessage(t *testing.T) {
+	a, b := parseFile(t, "noid.eml"), parseFile(t, "noid.eml")
+	if !strings.HasPrefix(a.Msg.ProviderID, "sha256:") || a.Msg.ProviderID != b.Msg.ProviderID {
+		t.Errorf("provider ids %q %q", a.Msg.ProviderID, b.Msg.ProviderID)
+	}
+}
+
+func TestFoldQuotes(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Yes please.\n\nOn Mon, 1 Jan 2026, A <a@b.c> wrote:\n> old", "Yes please."},
+		{"Ja.\n\nAm 01.01.2026 um 10:00 schrieb A <a@b.c>:\n> alt", "Ja."},
+		{"Fine.\n\n-----Original Message-----\nFrom: x\nold", "Fine."},
+		{"Fine.\n\nFrom: Shop <s@shop.test>\nSent: Monday\nTo: me\n\nold", "Fine."},
+		{"top\n> quoted\nbottom", "top\nbottom"},
+		{"> only quote", ""},
+		{"Reply on Monday wrote: nothing special", "Reply on Monday wrote: nothing special"},
+	} {
+		if got := FoldQuotes(tc.in); got != tc.want {
+			t.Errorf("FoldQuotes(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestHTMLToText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"<p>Hello <b>world</b></p><p>Second</p>", "Hello world\nSecond"},
+		{"a<br>b", "a\nb"},
+		{"<ul><li>one</li><li>two</li></ul>", "- one\n- two"},
+		{"<script>x()</script><style>p{}</style>ok", "ok"},
+		{"<p>new</p><blockquote><p>old</p></blockquote>", "new\n> old"},
+		{"&lt;script&gt;", "<script>"}, // text, shown escaped by the desk
+		{"<a href='https://x.test/'>https://x.test/</a>", "https://x.test/"},
+	} {
+		if got := HTMLToText(tc.in); got != tc.want {
+			t.Errorf("HTMLToText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestNormaliseSubject(t *testing.T) {
+	if NormaliseSubject("RE: Fwd: [Ticket 9]  Order   42") != "order 42" {
+		t.Error(NormaliseSubject("RE: Fwd: [Ticket 9]  Order   42"))
+	}
+	if !IsReplySubject("AW: hallo") || IsReplySubject("Order 42") {
+		t.Error("IsReplySubject")
+	}
+}
+
+func FuzzParseMessage(f *testing.F) {
+	for _, n := range []string{"reply.eml", "html-attachment.eml", "bounce.eml", "noid.eml"} {
+		b, _ := os.ReadFile("testdata/" + n)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		p, err := ParseMessage(raw, ParseOptions{Mailbox: "support@shop.test"})
+		if err != nil {
+			return
+		}
+		if p.Msg.ProviderID == "" || p.Msg.Author.Email == "" {
+			t.Fatalf("parsed without id or author: %+v", p.Msg)
+		}
+	})
+}
+
+func FuzzHTMLToText(f *testing.F) {
+	f.Add("<p>a<script>b</script></p>")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := HTMLToText(s)
+		if strings.Contains(strings.ToLower(out), "<script") && !strings.Contains(strings.ToLower(s), "&lt;script") {
+			t.Fatalf("script tag survived: %q", out)
+		}
+	})
+}
