@@ -1,0 +1,111 @@
+package desk
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// Every action redirects back to the conversation (post/redirect/get), so
+// the desk works without JavaScript and a reload never repeats an action.
+func back(w http.ResponseWriter, r *http.Request, id int64) error {
+	http.Redirect(w, r, "/c/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (d *desk) reply(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	conv, err := d.a.Conversations.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	acct, err := d.a.Workspaces.Account(r.Context(), conv.AccountID)
+	if err != nil {
+		return err
+	}
+	_, err = d.a.Conversations.Reply(r.Context(), conversation.ReplyInput{ConversationID: id, UserID: c.User.ID,
+		Text: r.PostFormValue("text"), Author: conversation.Author{Name: acct.Name, Handle: acct.Handle}})
+	if err != nil {
+		return err
+	}
+	if r.PostFormValue("resolve") != "" {
+		if _, err := d.a.Conversations.SetStatus(r.Context(), id, c.User.ID, hark.StatusResolved, time.Time{}); err != nil {
+			return err
+		}
+	}
+	return back(w, r, id)
+}
+
+func (d *desk) assign(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var to int64
+	switch v := r.PostFormValue("assignee"); v {
+	case "me":
+		to = c.User.ID
+	case "", "none":
+	default:
+		if to, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return hark.ErrInvalid
+		}
+		if _, err := d.a.Users.ByID(r.Context(), to); err != nil {
+			return err
+		}
+	}
+	if _, err := d.a.Conversations.Assign(r.Context(), id, c.User.ID, to); err != nil {
+		return err
+	}
+	return back(w, r, id)
+}
+
+func (d *desk) status(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var until time.Time
+	if h, _ := strconv.Atoi(r.PostFormValue("snooze_hours")); h > 0 {
+		until = time.Now().Add(time.Duration(h) * time.Hour)
+	}
+	if _, err := d.a.Conversations.SetStatus(r.Context(), id, c.User.ID, r.PostFormValue("status"), until); err != nil {
+		return err
+	}
+	return back(w, r, id)
+}
+
+func (d *desk) tags(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	add := strings.FieldsFunc(r.PostFormValue("add"), func(r rune) bool { return r == ',' || r == ' ' })
+	var remove []string
+	if t := r.PostFormValue("remove"); t != "" {
+		remove = []string{t}
+	}
+	if _, err := d.a.Conversations.Tag(r.Context(), id, c.User.ID, add, remove); err != nil {
+		return err
+	}
+	return back(w, r, id)
+}
+
+func (d *desk) note(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := d.a.Conversations.AddNote(r.Context(), id, c.User.ID, r.PostFormValue("body")); err != nil {
+		return err
+	}
+	return back(w, r, id)
+}

@@ -1,0 +1,188 @@
+package desk_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/server"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// chromium finds Debian's Chromium; without it the browser tests skip,
+// except in CI, which must run them.
+func chromium(t *testing.T) string {
+	for _, p := range []string{os.Getenv("HARK_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI needs Chromium for the browser tests (scripts/test installs it)")
+	}
+	t.Skip("no Chromium; install Debian's chromium to run the browser tests")
+	return ""
+}
+
+// browser starts a headless Chromium with its own profile, so two browsers
+// are two separately signed-in agents.
+func browser(t *testing.T, exe string) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1400, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+func signIn(url, email, password string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(url + "/login"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, email),
+		chromedp.SendKeys(`input[name=password]`, password),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`.inbox`),
+	}
+}
+
+func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
+	exe := chromium(t)
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "skyway", "Skyway Air")
+	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "SkywayAir", Name: "Skyway Air", Purpose: "marketing"})
+	fb, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: "skyway", Name: "Skyway on Facebook", Purpose: "service"})
+	for _, u := range [][2]string{{"ana@skyway.test", "Ana"}, {"ben@skyway.test", "Ben"}} {
+		if _, err := a.Users.Add(ctx, u[0], u[1], "agent", "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().Add(-time.Hour)
+	for i, m := range []struct {
+		acct       int64
+		who, text  string
+	}{
+		{x.ID, "maria", "@SkywayAir my bag never arrived in Lisbon, flight SK204 <script>alert(1)</script>"},
+		{x.ID, "joe", "@SkywayAir best crew ever on SK11 today!"},
+		{fb.ID, "li", "My refund for booking QX7 is three weeks late. https://example.com/receipt"},
+		{fb.ID, "sam", "Can I bring a guitar as cabin baggage?"},
+	} {
+		res, err := a.Pipeline.Ingest(ctx, m.acct, ingest.Message{ProviderID: fmt.Sprint(i), Author: ingest.Author{ID: m.who, Handle: m.who, Name: strings.ToUpper(m.who[:1]) + m.who[1:], Followers: 120},
+			Text: m.text, SentAt: now.Add(time.Duration(i) * time.Minute)})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+	}
+	srv := httptest.NewServer(server.Handler(a))
+	// Cleanups run last-first: the browsers (and their event streams) go
+	// before the server closes.
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+
+	ana, ben := browser(t, exe), browser(t, exe)
+	var rows int
+	err = chromedp.Run(ana, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
+		chromedp.Evaluate(`document.querySelectorAll(".row").length`, &rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 4 {
+		t.Fatalf("inbox shows %d conversations, want 4", rows)
+	}
+	if path := os.Getenv("HARK_SCREENSHOT"); path != "" {
+		var png []byte
+		if err := chromedp.Run(ana, chromedp.FullScreenshot(&png, 100)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Filter to the Facebook account, then open Li's conversation.
+	var href string
+	err = chromedp.Run(ana,
+		chromedp.Click(`.filters a[href*="account=`+fmt.Sprint(fb.ID)+`"]`),
+		chromedp.WaitVisible(`.filters a.on .chan-facebook`),
+		chromedp.Evaluate(`document.querySelectorAll(".row").length`, &rows),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll(".row")).find(r => r.textContent.includes("refund")).getAttribute("href")`, &href),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 2 {
+		t.Fatalf("Facebook filter shows %d conversations, want 2", rows)
+	}
+	// Ben has the same conversation open in his own browser.
+	err = chromedp.Run(ben, signIn(srv.URL, "ben@skyway.test", "correct horse battery"),
+		chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(`#thread .msg.in`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // let Ben's event stream connect
+	const answer = "So sorry, Li! Your refund left today; check your bank in 2 days."
+	var status, linkRel string
+	var hasRel bool
+	err = chromedp.Run(ana,
+		chromedp.Navigate(srv.URL+href),
+		chromedp.WaitVisible(`#reply`),
+		chromedp.AttributeValue(`.msg.in .text a`, "rel", &linkRel, &hasRel),
+		chromedp.SendKeys(`#reply`, answer),
+		chromedp.Click(`#replyform button.primary`),
+		chromedp.WaitVisible(`.msg.out`),
+		chromedp.Click(`#resolveform button[value=resolved]`),
+		chromedp.WaitVisible(`#resolveform button[value=open]`),
+		chromedp.Text(`#status`, &status),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.EqualFold(status, "resolved") || !strings.Contains(linkRel, "noopener") {
+		t.Fatalf("after resolve: status %q, link rel %q", status, linkRel)
+	}
+	// Ben sees the reply and the resolution arrive without reloading.
+	var benText, benStatus string
+	err = chromedp.Run(ben,
+		chromedp.WaitVisible(`#thread .msg.out`),
+		chromedp.Text(`#thread .msg.out .text`, &benText),
+		chromedp.Poll(`document.getElementById("status").textContent === "resolved"`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Text(`#status`, &benStatus),
+	)
+	if err != nil {
+		t.Fatalf("second agent's view did not update live: %v", err)
+	}
+	if benText != answer || !strings.EqualFold(benStatus, "resolved") {
+		t.Fatalf("second agent sees %q / %q", benText, benStatus)
+	}
+	// Customer text never ran as script in either browser.
+	var alerted bool
+	chromedp.Run(ana, chromedp.Navigate(srv.URL+"/w/skyway?status=all"), chromedp.WaitVisible(`.row`),
+		chromedp.Evaluate(`document.querySelectorAll("script:not([src])").length > 0`, &alerted))
+	if alerted {
+		t.Fatal("customer text became a script element")
+	}
+}

@@ -1,0 +1,70 @@
+package desk
+
+import (
+	"net/http"
+
+	"github.com/harkdesk/hark/internal/auth"
+)
+
+func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	conv, err := d.a.Conversations.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := d.a.Workspaces.ByID(ctx, conv.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := d.view(r, c, ws)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := d.a.Conversations.Messages(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := d.a.Conversations.Notes(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	log, err := d.a.Conversations.Activity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	contact, err := d.a.Contacts.Get(ctx, conv.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	others, err := d.a.Conversations.OfContact(ctx, conv.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Notes": notes, "Activity": log,
+		"Contact": contact, "Others": others, "Account": v.Accounts[conv.AccountID], "Back": "/w/" + slugPath(ws.Slug)}, nil
+}
+
+func (d *desk) conversation(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	data, err := d.conversationData(r, c)
+	if err != nil {
+		return err
+	}
+	return d.pages.render(w, "conversation", "", data)
+}
+
+// thread is the conversation's messages and side panel alone, for live views.
+func (d *desk) thread(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	data, err := d.conversationData(r, c)
+	if err != nil {
+		return err
+	}
+	block := "thread"
+	if r.URL.Query().Get("part") == "side" {
+		block = "sidepanel"
+	}
+	return d.pages.render(w, "conversation", block, data)
+}

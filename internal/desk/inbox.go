@@ -1,0 +1,160 @@
+package desk
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/user"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// view is what every desk page shows around its content.
+type view struct {
+	Me          user.User
+	CSRF        string
+	Workspaces  []workspace.Workspace
+	Workspace   workspace.Workspace
+	Accounts    map[int64]workspace.Account
+	AccountList []workspace.Account
+	Users       map[int64]user.User
+	UserList    []user.User
+}
+
+func (d *desk) view(r *http.Request, c auth.Caller, ws workspace.Workspace) (view, error) {
+	v := view{Me: c.User, CSRF: c.CSRF, Workspace: ws, Accounts: map[int64]workspace.Account{}, Users: map[int64]user.User{}}
+	var err error
+	if v.Workspaces, err = d.a.Workspaces.List(r.Context()); err != nil {
+		return v, err
+	}
+	if v.AccountList, err = d.a.Workspaces.Accounts(r.Context(), ws.ID); err != nil {
+		return v, err
+	}
+	for _, a := range v.AccountList {
+		v.Accounts[a.ID] = a
+	}
+	if v.UserList, err = d.a.Users.List(r.Context()); err != nil {
+		return v, err
+	}
+	for _, u := range v.UserList {
+		v.Users[u.ID] = u
+	}
+	return v, nil
+}
+
+func (d *desk) home(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	wss, err := d.a.Workspaces.List(r.Context())
+	if err != nil {
+		return err
+	}
+	if len(wss) == 0 {
+		return d.pages.render(w, "inbox", "", map[string]any{"View": view{Me: c.User, CSRF: c.CSRF}, "Empty": true})
+	}
+	http.Redirect(w, r, "/w/"+wss[0].Slug, http.StatusSeeOther)
+	return nil
+}
+
+// inboxQuery is the inbox's filters as they appear in the URL.
+type inboxQuery struct {
+	Status, Channel, Account, Assignee, Tag, Q, Cursor string
+}
+
+func (q inboxQuery) URL(slug string, change ...string) string {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("status", q.Status)
+	set("channel", q.Channel)
+	set("account", q.Account)
+	set("assignee", q.Assignee)
+	set("tag", q.Tag)
+	set("q", q.Q)
+	for i := 0; i+1 < len(change); i += 2 {
+		v.Del(change[i])
+		set(change[i], change[i+1])
+	}
+	v.Del("cursor")
+	if s := v.Encode(); s != "" {
+		return "/w/" + slugPath(slug) + "?" + s
+	}
+	return "/w/" + slugPath(slug)
+}
+
+func slugPath(s string) string { return url.PathEscape(s) }
+
+func (d *desk) inboxData(r *http.Request, c auth.Caller) (map[string]any, error) {
+	ws, err := d.a.Workspaces.BySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return nil, err
+	}
+	v, err := d.view(r, c, ws)
+	if err != nil {
+		return nil, err
+	}
+	qs := r.URL.Query()
+	q := inboxQuery{Status: qs.Get("status"), Channel: qs.Get("channel"), Account: qs.Get("account"),
+		Assignee: qs.Get("assignee"), Tag: qs.Get("tag"), Q: qs.Get("q"), Cursor: qs.Get("cursor")}
+	if q.Status == "" {
+		q.Status = hark.StatusOpen
+	}
+	f := conversation.Filter{WorkspaceID: ws.ID, Channel: q.Channel, Tag: q.Tag, Query: q.Q, Cursor: q.Cursor, Limit: 50}
+	if q.Status != "all" {
+		f.Status = q.Status
+	}
+	f.AccountID, _ = strconv.ParseInt(q.Account, 10, 64)
+	switch q.Assignee {
+	case "":
+	case "me":
+		f.AssigneeID = c.User.ID
+	case "none":
+		f.AssigneeID = -1
+	default:
+		f.AssigneeID, _ = strconv.ParseInt(q.Assignee, 10, 64)
+	}
+	page, err := d.a.Conversations.List(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := d.a.Conversations.CountByStatus(r.Context(), ws.ID)
+	if err != nil {
+		return nil, err
+	}
+	next := ""
+	if page.NextCursor != "" {
+		next = q.URL(ws.Slug) + sep(q.URL(ws.Slug)) + "cursor=" + url.QueryEscape(page.NextCursor)
+	}
+	return map[string]any{"View": v, "Q": q, "Page": page, "Counts": counts, "Next": next,
+		"ListURL": "/w/" + slugPath(ws.Slug) + "/list?" + r.URL.RawQuery}, nil
+}
+
+func sep(u string) string {
+	for _, c := range u {
+		if c == '?' {
+			return "&"
+		}
+	}
+	return "?"
+}
+
+func (d *desk) inbox(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	data, err := d.inboxData(r, c)
+	if err != nil {
+		return err
+	}
+	return d.pages.render(w, "inbox", "", data)
+}
+
+// inboxList is the list alone, fetched by the page when something changes.
+func (d *desk) inboxList(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
+	data, err := d.inboxData(r, c)
+	if err != nil {
+		return err
+	}
+	return d.pages.render(w, "inbox", "list", data)
+}

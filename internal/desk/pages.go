@@ -1,0 +1,128 @@
+package desk
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages are the desk's templates, parsed once at start: each page is the
+// layout plus its own file plus the shared partials.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"asset":    func(name string) string { return assetNames[name] },
+	"channel":  func(c string) string { return hark.ChannelLabels[c] },
+	"linkify":  linkify,
+	"ago":      ago,
+	"waiting":  waiting,
+	"clock":    func(ms int64) string { return time.UnixMilli(ms).Format("2 Jan 15:04") },
+	"iso":      func(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339) },
+	"id":       func(id int64) string { return fmt.Sprint(id) },
+	"count":    humanCount,
+	"statuses": func() []string { return hark.Statuses },
+	"channels": func() []string { return hark.Channels },
+	"eq64":     func(a, b int64) bool { return a == b },
+	"rowData": func(c conversation.Conversation, v view) map[string]any {
+		return map[string]any{"C": c, "Accounts": v.Accounts, "Users": v.Users}
+	},
+}
+
+func mustPages() *pages {
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range []string{"login", "inbox", "conversation"} {
+		t := template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS,
+			"templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
+		p.byName[name] = t
+	}
+	return p
+}
+
+// render writes a whole page, or with block set only that named template
+// (the fragments live views fetch).
+func (p *pages) render(w http.ResponseWriter, name, block string, data any) error {
+	var buf bytes.Buffer
+	t := p.byName[name]
+	if block == "" {
+		block = "layout"
+	}
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return fmt.Errorf("render %s/%s: %w", name, block, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+var urlRE = regexp.MustCompile(`https?://[^\s<>"'` + "`" + `]+`)
+
+// linkify escapes customer text and turns http(s) URLs into links that open
+// apart from the desk and pass nothing back to it. Nothing else in the text
+// can become markup.
+func linkify(s string) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range urlRE.FindAllStringIndex(s, -1) {
+		raw := strings.TrimRight(s[m[0]:m[1]], ".,;:!?)")
+		end := m[0] + len(raw)
+		b.WriteString(html.EscapeString(s[last:m[0]]))
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			b.WriteString(html.EscapeString(raw))
+		} else {
+			fmt.Fprintf(&b, `<a href="%s" rel="nofollow noopener noreferrer ugc" target="_blank">%s</a>`,
+				html.EscapeString(u.String()), html.EscapeString(raw))
+		}
+		last = end
+	}
+	b.WriteString(html.EscapeString(s[last:]))
+	return template.HTML(b.String())
+}
+
+func ago(ms int64) string {
+	if ms == 0 {
+		return ""
+	}
+	d := time.Since(time.UnixMilli(ms))
+	switch {
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func waiting(ms int64) string {
+	if ms == 0 {
+		return ""
+	}
+	return "waiting " + ago(ms)
+}
+
+func humanCount(n int64) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}

@@ -1,0 +1,120 @@
+// Hark desk: live updates over Server-Sent Events and mail-client keyboard
+// shortcuts. Everything works without it; it only saves reloads and clicks.
+(function () {
+  "use strict";
+  var body = document.body;
+  var ws = body.getAttribute("data-workspace");
+  var list = document.getElementById("list");
+  var thread = document.getElementById("thread");
+  var side = document.getElementById("side");
+  var live = document.getElementById("live");
+  var conv = document.querySelector("[data-conversation]");
+  var convID = conv ? conv.getAttribute("data-conversation") : null;
+  var selected = 0;
+
+  function rows() { return list ? Array.prototype.slice.call(list.querySelectorAll(".row")) : []; }
+  function select(i) {
+    var r = rows();
+    if (!r.length) { return; }
+    selected = Math.max(0, Math.min(i, r.length - 1));
+    r.forEach(function (e, j) { e.classList.toggle("sel", j === selected); });
+    r[selected].scrollIntoView({ block: "nearest" });
+  }
+
+  // refresh swaps a fragment for the server's current version of it.
+  var pending = {};
+  function refresh(el) {
+    if (!el || pending[el.id]) { return; }
+    pending[el.id] = setTimeout(function () {
+      fetch(el.getAttribute("data-src"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          var cur = el === list ? rows()[selected] : null;
+          var selID = cur ? cur.getAttribute("data-id") : null;
+          var atBottom = el === thread && el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+          el.innerHTML = html; // server-rendered and escaped by html/template
+          if (el === list) {
+            var r = rows(), idx = 0;
+            r.forEach(function (e, j) { if (e.getAttribute("data-id") === selID) { idx = j; } });
+            select(idx);
+          }
+          if (atBottom) { el.scrollTop = el.scrollHeight; }
+        })
+        .catch(function () {})
+        .then(function () { delete pending[el.id]; });
+    }, 150);
+  }
+
+  if (ws && window.EventSource && (list || thread)) {
+    var es = new EventSource("/events?workspace=" + encodeURIComponent(ws));
+    es.onopen = function () { live && live.classList.add("on"); };
+    es.onerror = function () { live && live.classList.remove("on"); };
+    es.onmessage = function () {};
+    ["message", "conversation", "replied", "assigned", "status", "tagged", "note", "team", "priority", "linked", "resync", "send_status"].forEach(function (kind) {
+      es.addEventListener(kind, function (ev) {
+        var e = {};
+        try { e = JSON.parse(ev.data); } catch (x) { return; }
+        if (list) { refresh(list); }
+        if (convID && (kind === "resync" || e.conversation_id === convID)) {
+          refresh(thread);
+          refresh(side);
+          if (kind === "status") { refreshStatus(); }
+        }
+      });
+    });
+  }
+  function refreshStatus() {
+    fetch(location.pathname, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      ["status", "resolveform"].forEach(function (id) {
+        var fresh = doc.getElementById(id), old = document.getElementById(id);
+        if (fresh && old) { old.replaceWith(fresh); }
+      });
+    });
+  }
+  if (thread) { thread.scrollTop = thread.scrollHeight; }
+  select(0);
+
+  function typing(t) {
+    return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+  }
+  function submit(id, field, value) {
+    var f = document.getElementById(id);
+    if (!f) { return; }
+    if (field) {
+      var b = f.querySelector('button[name="' + field + '"][value="' + value + '"]');
+      if (b) { b.click(); }
+      return;
+    }
+    f.submit();
+  }
+  var help = document.getElementById("help");
+  document.addEventListener("keydown", function (e) {
+    if (e.metaKey || e.ctrlKey || e.altKey) { return; }
+    if (typing(e.target)) {
+      if (e.key === "Escape") { e.target.blur(); }
+      return;
+    }
+    var r = rows();
+    switch (e.key) {
+      case "j": select(selected + 1); break;
+      case "k": select(selected - 1); break;
+      case "Enter": if (r[selected]) { location.href = r[selected].getAttribute("href"); } break;
+      case "/": var s = document.getElementById("search"); if (s) { e.preventDefault(); s.focus(); s.select(); } break;
+      case "r": var t = document.getElementById("reply"); if (t) { e.preventDefault(); t.focus(); } break;
+      case "e": submit("resolveform", "status", "resolved"); break;
+      case "a": submit("assignme"); break;
+      case "u": var b = document.querySelector(".backlink"); if (b) { location.href = b.getAttribute("href"); } break;
+      case "?": if (help) { help.hidden = !help.hidden; } break;
+      case "Escape": if (help) { help.hidden = true; } break;
+      default: return;
+    }
+  });
+  // Cmd/Ctrl+Enter sends a reply.
+  var reply = document.getElementById("reply");
+  if (reply) {
+    reply.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) { e.preventDefault(); document.getElementById("replyform").submit(); }
+    });
+  }
+})();
