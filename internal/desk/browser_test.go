@@ -85,8 +85,8 @@ func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
 	}
 	now := time.Now().Add(-time.Hour)
 	for i, m := range []struct {
-		acct       int64
-		who, text  string
+		acct      int64
+		who, text string
 	}{
 		{x.ID, "maria", "@SkywayAir my bag never arrived in Lisbon, flight SK204 <script>alert(1)</script>"},
 		{x.ID, "joe", "@SkywayAir best crew ever on SK11 today!"},

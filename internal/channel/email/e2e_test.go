@@ -57,7 +57,6 @@ func newDesk(t *testing.T, d *db.DB, address string) *desk {
 	return &desk{d: d, acct: acct, p: p, convs: conversation.New(d), store: st, agent: agent}
 }
 
-
 // ingest polls the connector and stores what it read.
 func (k *desk) ingest(t *testing.T, c *email.Connector, cursor string) ([]ingest.Result, string) {
 	t.Helper()

@@ -266,4 +266,3 @@ func TestFormAnsweredByEmail(t *testing.T) {
 }
 
 func mustJSON(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
-
