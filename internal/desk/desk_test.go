@@ -1,0 +1,176 @@
+package desk_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/server"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+	csrf string
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func newClient(t *testing.T, base string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: base, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (c *client) get(path string) (int, string) {
+	c.t.Helper()
+	resp, err := c.http.Get(c.base + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfRE.FindStringSubmatch(string(b)); m != nil {
+		c.csrf = m[1]
+	}
+	return resp.StatusCode, string(b)
+}
+
+func (c *client) post(path string, form url.Values) (int, string) {
+	c.t.Helper()
+	resp, err := c.http.PostForm(c.base+path, form)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (c *client) login(email, pw string) int {
+	c.get("/login")
+	code, _ := c.post("/login", url.Values{"csrf_token": {c.csrf}, "email": {email}, "password": {pw}})
+	return code
+}
+
+func TestDeskPagesAndActions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, err := app.Open(ctx, app.Options{DB: d.DSN})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
+		x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
+		a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+		a.Users.Add(ctx, "viewer@b.test", "Viewer", "viewer", "password1")
+		hostile := `<script>alert(1)</script> " onmouseover="x" javascript:alert(2) https://ok.example/a?b=<c>`
+		res, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "9", Handle: "eve", Name: `Eve <img src=x onerror=alert(3)>`}, Text: hostile, SentAt: time.Now()})
+		convPath := "/c/" + itoa(res[0].ConversationID)
+		srv := httptest.NewServer(server.Handler(a))
+		defer srv.Close()
+
+		anon := newClient(t, srv.URL)
+		if code, _ := anon.get("/w/brand"); code != http.StatusSeeOther {
+			t.Fatalf("anonymous inbox: %d, want a redirect to sign in", code)
+		}
+		if code, _ := anon.post("/login", url.Values{"email": {"agent@b.test"}, "password": {"password1"}}); code != http.StatusForbidden {
+			t.Fatalf("sign-in without its CSRF token: %d", code)
+		}
+		if code := anon.login("agent@b.test", "wrong"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d", code)
+		}
+
+		ag := newClient(t, srv.URL)
+		if code := ag.login("agent@b.test", "password1"); code != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d", code)
+		}
+		code, page := ag.get("/w/brand")
+		if code != 200 || !strings.Contains(page, "Eve") {
+			t.Fatalf("inbox: %d", code)
+		}
+		code, page = ag.get(convPath)
+		if code != 200 {
+			t.Fatalf("conversation: %d", code)
+		}
+		for _, bad := range []string{"<script>alert(1)", "<img src=x", `" onmouseover="x"`, `href="javascript:`} {
+			if strings.Contains(page, bad) {
+				t.Errorf("conversation page contains %q unescaped", bad)
+			}
+		}
+		if !strings.Contains(page, `<a href="https://ok.example/a?b=" rel="nofollow noopener noreferrer ugc" target="_blank">`) {
+			t.Errorf("the safe link was not made a link")
+		}
+		// A change without the session's CSRF token is refused.
+		if code, _ := ag.post(convPath+"/reply", url.Values{"text": {"hi"}}); code != http.StatusForbidden {
+			t.Fatalf("reply without CSRF: %d", code)
+		}
+		if code, _ := ag.post(convPath+"/reply", url.Values{"text": {"hi"}, "csrf_token": {"forged"}}); code != http.StatusForbidden {
+			t.Fatalf("reply with a forged CSRF token: %d", code)
+		}
+		for _, step := range []struct {
+			path string
+			form url.Values
+		}{
+			{"/reply", url.Values{"text": {"Sorry Eve, we're on it."}}},
+			{"/assign", url.Values{"assignee": {"me"}}},
+			{"/tags", url.Values{"add": {"lost-bag, vip"}}},
+			{"/note", url.Values{"body": {"called the airport"}}},
+			{"/status", url.Values{"status": {"resolved"}}},
+		} {
+			step.form.Set("csrf_token", ag.csrf)
+			if code, body := ag.post(convPath+step.path, step.form); code != http.StatusSeeOther {
+				t.Fatalf("%s: %d %s", step.path, code, body)
+			}
+		}
+		_, page = ag.get(convPath)
+		for _, want := range []string{"Sorry Eve, we&#39;re on it.", "lost-bag", "called the airport", ">resolved<", "queued"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("after the actions the page lacks %q", want)
+			}
+		}
+		if _, list := ag.get("/w/brand/list?status=resolved"); !strings.Contains(list, "Eve") || strings.Contains(list, "<html") {
+			t.Errorf("list fragment: %.200s", list)
+		}
+		if _, list := ag.get("/w/brand/list?status=open"); strings.Contains(list, "Eve") {
+			t.Error("a resolved conversation is in the open list")
+		}
+		if _, list := ag.get("/w/brand/list?status=all&tag=vip"); !strings.Contains(list, "Eve") {
+			t.Error("tag filter lost the conversation")
+		}
+
+		viewer := newClient(t, srv.URL)
+		viewer.login("viewer@b.test", "password1")
+		viewer.get(convPath)
+		if code, _ := viewer.post(convPath+"/reply", url.Values{"text": {"x"}, "csrf_token": {viewer.csrf}}); code != http.StatusForbidden {
+			t.Fatalf("viewer reply: %d", code)
+		}
+
+		// Sign-in is rate limited per account.
+		limited := newClient(t, srv.URL)
+		got := 0
+		for i := 0; i < 12; i++ {
+			got = limited.login("agent@b.test", "wrong")
+		}
+		if got != http.StatusTooManyRequests {
+			t.Fatalf("12 wrong passwords: last answer %d, want 429", got)
+		}
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
