@@ -173,4 +173,3 @@ func TestDeskPagesAndActions(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-

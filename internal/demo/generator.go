@@ -1,0 +1,269 @@
+package demo
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// How the made-up traffic behaves.
+const (
+	regulars    = 60   // customers who keep coming back
+	pRegular    = 0.3  // share of new threads started by a regular
+	pFollowUp   = 0.12 // share of messages that follow up on the author's own earlier one
+	pChimeIn    = 0.04 // share that answer someone else's public post ("same here")
+	recentLimit = 400  // messages remembered for follow-ups
+	followUpOf  = 150  // follow-ups answer one of this many most recent messages
+	airlineMix  = 0.6  // share of the traffic that goes to the airline
+)
+
+// Delivery is one made-up inbound message for one channel account, with the
+// dataset post it was made from.
+type Delivery struct {
+	Workspace *Workspace
+	Account   workspace.Account
+	Msg       ingest.Message
+	Post      Post
+	persona   persona
+}
+
+// slot is where a brand's message may land: an account, in public or private.
+type slot struct {
+	acct    int
+	private bool
+}
+
+type brandStream struct {
+	ws        *Workspace
+	posts     []Post
+	order     []int // this round's shuffled post order
+	pos       int
+	byTopic   map[string][]int
+	companies map[string]bool
+	slots     []slot
+	weights   []int
+}
+
+type sent struct {
+	brand, acct int
+	private     bool
+	persona     int
+	providerID  string
+	subject     string
+	post        int
+}
+
+// generator turns dataset posts into a stream of deliveries: it picks each
+// message's brand account, author and thread. The same seed and posts give
+// the same stream (apart from the run prefix of provider ids).
+type generator struct {
+	seed   uint64
+	r      *rand.Rand
+	run    string // makes provider ids unique across runs on one database
+	seq    int
+	fresh  int
+	brands []*brandStream
+	recent []sent
+}
+
+func newGenerator(seed uint64, run string, w *World, posts Posts) (*generator, error) {
+	g := &generator{seed: seed, r: rand.New(rand.NewPCG(seed, 1)), run: run, fresh: 1000}
+	for _, ws := range w.Workspaces {
+		b := &brandStream{ws: ws, byTopic: map[string][]int{}}
+		switch ws.Brand.Source {
+		case SourceAirline:
+			b.posts, b.companies = posts.Airline, ws.Brand.Handles
+		case SourceComplaints:
+			b.posts, b.companies = posts.Complaints, companyHandles(posts.Complaints)
+		}
+		if len(b.posts) == 0 {
+			return nil, fmt.Errorf("demo: no %s posts for %s", ws.Brand.Source, ws.Slug)
+		}
+		for i, p := range b.posts {
+			b.byTopic[topicKey(p)] = append(b.byTopic[topicKey(p)], i)
+		}
+		for i, s := range ws.Brand.Accounts {
+			if s.Public > 0 {
+				b.slots, b.weights = append(b.slots, slot{i, false}), append(b.weights, s.Public)
+			}
+			if s.Private > 0 {
+				b.slots, b.weights = append(b.slots, slot{i, true}), append(b.weights, s.Private)
+			}
+		}
+		g.brands = append(g.brands, b)
+	}
+	return g, nil
+}
+
+func topicKey(p Post) string { return fmt.Sprintf("%s/%s/%t", p.Sentiment, p.Topic, p.Complaint) }
+
+// next makes the next delivery, sent at the given time.
+func (g *generator) next(at time.Time) Delivery {
+	for {
+		if d, ok := g.try(at); ok {
+			return d
+		}
+	}
+}
+
+func (g *generator) try(at time.Time) (Delivery, bool) {
+	var s sent
+	var replyTo, subject string
+	p := g.r.Float64()
+	switch {
+	case p < pFollowUp && len(g.recent) > 0:
+		// The same customer again, in the same place: "still waiting".
+		prev := g.recent[len(g.recent)-1-g.r.IntN(min(followUpOf, len(g.recent)))]
+		s = sent{brand: prev.brand, acct: prev.acct, private: prev.private, persona: prev.persona}
+		s.post = g.related(prev)
+		replyTo, subject = prev.providerID, reSubject(prev.subject)
+	case p < pFollowUp+pChimeIn && len(g.recent) > 0:
+		// Someone else answers a public post.
+		prev := g.recent[len(g.recent)-1-g.r.IntN(min(followUpOf, len(g.recent)))]
+		if prev.private {
+			return Delivery{}, false
+		}
+		s = sent{brand: prev.brand, acct: prev.acct, persona: g.author()}
+		s.post = g.related(prev)
+		replyTo = prev.providerID
+	default:
+		// Brands[0] is the airline.
+		if len(g.brands) > 1 && g.r.Float64() >= airlineMix {
+			s.brand = 1
+		}
+		b := g.brands[s.brand]
+		sl := b.slots[pick(g.r, b.weights)]
+		s.acct, s.private = sl.acct, sl.private
+		s.persona = g.author()
+		s.post = b.nextPost(g.r)
+	}
+	b := g.brands[s.brand]
+	acct, spec := b.ws.Accounts[s.acct], b.ws.Brand.Accounts[s.acct]
+	post := b.posts[s.post]
+	who := newPersona(g.seed, s.persona)
+	visibility := "public"
+	if s.private || spec.Public == 0 {
+		visibility = "private"
+	}
+	tag := visibility == "public" && (acct.Channel == "x" || acct.Channel == "instagram")
+	text := address(post.Text, b.companies, acct.Handle, b.ws.Brand.Short, tag)
+	if len(strings.Fields(text)) < 2 {
+		return Delivery{}, false // nothing left once the company's handle is gone
+	}
+	if acct.Channel == "email" {
+		if subject == "" {
+			subject = emailSubject(post, text)
+		}
+		text = fmt.Sprintf("Hello %s,\n\n%s\n\n%s", b.ws.Brand.Short, text, who.first)
+	}
+	g.seq++
+	s.providerID = fmt.Sprintf("%s-%d", g.run, g.seq)
+	s.subject = subject
+	if acct.Channel != "email" {
+		s.subject = ""
+	}
+	if visibility == "private" && acct.Channel != "email" {
+		replyTo = "" // DMs, Messenger, WhatsApp and SMS thread by participant
+	}
+	g.recent = append(g.recent, s)
+	if len(g.recent) > recentLimit {
+		g.recent = append(g.recent[:0], g.recent[len(g.recent)-recentLimit/2:]...)
+	}
+	raw, _ := json.Marshal(rawOf(post))
+	return Delivery{Workspace: b.ws, Account: acct, Post: post, persona: who, Msg: ingest.Message{
+		ProviderID: s.providerID, Visibility: visibility, Author: who.author(acct.Channel), Text: text,
+		Subject: s.subject, ReplyTo: replyTo, SentAt: at, Raw: raw,
+	}}, true
+}
+
+// author picks who starts a thread: a regular or someone new.
+func (g *generator) author() int {
+	if g.r.Float64() < pRegular {
+		return g.r.IntN(regulars)
+	}
+	g.fresh++
+	return g.fresh
+}
+
+// related picks a post on the same subject as an earlier message, for a
+// follow-up that reads like one.
+func (g *generator) related(prev sent) int {
+	b := g.brands[prev.brand]
+	same := b.byTopic[topicKey(b.posts[prev.post])]
+	return same[g.r.IntN(len(same))]
+}
+
+// nextPost walks the posts in a shuffled order, reshuffling each round, so
+// the stream loops over the data forever without repeating a pattern.
+func (b *brandStream) nextPost(r *rand.Rand) int {
+	if b.pos >= len(b.order) {
+		b.order = r.Perm(len(b.posts))
+		b.pos = 0
+	}
+	b.pos++
+	return b.order[b.pos-1]
+}
+
+func pick(r *rand.Rand, weights []int) int {
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	n := r.IntN(total)
+	for i, w := range weights {
+		if n < w {
+			return i
+		}
+		n -= w
+	}
+	return len(weights) - 1
+}
+
+var reasonSubjects = map[string]string{
+	"Late Flight":                 "Delayed flight",
+	"Cancelled Flight":            "My flight was cancelled",
+	"Lost Luggage":                "Missing bag",
+	"Damaged Luggage":             "Damaged suitcase",
+	"Customer Service Issue":      "Complaint about customer service",
+	"Flight Booking Problems":     "Problem with my booking",
+	"Bad Flight":                  "Feedback on my flight",
+	"Flight Attendant Complaints": "Cabin crew",
+	"longlines":                   "Queues at the airport",
+}
+
+func emailSubject(p Post, text string) string {
+	if s, ok := reasonSubjects[p.Topic]; ok {
+		return s
+	}
+	words := strings.Fields(text)
+	if len(words) > 7 {
+		return strings.Join(words[:7], " ") + "…"
+	}
+	return strings.Join(words, " ")
+}
+
+func reSubject(s string) string {
+	if s == "" || strings.HasPrefix(s, "Re: ") {
+		return s
+	}
+	return "Re: " + s
+}
+
+// rawOf is the delivery's provider payload: where the text came from and
+// the dataset's own labels, so a classifier's answers can be checked.
+func rawOf(p Post) map[string]any {
+	if p.Source == SourceAirline {
+		return map[string]any{"dataset": "airline", "tweet_id": p.ID, "airline": p.Company,
+			"airline_sentiment": p.Sentiment, "negativereason": p.Topic}
+	}
+	label := 0
+	if p.Complaint {
+		label = 1
+	}
+	return map[string]any{"dataset": "complaints", "tweet_id": p.ID, "label": label, "domain": p.Topic}
+}
