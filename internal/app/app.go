@@ -6,16 +6,23 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/channel/blog"
 	"github.com/harkdesk/hark/internal/channel/email"
+	"github.com/harkdesk/hark/internal/channel/form"
+	"github.com/harkdesk/hark/internal/channel/linkedin"
+	"github.com/harkdesk/hark/internal/channel/meta"
+	"github.com/harkdesk/hark/internal/channel/twilio"
 	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/live"
 	"github.com/harkdesk/hark/internal/metrics"
+	"github.com/harkdesk/hark/internal/outbox"
 	"github.com/harkdesk/hark/internal/user"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -48,7 +55,29 @@ type App struct {
 	Log           *slog.Logger
 	Started       time.Time
 
-	stop chan struct{}
+	Outbox *outbox.Worker
+
+	stop       chan struct{}
+	stopOutbox context.CancelFunc
+	outboxDone chan struct{}
+}
+
+// Connectors lists the channels that can deliver replies, each built from
+// its account's config. Live chat needs none: the widget reads the store.
+func Connectors(mail *email.Store, log *slog.Logger) outbox.Registry {
+	client := &http.Client{Timeout: 30 * time.Second}
+	deps := email.Deps{Store: mail, Log: log}
+	return outbox.Registry{
+		"facebook":  meta.Factory(client),
+		"instagram": meta.Factory(client),
+		"whatsapp":  meta.Factory(client),
+		"linkedin":  linkedin.Factory(client),
+		"email":     email.Factory(deps),
+		"form":      form.Factory(deps),
+		"sms":       twilio.Factory(client),
+		"phone":     twilio.Factory(client),
+		"blog":      blog.Factory(client, deps),
+	}
 }
 
 // Open connects to the store, checks or applies the schema and starts the
@@ -95,6 +124,11 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		bus.Publish(live.Event{Kind: c.Kind, WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, MessageID: c.MessageID})
 	})
 	a.Pipeline.Start()
+	a.Outbox = &outbox.Worker{DB: d, Accounts: a.Workspaces, Registry: Connectors(a.Email, o.Log), Bus: bus, Log: o.Log}
+	octx, cancel := context.WithCancel(context.Background())
+	a.stopOutbox = cancel
+	a.outboxDone = make(chan struct{})
+	go func() { a.Outbox.Run(octx); close(a.outboxDone) }()
 	go a.housekeeping()
 	return a, nil
 }
@@ -125,6 +159,8 @@ func (a *App) housekeeping() {
 // Close stops the pipeline (finishing queued work) and closes the store.
 func (a *App) Close() error {
 	close(a.stop)
+	a.stopOutbox()
+	<-a.outboxDone
 	a.Pipeline.Stop()
 	a.Bus.Close()
 	if err := a.DB.Close(); err != nil {

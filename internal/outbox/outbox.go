@@ -1,0 +1,285 @@
+// Package outbox delivers agents' replies through the channel connectors.
+// A reply is recorded in the outbox in the same transaction as the message
+// (conversation.Store.Reply); the worker here claims it, marks it sending
+// before it calls the provider, and records the outcome, so a crash at any
+// point neither loses a reply nor posts it twice without saying so.
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/harkdesk/hark/internal/channel"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/live"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+//go:embed sql
+var sqlFS embed.FS
+
+var queries = db.MustLoadQueries(sqlFS, "sql")
+
+// Registry maps a channel to the factory of its connector.
+type Registry map[string]channel.Factory
+
+// Tuning. A row left "sending" for longer than Lease belongs to a process
+// that died mid-send.
+var (
+	Lease       = 2 * time.Minute
+	MaxAttempts = 8
+	BaseBackoff = 2 * time.Second
+	MaxBackoff  = 15 * time.Minute
+	// Unconfigured is how long a reply waits before the worker looks again
+	// for a connector on an account that has none yet.
+	Unconfigured = time.Minute
+)
+
+// Worker sends due replies.
+type Worker struct {
+	DB       *db.DB
+	Accounts *workspace.Store
+	Registry Registry
+	Bus      live.Bus
+	Log      *slog.Logger
+	// Interval between looks at the outbox when it is idle.
+	Interval time.Duration
+}
+
+type row struct {
+	id, messageID, accountID int64
+	key                      string
+	attempts                 int
+}
+
+func (w *Worker) q(name string) string { return queries.Get(w.DB.Dialect, name) }
+
+// Run delivers until ctx ends: first the replies a crash left in doubt,
+// then whatever falls due.
+func (w *Worker) Run(ctx context.Context) {
+	if w.Interval == 0 {
+		w.Interval = 500 * time.Millisecond
+	}
+	t := time.NewTicker(w.Interval)
+	defer t.Stop()
+	for {
+		if err := w.Recover(ctx); err != nil && ctx.Err() == nil {
+			w.Log.Error("outbox: recover", "err", err)
+		}
+		for {
+			n, err := w.Tick(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.Log.Error("outbox: deliver", "err", err)
+			}
+			if n == 0 || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Tick claims due replies and delivers them; it returns how many it claimed.
+func (w *Worker) Tick(ctx context.Context) (int, error) {
+	now := db.Now()
+	rows, err := w.DB.W.QueryContext(ctx, w.q("ClaimDue"), now, now)
+	if err != nil {
+		return 0, fmt.Errorf("claim: %w", err)
+	}
+	var due []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, r := range due {
+		w.deliver(ctx, r, false)
+	}
+	return len(due), nil
+}
+
+// Recover settles replies left "sending" past their lease: the process that
+// claimed them died between calling the provider and recording the answer.
+// Where the connector can look, a reply found at the provider is recorded as
+// sent and one not found is sent again; where it cannot, the reply is marked
+// failed with a warning instead of risking a second post.
+func (w *Worker) Recover(ctx context.Context) error {
+	now := db.Now()
+	rows, err := w.DB.W.QueryContext(ctx, w.q("InDoubt"), now-Lease.Milliseconds())
+	if err != nil {
+		return err
+	}
+	var doubt []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts); err != nil {
+			rows.Close()
+			return err
+		}
+		doubt = append(doubt, r)
+	}
+	rows.Close()
+	for _, r := range doubt {
+		// Take the row over; another node may be recovering it too.
+		res, err := w.DB.W.ExecContext(ctx, w.q("Reclaim"), db.Now(), r.id, now-Lease.Milliseconds())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			w.deliver(ctx, r, true)
+		}
+	}
+	return rows.Err()
+}
+
+// deliver sends one claimed reply and records the outcome.
+func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
+	out, ws, conv, ch, err := w.outgoing(ctx, r)
+	if err != nil {
+		w.fail(ctx, r, ws, conv, "cannot read the reply: "+err.Error())
+		return
+	}
+	if ch == "chat" {
+		// The widget reads replies from the store: recorded is delivered.
+		w.sent(ctx, r, ws, conv, "chat:"+r.key)
+		return
+	}
+	conn, err := w.connector(ctx, r.accountID)
+	if err != nil {
+		w.set(ctx, r, ws, conv, "queued", "queued", db.Now()+Unconfigured.Milliseconds(), err.Error())
+		return
+	}
+	sender, ok := conn.(channel.Sender)
+	if !ok {
+		w.fail(ctx, r, ws, conv, "this channel's connector cannot send replies")
+		return
+	}
+	if inDoubt {
+		rec, ok := conn.(channel.Reconciler)
+		if !ok {
+			w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
+			return
+		}
+		got, found, err := rec.Find(ctx, out)
+		if err != nil {
+			w.retry(ctx, r, ws, conv, err)
+			return
+		}
+		if found {
+			w.sent(ctx, r, ws, conv, got.ProviderID)
+			return
+		}
+	}
+	w.set(ctx, r, ws, conv, "sending", "sending", 0, "")
+	got, err := sender.Send(ctx, out)
+	if err != nil {
+		if channel.IsTemporary(err) {
+			w.retry(ctx, r, ws, conv, err)
+		} else {
+			w.fail(ctx, r, ws, conv, err.Error())
+		}
+		return
+	}
+	w.sent(ctx, r, ws, conv, got.ProviderID)
+}
+
+func (w *Worker) outgoing(ctx context.Context, r row) (out channel.Outgoing, ws, conv int64, ch string, err error) {
+	var vis string
+	err = w.DB.W.QueryRowContext(ctx, w.q("MessageForSend"), r.messageID).
+		Scan(&out.Text, &out.ReplyTo, &vis, &ch, &out.RecipientID, &ws, &conv)
+	out.IdempotencyKey = r.key
+	out.Private = vis == "private"
+	return out, ws, conv, ch, err
+}
+
+func (w *Worker) connector(ctx context.Context, accountID int64) (channel.Connector, error) {
+	acct, err := w.Accounts.Account(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := w.Registry[acct.Channel]
+	if !ok || len(acct.Config) == 0 || string(acct.Config) == "{}" {
+		return nil, errors.New("waiting to send: no connector is configured for this account yet")
+	}
+	return f(acct, acct.Config)
+}
+
+func (w *Worker) sent(ctx context.Context, r row, ws, conv int64, providerID string) {
+	if _, err := w.DB.W.ExecContext(ctx, w.q("SetMessageSent"), nullable(providerID), r.messageID); err != nil {
+		w.Log.Error("outbox: record sent", "message", r.messageID, "err", err)
+		return // stays "sending"; Recover will reconcile it
+	}
+	w.set(ctx, r, ws, conv, "sent", "", 0, "")
+}
+
+func (w *Worker) retry(ctx context.Context, r row, ws, conv int64, err error) {
+	if r.attempts >= MaxAttempts {
+		w.fail(ctx, r, ws, conv, fmt.Sprintf("gave up after %d attempts: %v", r.attempts, err))
+		return
+	}
+	wait := Backoff(r.attempts)
+	var se *channel.SendError
+	if errors.As(err, &se) && se.RetryAfter > wait {
+		wait = se.RetryAfter
+	}
+	w.set(ctx, r, ws, conv, "retrying", "retrying", db.Now()+wait.Milliseconds(), err.Error())
+}
+
+func (w *Worker) fail(ctx context.Context, r row, ws, conv int64, msg string) {
+	w.set(ctx, r, ws, conv, "failed", "failed", 0, msg)
+}
+
+// set records a state on the outbox row and the message the agent sees.
+func (w *Worker) set(ctx context.Context, r row, ws, conv int64, outboxStatus, messageStatus string, next int64, msg string) {
+	err := w.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, w.q("SetOutbox"), outboxStatus, next, msg, db.Now(), r.id); err != nil {
+			return err
+		}
+		if messageStatus == "" {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, w.q("SetMessageStatus"), messageStatus, msg, r.messageID)
+		return err
+	})
+	if err != nil {
+		w.Log.Error("outbox: record state", "message", r.messageID, "state", outboxStatus, "err", err)
+		return
+	}
+	if w.Bus != nil {
+		w.Bus.Publish(live.Event{Kind: "send_status", WorkspaceID: ws, ConversationID: conv, MessageID: r.messageID})
+	}
+}
+
+// Backoff is the wait before attempt n+1: exponential with ±20% jitter, so
+// replies that failed together do not retry together.
+func Backoff(attempt int) time.Duration {
+	d := BaseBackoff << min(attempt-1, 20)
+	if d > MaxBackoff || d <= 0 {
+		d = MaxBackoff
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,237 @@
+package outbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/channel"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/outbox"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// provider stands in for a channel's API: it answers sends as told and
+// remembers what it was sent.
+type provider struct {
+	mu        sync.Mutex
+	sent      []channel.Outgoing
+	answers   []error
+	delivered map[string]string // idempotency key -> provider id, for Find
+}
+
+func (p *provider) Provider() string { return "test" }
+
+func (p *provider) Send(_ context.Context, out channel.Outgoing) (channel.Sent, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent = append(p.sent, out)
+	if len(p.answers) > 0 {
+		err := p.answers[0]
+		p.answers = p.answers[1:]
+		if err != nil {
+			return channel.Sent{}, err
+		}
+	}
+	id := "P-" + out.IdempotencyKey
+	p.delivered[out.IdempotencyKey] = id
+	return channel.Sent{ProviderID: id}, nil
+}
+
+type reconciling struct{ *provider }
+
+func (r reconciling) Find(_ context.Context, out channel.Outgoing) (channel.Sent, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id, ok := r.delivered[out.IdempotencyKey]
+	return channel.Sent{ProviderID: id}, ok, nil
+}
+
+type fixture struct {
+	d     *db.DB
+	w     *outbox.Worker
+	p     *provider
+	convs *conversation.Store
+	sms   workspace.Account
+	ws    *workspace.Store
+	pipe  *ingest.Pipeline
+}
+
+func setup(t *testing.T, d *db.DB, reconcile bool) *fixture {
+	ctx := context.Background()
+	wss := workspace.New(d)
+	w, _ := wss.Create(ctx, "shop", "Shop")
+	sms, _, _ := wss.AddAccount(ctx, workspace.Account{WorkspaceID: w.ID, Channel: "sms", Handle: "+15550100"})
+	wss.SetConfig(ctx, sms.ID, json.RawMessage(`{"account_sid":"AC1"}`))
+	p := &provider{delivered: map[string]string{}}
+	reg := outbox.Registry{"sms": func(workspace.Account, json.RawMessage) (channel.Connector, error) {
+		if reconcile {
+			return reconciling{p}, nil
+		}
+		return p, nil
+	}}
+	pipe := ingest.New(d, wss, nil, nil, nil)
+	pipe.Start()
+	t.Cleanup(pipe.Stop)
+	return &fixture{d: d, p: p, convs: conversation.New(d), sms: sms, ws: wss, pipe: pipe,
+		w: &outbox.Worker{DB: d, Accounts: wss, Registry: reg, Log: slog.Default()}}
+}
+
+func (f *fixture) reply(t *testing.T, acct workspace.Account, text string) conversation.Message {
+	ctx := context.Background()
+	res, err := f.pipe.Ingest(ctx, acct.ID, ingest.Message{ProviderID: "SM-in-" + text, Author: ingest.Author{ID: "+15557654321", Phone: "+15557654321"}, Text: "help " + text})
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res[0].Err)
+	}
+	m, err := f.convs.Reply(ctx, conversation.ReplyInput{ConversationID: res[0].ConversationID, Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (f *fixture) state(t *testing.T, m conversation.Message) (string, string, string) {
+	got, err := f.convs.Message(context.Background(), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outboxStatus string
+	f.d.R.QueryRow(db.Rebind(f.d.Dialect, "SELECT status FROM outbox WHERE message_id = ?"), m.ID).Scan(&outboxStatus)
+	return got.SendStatus, got.ProviderID, outboxStatus
+}
+
+func TestOutboxSendsRetriesAndFails(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, false)
+		ok := f.reply(t, f.sms, "ok")
+		if n, err := f.w.Tick(ctx); err != nil || n != 1 {
+			t.Fatalf("tick: %d %v", n, err)
+		}
+		if st, pid, ob := f.state(t, ok); st != "sent" || pid == "" || ob != "sent" {
+			t.Fatalf("after a good send: %s %q %s", st, pid, ob)
+		}
+		out := f.p.sent[0]
+		if !out.Private || out.RecipientID != "+15557654321" || out.ReplyTo != "SM-in-ok" || out.Text != "ok" || out.IdempotencyKey == "" {
+			t.Fatalf("connector was asked %+v", out)
+		}
+		// 429 with Retry-After: retried later, not now.
+		f.p.answers = []error{&channel.SendError{Temporary: true, Status: 429, RetryAfter: time.Hour, Message: "slow down"}}
+		busy := f.reply(t, f.sms, "busy")
+		f.w.Tick(ctx)
+		if st, _, ob := f.state(t, busy); st != "retrying" || ob != "retrying" {
+			t.Fatalf("after a 429: %s %s", st, ob)
+		}
+		if n, _ := f.w.Tick(ctx); n != 0 {
+			t.Fatal("a reply was retried before its Retry-After")
+		}
+		got, _ := f.convs.Message(ctx, busy.ID)
+		if !strings.Contains(got.SendError, "429") {
+			t.Fatalf("the agent does not see the provider's error: %q", got.SendError)
+		}
+		// A permanent error is not retried.
+		f.p.answers = []error{&channel.SendError{Status: 400, Message: "number is not mobile"}}
+		bad := f.reply(t, f.sms, "bad")
+		f.w.Tick(ctx)
+		if st, _, ob := f.state(t, bad); st != "failed" || ob != "failed" {
+			t.Fatalf("after a 400: %s %s", st, ob)
+		}
+		// A network error is temporary.
+		f.p.answers = []error{errors.New("connection refused")}
+		down := f.reply(t, f.sms, "down")
+		f.w.Tick(ctx)
+		if st, _, _ := f.state(t, down); st != "retrying" {
+			t.Fatalf("after a network error: %s", st)
+		}
+		if sends := len(f.p.sent); sends != 4 {
+			t.Fatalf("%d sends, want 4", sends)
+		}
+		// An account with no connector configured keeps its reply waiting.
+		bare, _, _ := f.ws.AddAccount(ctx, workspace.Account{WorkspaceID: f.sms.WorkspaceID, Channel: "sms", Handle: "+15550199"})
+		wait := f.reply(t, bare, "wait")
+		f.w.Tick(ctx)
+		if st, _, ob := f.state(t, wait); st != "queued" || ob != "queued" {
+			t.Fatalf("unconfigured account: %s %s", st, ob)
+		}
+	})
+}
+
+// crash leaves a reply as a dead process would: claimed and "sending",
+// its lease long expired, with or without the provider having posted it.
+func crash(t *testing.T, f *fixture, m conversation.Message, posted bool) {
+	var key string
+	f.d.R.QueryRow(db.Rebind(f.d.Dialect, "SELECT idempotency_key FROM outbox WHERE message_id = ?"), m.ID).Scan(&key)
+	if posted {
+		f.p.delivered[key] = "P-" + key
+	}
+	old := time.Now().Add(-time.Hour).UnixMilli()
+	if _, err := f.d.W.Exec(db.Rebind(f.d.Dialect, "UPDATE outbox SET status = 'sending', updated_at = ? WHERE message_id = ?"), old, m.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOutboxCrashBetweenSentAndRecorded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, true)
+		posted := f.reply(t, f.sms, "posted")
+		crash(t, f, posted, true)
+		lost := f.reply(t, f.sms, "lost")
+		crash(t, f, lost, false)
+		if err := f.w.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st, pid, _ := f.state(t, posted); st != "sent" || pid == "" {
+			t.Fatalf("a reply the provider had: %s %q", st, pid)
+		}
+		if st, _, _ := f.state(t, lost); st != "sent" {
+			t.Fatalf("a reply the provider never got: %s", st)
+		}
+		if len(f.p.sent) != 1 || f.p.sent[0].Text != "lost" {
+			t.Fatalf("sends after recovery: %+v, want only the lost one", f.p.sent)
+		}
+		// Without a way to ask the provider, the desk says so instead of
+		// posting twice.
+		g := setup(t, dbtest.Open(t, d.Dialect), false)
+		unsure := g.reply(t, g.sms, "unsure")
+		crash(t, g, unsure, true)
+		g.w.Recover(ctx)
+		got, _ := g.convs.Message(ctx, unsure.ID)
+		if got.SendStatus != "failed" || !strings.Contains(got.SendError, "may have been delivered") || len(g.p.sent) != 0 {
+			t.Fatalf("no reconciler: %s %q, %d sends", got.SendStatus, got.SendError, len(g.p.sent))
+		}
+		// A fresh "sending" row belongs to a live sender and is left alone.
+		busy := g.reply(t, g.sms, "in flight")
+		g.d.W.Exec(db.Rebind(g.d.Dialect, "UPDATE outbox SET status = 'sending', updated_at = ? WHERE message_id = ?"), time.Now().UnixMilli(), busy.ID)
+		g.w.Recover(ctx)
+		if st, _, _ := g.state(t, busy); st != "queued" {
+			t.Fatalf("a reply in flight was touched: %s", st)
+		}
+	})
+}
+
+func TestBackoffGrowsWithJitter(t *testing.T) {
+	prev := time.Duration(0)
+	for a := 1; a <= 6; a++ {
+		d := outbox.Backoff(a)
+		base := outbox.BaseBackoff << (a - 1)
+		if d < base*8/10 || d > base*12/10 {
+			t.Fatalf("attempt %d: %v outside 80-120%% of %v", a, d, base)
+		}
+		if d < prev/2 {
+			t.Fatalf("backoff shrank: %v after %v", d, prev)
+		}
+		prev = d
+	}
+	if outbox.Backoff(60) > outbox.MaxBackoff*12/10 {
+		t.Fatal("backoff is not capped")
+	}
+}

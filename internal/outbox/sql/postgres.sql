@@ -1,0 +1,26 @@
+-- name: ClaimDue
+UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = $1
+WHERE id IN (SELECT id FROM outbox WHERE status IN ('queued', 'retrying') AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+RETURNING id, message_id, account_id, idempotency_key, attempts;
+
+-- name: InDoubt
+SELECT id, message_id, account_id, idempotency_key, attempts FROM outbox WHERE status = 'sending' AND updated_at < $1;
+
+-- name: Reclaim
+UPDATE outbox SET updated_at = $1 WHERE id = $2 AND status = 'sending' AND updated_at < $3;
+
+-- name: MessageForSend
+SELECT m.text, m.reply_to_provider_id, c.visibility, c.channel,
+       COALESCE((SELECT i.author_external_id FROM messages i WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
+                 ORDER BY i.sent_at DESC, i.id DESC LIMIT 1), ''),
+       m.workspace_id, m.conversation_id
+FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1;
+
+-- name: SetOutbox
+UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3, updated_at = $4 WHERE id = $5;
+
+-- name: SetMessageStatus
+UPDATE messages SET send_status = $1, send_error = $2 WHERE id = $3;
+
+-- name: SetMessageSent
+UPDATE messages SET send_status = 'sent', send_error = '', provider_id = $1 WHERE id = $2;

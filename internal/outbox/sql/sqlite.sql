@@ -1,0 +1,26 @@
+-- name: ClaimDue
+UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?
+WHERE id IN (SELECT id FROM outbox WHERE status IN ('queued', 'retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 20)
+RETURNING id, message_id, account_id, idempotency_key, attempts;
+
+-- name: InDoubt
+SELECT id, message_id, account_id, idempotency_key, attempts FROM outbox WHERE status = 'sending' AND updated_at < ?;
+
+-- name: Reclaim
+UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at < ?;
+
+-- name: MessageForSend
+SELECT m.text, m.reply_to_provider_id, c.visibility, c.channel,
+       COALESCE((SELECT i.author_external_id FROM messages i WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
+                 ORDER BY i.sent_at DESC, i.id DESC LIMIT 1), ''),
+       m.workspace_id, m.conversation_id
+FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?;
+
+-- name: SetOutbox
+UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?;
+
+-- name: SetMessageStatus
+UPDATE messages SET send_status = ?, send_error = ? WHERE id = ?;
+
+-- name: SetMessageSent
+UPDATE messages SET send_status = 'sent', send_error = '', provider_id = ? WHERE id = ?;
