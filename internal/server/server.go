@@ -18,6 +18,7 @@ import (
 	"github.com/harkdesk/hark/internal/channel/form"
 	"github.com/harkdesk/hark/internal/desk"
 	"github.com/harkdesk/hark/internal/metrics"
+	"github.com/harkdesk/hark/internal/webhook"
 )
 
 // MaxBodyBytes bounds any request body; ingest payloads are far smaller.
@@ -35,6 +36,7 @@ func Handler(a *app.App) http.Handler {
 		Pipeline: a.Pipeline, Bus: a.Bus, Auth: a.Auth, Log: a.Log}).Register(mux)
 	form.NewHandler(form.Deps{Workspaces: a.Workspaces, Pipeline: a.Pipeline, Log: a.Log}).Register(mux)
 	a.Email.Register(mux, a.Auth)
+	webhook.New(a.Workspaces, a.Pipeline, a.Outbox.Registry, a.Metrics, a.Log).Register(mux)
 	lat := a.Metrics.Histogram("hark_http_request_seconds", "HTTP request latency (live event streams excluded).", metrics.LatencyBuckets)
 	return recoverer(a.Log, securityHeaders(limitBody(timeRequests(lat, mux))))
 }
