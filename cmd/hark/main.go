@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"classify": {cmdClassify, "label messages read from standard input, one JSON object per line"},
 		"eval":     {cmdEval, "print the classifiers' scoreboard on the shared data"},
 		"bench":    {cmdBench, "measure a hot path (hark bench ingest|inbox)"},
+		"fake":     {cmdFake, "run a provider's fake API (meta, linkedin, twilio, wordpress) for trials"},
 	}
 }
 
