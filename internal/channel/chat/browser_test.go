@@ -1,0 +1,114 @@
+package chat_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/server"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+func chromium(t *testing.T) string {
+	for _, p := range []string{os.Getenv("HARK_CHROMIUM"), "/usr/bin/chromium"} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI needs Chromium for the browser tests (scripts/test installs it)")
+	}
+	t.Skip("no Chromium")
+	return ""
+}
+
+// A visitor chats through the real widget in headless Chromium: they write,
+// an agent answers, the widget shows it, and after a reload the
+// conversation is still there.
+func TestBrowserWidgetChat(t *testing.T) {
+	exe := chromium(t)
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
+	srv := httptest.NewServer(server.Handler(a))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancel)
+	bctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	bctx, cancel3 := context.WithTimeout(bctx, 60*time.Second)
+	t.Cleanup(cancel3)
+
+	page := fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)
+	shadow := func(js string) string {
+		return `(() => { const r = document.querySelector("[data-hark-chat]").shadowRoot; ` + js + ` })()`
+	}
+	var ok bool
+	err = chromedp.Run(bctx,
+		chromedp.Navigate(page),
+		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
+		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
+		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre input[type=email]").value = "dana@example.com"; r.querySelector(".pre button").click(); return true`), &ok),
+		chromedp.Poll(shadow(`return r.querySelector(".head small").textContent.indexOf("usually") >= 0`), nil),
+		chromedp.Evaluate(shadow(`r.querySelector("textarea").value = "Is my parcel 77 on its way?"; r.querySelector("form:not(.pre) button").click(); return true`), &ok),
+		chromedp.Poll(shadow(`return r.querySelectorAll(".m.visitor:not(.pending)").length === 1`), nil),
+	)
+	if err != nil {
+		t.Fatalf("visitor could not write: %v", err)
+	}
+	page1, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+	if err != nil || len(page1.Conversations) != 1 {
+		t.Fatalf("desk has %d conversations, %v", len(page1.Conversations), err)
+	}
+	c := page1.Conversations[0]
+	if c.ContactName != "Dana" || !strings.Contains(c.Preview, "parcel 77") {
+		t.Fatalf("conversation %+v", c)
+	}
+	start := time.Now()
+	if _, err := a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: c.ID, Text: "Yes! It arrives tomorrow.", Author: conversation.Author{Name: "Sam"}}); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Run(bctx, chromedp.Poll(shadow(`return Array.from(r.querySelectorAll(".m.agent")).some(m => m.textContent.indexOf("arrives tomorrow") >= 0)`), nil, chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil {
+		t.Fatalf("the agent's reply never reached the widget: %v", err)
+	}
+	t.Logf("agent reply shown in the widget after %v", time.Since(start).Round(time.Millisecond))
+	var count int
+	err = chromedp.Run(bctx,
+		chromedp.Reload(),
+		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
+		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
+		chromedp.Poll(shadow(`return r.querySelectorAll(".m").length >= 2`), nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(shadow(`return r.querySelectorAll(".m.visitor, .m.agent").length`), &count),
+	)
+	if err != nil || count != 2 {
+		t.Fatalf("after reload the widget shows %d messages: %v", count, err)
+	}
+	if p2, _ := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID}); len(p2.Conversations) != 1 {
+		t.Fatal("the reload started a second conversation")
+	}
+}
