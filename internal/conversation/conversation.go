@@ -85,6 +85,8 @@ type Message struct {
 	Labels            json.RawMessage `json:"labels,omitempty"`
 	SentAt            int64           `json:"sent_at"`
 	ReceivedAt        int64           `json:"received_at"`
+	EditedAt          int64           `json:"edited_at,omitempty"`
+	DeletedAt         int64           `json:"deleted_at,omitempty"`
 }
 
 // Note is an internal note agents leave on a conversation; customers never see it.
@@ -152,7 +154,7 @@ func scanMessage(r scanner) (Message, error) {
 	var att, labels string
 	err := r.Scan(&m.ID, &m.WorkspaceID, &m.ConversationID, &m.AccountID, &m.Direction, &m.ProviderID, &m.Author.ExternalID,
 		&m.Author.Name, &m.Author.Handle, &m.Author.Followers, &m.Author.Verified, &m.UserID, &m.Text, &att,
-		&m.ReplyToProviderID, &m.SendStatus, &m.SendError, &labels, &m.SentAt, &m.ReceivedAt)
+		&m.ReplyToProviderID, &m.SendStatus, &m.SendError, &labels, &m.SentAt, &m.ReceivedAt, &m.EditedAt, &m.DeletedAt)
 	if err != nil {
 		return m, err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/conversation"
 )
 
 func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any, error) {
@@ -28,6 +29,14 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 	if err != nil {
 		return nil, err
 	}
+	revs := map[int64][]conversation.Revision{}
+	for _, m := range msgs {
+		if m.EditedAt != 0 || m.DeletedAt != 0 {
+			if revs[m.ID], err = d.a.Conversations.Revisions(ctx, m.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
 	notes, err := d.a.Conversations.Notes(ctx, id)
 	if err != nil {
 		return nil, err
@@ -44,7 +53,7 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Notes": notes, "Activity": log,
+	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Revisions": revs, "Notes": notes, "Activity": log,
 		"Contact": contact, "Others": others, "Account": v.Accounts[conv.AccountID], "Back": "/w/" + slugPath(ws.Slug)}, nil
 }
 

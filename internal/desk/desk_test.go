@@ -115,6 +115,15 @@ func TestDeskPagesAndActions(t *testing.T) {
 		if !strings.Contains(page, `<a href="https://ok.example/a?b=" rel="nofollow noopener noreferrer ugc" target="_blank">`) {
 			t.Errorf("the safe link was not made a link")
 		}
+		// The customer edits the message: the desk marks it and keeps the
+		// hostile first version, escaped too.
+		if ok, err := a.Conversations.ApplyRevision(ctx, x.ID, "1", "edited", "now <b>calmer</b>", db.Now()); !ok || err != nil {
+			t.Fatalf("edit: %v %v", ok, err)
+		}
+		_, page = ag.get(convPath)
+		if !strings.Contains(page, ">edited<") || !strings.Contains(page, "1 earlier version") || !strings.Contains(page, "now &lt;b&gt;calmer") || strings.Contains(page, "<script>alert(1)") {
+			t.Fatalf("edited message not shown as edited with its first version escaped")
+		}
 		// A change without the session's CSRF token is refused.
 		if code, _ := ag.post(convPath+"/reply", url.Values{"text": {"hi"}}); code != http.StatusForbidden {
 			t.Fatalf("reply without CSRF: %d", code)

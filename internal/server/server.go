@@ -36,7 +36,9 @@ func Handler(a *app.App) http.Handler {
 		Pipeline: a.Pipeline, Bus: a.Bus, Auth: a.Auth, Log: a.Log}).Register(mux)
 	form.NewHandler(form.Deps{Workspaces: a.Workspaces, Pipeline: a.Pipeline, Log: a.Log}).Register(mux)
 	a.Email.Register(mux, a.Auth)
-	webhook.New(a.Workspaces, a.Pipeline, a.Outbox.Registry, a.Metrics, a.Log).Register(mux)
+	edge := webhook.New(a.Workspaces, a.Pipeline, a.Outbox.Registry, a.Metrics, a.Log)
+	edge.Revisions = a.Conversations
+	edge.Register(mux)
 	lat := a.Metrics.Histogram("hark_http_request_seconds", "HTTP request latency (live event streams excluded).", metrics.LatencyBuckets)
 	return recoverer(a.Log, securityHeaders(limitBody(timeRequests(lat, mux))))
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/hark"
@@ -37,12 +38,20 @@ type Enricher interface {
 	Enrich(ctx context.Context, events []channel.Event) ([]channel.Event, error)
 }
 
+// Reviser applies a provider's edit or delete to a stored message.
+type Reviser interface {
+	ApplyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error)
+}
+
 // Edge serves provider webhooks.
 type Edge struct {
 	Accounts *workspace.Store
 	Pipeline *ingest.Pipeline
 	Registry outbox.Registry
 	Log      *slog.Logger
+	// Revisions applies edits and deletes to stored messages; without it
+	// they are ignored (edits of unknown messages are still stored).
+	Revisions Reviser
 
 	received, rejected *metrics.Counter
 }
@@ -143,17 +152,35 @@ func (e *Edge) receive(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// store ingests new messages before the provider is answered. Edits and
-// deletes are acknowledged and logged: keeping a message's revisions is not
-// built yet.
+// store ingests new messages, and applies edits and deletes, before the
+// provider is answered. An edit of a message we never saw is stored as new
+// (its creation event was lost or came before the account was connected); a
+// delete of one is only logged.
 func (e *Edge) store(ctx context.Context, acct workspace.Account, events []channel.Event) error {
 	var msgs []ingest.Message
 	for _, ev := range events {
-		if ev.Kind != channel.Created {
-			e.Log.Info("webhook: edit or delete not applied", "account", acct.ID, "kind", ev.Kind, "provider_id", ev.Msg.ProviderID)
+		if ev.Kind == channel.Created || e.Revisions == nil {
+			if ev.Kind == channel.Created || ev.Kind == channel.Edited {
+				msgs = append(msgs, ev.Msg)
+			}
 			continue
 		}
-		msgs = append(msgs, ev.Msg)
+		at := ev.Msg.SentAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		found, err := e.Revisions.ApplyRevision(ctx, acct.ID, ev.Msg.ProviderID, string(ev.Kind), ev.Msg.Text, at.UnixMilli())
+		if err != nil {
+			return err
+		}
+		switch {
+		case found:
+			e.received.Inc()
+		case ev.Kind == channel.Edited:
+			msgs = append(msgs, ev.Msg)
+		default:
+			e.Log.Info("webhook: delete of a message never stored", "account", acct.ID, "provider_id", ev.Msg.ProviderID)
+		}
 	}
 	if len(msgs) == 0 {
 		return nil

@@ -83,13 +83,13 @@ WHERE id = $4;
 -- name: MessagesOf
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
        author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
-       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
 FROM messages WHERE conversation_id = $1 ORDER BY sent_at, id LIMIT 1000;
 
 -- name: MessageByID
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
        author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
-       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
 FROM messages WHERE id = $1;
 
 -- name: MessageRaw
@@ -154,3 +154,18 @@ id IN (SELECT m.conversation_id FROM (SELECT conversation_id FROM messages WHERE
 
 -- name: LastInboundProvider
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
+
+-- name: MessageForChange
+SELECT id, conversation_id, workspace_id, text, deleted_at FROM messages WHERE account_id = $1 AND provider_id = $2;
+
+-- name: InsertRevision
+INSERT INTO message_revisions (id, message_id, text, replaced_at, kind) VALUES ($1, $2, $3, $4, $5);
+
+-- name: EditMessage
+UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3;
+
+-- name: DeleteMessage
+UPDATE messages SET deleted_at = $1 WHERE id = $2;
+
+-- name: RevisionsOf
+SELECT id, text, replaced_at, kind FROM message_revisions WHERE message_id = $1 ORDER BY id;

@@ -82,13 +82,13 @@ WHERE id = ?;
 -- name: MessagesOf
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
        author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
-       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
 FROM messages WHERE conversation_id = ? ORDER BY sent_at, id LIMIT 1000;
 
 -- name: MessageByID
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
        author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
-       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
 FROM messages WHERE id = ?;
 
 -- name: MessageRaw
@@ -153,3 +153,18 @@ id IN (SELECT m.conversation_id FROM messages m WHERE m.id IN (SELECT rowid FROM
 
 -- name: LastInboundProvider
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
+
+-- name: MessageForChange
+SELECT id, conversation_id, workspace_id, text, deleted_at FROM messages WHERE account_id = ? AND provider_id = ?;
+
+-- name: InsertRevision
+INSERT INTO message_revisions (id, message_id, text, replaced_at, kind) VALUES (?, ?, ?, ?, ?);
+
+-- name: EditMessage
+UPDATE messages SET text = ?, edited_at = ? WHERE id = ?;
+
+-- name: DeleteMessage
+UPDATE messages SET deleted_at = ? WHERE id = ?;
+
+-- name: RevisionsOf
+SELECT id, text, replaced_at, kind FROM message_revisions WHERE message_id = ? ORDER BY id;

@@ -1,0 +1,88 @@
+package conversation
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// Revision is an earlier version of a message the customer edited or
+// deleted at the provider. Agents may have answered what was first written,
+// so nothing a customer posted is ever thrown away.
+type Revision struct {
+	ID         int64  `json:"id"`
+	Text       string `json:"text"`
+	ReplacedAt int64  `json:"replaced_at"`
+	Kind       string `json:"kind"` // edited or deleted
+}
+
+// Change kinds applied to a stored message.
+const (
+	RevisionEdited  = "edited"
+	RevisionDeleted = "deleted"
+)
+
+// ApplyRevision records that the provider's message (accountID, providerID)
+// was edited to text or deleted, keeping its previous text as a revision.
+// It reports false when the message is not stored (the caller decides
+// whether an edit of an unknown message is ingested as new). Repeating the
+// same edit or delete changes nothing: providers redeliver.
+func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error) {
+	if kind != RevisionEdited && kind != RevisionDeleted {
+		return false, fmt.Errorf("revision kind %q: %w", kind, hark.ErrInvalid)
+	}
+	var (
+		found              bool
+		msgID, convID, wID int64
+	)
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var old string
+		var deletedAt int64
+		err := tx.QueryRowContext(ctx, s.q("MessageForChange"), accountID, providerID).Scan(&msgID, &convID, &wID, &old, &deletedAt)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		if deletedAt != 0 || (kind == RevisionEdited && old == text) {
+			return nil // already applied
+		}
+		if _, err := tx.ExecContext(ctx, s.q("InsertRevision"), db.NewID(), msgID, old, at, kind); err != nil {
+			return err
+		}
+		if kind == RevisionEdited {
+			_, err = tx.ExecContext(ctx, s.q("EditMessage"), text, at, msgID)
+		} else {
+			_, err = tx.ExecContext(ctx, s.q("DeleteMessage"), at, msgID)
+		}
+		return err
+	})
+	if err != nil || !found {
+		return found, err
+	}
+	s.notify(Conversation{ID: convID, WorkspaceID: wID}, "message_"+kind, msgID)
+	return true, nil
+}
+
+// Revisions lists a message's earlier versions, oldest first.
+func (s *Store) Revisions(ctx context.Context, messageID int64) ([]Revision, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q("RevisionsOf"), messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Revision
+	for rows.Next() {
+		var r Revision
+		if err := rows.Scan(&r.ID, &r.Text, &r.ReplacedAt, &r.Kind); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
