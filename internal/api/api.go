@@ -62,6 +62,8 @@ func (s *service) table() []endpoint {
 		{Route{"POST", "/api/v1/workspaces", Admin}, s.createWorkspace},
 		{Route{"GET", "/api/v1/workspaces/{ws}/accounts", Read}, s.listAccounts},
 		{Route{"POST", "/api/v1/workspaces/{ws}/accounts", Admin}, s.addAccount},
+		{Route{"GET", "/api/v1/accounts/{account}/health", Read}, s.getAccountHealth},
+		{Route{"PUT", "/api/v1/accounts/{account}/config", Admin}, s.setAccountConfig},
 		{Route{"GET", "/api/v1/users", Manage}, s.listUsers},
 	}
 }

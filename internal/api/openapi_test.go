@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/harkdesk/hark/internal/api"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 type document = map[string]any
@@ -127,14 +129,19 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 
 		doc := loadDoc(t)
 		bodies := map[string]string{
-			"ingest":          `{"provider_id":"m9","author":{"id":"maria"},"text":"again"}`,
-			"reply":           `{"text":"on it"}`,
-			"assign":          `{"assignee":"me"}`,
-			"setStatus":       `{"status":"pending"}`,
-			"tag":             `{"add":["vip"]}`,
-			"addNote":         `{"body":"a note"}`,
-			"createWorkspace": `{"slug":"beta","name":"Beta"}`,
-			"addAccount":      `{"channel":"sms","handle":"+15550100"}`,
+			"ingest":           `{"provider_id":"m9","author":{"id":"maria"},"text":"again"}`,
+			"reply":            `{"text":"on it"}`,
+			"assign":           `{"assignee":"me"}`,
+			"setStatus":        `{"status":"pending"}`,
+			"tag":              `{"add":["vip"]}`,
+			"addNote":          `{"body":"a note"}`,
+			"createWorkspace":  `{"slug":"beta","name":"Beta"}`,
+			"addAccount":       `{"channel":"sms","handle":"+15550100"}`,
+			"setAccountConfig": `{"kind":"feed","feed_url":"https://blog.acme.test/comments/feed","poll_interval_seconds":300}`,
+		}
+		blogAcct, _, err := e.a.Workspaces.AddAccount(context.Background(), workspace.Account{WorkspaceID: e.ws.ID, Channel: "blog", Handle: "blog.acme.test"})
+		if err != nil {
+			t.Fatal(err)
 		}
 		keys := make([]string, 0)
 		ops := operations(doc)
@@ -150,6 +157,7 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 				url = strings.Replace(url, "{id}", contact, 1)
 			}
 			url = strings.Replace(url, "{id}", conv, 1)
+			url = strings.Replace(url, "{account}", itoa(blogAcct.ID), 1)
 			id := op["operationId"].(string)
 			who := "admin"
 			if sec, ok := op["security"].([]any); ok {

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/channel/blog"
 	"github.com/harkdesk/hark/internal/channel/email"
 	"github.com/harkdesk/hark/internal/channel/form"
@@ -19,10 +21,12 @@ import (
 	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/health"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/live"
 	"github.com/harkdesk/hark/internal/metrics"
 	"github.com/harkdesk/hark/internal/outbox"
+	"github.com/harkdesk/hark/internal/poll"
 	"github.com/harkdesk/hark/internal/user"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -38,6 +42,9 @@ type Options struct {
 	// PublicURL is where the desk is reached from outside (links in e-mail,
 	// attachment downloads); empty means relative links.
 	PublicURL string
+	// PollEvery is how often due accounts are polled and probed (default
+	// 5 s); negative turns polling off, for tests that poll by hand.
+	PollEvery time.Duration
 }
 
 // App is one Hark process's shared state.
@@ -52,20 +59,24 @@ type App struct {
 	Metrics       *metrics.Registry
 	Auth          *auth.Authenticator
 	Email         *email.Store
+	Health        *health.Store
+	Poller        *poll.Runner
 	Log           *slog.Logger
 	Started       time.Time
 
 	Outbox *outbox.Worker
 
-	stop       chan struct{}
-	stopOutbox context.CancelFunc
-	outboxDone chan struct{}
+	stop     chan struct{}
+	stopJobs context.CancelFunc
+	jobs     sync.WaitGroup
 }
 
 // Connectors lists the channels that can deliver replies, each built from
 // its account's config. Live chat needs none: the widget reads the store.
-func Connectors(mail *email.Store, log *slog.Logger) outbox.Registry {
-	client := &http.Client{Timeout: 30 * time.Second}
+// Provider calls go through h's transport, which records each account's
+// rate-limit budget.
+func Connectors(mail *email.Store, h *health.Store, log *slog.Logger) outbox.Registry {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &health.Transport{Health: h}}
 	deps := email.Deps{Store: mail, Log: log}
 	return outbox.Registry{
 		"facebook":  meta.Factory(client),
@@ -124,11 +135,24 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		bus.Publish(live.Event{Kind: c.Kind, WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, MessageID: c.MessageID})
 	})
 	a.Pipeline.Start()
-	a.Outbox = &outbox.Worker{DB: d, Accounts: a.Workspaces, Registry: Connectors(a.Email, o.Log), Bus: bus, Log: o.Log}
-	octx, cancel := context.WithCancel(context.Background())
-	a.stopOutbox = cancel
-	a.outboxDone = make(chan struct{})
-	go func() { a.Outbox.Run(octx); close(a.outboxDone) }()
+	a.Health = health.New(d, o.Log)
+	registry := Connectors(a.Email, a.Health, o.Log)
+	a.Outbox = &outbox.Worker{DB: d, Accounts: a.Workspaces, Registry: registry, Bus: bus, Health: a.Health, Log: o.Log}
+	a.Poller = &poll.Runner{Accounts: a.Workspaces, Connectors: registry, Health: a.Health, Log: o.Log,
+		Sink: channel.Sink{Pipeline: a.Pipeline, Revisions: a.Conversations, Log: o.Log}}
+	jctx, cancel := context.WithCancel(context.Background())
+	a.stopJobs = cancel
+	a.jobs.Add(2)
+	go func() { defer a.jobs.Done(); a.Outbox.Run(jctx) }()
+	go func() { defer a.jobs.Done(); a.Health.Run(jctx) }()
+	if o.PollEvery >= 0 {
+		every := o.PollEvery
+		if every == 0 {
+			every = 5 * time.Second
+		}
+		a.jobs.Add(1)
+		go func() { defer a.jobs.Done(); a.Poller.Run(jctx, every) }()
+	}
 	go a.housekeeping()
 	return a, nil
 }
@@ -159,8 +183,8 @@ func (a *App) housekeeping() {
 // Close stops the pipeline (finishing queued work) and closes the store.
 func (a *App) Close() error {
 	close(a.stop)
-	a.stopOutbox()
-	<-a.outboxDone
+	a.stopJobs()
+	a.jobs.Wait()
 	a.Pipeline.Stop()
 	a.Bus.Close()
 	if err := a.DB.Close(); err != nil {

@@ -92,6 +92,12 @@ type Reconciler interface {
 	Find(ctx context.Context, out Outgoing) (sent Sent, found bool, err error)
 }
 
+// Prober is implemented by connectors that can check that the brand's
+// public profile, page or handle is reachable and live.
+type Prober interface {
+	Probe(ctx context.Context) error
+}
+
 // Connector is one provider bound to one channel account. It implements
 // any of Webhook, Poller, Sender and Reconciler.
 type Connector interface {

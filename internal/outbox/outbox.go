@@ -17,6 +17,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/health"
 	"github.com/harkdesk/hark/internal/live"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -48,6 +49,9 @@ type Worker struct {
 	Registry Registry
 	Bus      live.Bus
 	Log      *slog.Logger
+	// Health, when set, is told of failed sends and credited with the
+	// rate-limit budget each provider reports.
+	Health *health.Store
 	// Interval between looks at the outbox when it is idle.
 	Interval time.Duration
 }
@@ -151,6 +155,7 @@ func (w *Worker) Recover(ctx context.Context) error {
 
 // deliver sends one claimed reply and records the outcome.
 func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
+	ctx = health.WithAccount(ctx, r.accountID)
 	out, ws, conv, ch, err := w.outgoing(ctx, r)
 	if err != nil {
 		w.fail(ctx, r, ws, conv, "cannot read the reply: "+err.Error())
@@ -240,10 +245,18 @@ func (w *Worker) retry(ctx context.Context, r row, ws, conv int64, err error) {
 		wait = se.RetryAfter
 	}
 	w.set(ctx, r, ws, conv, "retrying", "retrying", db.Now()+wait.Milliseconds(), err.Error())
+	w.problem(ctx, r, "retrying a reply: "+err.Error())
 }
 
 func (w *Worker) fail(ctx context.Context, r row, ws, conv int64, msg string) {
+	w.problem(ctx, r, "a reply failed: "+msg)
 	w.set(ctx, r, ws, conv, "failed", "failed", 0, msg)
+}
+
+func (w *Worker) problem(ctx context.Context, r row, msg string) {
+	if w.Health != nil {
+		w.Health.Error(ctx, r.accountID, "send", msg)
+	}
 }
 
 // set records a state on the outbox row and the message the agent sees.

@@ -7,16 +7,15 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/health"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/metrics"
 	"github.com/harkdesk/hark/internal/outbox"
@@ -38,11 +37,6 @@ type Enricher interface {
 	Enrich(ctx context.Context, events []channel.Event) ([]channel.Event, error)
 }
 
-// Reviser applies a provider's edit or delete to a stored message.
-type Reviser interface {
-	ApplyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error)
-}
-
 // Edge serves provider webhooks.
 type Edge struct {
 	Accounts *workspace.Store
@@ -51,7 +45,9 @@ type Edge struct {
 	Log      *slog.Logger
 	// Revisions applies edits and deletes to stored messages; without it
 	// they are ignored (edits of unknown messages are still stored).
-	Revisions Reviser
+	Revisions channel.Reviser
+	// Health, when set, is told of every event stored and every push refused.
+	Health *health.Store
 
 	received, rejected *metrics.Counter
 }
@@ -115,12 +111,14 @@ func (e *Edge) receive(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		e.rejected.Inc()
+		e.problem(r.Context(), acct.ID, fmt.Sprintf("refused a push over %d bytes", MaxBody))
 		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
 		return
 	}
 	if err := wh.Verify(r, body); err != nil {
 		e.rejected.Inc()
 		e.Log.Warn("webhook: refused", "account", acct.ID, "err", err)
+		e.problem(r.Context(), acct.ID, "refused a push: "+err.Error())
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
@@ -128,11 +126,13 @@ func (e *Edge) receive(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		e.rejected.Inc()
 		e.Log.Warn("webhook: malformed", "account", acct.ID, "err", err, "bytes", len(body))
+		e.problem(r.Context(), acct.ID, "refused a malformed push: "+err.Error())
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
 	if en, ok := c.(Enricher); ok {
-		if events, err = en.Enrich(r.Context(), events); err != nil {
+		if events, err = en.Enrich(health.WithAccount(r.Context(), acct.ID), events); err != nil {
+			e.problem(r.Context(), acct.ID, "could not read an event's details: "+err.Error())
 			// The provider retries; nothing has been stored yet.
 			http.Error(w, "could not read the event's details; retry", http.StatusServiceUnavailable)
 			return
@@ -140,6 +140,7 @@ func (e *Edge) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := e.store(r.Context(), acct, events); err != nil {
 		e.Log.Error("webhook: store", "account", acct.ID, "err", err)
+		e.problem(r.Context(), acct.ID, "could not store an event: "+err.Error())
 		http.Error(w, "could not store the event; retry", http.StatusServiceUnavailable)
 		return
 	}
@@ -152,52 +153,20 @@ func (e *Edge) receive(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// problem records a refused or failed push in the account's health.
+func (e *Edge) problem(ctx context.Context, accountID int64, msg string) {
+	if e.Health != nil {
+		e.Health.Error(context.WithoutCancel(ctx), accountID, "webhook", msg)
+	}
+}
+
 // store ingests new messages, and applies edits and deletes, before the
-// provider is answered. An edit of a message we never saw is stored as new
-// (its creation event was lost or came before the account was connected); a
-// delete of one is only logged.
+// provider is answered.
 func (e *Edge) store(ctx context.Context, acct workspace.Account, events []channel.Event) error {
-	var msgs []ingest.Message
-	for _, ev := range events {
-		if ev.Kind == channel.Created || e.Revisions == nil {
-			if ev.Kind == channel.Created || ev.Kind == channel.Edited {
-				msgs = append(msgs, ev.Msg)
-			}
-			continue
-		}
-		at := ev.Msg.SentAt
-		if at.IsZero() {
-			at = time.Now()
-		}
-		found, err := e.Revisions.ApplyRevision(ctx, acct.ID, ev.Msg.ProviderID, string(ev.Kind), ev.Msg.Text, at.UnixMilli())
-		if err != nil {
-			return err
-		}
-		switch {
-		case found:
-			e.received.Inc()
-		case ev.Kind == channel.Edited:
-			msgs = append(msgs, ev.Msg)
-		default:
-			e.Log.Info("webhook: delete of a message never stored", "account", acct.ID, "provider_id", ev.Msg.ProviderID)
-		}
+	n, err := channel.Sink{Pipeline: e.Pipeline, Revisions: e.Revisions, Log: e.Log}.Store(ctx, acct, events)
+	e.received.Add(int64(n))
+	if e.Health != nil {
+		e.Health.Events(acct.ID, n, true)
 	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	res, err := e.Pipeline.Ingest(ctx, acct.ID, msgs...)
-	if err != nil {
-		return err
-	}
-	for _, r := range res {
-		if r.Err != nil && !errors.Is(r.Err, hark.ErrInvalid) {
-			return r.Err
-		}
-		if r.Err != nil {
-			e.Log.Warn("webhook: event not stored", "account", acct.ID, "err", r.Err)
-			continue
-		}
-		e.received.Inc()
-	}
-	return nil
+	return err
 }

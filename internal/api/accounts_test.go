@@ -1,0 +1,43 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+)
+
+// Admins configure an account's connector through the API: the connector
+// checks the config, secrets never come back, other roles may only read.
+func TestAccountConfigAndHealth(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		path := "/api/v1/accounts/{acct2}/config"
+		cfg := `{"address":"help@acme.test","imap":{"addr":"127.0.0.1:1143","username":"help","password":"hunter2"},"smtp":{"addr":"127.0.0.1:1025"},"poll_interval_seconds":30}`
+		for _, tc := range []struct {
+			body, who string
+			status    int
+		}{
+			{cfg, "agent", 403},
+			{`[1,2]`, "admin", 400},
+			{`{"address":`, "admin", 400},
+			{`{"inbound":"carrier-pigeon"}`, "admin", 400}, // refused by the e-mail connector
+		} {
+			if r := e.do("PUT", path, tc.body, tc.who); r.status != tc.status {
+				t.Errorf("PUT %s as %s: %d, want %d: %s", tc.body, tc.who, r.status, tc.status, r.body)
+			}
+		}
+		r := e.do("PUT", path, cfg, "admin")
+		if r.status != 200 || strings.Contains(r.body, "hunter2") || !strings.Contains(r.body, `"name":"imap","secret":true`) || !strings.Contains(r.body, `"name":"address","value":"help@acme.test"`) {
+			t.Fatalf("configure: %d %s", r.status, r.body)
+		}
+		got := e.mustJSON(200, "GET", "/api/v1/accounts/{acct2}/health", "", "viewer")
+		if got["health"].(map[string]any)["status"] != "waiting" {
+			t.Fatalf("health: %v", got)
+		}
+		if r := e.do("GET", "/api/v1/accounts/12345/health", "", "viewer"); r.status != 404 {
+			t.Fatalf("unknown account: %d", r.status)
+		}
+	})
+}

@@ -1,0 +1,87 @@
+package channel
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// Reviser applies a provider's edit or delete to a stored message,
+// reporting false when the message was never stored.
+type Reviser interface {
+	ApplyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error)
+}
+
+// Sink stores what providers report, pushed or polled, the same way.
+type Sink struct {
+	Pipeline  *ingest.Pipeline
+	Revisions Reviser // without it edits are stored only when new, deletes ignored
+	Log       *slog.Logger
+}
+
+// Store ingests new messages and applies edits and deletes, returning how
+// many events were new or changed something (redeliveries are not
+// counted). An edit of a message never seen is stored as new (its creation
+// was lost, or predates the account's connection); a delete of one is only
+// logged. Invalid messages are logged and skipped: retrying cannot fix
+// them. Any other error means the provider should be told to retry.
+func (s Sink) Store(ctx context.Context, acct workspace.Account, events []Event) (int, error) {
+	var msgs []ingest.Message
+	stored := 0
+	for _, ev := range events {
+		if ev.Kind == Created || s.Revisions == nil {
+			if ev.Kind == Created || ev.Kind == Edited {
+				msgs = append(msgs, ev.Msg)
+			}
+			continue
+		}
+		at := ev.Msg.SentAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		found, err := s.Revisions.ApplyRevision(ctx, acct.ID, ev.Msg.ProviderID, string(ev.Kind), ev.Msg.Text, at.UnixMilli())
+		if err != nil {
+			return stored, err
+		}
+		switch {
+		case found:
+			stored++
+		case ev.Kind == Edited:
+			msgs = append(msgs, ev.Msg)
+		default:
+			s.log().Info("channel: delete of a message never stored", "account", acct.ID, "provider_id", ev.Msg.ProviderID)
+		}
+	}
+	if len(msgs) == 0 {
+		return stored, nil
+	}
+	res, err := s.Pipeline.Ingest(ctx, acct.ID, msgs...)
+	if err != nil {
+		return stored, err
+	}
+	for _, r := range res {
+		if r.Err != nil && !errors.Is(r.Err, hark.ErrInvalid) {
+			return stored, r.Err
+		}
+		if r.Err != nil {
+			s.log().Warn("channel: event not stored", "account", acct.ID, "err", r.Err)
+			continue
+		}
+		if !r.Duplicate {
+			stored++
+		}
+	}
+	return stored, nil
+}
+
+func (s Sink) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}

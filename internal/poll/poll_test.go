@@ -1,0 +1,115 @@
+package poll_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/channel/blog"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/poll"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+func comment(name, text string, at time.Time) blog.Comment {
+	var c blog.Comment
+	c.Post, c.AuthorName, c.AuthorEmail, c.DateGMT = 12, name, strings.ToLower(name)+"@example.com", at.UTC().Format("2006-01-02T15:04:05")
+	c.Content.Raw = text
+	return c
+}
+
+// The runner polls a WordPress site on its own: new comments land in the
+// inbox once, a failing site is reported in the account's health without
+// losing the cursor, and the next good poll catches up.
+func TestRunnerPollsRecordsHealthAndCatchesUp(t *testing.T) {
+	defer func(min, back time.Duration) { poll.MinInterval, poll.FailedBackoff = min, back }(poll.MinInterval, poll.FailedBackoff)
+	poll.MinInterval, poll.FailedBackoff = 0, 0
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		wp := blog.NewWordPress("editor", "app pass word")
+		site := httptest.NewServer(wp)
+		defer site.Close()
+		ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+		acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "blog", Handle: "blog.shop.test", Name: "Blog"})
+		cfg, _ := json.Marshal(map[string]any{"site": site.URL, "username": "editor", "app_password": "app pass word", "poll_interval_seconds": 0.001})
+		if err := a.Workspaces.SetConfig(ctx, acct.ID, cfg); err != nil {
+			t.Fatal(err)
+		}
+		acct, _ = a.Workspaces.Account(ctx, acct.ID)
+
+		if r, _ := a.Health.Of(ctx, acct, time.Now()); r.Status != "waiting" {
+			t.Fatalf("before any poll: %+v", r)
+		}
+		now := time.Now()
+		wp.Add(comment("Mia", "Does the sale include shoes?", now.Add(-time.Hour)))
+		if n, err := a.Poller.Tick(ctx); err != nil || n != 1 {
+			t.Fatalf("first tick stored %d: %v", n, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if n, _ := a.Poller.Tick(ctx); n != 0 {
+			t.Fatalf("a second tick stored %d again", n)
+		}
+
+		wp.FailNext(503, 503, 503)
+		wp.Add(comment("Noor", "Is delivery free?", now.Add(-30*time.Minute)))
+		time.Sleep(5 * time.Millisecond)
+		if n, _ := a.Poller.Tick(ctx); n != 0 {
+			t.Fatalf("a failing site stored %d", n)
+		}
+		a.Health.Flush(ctx)
+		r, err := a.Health.Of(ctx, acct, time.Now())
+		if err != nil || r.Status != "error" || r.PollError == "" || len(r.Errors) == 0 || r.Errors[0].Source != "poll" || r.LastEventAt == 0 {
+			t.Fatalf("health after a failed poll: %+v %v", r, err)
+		}
+		for i := 0; i < 5; i++ {
+			time.Sleep(5 * time.Millisecond)
+			if n, _ := a.Poller.Tick(ctx); n == 1 {
+				break
+			}
+		}
+		page, _ := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+		if len(page.Conversations) != 2 {
+			t.Fatalf("after catching up: %d conversations, want 2", len(page.Conversations))
+		}
+		if r, _ := a.Health.Of(ctx, acct, time.Now()); r.Status != "ok" || r.PollError != "" || r.PollOKAt == 0 {
+			t.Fatalf("health after recovery: %+v", r)
+		}
+	})
+}
+
+// Two processes sharing one database never poll the same account at once.
+func TestLeaseKeepsOnePoller(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+		acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "blog", Handle: "b", Name: "Blog"})
+		_, ok1, err1 := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
+		_, ok2, err2 := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
+		if err1 != nil || err2 != nil || !ok1 || ok2 {
+			t.Fatalf("claims: %v %v %v %v", ok1, err1, ok2, err2)
+		}
+		if err := a.Health.PollDone(ctx, acct.ID, "c1", nil, 0); err != nil {
+			t.Fatal(err)
+		}
+		cur, ok, err := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
+		if err != nil || !ok || cur != "c1" {
+			t.Fatalf("claim after release: %q %v %v", cur, ok, err)
+		}
+	})
+}
