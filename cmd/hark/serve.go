@@ -24,8 +24,17 @@ func newLogger(level string) *slog.Logger {
 
 // openApp opens the store and the live bus the flags name.
 func openApp(ctx context.Context, f *flags, migrate bool) (*app.App, error) {
+	return open(ctx, f, app.Options{Migrate: migrate})
+}
+
+// openOneShot opens the store for a command that does one thing and exits.
+func openOneShot(ctx context.Context, f *flags, migrate bool) (*app.App, error) {
+	return open(ctx, f, app.Options{Migrate: migrate, OneShot: true})
+}
+
+func open(ctx context.Context, f *flags, opts app.Options) (*app.App, error) {
 	log := newLogger(f.get("log-level"))
-	opts := app.Options{DB: f.get("db"), Log: log, Migrate: migrate, SecureCookies: f.get("secure-cookies") == "true", PublicURL: f.get("public-url")}
+	opts.DB, opts.Log, opts.SecureCookies, opts.PublicURL = f.get("db"), log, f.get("secure-cookies") == "true", f.get("public-url")
 	if u := f.get("nats"); u != "" {
 		bus, err := live.DialNATS(u, log)
 		if err != nil {
@@ -58,7 +67,7 @@ func cmdMigrate(args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	a, err := openApp(context.Background(), f, true)
+	a, err := openOneShot(context.Background(), f, true)
 	if err != nil {
 		return err
 	}
@@ -95,7 +104,7 @@ func cmdUser(args []string) error {
 		pw = randomPassword()
 	}
 	ctx := context.Background()
-	a, err := openApp(ctx, f, true)
+	a, err := openOneShot(ctx, f, true)
 	if err != nil {
 		return err
 	}
@@ -125,7 +134,7 @@ func cmdToken(args []string) error {
 		return fmt.Errorf("--user is required")
 	}
 	ctx := context.Background()
-	a, err := openApp(ctx, f, false)
+	a, err := openOneShot(ctx, f, false)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,9 @@ type Options struct {
 	// PollEvery is how often due accounts are polled and probed (default
 	// 5 s); negative turns polling off, for tests that poll by hand.
 	PollEvery time.Duration
+	// OneShot opens the store for a command that runs and exits (hark user
+	// add, hark account): no outbox, polling or health jobs.
+	OneShot bool
 }
 
 // App is one Hark process's shared state.
@@ -63,6 +67,7 @@ type App struct {
 	Poller        *poll.Runner
 	Log           *slog.Logger
 	Started       time.Time
+	PublicURL     string
 
 	Outbox *outbox.Worker
 
@@ -125,6 +130,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		Metrics:       reg,
 		Log:           o.Log,
 		Started:       time.Now(),
+		PublicURL:     strings.TrimRight(o.PublicURL, "/"),
 		stop:          make(chan struct{}),
 	}
 	a.Auth = &auth.Authenticator{Users: a.Users, Secure: o.SecureCookies, Log: o.Log}
@@ -142,6 +148,9 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		Sink: channel.Sink{Pipeline: a.Pipeline, Revisions: a.Conversations, Log: o.Log}}
 	jctx, cancel := context.WithCancel(context.Background())
 	a.stopJobs = cancel
+	if o.OneShot {
+		return a, nil
+	}
 	a.jobs.Add(2)
 	go func() { defer a.jobs.Done(); a.Outbox.Run(jctx) }()
 	go func() { defer a.jobs.Done(); a.Health.Run(jctx) }()

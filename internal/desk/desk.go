@@ -37,9 +37,11 @@ func Register(mux *http.ServeMux, a *app.App) {
 	mux.HandleFunc("GET /login", d.loginPage)
 	mux.HandleFunc("POST /login", d.login)
 	for pattern, h := range map[string]handler{
-		"GET /{$}":            d.home,
-		"GET /w/{slug}":       d.inbox,
-		"GET /w/{slug}/list":  d.inboxList,
+		"GET /{$}":               d.home,
+		"GET /w/{slug}":          d.inbox,
+		"GET /w/{slug}/list":     d.inboxList,
+		"GET /w/{slug}/accounts": d.accounts,
+		"POST /w/{slug}/accounts/{account}/config": d.configureAccount,
 		"GET /c/{id}":         d.conversation,
 		"GET /c/{id}/thread":  d.thread,
 		"POST /c/{id}/reply":  d.reply,

@@ -182,3 +182,52 @@ func TestDeskPagesAndActions(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The accounts page shows every watched account's health; only admins
+// change a connector's config, and its secrets are never shown back.
+func TestAccountsPage(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, db.SQLite)
+	a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
+	blogAcct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "blog", Handle: "blog.brand.test", Name: `Blog <b>x</b>`})
+	a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+	a.Users.Add(ctx, "admin@b.test", "Admin", "admin", "password1")
+	a.Health.Error(ctx, blogAcct.ID, "poll", `provider answered 500: <script>alert(1)</script>`)
+	srv := httptest.NewServer(server.Handler(a))
+	defer srv.Close()
+	path := "/w/brand/accounts"
+	cfgPath := path + "/" + itoa(blogAcct.ID) + "/config"
+	cfg := `{"site":"https://blog.brand.test","username":"editor","app_password":"s3cret pass"}`
+
+	ag := newClient(t, srv.URL)
+	ag.login("agent@b.test", "password1")
+	code, page := ag.get(path)
+	if code != 200 || !strings.Contains(page, "Blog &lt;b&gt;x") || strings.Contains(page, "<script>alert(1)") || !strings.Contains(page, "/webhooks/"+itoa(blogAcct.ID)) {
+		t.Fatalf("accounts page for an agent: %d", code)
+	}
+	if strings.Contains(page, `name="config"`) {
+		t.Fatal("an agent is offered the config form")
+	}
+	if code, _ := ag.post(cfgPath, url.Values{"csrf_token": {ag.csrf}, "config": {cfg}}); code != http.StatusForbidden {
+		t.Fatalf("an agent configured an account: %d", code)
+	}
+
+	ad := newClient(t, srv.URL)
+	ad.login("admin@b.test", "password1")
+	ad.get(path)
+	if code, body := ad.post(cfgPath, url.Values{"csrf_token": {ad.csrf}, "config": {`{"kind":"gopher"}`}}); code != http.StatusBadRequest {
+		t.Fatalf("a config the connector refuses: %d %s", code, body)
+	}
+	if code, body := ad.post(cfgPath, url.Values{"csrf_token": {ad.csrf}, "config": {cfg}}); code != http.StatusSeeOther {
+		t.Fatalf("configure: %d %s", code, body)
+	}
+	_, page = ad.get(path)
+	if !strings.Contains(page, "app_password</dt><dd>•••• (set)") || strings.Contains(page, "s3cret") || !strings.Contains(page, "https://blog.brand.test") {
+		t.Fatal("the saved config is not shown masked")
+	}
+}

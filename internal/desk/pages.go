@@ -35,6 +35,7 @@ var funcs = template.FuncMap{
 	"iso":      func(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339) },
 	"id":       func(id int64) string { return fmt.Sprint(id) },
 	"count":    humanCount,
+	"rhythm":   func(ms int64) string { return (time.Duration(ms) * time.Millisecond).Round(time.Second).String() },
 	"statuses": func() []string { return hark.Statuses },
 	"channels": func() []string { return hark.Channels },
 	"eq64":     func(a, b int64) bool { return a == b },
@@ -45,7 +46,7 @@ var funcs = template.FuncMap{
 
 func mustPages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{"login", "inbox", "conversation"} {
+	for _, name := range []string{"login", "inbox", "conversation", "accounts"} {
 		t := template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS,
 			"templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		p.byName[name] = t
