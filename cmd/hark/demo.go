@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -35,6 +36,7 @@ func cmdDemo(args []string) error {
 	rate := f.fs.Float64("rate", 1, "live messages a second; fractions allowed (0.2 is one every five seconds); 0 streams none")
 	data := f.fs.String("data", "", "a shared/data directory to stream the full datasets from (default: the sample embedded in the binary)")
 	seed := f.fs.Uint64("seed", 1, "seed for the made-up customers and their traffic")
+	withFakes := f.fs.Bool("fakes", false, "connect the social, SMS, phone and blog accounts to fakes of their providers, served under /fakes: messages arrive by signed webhook or polling, answers leave through the real connectors")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -89,10 +91,19 @@ func cmdDemo(args []string) error {
 		return err
 	}
 
+	handler := server.Handler(a)
+	if *withFakes {
+		d.Fakes = demo.NewFakes(a, d.World)
+		mux := http.NewServeMux()
+		mux.Handle("/fakes", d.Fakes)
+		mux.Handle("/fakes/", d.Fakes)
+		mux.Handle("/", handler)
+		handler = mux
+	}
 	ready := make(chan net.Addr, 1)
 	served := make(chan error, 1)
 	go func() {
-		served <- server.Serve(ctx, a, f.get("addr"), func(addr net.Addr) { ready <- addr })
+		served <- server.ServeHandler(ctx, a, handler, f.get("addr"), func(addr net.Addr) { ready <- addr })
 	}()
 	var addr net.Addr
 	select {
@@ -103,6 +114,13 @@ func cmdDemo(args []string) error {
 		}
 		return err
 	}
+	if d.Fakes != nil {
+		if err := d.Fakes.Configure(ctx, "http://"+addr.String()); err != nil {
+			stop()
+			<-served
+			return err
+		}
+	}
 	var h demo.History
 	if !d.World.Existing {
 		if h, err = d.Backfill(ctx, demoHistory, demoHistorySpan); err != nil {
@@ -111,7 +129,7 @@ func cmdDemo(args []string) error {
 			return err
 		}
 	}
-	printDemoBanner(os.Stdout, d, h, demoBanner{url: "http://" + addr.String() + "/", db: f.get("db"), keep: keep, rate: *rate})
+	printDemoBanner(os.Stdout, d, h, demoBanner{url: "http://" + addr.String() + "/", db: f.get("db"), keep: keep, rate: *rate, fakes: *withFakes})
 
 	// Agents work through the history while the live stream starts.
 	var wg sync.WaitGroup
@@ -149,6 +167,7 @@ type demoBanner struct {
 	url, db string
 	keep    bool
 	rate    float64
+	fakes   bool
 }
 
 func printDemoBanner(out io.Writer, d *demo.Demo, h demo.History, b demoBanner) {
@@ -157,6 +176,9 @@ func printDemoBanner(out io.Writer, d *demo.Demo, h demo.History, b demoBanner) 
 	p("Hark demo: a live desk for two made-up brands, on real customer messages.")
 	p("")
 	p("  Desk       %s", b.url)
+	if b.fakes {
+		p("  Fakes      %sfakes (what the providers' fakes received from the desk)", b.url)
+	}
 	if b.keep {
 		p("  Database   %s (kept when the demo stops)", b.db)
 	} else {

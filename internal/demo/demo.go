@@ -42,6 +42,10 @@ type Demo struct {
 	gen *generator
 
 	streamed atomic.Int64
+
+	// Fakes, when set, carry messages to the desk the way providers do
+	// (hark demo --fakes).
+	Fakes *Fakes
 }
 
 // New seeds the demo workspaces and users (or finds them) in a's store.
@@ -136,6 +140,22 @@ func (d *Demo) Stream(ctx context.Context, rate float64) error {
 		d.mu.Unlock()
 		if now.Sub(due) > 2*time.Second {
 			due = now // the store cannot keep up: skip ahead rather than burst
+		}
+		if d.Fakes != nil {
+			direct := batch[:0:0]
+			for _, x := range batch {
+				handled, err := d.Fakes.deliver(ctx, x)
+				if !handled {
+					direct = append(direct, x)
+					continue
+				}
+				if err != nil {
+					d.log.Warn("demo stream through a fake", "channel", x.Account.Channel, "err", err)
+					continue
+				}
+				d.streamed.Add(1)
+			}
+			batch = direct
 		}
 		res, err := d.ingest(ctx, batch)
 		for _, x := range res {

@@ -155,19 +155,27 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 	if len(strings.Fields(text)) < 2 {
 		return Delivery{}, false // nothing left once the company's handle is gone
 	}
-	if acct.Channel == "email" {
+	switch acct.Channel {
+	case "email":
 		if subject == "" {
 			subject = emailSubject(post, text)
 		}
 		text = fmt.Sprintf("Hello %s,\n\n%s\n\n%s", b.ws.Brand.Short, text, who.first)
+	case "form":
+		if subject == "" {
+			subject = emailSubject(post, text)
+		}
+	case "phone":
+		// What a caller leaves: a voicemail, transcribed by the carrier.
+		text = fmt.Sprintf("Voicemail (0:%02d), transcribed: %s", 12+len(text)%47, text)
 	}
 	g.seq++
 	s.providerID = fmt.Sprintf("%s-%d", g.run, g.seq)
 	s.subject = subject
-	if acct.Channel != "email" {
+	if acct.Channel != "email" && acct.Channel != "form" {
 		s.subject = ""
 	}
-	if visibility == "private" && acct.Channel != "email" {
+	if visibility == "private" && acct.Channel != "email" && acct.Channel != "form" {
 		replyTo = "" // DMs, Messenger, WhatsApp and SMS thread by participant
 	}
 	g.recent = append(g.recent, s)

@@ -42,6 +42,21 @@ func (d *Demo) Backfill(ctx context.Context, n int, span time.Duration) (History
 		ds[i] = d.gen.next(t)
 	}
 	d.mu.Unlock()
+	if d.Fakes != nil {
+		direct := ds[:0:0]
+		for _, x := range ds {
+			handled, err := d.Fakes.history(ctx, x)
+			if err != nil {
+				return h, err
+			}
+			if handled {
+				h.Messages++
+				continue
+			}
+			direct = append(direct, x)
+		}
+		ds = direct
+	}
 	res, err := d.ingest(ctx, ds)
 	if err != nil {
 		return h, err

@@ -89,10 +89,17 @@ func (p persona) author(channel string) ingest.Author {
 		return ingest.Author{ID: "ig" + id, Handle: strings.ReplaceAll(p.handle, "_", "."), Name: p.name(), Followers: p.followers / 2}
 	case "facebook":
 		return ingest.Author{ID: "fb" + id, Name: p.name()}
-	case "email":
+	case "email", "form":
 		return ingest.Author{Email: p.email, Name: p.name()}
-	case "whatsapp", "sms":
+	case "blog":
+		// WordPress names a visitor's comments by the address they gave.
+		return ingest.Author{ID: p.email, Email: p.email, Name: p.name()}
+	case "whatsapp", "sms", "phone":
 		return ingest.Author{Phone: p.phone, Name: p.name()}
+	case "linkedin":
+		return ingest.Author{ID: "urn:li:person:" + id, Name: p.name(), Followers: p.followers / 3}
+	case "chat":
+		return ingest.Author{ID: "visitor-" + id, Email: p.email, Name: p.name()}
 	}
 	return ingest.Author{ID: id, Name: p.name()}
 }

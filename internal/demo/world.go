@@ -48,6 +48,11 @@ var Brands = []Brand{
 			{"instagram", "skywayair", "Skyway Air", "marketing", 6, 3},
 			{"email", "care@skywayair.example", "Skyway Air Customer Care", "service", 0, 8},
 			{"whatsapp", "+44 20 7946 0100", "Skyway Air", "service", 0, 6},
+			{"linkedin", "skyway-air", "Skyway Air", "marketing", 3, 0},
+			{"chat", "skywayair.example", "Skyway Air chat", "service", 0, 5},
+			{"form", "skywayair.example/contact", "Skyway Air contact form", "service", 0, 3},
+			{"blog", "blog.skywayair.example", "Skyway Air blog", "marketing", 2, 0},
+			{"phone", "+44 20 7946 0101", "Skyway Air phone line", "service", 0, 2},
 		},
 		Teams: []string{"Customer Care", "Social"},
 		Handles: map[string]bool{"united": true, "usairways": true, "americanair": true, "southwestair": true,
@@ -63,6 +68,11 @@ var Brands = []Brand{
 			{"instagram", "kestrel.home", "Kestrel", "marketing", 6, 2},
 			{"email", "help@kestrel.example", "Kestrel Support", "service", 0, 10},
 			{"sms", "+44 20 7946 0200", "Kestrel", "service", 0, 4},
+			{"linkedin", "kestrel-home", "Kestrel Home & Mobile", "marketing", 3, 0},
+			{"chat", "kestrel.example", "Kestrel chat", "service", 0, 6},
+			{"form", "kestrel.example/help", "Kestrel help form", "service", 0, 3},
+			{"blog", "blog.kestrel.example", "Kestrel blog", "marketing", 2, 0},
+			{"phone", "+44 20 7946 0201", "Kestrel phone line", "service", 0, 2},
 		},
 		Teams: []string{"Support", "Social"},
 	},
@@ -174,7 +184,14 @@ func seedBrand(ctx context.Context, a *app.App, b Brand) (*Workspace, bool, erro
 		for _, s := range b.Accounts {
 			i := indexOfAccount(accts, s)
 			if i < 0 {
-				return nil, true, fmt.Errorf("workspace %s has no %s account %s: is this a demo database?", b.Slug, s.Channel, s.Handle)
+				// A demo kept from an earlier version: add the accounts it lacks.
+				acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: found.ID, Channel: s.Channel,
+					Handle: s.Handle, Name: s.Name, Purpose: s.Purpose})
+				if err != nil {
+					return nil, true, fmt.Errorf("workspace %s: add %s account %s: %w", b.Slug, s.Channel, s.Handle, err)
+				}
+				ws.Accounts = append(ws.Accounts, acct)
+				continue
 			}
 			ws.Accounts = append(ws.Accounts, accts[i])
 		}
