@@ -75,6 +75,9 @@ type ReplyInput struct {
 	UserID         int64
 	Text           string
 	Author         Author // the brand account as the customer will see it
+	// ReplyTo names the provider message answered; empty means the
+	// customer's latest message in the conversation.
+	ReplyTo string
 }
 
 // Reply records an agent's answer and queues it in the outbox in the same
@@ -92,8 +95,11 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 	c, err := s.act(ctx, in.ConversationID, in.UserID, "replied", map[string]any{"message_id": m.ID}, func(tx *sql.Tx, c *Conversation) error {
 		now := db.Now()
 		m.WorkspaceID, m.ConversationID, m.AccountID, m.SentAt, m.ReceivedAt = c.WorkspaceID, c.ID, c.AccountID, now, now
-		if err := tx.QueryRowContext(ctx, s.q("LastInboundProvider"), c.ID).Scan(&m.ReplyToProviderID); err != nil && err != sql.ErrNoRows {
-			return err
+		m.ReplyToProviderID = in.ReplyTo
+		if m.ReplyToProviderID == "" {
+			if err := tx.QueryRowContext(ctx, s.q("LastInboundProvider"), c.ID).Scan(&m.ReplyToProviderID); err != nil && err != sql.ErrNoRows {
+				return err
+			}
 		}
 		var uid any // a reply sent by automation has no user
 		if in.UserID != 0 {

@@ -31,8 +31,17 @@ func (d *desk) reply(w http.ResponseWriter, r *http.Request, c auth.Caller) erro
 	if err != nil {
 		return err
 	}
+	author := conversation.Author{Name: acct.Name, Handle: acct.Handle}
+	if r.PostFormValue("handoff") != "" {
+		_, priv, err := d.a.Conversations.Handoff(r.Context(), conversation.HandoffInput{ConversationID: id, UserID: c.User.ID,
+			Public: r.PostFormValue("text"), Private: r.PostFormValue("private"), Author: author})
+		if err != nil {
+			return err
+		}
+		return back(w, r, priv.ConversationID) // the agent goes on in private
+	}
 	_, err = d.a.Conversations.Reply(r.Context(), conversation.ReplyInput{ConversationID: id, UserID: c.User.ID,
-		Text: r.PostFormValue("text"), Author: conversation.Author{Name: acct.Name, Handle: acct.Handle}})
+		Text: r.PostFormValue("text"), Author: author})
 	if err != nil {
 		return err
 	}

@@ -169,3 +169,13 @@ UPDATE messages SET deleted_at = $1 WHERE id = $2;
 
 -- name: RevisionsOf
 SELECT id, text, replaced_at, kind FROM message_revisions WHERE message_id = $1 ORDER BY id;
+
+-- name: PrivateThreadOf
+SELECT id FROM conversations WHERE account_id = $1 AND contact_id = $2 AND visibility = 'private'
+ORDER BY last_message_at DESC LIMIT 1;
+
+-- name: CreatePrivateThread
+INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
+    contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
+    created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, 'private', 'open', '', $6, $7, '', 0, $8, 0, 0, $9, $10);

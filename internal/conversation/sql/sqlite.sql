@@ -168,3 +168,13 @@ UPDATE messages SET deleted_at = ? WHERE id = ?;
 
 -- name: RevisionsOf
 SELECT id, text, replaced_at, kind FROM message_revisions WHERE message_id = ? ORDER BY id;
+
+-- name: PrivateThreadOf
+SELECT id FROM conversations WHERE account_id = ? AND contact_id = ? AND visibility = 'private'
+ORDER BY last_message_at DESC LIMIT 1;
+
+-- name: CreatePrivateThread
+INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
+    contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
+    created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'private', 'open', '', ?, ?, '', 0, ?, 0, 0, ?, ?);

@@ -12,7 +12,9 @@ UPDATE outbox SET updated_at = $1 WHERE id = $2 AND status = 'sending' AND updat
 -- name: MessageForSend
 SELECT m.text, m.reply_to_provider_id, c.visibility, c.channel,
        COALESCE((SELECT i.author_external_id FROM messages i WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
-                 ORDER BY i.sent_at DESC, i.id DESC LIMIT 1), ''),
+                 ORDER BY i.sent_at DESC, i.id DESC LIMIT 1),
+                (SELECT ci.external_id FROM contact_identities ci WHERE ci.contact_id = c.contact_id AND ci.channel = c.channel
+                 ORDER BY ci.created_at DESC LIMIT 1), ''),
        m.workspace_id, m.conversation_id
 FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1;
 

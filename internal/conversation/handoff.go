@@ -1,0 +1,78 @@
+package conversation
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// HandoffInput is a public answer that continues in private.
+type HandoffInput struct {
+	ConversationID int64 // the public conversation
+	UserID         int64
+	Public         string // the short public acknowledgement
+	Private        string // the first private message
+	Author         Author
+}
+
+// Handoff answers a public conversation with a short public
+// acknowledgement and continues with the customer in private on the same
+// account: a DM on X, a private reply to the comment on Facebook and
+// Instagram. The private thread (the customer's existing one, or a new
+// one) is linked to the public one on both sides, so either shows the
+// other. Both messages go through the outbox like any reply.
+func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private Message, err error) {
+	for _, t := range []string{in.Public, in.Private} {
+		if strings.TrimSpace(t) == "" {
+			return public, private, fmt.Errorf("%w: a hand-off needs both the public and the private message", hark.ErrInvalid)
+		}
+	}
+	pub, err := s.Get(ctx, in.ConversationID)
+	if err != nil {
+		return public, private, err
+	}
+	if pub.Visibility != "public" {
+		return public, private, fmt.Errorf("%w: this conversation is already private", hark.ErrInvalid)
+	}
+	var comment string
+	if err := s.db.R.QueryRowContext(ctx, s.q("LastInboundProvider"), pub.ID).Scan(&comment); err != nil && err != sql.ErrNoRows {
+		return public, private, err
+	}
+	var privID int64
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.q("PrivateThreadOf"), pub.AccountID, pub.ContactID).Scan(&privID)
+		if err != sql.ErrNoRows {
+			return err
+		}
+		privID = db.NewID()
+		now := db.Now()
+		_, err = tx.ExecContext(ctx, s.q("CreatePrivateThread"), privID, pub.WorkspaceID, pub.AccountID, pub.Channel, pub.ContactID,
+			pub.ContactName, pub.ContactHandle, now, now, now)
+		return err
+	})
+	if err != nil {
+		return public, private, fmt.Errorf("open the private thread: %w", err)
+	}
+	if err := s.Link(ctx, pub.ID, privID, in.UserID); err != nil {
+		return public, private, err
+	}
+	if public, err = s.Reply(ctx, ReplyInput{ConversationID: pub.ID, UserID: in.UserID, Text: in.Public, Author: in.Author}); err != nil {
+		return public, private, err
+	}
+	// Meta's private replies are addressed to the comment; X's DMs to the
+	// customer, whom the outbox finds from the thread's contact. Once the
+	// customer has written in private, the thread is answered as usual.
+	var wrote string
+	if err := s.db.R.QueryRowContext(ctx, s.q("LastInboundProvider"), privID).Scan(&wrote); err != nil && err != sql.ErrNoRows {
+		return public, private, err
+	}
+	if wrote != "" {
+		comment = ""
+	}
+	private, err = s.Reply(ctx, ReplyInput{ConversationID: privID, UserID: in.UserID, Text: in.Private, Author: in.Author, ReplyTo: comment})
+	return public, private, err
+}
