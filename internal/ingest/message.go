@@ -81,8 +81,11 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 		return fmt.Errorf("%w: more than %d attachments", hark.ErrInvalid, MaxAttachment)
 	}
 	for _, a := range m.Attachments {
-		if !strings.HasPrefix(a.URL, "https://") && !strings.HasPrefix(a.URL, "http://") {
-			return fmt.Errorf("%w: attachment url must be http(s)", hark.ErrInvalid)
+		// A rooted path is a file this desk keeps (e-mail attachments when no
+		// public URL is set); "//host" would leave the desk, so it is not one.
+		local := strings.HasPrefix(a.URL, "/") && !strings.HasPrefix(a.URL, "//") && !strings.Contains(a.URL, "\\")
+		if !local && !strings.HasPrefix(a.URL, "https://") && !strings.HasPrefix(a.URL, "http://") {
+			return fmt.Errorf("%w: attachment url must be http(s) or a path on this desk", hark.ErrInvalid)
 		}
 	}
 	if m.Author.ID == "" && m.Author.Handle == "" && m.Author.Email == "" && m.Author.Phone == "" {

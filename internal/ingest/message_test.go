@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 )
 
@@ -60,4 +61,16 @@ func FuzzNormalise(f *testing.F) {
 			t.Fatalf("accepted %+v", m)
 		}
 	})
+}
+
+func TestAttachmentURLs(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"https://cdn.example/a.png": true, "http://cdn.example/a.png": true, "/email/attachments/1/a.png": true,
+		"//evil.example/a.png": false, "/\\evil.example": false, "javascript:alert(1)": false, "data:text/html,x": false, "": false,
+	} {
+		m := Message{ProviderID: "1", Author: Author{ID: "a"}, Text: "x", Attachments: []conversation.Attachment{{URL: url}}}
+		if err := m.Normalise("x", time.Now()); (err == nil) != ok {
+			t.Errorf("%q: %v", url, err)
+		}
+	}
 }

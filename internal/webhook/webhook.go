@@ -25,6 +25,12 @@ import (
 // MaxBody bounds one pushed payload (providers send far less).
 const MaxBody = 1 << 20
 
+// BodyLimiter is implemented by connectors whose pushes may exceed MaxBody
+// (inbound e-mail webhooks carry attachments).
+type BodyLimiter interface {
+	MaxBody() int64
+}
+
 // Responder is implemented by connectors whose provider reads an answer in
 // the webhook's response (Twilio's TwiML for a voice call).
 type Responder interface {
@@ -108,10 +114,14 @@ func (e *Edge) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this account takes no webhooks", http.StatusNotFound)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	limit := int64(MaxBody)
+	if bl, ok := c.(BodyLimiter); ok {
+		limit = bl.MaxBody()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		e.rejected.Inc()
-		e.problem(r.Context(), acct.ID, fmt.Sprintf("refused a push over %d bytes", MaxBody))
+		e.problem(r.Context(), acct.ID, fmt.Sprintf("refused a push over %d bytes", limit))
 		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
 		return
 	}

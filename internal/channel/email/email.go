@@ -73,6 +73,10 @@ type Connector struct {
 // Provider names the channel.
 func (c *Connector) Provider() string { return "email" }
 
+// MaxBody bounds an inbound webhook: a whole message, attachments
+// base64-encoded in JSON (a third larger) or multipart form data.
+func (c *Connector) MaxBody() int64 { return MaxMessageBytes * 3 / 2 }
+
 // Config returns the connector's settings.
 func (c *Connector) Config() Config { return c.cfg }
 
