@@ -10,6 +10,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/channel/blog"
+	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
@@ -112,4 +113,36 @@ func TestLeaseKeepsOnePoller(t *testing.T) {
 			t.Fatalf("claim after release: %q %v %v", cur, ok, err)
 		}
 	})
+}
+
+// The runner checks that each brand profile is live and records it.
+func TestRunnerProbesPresence(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: t.TempDir() + "/h.db", Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	fake := meta.NewFake("s", "v", "tok")
+	graph := httptest.NewServer(fake)
+	defer graph.Close()
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	good, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: "shop"})
+	bad, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "instagram", Handle: "shop"})
+	a.ConfigureAccount(ctx, good.ID, fake.Config(graph.URL))
+	wrong := meta.NewFake("s", "v", "expired-token")
+	a.ConfigureAccount(ctx, bad.ID, wrong.Config(graph.URL))
+	if _, err := a.Poller.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id int64
+		ok bool
+	}{{good.ID, true}, {bad.ID, false}} {
+		acct, _ := a.Workspaces.Account(ctx, tc.id)
+		r, _ := a.Health.Of(ctx, acct, time.Now())
+		if r.PresenceCheckedAt == 0 || r.PresenceOK != tc.ok || (tc.ok != (r.Status != "error")) {
+			t.Errorf("%s: %+v", acct.Channel, r)
+		}
+	}
 }

@@ -217,6 +217,9 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.listThread(w, node, r.URL.Query().Get("user_id"))
 	case r.Method == http.MethodGet && edge == "" && strings.HasPrefix(r.URL.Query().Get("fields"), "mentioned_comment"):
 		f.mentioned(w, r.URL.Query().Get("fields"))
+	case r.Method == http.MethodGet && edge == "" && (node == f.PageID || node == f.IGUserID || node == f.PhoneNumberID):
+		writeJSON(w, map[string]any{"id": node, "name": "Fake Page", "is_published": true, "username": "fake.brand",
+			"display_phone_number": "+1 555-0100", "quality_rating": "GREEN"})
 	case r.Method == http.MethodGet && edge == "" && r.URL.Query().Get("fields") == "can_reply_privately":
 		writeJSON(w, map[string]any{"id": node, "can_reply_privately": !f.private[node]})
 	default:

@@ -142,6 +142,9 @@ var (
 	_ channel.Reconciler = (*Connector)(nil)
 )
 
+// Probe is Check, for the poller's presence checks.
+func (c *Connector) Probe(ctx context.Context) error { return c.Check(ctx) }
+
 // Check asks Twilio for the account, proving the credentials work, for the
 // desk's channel health.
 func (c *Connector) Check(ctx context.Context) error {
