@@ -57,6 +57,7 @@ func (s *service) table() []endpoint {
 		{Route{"POST", "/api/v1/conversations/{id}/status", Work}, s.setStatus},
 		{Route{"POST", "/api/v1/conversations/{id}/tags", Work}, s.tag},
 		{Route{"POST", "/api/v1/conversations/{id}/notes", Work}, s.addNote},
+		{Route{"POST", "/api/v1/messages/{id}/labels", Work}, s.correctLabels},
 		{Route{"GET", "/api/v1/contacts/{id}", Read}, s.getContact},
 		{Route{"GET", "/api/v1/workspaces", Read}, s.listWorkspaces},
 		{Route{"POST", "/api/v1/workspaces", Admin}, s.createWorkspace},

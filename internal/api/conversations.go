@@ -30,7 +30,14 @@ func (s *service) listConversations(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	f := conversation.Filter{WorkspaceID: ws.ID, Status: q.Get("status"), Channel: q.Get("channel"),
-		Tag: q.Get("tag"), Query: q.Get("q"), Cursor: q.Get("cursor")}
+		Tag: q.Get("tag"), Query: q.Get("q"), Cursor: q.Get("cursor"), Intent: q.Get("intent"), Sentiment: q.Get("sentiment")}
+	switch q.Get("needs_reply") {
+	case "", "false", "0":
+	case "true", "1":
+		f.NeedsReply = true
+	default:
+		return badRequest("invalid", "needs_reply must be true or false")
+	}
 	if f.AccountID, err = queryID(q.Get("account"), "account"); err != nil {
 		return err
 	}

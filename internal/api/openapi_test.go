@@ -117,7 +117,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 func TestOpenAPIMatchesTheServer(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		_, conv := e.ingestOne("m1", "maria", "my bag never arrived")
+		firstMsg, conv := e.ingestOne("m1", "maria", "my bag never arrived")
 		e.ingestOne("m2", "maria", "still waiting")
 		detail := e.mustJSON(200, "GET", "/api/v1/conversations/"+conv, "", "agent")
 		contact := detail["contact"].(map[string]any)["id"].(string)
@@ -137,6 +137,7 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 			"addNote":          `{"body":"a note"}`,
 			"createWorkspace":  `{"slug":"beta","name":"Beta"}`,
 			"addAccount":       `{"channel":"sms","handle":"+15550100"}`,
+			"correctLabels":    `{"intent":"request","needs_reply":true}`,
 			"setAccountConfig": `{"kind":"feed","feed_url":"https://blog.acme.test/comments/feed","poll_interval_seconds":300}`,
 		}
 		blogAcct, _, err := e.a.Workspaces.AddAccount(context.Background(), workspace.Account{WorkspaceID: e.ws.ID, Channel: "blog", Handle: "blog.acme.test"})
@@ -153,6 +154,9 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 			op := ops[k]
 			method, path, _ := strings.Cut(k, " ")
 			url := strings.NewReplacer("{ws}", "acme").Replace(path)
+			if strings.HasPrefix(path, "/api/v1/messages/") {
+				url = strings.Replace(url, "{id}", firstMsg, 1)
+			}
 			if strings.HasPrefix(path, "/api/v1/contacts/") {
 				url = strings.Replace(url, "{id}", contact, 1)
 			}

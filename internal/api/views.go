@@ -58,6 +58,9 @@ type conversationView struct {
 	LinkedID      *int64    `json:"linked_id,string"`
 	CreatedAt     timestamp `json:"created_at"`
 	UpdatedAt     timestamp `json:"updated_at"`
+	Intent        string    `json:"intent"`
+	Sentiment     string    `json:"sentiment"`
+	NeedsReply    bool      `json:"needs_reply"`
 }
 
 func viewConversation(c conversation.Conversation) conversationView {
@@ -73,6 +76,7 @@ func viewConversation(c conversation.Conversation) conversationView {
 		LastInboundAt: timestamp(c.LastInboundAt), WaitingSince: timestamp(c.WaitingSince),
 		SnoozedUntil: timestamp(c.SnoozedUntil), LinkedID: nullID(c.LinkedID),
 		CreatedAt: timestamp(c.CreatedAt), UpdatedAt: timestamp(c.UpdatedAt),
+		Intent: c.Intent, Sentiment: c.Sentiment, NeedsReply: c.NeedsReply,
 	}
 }
 

@@ -48,6 +48,10 @@ type Conversation struct {
 	LinkedID      int64    `json:"linked_id,omitempty"`
 	CreatedAt     int64    `json:"created_at"`
 	UpdatedAt     int64    `json:"updated_at"`
+	// What the classifiers made of the customer's latest message.
+	Intent     string `json:"intent,omitempty"`
+	Sentiment  string `json:"sentiment,omitempty"`
+	NeedsReply bool   `json:"needs_reply"`
 }
 
 // Author is a snapshot of who wrote a message, as the channel showed them then.
@@ -126,7 +130,7 @@ func (s *Store) q(name string) string { return queries.Get(s.db.Dialect, name) }
 
 const conversationColumns = `id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
        subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
-       waiting_since, snoozed_until, linked_id, created_at, updated_at`
+       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply`
 
 type scanner interface{ Scan(...any) error }
 
@@ -136,7 +140,7 @@ func scanConversation(r scanner) (Conversation, error) {
 	var tags string
 	err := r.Scan(&c.ID, &c.WorkspaceID, &c.AccountID, &c.Channel, &c.ContactID, &c.Visibility, &c.Status, &assignee, &team,
 		&c.Priority, &c.Subject, &tags, &c.ContactName, &c.ContactHandle, &c.Preview, &c.MessageCount, &c.LastMessageAt,
-		&c.LastInboundAt, &c.WaitingSince, &c.SnoozedUntil, &linked, &c.CreatedAt, &c.UpdatedAt)
+		&c.LastInboundAt, &c.WaitingSince, &c.SnoozedUntil, &linked, &c.CreatedAt, &c.UpdatedAt, &c.Intent, &c.Sentiment, &c.NeedsReply)
 	c.AssigneeID, c.TeamID, c.LinkedID = assignee.Int64, team.Int64, linked.Int64
 	c.Tags = splitTags(tags)
 	return c, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -21,9 +22,14 @@ type Filter struct {
 	AssigneeID  int64 // -1: unassigned
 	TeamID      int64
 	Tag         string
-	Query       string // full-text search over messages
-	Cursor      string // from the previous page's NextCursor
-	Limit       int
+	// NeedsReply keeps conversations whose latest customer message needs an
+	// answer and has none yet.
+	NeedsReply bool
+	Intent     string // the latest customer message's intent
+	Sentiment  string
+	Query      string // full-text search over messages
+	Cursor     string // from the previous page's NextCursor
+	Limit      int
 }
 
 // Page is one page of an inbox view.
@@ -53,6 +59,9 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		add("account_id = ?", f.AccountID)
 	}
 	add("workspace_id = ?", f.WorkspaceID)
+	if f.NeedsReply {
+		add("needs_reply = 1 AND waiting_since > 0")
+	}
 	if f.Channel != "" {
 		if !hark.ValidChannel(f.Channel) {
 			return Page{}, fmt.Errorf("%w: unknown channel %q", hark.ErrInvalid, f.Channel)
@@ -64,6 +73,18 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 			return Page{}, fmt.Errorf("%w: unknown status %q", hark.ErrInvalid, f.Status)
 		}
 		add("status = ?", f.Status)
+	}
+	if f.Intent != "" {
+		if !slices.Contains(hark.Intents, f.Intent) {
+			return Page{}, fmt.Errorf("%w: unknown intent %q", hark.ErrInvalid, f.Intent)
+		}
+		add("intent = ?", f.Intent)
+	}
+	if f.Sentiment != "" {
+		if !slices.Contains(hark.Sentiments, f.Sentiment) {
+			return Page{}, fmt.Errorf("%w: unknown sentiment %q", hark.ErrInvalid, f.Sentiment)
+		}
+		add("sentiment = ?", f.Sentiment)
 	}
 	if f.AssigneeID < 0 {
 		add("assignee_id IS NULL")

@@ -50,6 +50,14 @@ func ValidStatus(s string) bool {
 	return false
 }
 
+// Intents are the reasons customers post, the one an agent most needs to
+// know first: a request to the brand, a complaint, a question to other
+// users (peer), praise, sharing with a wider audience, or none of these.
+var Intents = []string{"request", "complaint", "peer", "praise", "share", "other"}
+
+// Sentiments of a message.
+var Sentiments = []string{"negative", "neutral", "positive"}
+
 // Purposes of a channel account: who at the brand it was opened for.
 var Purposes = []string{"service", "marketing", "both"}
 

@@ -2,13 +2,13 @@
 -- name: ConversationByID
 SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
        subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
-       waiting_since, snoozed_until, linked_id, created_at, updated_at
+       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply
 FROM conversations WHERE id = ?;
 
 -- name: ConversationsOfContact
 SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
        subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
-       waiting_since, snoozed_until, linked_id, created_at, updated_at
+       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply
 FROM conversations WHERE contact_id = ? ORDER BY last_message_at DESC LIMIT 50;
 
 -- name: MessageByProvider
@@ -178,3 +178,24 @@ INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, vi
     contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
     created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, 'private', 'open', '', ?, ?, '', 0, ?, 0, 0, ?, ?);
+
+-- name: SetThreadLabels
+UPDATE conversations SET intent = ?, sentiment = ?, needs_reply = ? WHERE id = ?;
+
+-- name: InsertCorrection
+INSERT INTO label_corrections (id, workspace_id, message_id, user_id, channel, to_handle, text, intent, needs_reply, was, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: SetMessageLabels
+UPDATE messages SET labels = ? WHERE id = ?;
+
+-- name: LatestInboundID
+SELECT id FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
+
+-- name: Corrections
+SELECT c.id, c.text, c.intent, c.needs_reply, c.channel, c.to_handle, c.was, c.created_at
+FROM label_corrections c WHERE c.id > ? ORDER BY c.id LIMIT 1000;
+
+-- name: MessageForCorrection
+SELECT m.text, m.workspace_id, m.conversation_id, m.labels, m.direction, a.channel, a.handle
+FROM messages m JOIN channel_accounts a ON a.id = m.account_id WHERE m.id = ?;

@@ -1,0 +1,57 @@
+package conversation_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// An agent's correction relabels the message and its conversation, shows
+// in the needs-reply and intent filters, and is exported as a labelled
+// example in the project's labelled-set format.
+func TestCorrectionsRelabelAndExport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		convID := w.post(t, w.x, "t1", "dana", "lovely crew today\tthanks", time.Now().Add(-time.Minute))
+		msgs, _ := w.convs.Messages(ctx, convID)
+		if p, _ := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, NeedsReply: true}); len(p.Conversations) != 0 {
+			t.Fatalf("an unlabelled conversation needs a reply: %+v", p.Conversations)
+		}
+		if _, err := w.convs.Correct(ctx, conversation.Correction{MessageID: msgs[0].ID, UserID: w.agent.ID, Intent: "gossip"}); !errors.Is(err, hark.ErrInvalid) {
+			t.Fatalf("unknown intent: %v", err)
+		}
+		m, err := w.convs.Correct(ctx, conversation.Correction{MessageID: msgs[0].ID, UserID: w.agent.ID, Intent: "request", NeedsReply: true})
+		if err != nil || !strings.Contains(string(m.Labels), `"intent":"request"`) {
+			t.Fatalf("correct: %s %v", m.Labels, err)
+		}
+		p, _ := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, NeedsReply: true, Intent: "request"})
+		if len(p.Conversations) != 1 || p.Conversations[0].Intent != "request" || !p.Conversations[0].NeedsReply {
+			t.Fatalf("filters after the correction: %+v", p.Conversations)
+		}
+		// Answered: it no longer waits.
+		if _, err := w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: convID, Text: "Thank you!"}); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ = w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, NeedsReply: true}); len(p.Conversations) != 0 {
+			t.Fatal("an answered conversation still needs a reply")
+		}
+		if _, err := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Intent: "nonsense"}); !errors.Is(err, hark.ErrInvalid) {
+			t.Fatalf("unknown intent filter: %v", err)
+		}
+		var buf bytes.Buffer
+		n, err := w.convs.ExportCorrections(ctx, &buf)
+		want := "text\tintent\tneeds_reply\tchannel\tto_handle\nlovely crew today thanks\trequest\tyes\tx\tbrand\n"
+		if err != nil || n != 1 || buf.String() != want {
+			t.Fatalf("export %d %v:\n%q", n, err, buf.String())
+		}
+	})
+}
