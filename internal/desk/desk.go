@@ -49,6 +49,7 @@ func Register(mux *http.ServeMux, a *app.App) {
 		"POST /c/{id}/status": d.status,
 		"POST /c/{id}/tags":   d.tags,
 		"POST /c/{id}/note":   d.note,
+		"POST /m/{id}/labels": d.correct,
 		"POST /logout":        d.logout,
 	} {
 		mux.Handle(pattern, a.Auth.Identify(d.signedIn(h)))

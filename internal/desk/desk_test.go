@@ -231,3 +231,45 @@ func TestAccountsPage(t *testing.T) {
 		t.Fatal("the saved config is not shown masked")
 	}
 }
+
+// An agent corrects a message's labels in one click; the badge shows the
+// correction and the inbox's needs-reply filter finds the conversation.
+func TestLabelCorrectionInTheDesk(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, db.SQLite)
+	a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
+	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
+	a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+	a.Users.Add(ctx, "viewer@b.test", "Viewer", "viewer", "password1")
+	res, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "9", Handle: "eve"}, Text: "where is my refund", SentAt: time.Now()})
+	srv := httptest.NewServer(server.Handler(a))
+	defer srv.Close()
+	ag := newClient(t, srv.URL)
+	ag.login("agent@b.test", "password1")
+	_, page := ag.get("/c/" + itoa(res[0].ConversationID))
+	if !strings.Contains(page, "/m/"+itoa(res[0].MessageID)+"/labels") {
+		t.Fatal("no correction form on a customer message")
+	}
+	if code, _ := ag.post("/m/"+itoa(res[0].MessageID)+"/labels", url.Values{"csrf_token": {ag.csrf}, "intent": {"request"}, "needs_reply": {"true"}}); code != http.StatusSeeOther {
+		t.Fatalf("correct: %d", code)
+	}
+	_, page = ag.get("/c/" + itoa(res[0].ConversationID))
+	if !strings.Contains(page, `class="in in-request">request</em>`) || !strings.Contains(page, "corrected by an agent") {
+		t.Fatal("the corrected labels are not shown")
+	}
+	_, page = ag.get("/w/brand?needs=1")
+	if !strings.Contains(page, "eve") {
+		t.Fatal("the needs-reply filter misses the corrected conversation")
+	}
+	vw := newClient(t, srv.URL)
+	vw.login("viewer@b.test", "password1")
+	vw.get("/c/" + itoa(res[0].ConversationID))
+	if code, _ := vw.post("/m/"+itoa(res[0].MessageID)+"/labels", url.Values{"csrf_token": {vw.csrf}, "intent": {"other"}}); code != http.StatusForbidden {
+		t.Fatalf("a viewer corrected labels: %d", code)
+	}
+}

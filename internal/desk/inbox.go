@@ -60,6 +60,7 @@ func (d *desk) home(w http.ResponseWriter, r *http.Request, c auth.Caller) error
 // inboxQuery is the inbox's filters as they appear in the URL.
 type inboxQuery struct {
 	Status, Channel, Account, Assignee, Tag, Q, Cursor string
+	Needs, Intent, Sentiment                           string
 }
 
 func (q inboxQuery) URL(slug string, change ...string) string {
@@ -75,6 +76,9 @@ func (q inboxQuery) URL(slug string, change ...string) string {
 	set("assignee", q.Assignee)
 	set("tag", q.Tag)
 	set("q", q.Q)
+	set("needs", q.Needs)
+	set("intent", q.Intent)
+	set("sentiment", q.Sentiment)
 	for i := 0; i+1 < len(change); i += 2 {
 		v.Del(change[i])
 		set(change[i], change[i+1])
@@ -99,11 +103,13 @@ func (d *desk) inboxData(r *http.Request, c auth.Caller) (map[string]any, error)
 	}
 	qs := r.URL.Query()
 	q := inboxQuery{Status: qs.Get("status"), Channel: qs.Get("channel"), Account: qs.Get("account"),
-		Assignee: qs.Get("assignee"), Tag: qs.Get("tag"), Q: qs.Get("q"), Cursor: qs.Get("cursor")}
+		Assignee: qs.Get("assignee"), Tag: qs.Get("tag"), Q: qs.Get("q"), Cursor: qs.Get("cursor"),
+		Needs: qs.Get("needs"), Intent: qs.Get("intent"), Sentiment: qs.Get("sentiment")}
 	if q.Status == "" {
 		q.Status = hark.StatusOpen
 	}
-	f := conversation.Filter{WorkspaceID: ws.ID, Channel: q.Channel, Tag: q.Tag, Query: q.Q, Cursor: q.Cursor, Limit: 50}
+	f := conversation.Filter{WorkspaceID: ws.ID, Channel: q.Channel, Tag: q.Tag, Query: q.Q, Cursor: q.Cursor, Limit: 50,
+		NeedsReply: q.Needs == "1", Intent: q.Intent, Sentiment: q.Sentiment}
 	if q.Status != "all" {
 		f.Status = q.Status
 	}

@@ -38,6 +38,8 @@ var funcs = template.FuncMap{
 	"rhythm":   func(ms int64) string { return (time.Duration(ms) * time.Millisecond).Round(time.Second).String() },
 	"statuses": func() []string { return hark.Statuses },
 	"channels": func() []string { return hark.Channels },
+	"intents":  func() []string { return hark.Intents },
+	"labels":   messageLabels,
 	"eq64":     func(a, b int64) bool { return a == b },
 	"rowData": func(c conversation.Conversation, v view) map[string]any {
 		return map[string]any{"C": c, "Accounts": v.Accounts, "Users": v.Users}
