@@ -92,6 +92,17 @@ type Reconciler interface {
 	Find(ctx context.Context, out Outgoing) (sent Sent, found bool, err error)
 }
 
+// Advisor is implemented by connectors whose providers limit when or how
+// the brand may answer (messaging windows, X's rule on unsolicited
+// replies). The desk shows the advice before the agent writes, so nobody
+// composes a reply the provider will refuse.
+type Advisor interface {
+	// Advise says whether a free-form reply may be sent now in a public or
+	// private conversation whose customer last wrote at lastInbound, and
+	// explains the rule in the agent's words ("" when nothing applies).
+	Advise(private bool, lastInbound time.Time) (allowed bool, advice string)
+}
+
 // Prober is implemented by connectors that can check that the brand's
 // public profile, page or handle is reachable and live.
 type Prober interface {

@@ -1,9 +1,12 @@
 package desk
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/conversation"
 )
 
@@ -53,7 +56,8 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Revisions": revs, "Notes": notes, "Activity": log,
+	advice := d.advice(conv)
+	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
 		"Contact": contact, "Others": others, "Account": v.Accounts[conv.AccountID], "Back": "/w/" + slugPath(ws.Slug)}, nil
 }
 
@@ -76,4 +80,40 @@ func (d *desk) thread(w http.ResponseWriter, r *http.Request, c auth.Caller) err
 		block = "sidepanel"
 	}
 	return d.pages.render(w, "conversation", block, data)
+}
+
+// replyAdvice is what the provider allows in a conversation right now.
+type replyAdvice struct {
+	Allowed bool
+	Text    string
+}
+
+// advice asks the account's connector what may be sent now, so the agent
+// sees a closed messaging window before writing, not after sending.
+func (d *desk) advice(c conversation.Conversation) *replyAdvice {
+	acct, err := d.a.Workspaces.Account(context.Background(), c.AccountID)
+	if err != nil {
+		return nil
+	}
+	f, ok := d.a.Outbox.Registry[acct.Channel]
+	if !ok || len(acct.Config) == 0 || string(acct.Config) == "{}" {
+		return nil
+	}
+	conn, err := f(acct, acct.Config)
+	if err != nil {
+		return &replyAdvice{Allowed: false, Text: "this account's connector is misconfigured: " + err.Error()}
+	}
+	adv, ok := conn.(channel.Advisor)
+	if !ok {
+		return nil
+	}
+	var last time.Time
+	if c.LastInboundAt > 0 {
+		last = time.UnixMilli(c.LastInboundAt)
+	}
+	allowed, text := adv.Advise(c.Visibility == "private", last)
+	if text == "" {
+		return nil
+	}
+	return &replyAdvice{Allowed: allowed, Text: text}
 }

@@ -165,6 +165,19 @@ func (b *base) Window(lastInbound time.Time) Window {
 	return b.Policy().Check(lastInbound, b.now())
 }
 
+// Advise implements channel.Advisor: public comments may always be
+// answered; private messages follow the messaging window.
+func (b *base) Advise(private bool, lastInbound time.Time) (bool, string) {
+	if !private && b.channel != "whatsapp" {
+		return true, ""
+	}
+	w := b.Window(lastInbound)
+	if w.Tag != "" {
+		return true, w.Reason
+	}
+	return w.FreeForm, w.Reason
+}
+
 // Page is a Facebook Page: feed comments and posts, and Messenger.
 type Page struct{ base }
 
