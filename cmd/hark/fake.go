@@ -17,6 +17,7 @@ import (
 	"github.com/harkdesk/hark/internal/channel/linkedin"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/channel/twilio"
+	"github.com/harkdesk/hark/internal/channel/x"
 )
 
 // fakeProvider is a provider's fake API and the account config that points
@@ -30,6 +31,10 @@ type fakeProvider struct {
 var fakes = map[string]fakeProvider{
 	"meta": {"facebook, instagram, whatsapp", func(base string) (http.Handler, json.RawMessage) {
 		f := meta.NewFake("fake-app-secret", "fake-verify-token", "fake-page-token")
+		return f, f.Config(base)
+	}},
+	"x": {"x", func(base string) (http.Handler, json.RawMessage) {
+		f := x.NewFake("fake-consumer-secret", "fake-user-token")
 		return f, f.Config(base)
 	}},
 	"linkedin": {"linkedin", func(base string) (http.Handler, json.RawMessage) {

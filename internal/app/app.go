@@ -19,6 +19,7 @@ import (
 	"github.com/harkdesk/hark/internal/channel/linkedin"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/channel/twilio"
+	"github.com/harkdesk/hark/internal/channel/x"
 	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
@@ -84,6 +85,7 @@ func Connectors(mail *email.Store, h *health.Store, log *slog.Logger) outbox.Reg
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &health.Transport{Health: h}}
 	deps := email.Deps{Store: mail, Log: log}
 	return outbox.Registry{
+		"x":         x.Factory(client),
 		"facebook":  meta.Factory(client),
 		"instagram": meta.Factory(client),
 		"whatsapp":  meta.Factory(client),
