@@ -20,6 +20,7 @@ import (
 	"github.com/harkdesk/hark/internal/channel/linkedin"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/channel/twilio"
+	"github.com/harkdesk/hark/internal/channel/x"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -43,6 +44,7 @@ type fake struct {
 	li   *linkedin.Fake
 	tw   *twilio.Fake
 	wp   *blog.WordPress
+	xf   *x.Fake
 
 	mu   sync.Mutex
 	got  []fakeCall
@@ -65,6 +67,11 @@ func NewFakes(a *app.App, w *World) *Fakes {
 		for _, acct := range ws.Accounts {
 			fk := &fake{acct: acct, urns: map[string]string{}}
 			switch acct.Channel {
+			case "x":
+				fk.kind, fk.xf = "x", x.NewFake("demo-consumer-secret", "demo-x-token")
+				fk.xf.UserID, fk.xf.Handle = strconv.FormatInt(1_000_000+acct.ID%1_000_000_000, 10), acct.Handle
+				fk.xf.AddUser(x.User{ID: fk.xf.UserID, Handle: acct.Handle, Name: acct.Name, Verified: true})
+				fk.h = fk.xf
 			case "facebook", "instagram", "whatsapp":
 				fk.kind, fk.meta = "meta", meta.NewFake("demo-app-secret", "demo-verify-token", "demo-page-token")
 				fk.h = fk.meta
@@ -96,6 +103,8 @@ func (f *Fakes) Configure(ctx context.Context, deskURL string) error {
 		base := fmt.Sprintf("%s/fakes/%d", f.desk, id)
 		var cfg []byte
 		switch fk.kind {
+		case "x":
+			cfg = fk.xf.Config(base)
 		case "meta":
 			cfg = fk.meta.Config(base)
 		case "linkedin":
@@ -189,6 +198,13 @@ func (f *Fakes) deliver(ctx context.Context, d Delivery) (handled bool, err erro
 	m := d.Msg
 	var codes []int
 	switch d.Account.Channel {
+	case "x":
+		who := x.User{ID: m.Author.ID, Handle: m.Author.Handle, Name: m.Author.Name, Followers: m.Author.Followers, Verified: m.Author.Verified}
+		if m.Visibility == "private" {
+			codes, err = fk.xf.Deliver(ctx, hook, x.DeliverOptions{}, fk.xf.DMBody(who, m.ProviderID, m.Text, m.SentAt))
+			break
+		}
+		codes, err = fk.xf.Deliver(ctx, hook, x.DeliverOptions{}, fk.xf.MentionBody(x.Post{ID: m.ProviderID, Author: who, Text: m.Text, At: m.SentAt, ReplyTo: m.ReplyTo}))
 	case "facebook":
 		if m.Visibility == "private" {
 			codes, err = fk.meta.Deliver(ctx, hook, meta.DeliverOptions{}, fk.meta.MessengerBody(m.Author.ID, m.ProviderID, m.Text, m.SentAt))
@@ -263,6 +279,11 @@ func (f *Fakes) history(ctx context.Context, d Delivery) (handled bool, err erro
 	}
 	m := d.Msg
 	switch fk.kind {
+	case "x":
+		if m.Visibility == "public" {
+			fk.xf.Publish(x.Post{ID: m.ProviderID, Author: x.User{ID: m.Author.ID, Handle: m.Author.Handle, Name: m.Author.Name}, Text: m.Text, At: m.SentAt, ReplyTo: m.ReplyTo})
+		}
+		return false, nil
 	case "meta":
 		switch {
 		case d.Account.Channel == "whatsapp":
