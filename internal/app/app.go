@@ -20,6 +20,7 @@ import (
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/channel/twilio"
 	"github.com/harkdesk/hark/internal/channel/x"
+	"github.com/harkdesk/hark/internal/classify"
 	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
@@ -139,6 +140,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	a.Pipeline = ingest.New(d, a.Workspaces, bus, reg, o.Log)
 	a.Email = email.NewStore(d, o.PublicURL)
 	a.Pipeline.Use(a.Email.Stage(), "")
+	a.Pipeline.Use(classifyStage(classify.Default()), "")
+	a.Pipeline.Use(labelThreadsStage(), "")
 	a.Conversations.OnChange(func(c conversation.Change) {
 		bus.Publish(live.Event{Kind: c.Kind, WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, MessageID: c.MessageID})
 	})

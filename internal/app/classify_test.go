@@ -1,0 +1,79 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// Every message that goes through the pipeline comes out labelled, and its
+// conversation carries the latest customer message's labels, so the inbox
+// filters by them in the same commit.
+func TestIngestedMessagesAreClassified(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "air", "Air")
+	acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "airline", Name: "Air"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	msgs := []ingest.Message{
+		{ProviderID: "1", Author: ingest.Author{ID: "u1", Handle: "ann"}, SentAt: now.Add(-3 * time.Minute),
+			Text: "@airline my bag never arrived in Denver, can you please tell me where it is?"},
+		{ProviderID: "2", Author: ingest.Author{ID: "u2", Handle: "bob"}, SentAt: now.Add(-2 * time.Minute),
+			Text: "@airline thank you so much, the crew on my flight today were wonderful!"},
+	}
+	if _, err := a.Pipeline.Ingest(ctx, acct.ID, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	page, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+	if err != nil || len(page.Conversations) != 2 {
+		t.Fatalf("conversations: %+v %v", page.Conversations, err)
+	}
+	byIntent := map[string]conversation.Conversation{}
+	for _, c := range page.Conversations {
+		byIntent[c.Intent] = c
+	}
+	req, ok := byIntent["request"]
+	if !ok || !req.NeedsReply {
+		t.Fatalf("the lost bag is not a request needing a reply: %+v", page.Conversations)
+	}
+	praise, ok := byIntent["praise"]
+	if !ok || praise.NeedsReply || praise.Sentiment != "positive" {
+		t.Fatalf("the thanks is not positive praise without a reply: %+v", page.Conversations)
+	}
+
+	ms, err := a.Conversations.Messages(ctx, req.ID)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("messages: %v %v", ms, err)
+	}
+	var stored map[string]struct {
+		Intent      string             `json:"intent"`
+		IntentProbs map[string]float64 `json:"intent_probs"`
+		Language    string             `json:"language"`
+	}
+	if err := json.Unmarshal(ms[0].Labels, &stored); err != nil {
+		t.Fatalf("labels %s: %v", ms[0].Labels, err)
+	}
+	l := stored[conversation.LabelsKey]
+	if l.Intent != "request" || len(l.IntentProbs) != 6 || l.Language != "en" {
+		t.Fatalf("stored labels: %s", ms[0].Labels)
+	}
+
+	only, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID, NeedsReply: true})
+	if err != nil || len(only.Conversations) != 1 || only.Conversations[0].ID != req.ID {
+		t.Fatalf("needs-reply filter: %+v %v", only.Conversations, err)
+	}
+}

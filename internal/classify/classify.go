@@ -1,0 +1,259 @@
+// Package classify understands each inbound message: why the customer
+// wrote (intent), whether it needs a reply, how they feel, and whether it
+// is a complaint, an idea, spam, and in which language. The models are
+// linear, over hashed word, word-pair and character n-gram features plus a
+// sentiment lexicon, trained in pure Go by `hark train` from the shared
+// data sets and embedded in the binary. MODELS.md says what was tried and
+// what each scored.
+package classify
+
+import (
+	"embed"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+)
+
+// Intents in the order an agent most needs to know them; when two fit,
+// the earlier wins.
+var Intents = []string{"request", "complaint", "peer", "praise", "share", "other"}
+
+const (
+	intentRequest = iota
+	intentComplaint
+	intentPeer
+	intentPraise
+	intentShare
+	intentOther
+)
+
+func validIntent(s string) bool { return slices.Contains(Intents, s) }
+
+// Input is one message to classify.
+type Input struct {
+	Text            string `json:"text"`
+	Channel         string `json:"channel,omitempty"`
+	ToHandle        string `json:"to_handle,omitempty"`
+	AuthorFollowers int    `json:"author_followers,omitempty"`
+}
+
+// Labels is what the classifiers concluded about one message.
+type Labels struct {
+	Intent         string             `json:"intent"` // request, complaint, peer, praise, share, other
+	IntentProbs    map[string]float64 `json:"intent_probs"`
+	NeedsReply     bool               `json:"needs_reply"`
+	NeedsReplyP    float64            `json:"needs_reply_p"`
+	Sentiment      string             `json:"sentiment"`       // negative, neutral, positive
+	SentimentScore float64            `json:"sentiment_score"` // -1..1
+	Complaint      float64            `json:"complaint"`
+	Suggestion     float64            `json:"suggestion"`
+	Spam           float64            `json:"spam"`
+	Language       string             `json:"language"` // ISO 639-1, "und" when unsure
+	Why            []string           `json:"why,omitempty"`
+}
+
+// Slots of each model in the fused weight table: one feature's weights for
+// every class of every model sit in one 64-byte row, so a message costs
+// one cache line per feature however many models read it.
+const (
+	slotSentiment  = 0 // negative, neutral, positive
+	slotComplaint  = 3 // not, complaint
+	slotSuggestion = 5 // not, suggestion
+	slotIntent     = 7 // Intents
+	stride         = 16
+)
+
+// Classifier holds the models; it is safe for concurrent use.
+type Classifier struct {
+	table []int16         // Dim rows of stride weights, quantised
+	scale [stride]float32 // each slot's quantisation step
+	pool  sync.Pool       // *features scratch
+}
+
+//go:embed models/*.bin
+var modelFS embed.FS
+
+// Default returns the classifier built from the models embedded in the
+// binary, loaded on first use.
+func Default() *Classifier { return defaultClassifier() }
+
+var defaultClassifier = sync.OnceValue(func() *Classifier {
+	c, err := Load(func(name string) ([]byte, error) { return modelFS.ReadFile("models/" + name + ".bin") })
+	if err != nil {
+		panic("classify: embedded models: " + err.Error()) // a build without its models is broken
+	}
+	return c
+})
+
+// Load builds a classifier from model files read by name.
+func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
+	models := map[string]*linear{}
+	for _, name := range ModelNames {
+		b, err := read(name)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", name, err)
+		}
+		m := &linear{}
+		if err := m.UnmarshalBinary(b); err != nil {
+			return nil, fmt.Errorf("model %s: %w", name, err)
+		}
+		models[name] = m
+	}
+	return fuse(models)
+}
+
+// fuse lays the models out in one table, checking each has the classes
+// its slot expects.
+func fuse(models map[string]*linear) (*Classifier, error) {
+	c := &Classifier{table: make([]int16, Dim*stride)}
+	for _, s := range []struct {
+		name    string
+		slot    int
+		classes []string
+	}{
+		{"sentiment", slotSentiment, sentimentClasses},
+		{"complaint", slotComplaint, binaryClasses},
+		{"suggestion", slotSuggestion, binaryClasses},
+		{"intent", slotIntent, Intents},
+	} {
+		m := models[s.name]
+		if m == nil {
+			return nil, fmt.Errorf("no %s model", s.name)
+		}
+		if !slices.Equal(m.Classes, s.classes) {
+			return nil, fmt.Errorf("model %s has classes %v, want %v", s.name, m.Classes, s.classes)
+		}
+		// int16, as in the model files, so the table is 8 MB: half the
+		// cache and TLB misses of float32, at no cost in precision.
+		k := len(m.Classes)
+		var maxAbs float32
+		for _, v := range m.w {
+			maxAbs = max(maxAbs, v, -v)
+		}
+		scale := maxAbs / 32767
+		if scale == 0 {
+			scale = 1
+		}
+		for c2 := range k {
+			c.scale[s.slot+c2] = scale
+		}
+		for i := range Dim {
+			for c2 := range k {
+				c.table[i*stride+s.slot+c2] = int16(math.Round(float64(m.w[i*k+c2] / scale)))
+			}
+		}
+	}
+	c.pool.New = func() any { return &features{} }
+	return c, nil
+}
+
+// Classify labels one message.
+func (c *Classifier) Classify(in Input) Labels {
+	f := c.pool.Get().(*features)
+	defer c.pool.Put(f)
+	f.tokenize(in.Text)
+	f.hashFeatures()
+	f.findPhrases()
+	var word, char [stride]int32
+	var acc [stride]float32
+	for _, i := range f.idx[:f.split] {
+		row := (*[stride]int16)(c.table[int(i)*stride:])
+		for j := range word {
+			word[j] += int32(row[j])
+		}
+	}
+	for _, i := range f.idx[f.split:] {
+		row := (*[stride]int16)(c.table[int(i)*stride:])
+		for j := range char {
+			char[j] += int32(row[j])
+		}
+	}
+	wv, cv := vec{f.idx, f.split}.values()
+	for j := range acc {
+		acc[j] = (float32(word[j])*float32(wv) + float32(char[j])*float32(cv)) * c.scale[j]
+	}
+	var sent [3]float64
+	var intent [6]float64
+	for j := range sent {
+		sent[j] = float64(acc[slotSentiment+j])
+	}
+	for j := range intent {
+		intent[j] = float64(acc[slotIntent+j])
+	}
+	softmax(sent[:])
+	softmax(intent[:])
+
+	var l Labels
+	neg, neu, pos := sent[0], sent[1], sent[2]
+	switch {
+	case neg >= neu && neg >= pos:
+		l.Sentiment = "negative"
+	case pos >= neu:
+		l.Sentiment = "positive"
+	default:
+		l.Sentiment = "neutral"
+	}
+	l.SentimentScore = round3(pos - neg)
+	l.Complaint = round3(sigmoid(acc[slotComplaint+1] - acc[slotComplaint]))
+	l.Suggestion = round3(sigmoid(acc[slotSuggestion+1] - acc[slotSuggestion]))
+	l.Spam = round3(f.spam())
+	l.Language = f.language()
+
+	addressed := in.ToHandle != "" || f.mentions > 0 || privateChannel(in.Channel)
+	private := privateChannel(in.Channel)
+	f.adjustIntent(&intent, addressed, in.ToHandle != "" || private, private, l.Spam)
+	best := 0
+	for i := range intent {
+		if intent[i] > intent[best] {
+			best = i
+		}
+	}
+	l.Intent = Intents[best]
+	l.IntentProbs = make(map[string]float64, len(Intents))
+	for i, name := range Intents {
+		l.IntentProbs[name] = round3(intent[i])
+	}
+	l.NeedsReplyP = round3(needsReply(&intent, addressed, l.Complaint))
+	// The decision follows the chosen intent, so the badge and the intent
+	// never disagree; the probability orders the queue.
+	switch best {
+	case intentRequest:
+		l.NeedsReply = true
+	case intentComplaint:
+		l.NeedsReply = addressed
+	case intentPeer:
+		l.NeedsReply = addressed && l.Complaint >= 0.5
+	}
+	l.Why = c.why(f, best, l.Sentiment, addressed)
+	return l
+}
+
+// needsReply follows the definitions: requests to the brand, complaints
+// that name, tag or target it, and peer questions only when they report a
+// problem the brand could solve.
+func needsReply(p *[6]float64, addressed bool, complaint float64) float64 {
+	v := p[intentRequest]
+	if addressed {
+		v += p[intentComplaint]
+		v += p[intentPeer] * complaint
+	} else {
+		v += p[intentComplaint] * 0.3
+		v += p[intentPeer] * complaint * 0.5
+	}
+	return math.Min(1, v)
+}
+
+// privateChannel reports whether every message on the channel is
+// addressed to the brand.
+func privateChannel(ch string) bool {
+	switch ch {
+	case "email", "chat", "form", "phone", "sms", "whatsapp", "dm", "messenger", "instagram_dm", "livechat":
+		return true
+	}
+	return false
+}
+
+func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

@@ -1,0 +1,249 @@
+package classify
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+// sharedData is the shared data directory beside the project; tests that
+// need it skip when it is absent.
+const sharedData = "../../../shared/data"
+
+func needData(t testing.TB) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(sharedData, "README.md")); err != nil {
+		t.Skip("no shared data at " + sharedData)
+	}
+}
+
+func TestClassifyObvious(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in         Input
+		intent     string
+		needsReply bool
+		sentiment  string
+	}{
+		{Input{Text: "@delta my bag is lost, can you help?"}, "request", true, "negative"},
+		{Input{Text: "@united where is my refund? I've been waiting 3 weeks", ToHandle: "united"}, "request", true, "negative"},
+		{Input{Text: "Thank you @JetBlue, the crew on my flight today were wonderful!", ToHandle: "JetBlue"}, "praise", false, "positive"},
+		{Input{Text: "Does anyone know a good hotel near the airport in Lisbon?"}, "peer", false, ""},
+		{Input{Text: "Hi, I can't log in to my account, please reset my password", Channel: "email"}, "request", true, ""},
+		{Input{Text: "follow back for free followers!! #f4f #follow #giveaway #win #free http://x.co/abc"}, "other", false, ""},
+	} {
+		l := c.Classify(tc.in)
+		if l.Intent != tc.intent || l.NeedsReply != tc.needsReply || (tc.sentiment != "" && l.Sentiment != tc.sentiment) {
+			t.Errorf("%q: got intent %s (%v), needs_reply %v, sentiment %s; want %s, %v, %s",
+				tc.in.Text, l.Intent, l.IntentProbs, l.NeedsReply, l.Sentiment, tc.intent, tc.needsReply, tc.sentiment)
+		}
+		var sum float64
+		for _, p := range l.IntentProbs {
+			sum += p
+		}
+		if sum < 0.99 || sum > 1.01 || len(l.IntentProbs) != len(Intents) {
+			t.Errorf("%q: intent probabilities %v do not sum to 1", tc.in.Text, l.IntentProbs)
+		}
+		if l.SentimentScore < -1 || l.SentimentScore > 1 || len(l.Why) == 0 {
+			t.Errorf("%q: score %v, why %v", tc.in.Text, l.SentimentScore, l.Why)
+		}
+	}
+}
+
+func TestSignals(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		text     string
+		spammy   bool
+		language string
+	}{
+		{"@delta my bag is lost, can you help?", false, "en"},
+		{"El servicio es muy malo y no me responden desde hace una semana", false, "es"},
+		{"Le colis n'est pas arrivé et je n'ai pas de réponse", false, "fr"},
+		{"Das Paket ist nicht angekommen und ich habe keine Antwort", false, "de"},
+		{"Het pakket is niet aangekomen en ik heb nog geen antwoord", false, "nl"},
+		{"配達がまだ来ません", false, "ja"},
+		{"ok", false, "und"},
+		{"FREE crypto airdrop!! click here http://a.co http://b.co http://c.co", true, ""},
+	} {
+		l := c.Classify(Input{Text: tc.text})
+		if (l.Spam >= 0.5) != tc.spammy {
+			t.Errorf("%q: spam %v", tc.text, l.Spam)
+		}
+		if tc.language != "" && l.Language != tc.language {
+			t.Errorf("%q: language %s, want %s", tc.text, l.Language, tc.language)
+		}
+	}
+}
+
+// TestClassifyConcurrent checks that concurrent calls agree with serial
+// ones (run with -race).
+func TestClassifyConcurrent(t *testing.T) {
+	c := Default()
+	texts := []string{"@delta my bag is lost, can you help?", "love this app", "worst service ever @comcast", "anyone tried the new pixel?"}
+	want := make([]string, len(texts))
+	for i, s := range texts {
+		want[i] = c.Classify(Input{Text: s}).Intent
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range 200 {
+				i := (g + n) % len(texts)
+				if got := c.Classify(Input{Text: texts[i]}).Intent; got != want[i] {
+					t.Errorf("%q: %s, want %s", texts[i], got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"@Delta this is NOT good!!! http://t.co/x", "@user this is not not_good ! <url>"},
+		{"Soooo happy :) 😍", "soo happy <emo+> <emo+>"},
+		{"I don't like it, but fine", "i dont not_like not_it but fine"},
+		{"flight 1234 &amp; #LostBag", "flight <num> # lostbag"},
+		{`can\u2019t wait\u002c really`, "cant not_wait really"},
+	} {
+		if got := Normalize(tc.in); got != tc.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"@delta my bag is lost, can you help?", "Soooo happy :) 😍", `\u2019\u00`, "&amp", "^JM", "#", "@", "http://", "\xff\xfe"} {
+		f.Add(s)
+	}
+	c := Default()
+	f.Fuzz(func(t *testing.T, s string) {
+		n := Normalize(s)
+		if utf8.ValidString(s) && !utf8.ValidString(n) {
+			t.Errorf("Normalize(%q) = %q: invalid UTF-8", s, n)
+		}
+		if strings.Contains(n, "  ") {
+			t.Errorf("Normalize(%q) = %q: empty token", s, n)
+		}
+		l := c.Classify(Input{Text: s})
+		if l.Intent == "" || l.Sentiment == "" || l.Language == "" {
+			t.Errorf("Classify(%q) = %+v", s, l)
+		}
+	})
+}
+
+// TestTrainDeterministic trains twice with one seed and compares the
+// model files' bytes.
+func TestTrainDeterministic(t *testing.T) {
+	texts := []Text{
+		{Text: "love it, great service", Label: "positive"}, {Text: "worst airline ever", Label: "negative"},
+		{Text: "the flight leaves at 5", Label: "neutral"}, {Text: "thanks so much @delta", Label: "positive"},
+		{Text: "my bag is lost again", Label: "negative"}, {Text: "news: new store opens", Label: "neutral"},
+	}
+	build := func(seed uint64) []byte {
+		m := trainLinear("sentiment", sentimentClasses, examples(texts, sentimentClasses), withSeed(sentimentOpts, seed))
+		b, err := m.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a, b := build(1), build(1)
+	if !bytes.Equal(a, b) {
+		t.Fatal("the same seed gave different model files")
+	}
+	if bytes.Equal(a, build(2)) {
+		t.Error("another seed gave the same model file")
+	}
+	var m linear
+	if err := m.UnmarshalBinary(a); err != nil || m.Name != "sentiment" || len(m.Classes) != 3 {
+		t.Fatalf("round trip: %v %+v", err, m.Classes)
+	}
+}
+
+// TestTrainSharedDeterministic trains the real intent recipe twice on a
+// slice of the shared data.
+func TestTrainSharedDeterministic(t *testing.T) {
+	needData(t)
+	if testing.Short() {
+		t.Skip("short")
+	}
+	d, err := loadAll(sharedData, "testdata/labelled.tsv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.sentTrain, d.requests, d.airline = d.sentTrain[:1000], d.requests[:1000], d.airline[:1000]
+	d.complaints, d.sugTrain = d.complaints[:500], d.sugTrain[:500]
+	build := func() []byte {
+		b, err := trainLinear("intent", Intents, intentExamples(d, LabelledTrain), withSeed(intentOpts, 1)).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if !bytes.Equal(build(), build()) {
+		t.Fatal("the same data and seed gave different model files")
+	}
+}
+
+// TestLabelledFile checks the hand-labelled set parses and that the split
+// keeps a real held-out part.
+func TestLabelledFile(t *testing.T) {
+	rows, err := LoadLabelled("testdata/labelled.tsv")
+	if os.IsNotExist(err) {
+		t.Skip("no labelled set yet")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := 0
+	for _, r := range rows {
+		if !LabelledTrain(r.Text) {
+			held++
+		}
+	}
+	if held < len(rows)/4 || held > len(rows)/2 {
+		t.Errorf("%d of %d rows held out", held, len(rows))
+	}
+}
+
+// tweets reads up to n airline tweets for benchmarks.
+func tweets(b testing.TB, n int) []string {
+	needData(b)
+	f, err := os.Open(filepath.Join(sharedData, "airline", "tweets.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs[1:] {
+		out = append(out, r[4])
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+func BenchmarkClassify(b *testing.B) {
+	texts := tweets(b, 500)
+	c := Default()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		c.Classify(Input{Text: texts[i%len(texts)], Channel: "x", ToHandle: "united"})
+	}
+}

@@ -1,0 +1,151 @@
+package classify
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Text is one labelled message from the shared data.
+type Text struct {
+	Text  string
+	Label string
+	Extra string // the airline's negative reason, a complaint's domain
+}
+
+// readTable reads a CSV or TSV file with a header row into records keyed by
+// column name.
+func readTable(path string, tab, header bool, cols ...string) ([]map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	if tab {
+		r.Comma = '\t'
+	}
+	r.LazyQuotes = true
+	r.FieldsPerRecord = -1
+	var names []string
+	if header {
+		if names, err = r.Read(); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	} else {
+		names = cols
+	}
+	var out []map[string]string
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		m := map[string]string{}
+		for i, n := range names {
+			if i < len(rec) {
+				m[n] = rec[i]
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// LoadSentiment reads sentiment/train.tsv or val.tsv.
+func LoadSentiment(dir, file string) ([]Text, error) {
+	rows, err := readTable(filepath.Join(dir, "sentiment", file), true, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Text, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Text{Text: r["text"], Label: r["label"]})
+	}
+	return out, nil
+}
+
+// LoadComplaints reads complaints/complaints.csv (label 1 = complaint).
+func LoadComplaints(dir string) ([]Text, error) {
+	rows, err := readTable(filepath.Join(dir, "complaints", "complaints.csv"), false, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Text, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Text{Text: r["text"], Label: r["label"], Extra: r["domain"]})
+	}
+	return out, nil
+}
+
+// LoadSuggestions reads suggestions/train.csv (no header) or trial.csv.
+func LoadSuggestions(dir, file string) ([]Text, error) {
+	rows, err := readTable(filepath.Join(dir, "suggestions", file), false, file != "train.csv", "id", "sentence", "label")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Text, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Text{Text: strings.Trim(r["sentence"], `"`), Label: r["label"]})
+	}
+	return out, nil
+}
+
+// LoadAirline reads airline/tweets.csv.
+func LoadAirline(dir string) ([]Text, error) {
+	rows, err := readTable(filepath.Join(dir, "airline", "tweets.csv"), false, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Text, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Text{Text: r["text"], Label: r["airline_sentiment"], Extra: r["negativereason"]})
+	}
+	return out, nil
+}
+
+// LoadRequests reads the customer-request sets (bitext, banking77): every
+// one is a customer asking a company for something.
+func LoadRequests(dir string) ([]Text, error) {
+	var out []Text
+	for _, f := range []string{"bitext.csv", "banking77-train.csv"} {
+		rows, err := readTable(filepath.Join(dir, "intents", f), false, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out = append(out, Text{Text: r["text"], Label: "request", Extra: r["category"]})
+		}
+	}
+	return out, nil
+}
+
+// Labelled is one row of the project's hand-labelled intent set.
+type Labelled struct {
+	Text, Intent, Channel, ToHandle string
+	NeedsReply                      bool
+}
+
+// LoadLabelled reads a labelled set in the project's format: a header and
+// tab-separated text, intent, needs_reply (yes/no), channel, to_handle.
+func LoadLabelled(path string) ([]Labelled, error) {
+	rows, err := readTable(path, true, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Labelled, 0, len(rows))
+	for i, r := range rows {
+		l := Labelled{Text: r["text"], Intent: r["intent"], Channel: r["channel"], ToHandle: r["to_handle"], NeedsReply: r["needs_reply"] == "yes"}
+		if !validIntent(l.Intent) {
+			return nil, fmt.Errorf("%s row %d: intent %q", path, i+2, l.Intent)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}

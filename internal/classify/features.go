@@ -1,0 +1,367 @@
+package classify
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Dim is the number of hashed feature buckets every model shares: words,
+// word pairs and character n-grams are hashed into it, so the models need
+// no vocabulary and never meet an unknown word.
+const Dim = 1 << 18
+
+// token is one normalised word in features.buf.
+type token struct {
+	start, end int32
+	neg        bool // inside a negation's scope: "not good" reads as not_good
+	info       wordInfo
+}
+
+// wordInfo is what the lexicons know of a word, gathered in one map so a
+// token costs one look-up.
+type wordInfo struct {
+	lex     int8  // sentiment: +1, -1, or 0
+	negator bool  // opens a negation scope
+	langs   uint8 // bits of latinLangs using it as a function word
+}
+
+var wordIndex = func() map[string]wordInfo {
+	m := map[string]wordInfo{}
+	for w, p := range lexicon {
+		i := m[w]
+		i.lex = p
+		m[w] = i
+	}
+	for w := range negators {
+		i := m[w]
+		i.negator = true
+		m[w] = i
+	}
+	for w, bits := range stopIndex {
+		i := m[w]
+		i.langs = bits
+		m[w] = i
+	}
+	return m
+}()
+
+// features is one message's tokens and hashed features, reused across
+// calls (through a sync.Pool) so the hot path does not allocate.
+type features struct {
+	buf  []byte  // the normalised tokens, space-separated, with a leading space
+	toks []token // spans of buf
+	idx  []uint32
+	// split ends the word features in idx; character n-grams follow.
+	split int
+	// The signals rules and explanations use.
+	lexPos, lexNeg []int32 // token indices of lexicon hits, after negation
+	question       bool
+	exclaim        int
+	elongated      bool
+	mentions       int
+	leadMention    bool // the message starts by tagging someone (a reply or an address)
+	urls           int
+	hashtags       int
+	upperWords     int
+	letters        int
+	signed         bool  // ends with an agent's initials, ^JM: a company's post
+	hits           uint8 // phrase lists matched (phrases.go)
+	spamHits       int
+	script         [nScripts]int
+}
+
+func (f *features) reset() {
+	f.buf, f.toks, f.idx = append(f.buf[:0], ' '), f.toks[:0], f.idx[:0]
+	f.lexPos, f.lexNeg = f.lexPos[:0], f.lexNeg[:0]
+	f.question, f.exclaim, f.elongated = false, 0, false
+	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
+	f.signed, f.hits, f.spamHits = false, 0, 0
+	f.script = [nScripts]int{}
+}
+
+// word returns token i's text (without any negation mark).
+func (f *features) word(i int) []byte { t := f.toks[i]; return f.buf[t.start:t.end] }
+
+const fnvOffset, fnvPrime = 2166136261, 16777619
+
+// hashBytes is FNV-1a over a feature family byte and b.
+func hashBytes(h uint32, b []byte) uint32 {
+	for _, c := range b {
+		h = (h ^ uint32(c)) * fnvPrime
+	}
+	return h
+}
+
+func hashString(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func family(c byte) uint32 { return (fnvOffset ^ uint32(c)) * fnvPrime }
+
+// hash names a feature by family and string, as training and tests do.
+func hash(fam byte, s string) uint32 { return hashString(family(fam), s) & (Dim - 1) }
+
+// negators open a negation scope that runs to the next punctuation.
+var negators = map[string]bool{"not": true, "no": true, "never": true, "cannot": true, "cant": true, "dont": true,
+	"didnt": true, "doesnt": true, "isnt": true, "wasnt": true, "wont": true, "nothing": true, "nobody": true,
+	"aint": true, "arent": true, "havent": true, "hasnt": true, "couldnt": true, "shouldnt": true, "wouldnt": true,
+	"nor": true, "neither": true, "werent": true, "hadnt": true, "without": true, "n't": true}
+
+// Normalize returns the message as the models read it: lower case, handles
+// as @user, links as <url>, numbers as <num>, elongations shortened, emoji
+// and emoticons as sentiment tokens, negated words marked not_.
+func Normalize(text string) string {
+	var f features
+	f.tokenize(text)
+	var out []byte
+	for i, t := range f.toks {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		if t.neg {
+			out = append(out, "not_"...)
+		}
+		out = append(out, f.word(i)...)
+	}
+	return string(out)
+}
+
+// tokenize splits text the way tweets need: handles and links become
+// placeholders, elongations are shortened and flagged, emoticons and emoji
+// become sentiment tokens, and words after a negation are marked until the
+// next punctuation.
+func (f *features) tokenize(text string) {
+	f.reset()
+	negating := false
+	first := true
+	for i := 0; i < len(text); {
+		c := text[i]
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		switch {
+		case c == '@' || c == '#':
+			j := i + 1
+			for j < len(text) && isHandleByte(text[j]) {
+				j++
+			}
+			if j == i+1 {
+				break
+			}
+			if c == '@' {
+				f.mentions++
+				if first {
+					f.leadMention = true
+				}
+				f.emit("@user", false)
+			} else {
+				f.hashtags++
+				f.emit("#", false)
+				f.emitWord(text[i+1:j], negating)
+			}
+			first = false
+			i = j
+			continue
+		case c == 'h' && hasPrefix(text[i:], "http://", "https://") || c == 'w' && hasPrefix(text[i:], "www."):
+			j := i
+			for j < len(text) && text[j] > ' ' {
+				j++
+			}
+			f.urls++
+			f.emit("<url>", false)
+			first = false
+			i = j
+			continue
+		case c == '\\' && i+5 < len(text) && text[i+1] == 'u':
+			// Some tweet dumps carry \u2019-style escapes: read them as the rune.
+			if e, ok := unescape(text[i+2 : i+6]); ok {
+				r, size = e, 6
+				if isWordRune(r) {
+					// Rare enough to take the slow path: spell the word out.
+					break
+				}
+			}
+		case c == '^' && i+2 < len(text) && text[i+1] >= 'A' && text[i+1] <= 'Z' && text[i+2] >= 'A' && text[i+2] <= 'Z' &&
+			len(strings.TrimSpace(text[i+3:])) == 0:
+			f.signed = true
+		case c == '&' && hasPrefix(text[i:], "&amp;", "&lt;", "&gt;", "&quot;"):
+			j := i + 1
+			for text[j] != ';' {
+				j++
+			}
+			i = j + 1
+			continue
+		}
+		switch {
+		case isWordRune(r):
+			j := i
+			upper, letters := 0, 0
+			start := len(f.buf)
+			var last rune
+			run := 0
+			for j < len(text) {
+				c, n := rune(text[j]), 1
+				if c >= utf8.RuneSelf {
+					c, n = utf8.DecodeRuneInString(text[j:])
+				} else if c == '\\' && j+5 < len(text) && text[j+1] == 'u' {
+					if e, ok := unescape(text[j+2 : j+6]); ok && isWordRune(e) {
+						c, n = e, 6
+					}
+				}
+				if !isWordRune(c) {
+					break
+				}
+				j += n
+				if c == '\'' || c == '’' {
+					continue // don't → dont
+				}
+				if unicode.IsLetter(c) {
+					letters++
+					f.countScript(c)
+					if unicode.IsUpper(c) {
+						upper++
+					}
+				}
+				c = unicode.ToLower(c)
+				if c == last {
+					if run++; run >= 2 {
+						f.elongated = true // soooo → soo
+						continue
+					}
+				} else {
+					run = 0
+				}
+				last = c
+				f.buf = utf8.AppendRune(f.buf, c)
+			}
+			f.letters += letters
+			if letters >= 4 && upper == letters {
+				f.upperWords++
+			}
+			first = false
+			if len(f.buf) == start {
+				i = j
+				continue
+			}
+			w := f.buf[start:]
+			if isDigits(w) {
+				f.buf = append(f.buf[:start], "<num>"...)
+				w = f.buf[start:]
+			}
+			info := wordIndex[string(w)]
+			f.toks = append(f.toks, token{int32(start), int32(len(f.buf)), negating, info})
+			f.buf = append(f.buf, ' ')
+			if info.negator {
+				negating = true
+			}
+			i = j
+			continue
+		case r == '?':
+			f.question = true
+			negating = false
+			f.emitOnce("?")
+		case r == '!':
+			f.exclaim++
+			negating = false
+			f.emitOnce("!")
+		case r == '.' || r == ',' || r == ';' || r == ':' || r == '\n' || r == '(' || r == ')' || r == '"' || r == '-':
+			if e, n := emoticon(text[i:]); n > 0 {
+				f.emit(e, false)
+				i += n
+				continue
+			}
+			negating = false
+		case r == ' ' || r == '\t':
+		default:
+			if e := emojiToken(r); e != "" {
+				f.emit(e, false)
+			} else if e, n := emoticon(text[i:]); n > 0 {
+				f.emit(e, false)
+				i += n
+				continue
+			}
+		}
+		i += size
+	}
+}
+
+// emit appends a placeholder token.
+func (f *features) emit(s string, neg bool) {
+	start := len(f.buf)
+	f.buf = append(f.buf, s...)
+	f.toks = append(f.toks, token{start: int32(start), end: int32(len(f.buf)), neg: neg})
+	f.buf = append(f.buf, ' ')
+}
+
+// emitOnce appends s unless it repeats the previous token (!!! reads as !).
+func (f *features) emitOnce(s string) {
+	if n := len(f.toks); n > 0 && string(f.word(n-1)) == s {
+		return
+	}
+	f.emit(s, false)
+}
+
+// emitWord appends a hashtag's word, lower-cased.
+func (f *features) emitWord(w string, neg bool) {
+	start := len(f.buf)
+	for _, c := range w {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		f.buf = append(f.buf, byte(c))
+	}
+	f.toks = append(f.toks, token{int32(start), int32(len(f.buf)), neg, wordIndex[string(f.buf[start:])]})
+	f.buf = append(f.buf, ' ')
+}
+
+func isHandleByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\''
+	}
+	return r == '’' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func hasPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if len(s) >= len(p) && s[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}
+
+func unescape(hex string) (rune, bool) {
+	var r rune
+	for i := 0; i < len(hex); i++ {
+		c := hex[i]
+		switch {
+		case c >= '0' && c <= '9':
+			r = r*16 + rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r*16 + rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r*16 + rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}

@@ -1,0 +1,308 @@
+package classify
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+)
+
+// linear is a multinomial logistic regression over the hashed features.
+// Weights are interleaved by bucket, w[i*k+c], so one feature's weights
+// for every class share a cache line.
+type linear struct {
+	Name    string
+	Classes []string
+	w       []float32
+}
+
+// vec is one message's features: idx[:split] are word features and
+// idx[split:] character n-grams.
+type vec struct {
+	idx   []uint32
+	split int
+}
+
+// charWeight is the character n-grams' share against the word features'.
+var charWeight = 1.0
+
+// values are the feature values of the word and character blocks: each
+// block has unit length (times charWeight), so long messages do not shout
+// down short ones, one step size suits them all, and the many character
+// n-grams do not drown the words.
+func (v vec) values() (word, char float64) {
+	word = 1 / math.Sqrt(float64(max(1, v.split)))
+	char = charWeight / math.Sqrt(float64(max(1, len(v.idx)-v.split)))
+	return
+}
+
+// scores adds up each class's weighted features into out.
+func (m *linear) scores(v vec, out []float64) {
+	k := len(m.Classes)
+	var word, char [8]float64
+	for i, b := range v.idx {
+		row := m.w[int(b)*k : int(b)*k+k]
+		if i < v.split {
+			for c, x := range row {
+				word[c] += float64(x)
+			}
+		} else {
+			for c, x := range row {
+				char[c] += float64(x)
+			}
+		}
+	}
+	wv, cv := v.values()
+	for c := range k {
+		out[c] = word[c]*wv + char[c]*cv
+	}
+}
+
+// softmax turns scores into probabilities, in place.
+func softmax(out []float64) {
+	maxv := math.Inf(-1)
+	for _, v := range out {
+		maxv = max(maxv, v)
+	}
+	var sum float64
+	for c, v := range out {
+		out[c] = math.Exp(v - maxv)
+		sum += out[c]
+	}
+	for c := range out {
+		out[c] /= sum
+	}
+}
+
+func (m *linear) probs(v vec, out []float64) {
+	m.scores(v, out)
+	softmax(out)
+}
+
+// example is one training message: its features, class and weight.
+type example struct {
+	vec
+	label  int
+	weight float32 // 0 means 1
+	key    uint32  // a hash of the text: fixes its cross-validation fold
+}
+
+// trainOptions tune training; the defaults were chosen by cross-validation
+// on the training pools (MODELS.md).
+type trainOptions struct {
+	Epochs int
+	Rate   float64 // AdaGrad's base step
+	L2     float64
+	Seed   uint64
+	// Balance weighs each class inversely to its frequency, which is what
+	// macro-averaged scores reward.
+	Balance bool
+	// Average returns the mean of the weights over every step (Polyak
+	// averaging), steadier than the last step's.
+	Average bool
+}
+
+// trainLinear fits the model with AdaGrad on the log loss, visiting the
+// examples in an order fixed by the seed on a single goroutine, so the
+// same data and seed give the same bytes.
+func trainLinear(name string, classes []string, data []example, o trainOptions) *linear {
+	k := len(classes)
+	m := &linear{Name: name, Classes: classes, w: make([]float32, k*Dim)}
+	g := make([]float32, k*Dim) // AdaGrad's sums of squared gradients
+	if o.Epochs == 0 {
+		o.Epochs = 5
+	}
+	if o.Rate == 0 {
+		o.Rate = 0.1
+	}
+	classWeight := make([]float64, k)
+	count := make([]int, k)
+	for _, e := range data {
+		w := float64(e.weight)
+		if w == 0 {
+			w = 1
+		}
+		classWeight[e.label] += w
+		count[e.label]++
+	}
+	var total float64
+	for _, w := range classWeight {
+		total += w
+	}
+	for c := range classWeight {
+		if o.Balance && classWeight[c] > 0 {
+			classWeight[c] = total / (float64(k) * classWeight[c])
+		} else {
+			classWeight[c] = 1
+		}
+	}
+	order := make([]int, len(data))
+	for i := range order {
+		order[i] = i
+	}
+	r := rand.New(rand.NewPCG(o.Seed, 0x6861726b))
+	// u sums each step's update times the step number, so the average of
+	// the weights over all T steps is w - u/T without a pass per step.
+	var u []float32
+	if o.Average {
+		u = make([]float32, k*Dim)
+	}
+	step := float32(0)
+	p := make([]float64, k)
+	l2 := float32(o.L2)
+	rate := float32(o.Rate)
+	for range o.Epochs {
+		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, n := range order {
+			e := &data[n]
+			step++
+			m.probs(e.vec, p)
+			wt := classWeight[e.label]
+			if e.weight > 0 {
+				wt *= float64(e.weight)
+			}
+			wv, cv := e.values()
+			for c := range k {
+				grad := p[c] * wt
+				if c == e.label {
+					grad -= wt
+				}
+				if grad > -1e-6 && grad < 1e-6 {
+					continue
+				}
+				gw, gc := float32(grad*wv), float32(grad*cv)
+				for n, i := range e.idx {
+					j := int(i)*k + c
+					gr := gc
+					if n < e.split {
+						gr = gw
+					}
+					gr += l2 * m.w[j]
+					g[j] += gr * gr
+					d := rate * gr / float32(math.Sqrt(float64(g[j]))+1e-6)
+					m.w[j] -= d
+					if u != nil {
+						u[j] -= step * d
+					}
+				}
+			}
+		}
+	}
+	if u != nil && step > 0 {
+		for j := range m.w {
+			m.w[j] -= u[j] / step
+		}
+	}
+	return m
+}
+
+// The model file: magic, name, classes, then the weights quantised to
+// int16 with one scale per model, the whole gzipped with a zero header
+// time so the same model always gives the same bytes. Quantising halves
+// the embedded size; its effect on scores is below a thousandth (MODELS.md).
+const modelMagic = "HARKLIN2"
+
+// MarshalBinary encodes the model as a model file.
+func (m *linear) MarshalBinary() ([]byte, error) {
+	var raw bytes.Buffer
+	w := func(v any) { binary.Write(&raw, binary.LittleEndian, v) }
+	str := func(s string) { w(uint16(len(s))); raw.WriteString(s) }
+	raw.WriteString(modelMagic)
+	str(m.Name)
+	w(uint16(len(m.Classes)))
+	for _, c := range m.Classes {
+		str(c)
+	}
+	var maxAbs float64
+	for _, v := range m.w {
+		maxAbs = max(maxAbs, math.Abs(float64(v)))
+	}
+	scale := float32(maxAbs / 32767)
+	if scale == 0 {
+		scale = 1
+	}
+	w(uint32(Dim))
+	w(scale)
+	// Class-major order compresses better: a class's weights are alike.
+	k := len(m.Classes)
+	q := make([]int16, len(m.w))
+	for c := range k {
+		for i := range Dim {
+			q[c*Dim+i] = int16(math.Round(float64(m.w[i*k+c] / scale)))
+		}
+	}
+	w(q)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(raw.Bytes())
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalBinary decodes a model file.
+func (m *linear) UnmarshalBinary(b []byte) error {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return err
+	}
+	r := bytes.NewReader(data)
+	magic := make([]byte, len(modelMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != modelMagic {
+		return errors.New("not a hark model file")
+	}
+	rd := func(v any) error { return binary.Read(r, binary.LittleEndian, v) }
+	str := func() (string, error) {
+		var n uint16
+		if err := rd(&n); err != nil {
+			return "", err
+		}
+		s := make([]byte, n)
+		_, err := io.ReadFull(r, s)
+		return string(s), err
+	}
+	if m.Name, err = str(); err != nil {
+		return err
+	}
+	var k uint16
+	if err := rd(&k); err != nil {
+		return err
+	}
+	m.Classes = make([]string, k)
+	for i := range m.Classes {
+		if m.Classes[i], err = str(); err != nil {
+			return err
+		}
+	}
+	var dim uint32
+	var scale float32
+	if err := rd(&dim); err != nil {
+		return err
+	}
+	if dim != Dim {
+		return fmt.Errorf("model %s has %d buckets, this build hashes into %d", m.Name, dim, Dim)
+	}
+	if err := rd(&scale); err != nil {
+		return err
+	}
+	q := make([]int16, int(k)*Dim)
+	if err := rd(q); err != nil {
+		return err
+	}
+	m.w = make([]float32, len(q))
+	for c := range int(k) {
+		for i := range Dim {
+			m.w[i*int(k)+c] = float32(q[c*Dim+i]) * scale
+		}
+	}
+	return nil
+}

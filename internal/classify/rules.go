@@ -1,0 +1,153 @@
+package classify
+
+import (
+	"bytes"
+	"math"
+)
+
+// adjustIntent applies what the weak labels could not teach: whether the
+// message is addressed to the brand, the phrasing of asks and peer
+// questions, and spam.
+func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool, spam float64) {
+	peer := f.hits&hitPeer != 0
+	switch {
+	case peer && f.question && !f.leadMention:
+		p[intentPeer] += 1
+	case !addressed && f.question:
+		// A question to no one in particular is asked of the crowd.
+		p[intentPeer] += 0.3
+	}
+	if !toBrand && f.leadMention && f.hits&(hitService|hitBrand) == 0 {
+		// Tagging someone about nothing a company sells: people talking.
+		p[intentOther] += 0.4
+	}
+	if addressed && f.hits&hitVent != 0 && f.hits&hitAsk == 0 {
+		p[intentComplaint] += 0.2 // venting without an ask
+	}
+	if addressed && f.hits&hitAsk != 0 {
+		p[intentRequest] += 0.15
+	}
+	if !addressed {
+		p[intentRequest] *= 0.6
+	}
+	if private {
+		// Written to the company alone: not to the crowd, nor for it.
+		p[intentPeer] *= 0.3
+		p[intentShare] *= 0.5
+		p[intentOther] *= 0.5
+	}
+	if spam >= 0.3 {
+		p[intentOther] += spam
+	}
+	if f.signed {
+		p[intentOther] += 0.5 // an agent's signature (^JM): the company's own post
+	}
+	var sum float64
+	for _, v := range p {
+		sum += v
+	}
+	for i := range p {
+		p[i] /= sum
+	}
+}
+
+// spam flags noise no agent should see first: link-only posts, hashtag
+// walls, follow-back bait and giveaway or crypto pitches. (The author's
+// follower count is not used: no labelled data says how much it tells.)
+func (f *features) spam() float64 {
+	score := 0.35 * float64(f.spamHits)
+	if f.hashtags >= 5 {
+		score += 0.3
+	}
+	words := len(f.toks) - f.urls - f.mentions - 2*f.hashtags
+	if f.urls > 0 && words <= 3 {
+		score += 0.4 // a link and little else
+	}
+	if f.urls >= 3 {
+		score += 0.2
+	}
+	if f.mentions >= 6 {
+		score += 0.3 // tagging a crowd
+	}
+	if len(f.toks) == 0 {
+		score += 0.5
+	}
+	return math.Min(1, score)
+}
+
+// why names the few words and signals that drove the intent and the
+// sentiment, for the desk's hover explanation.
+func (c *Classifier) why(f *features, intent int, sentiment string, addressed bool) []string {
+	type hit struct {
+		tok int
+		v   float32
+	}
+	var top [3]hit
+	for i := range top {
+		top[i].tok = -1
+	}
+	notH := hashString(family('w'), "not_")
+	for i, t := range f.toks {
+		w := f.buf[t.start:t.end]
+		if len(w) < 3 || w[0] == '<' || w[0] == '@' || t.info.langs != 0 {
+			continue
+		}
+		h := family('w')
+		if t.neg {
+			h = notH
+		}
+		v := float32(c.table[int(hashBytes(h, w)&(Dim-1))*stride+slotIntent+intent]) * c.scale[slotIntent+intent]
+		for k := range top {
+			if top[k].tok >= 0 && bytes.Equal(f.word(top[k].tok), w) {
+				break
+			}
+			if v > 0.03 && v > top[k].v {
+				copy(top[k+1:], top[k:len(top)-1])
+				top[k] = hit{i, v}
+				break
+			}
+		}
+	}
+	var out []string
+	for _, h := range top {
+		if h.tok >= 0 {
+			out = append(out, quoteWord(f, h.tok))
+		}
+	}
+	var lex []int32
+	switch sentiment {
+	case "negative":
+		lex = f.lexNeg
+	case "positive":
+		lex = f.lexPos
+	}
+	if len(lex) > 0 {
+		s := sentiment + ": "
+		for i, t := range lex[:min(len(lex), 3)] {
+			if i > 0 {
+				s += ", "
+			}
+			s += quoteWord(f, int(t))
+		}
+		out = append(out, s)
+	}
+	switch {
+	case f.question && addressed:
+		out = append(out, "a question to the brand")
+	case f.question:
+		out = append(out, "a question")
+	case addressed:
+		out = append(out, "addressed to the brand")
+	}
+	if f.exclaim > 1 || f.upperWords > 0 || f.elongated {
+		out = append(out, "emphasis (!!, CAPS or elongation)")
+	}
+	return out
+}
+
+func quoteWord(f *features, i int) string {
+	if f.toks[i].neg {
+		return `"not ` + string(f.word(i)) + `"`
+	}
+	return `"` + string(f.word(i)) + `"`
+}
