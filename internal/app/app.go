@@ -199,6 +199,7 @@ func (a *App) Close() error {
 	close(a.stop)
 	a.stopJobs()
 	a.jobs.Wait()
+	a.Poller.Close() // watchers started by ticks outside Run (tests, one-shot commands)
 	a.Pipeline.Stop()
 	a.Bus.Close()
 	if err := a.DB.Close(); err != nil {

@@ -59,6 +59,18 @@ type Poller interface {
 	Poll(ctx context.Context, cursor string) (events []Event, next string, err error)
 }
 
+// Waiter is implemented by pollers that can be told when new events may be
+// waiting (IMAP IDLE), so they are read within seconds instead of at the
+// next poll. Wait returns after at most max, early when the provider
+// signals news, and ErrNoWait when this account has nothing to wait on.
+type Waiter interface {
+	Wait(ctx context.Context, max time.Duration) error
+}
+
+// ErrNoWait is returned by Waiter.Wait when the account cannot be waited
+// on (its events arrive some other way); pollers then keep to the schedule.
+var ErrNoWait = errors.New("nothing to wait on")
+
 // Outgoing is one reply the desk wants delivered.
 type Outgoing struct {
 	// IdempotencyKey is stable for the life of the reply; connectors pass it

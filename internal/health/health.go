@@ -171,6 +171,13 @@ func (s *Store) ClaimPoll(ctx context.Context, accountID int64, lease time.Durat
 	return cursor, err == nil, err
 }
 
+// PollNow makes an account due at once, when its provider signals news.
+func (s *Store) PollNow(ctx context.Context, accountID int64) error {
+	now := db.Now()
+	_, err := s.db.W.ExecContext(ctx, s.q("PollNow"), now, accountID, now)
+	return err
+}
+
 // PollDone records a poll's outcome and when the next one is due.
 func (s *Store) PollDone(ctx context.Context, accountID int64, cursor string, pollErr error, next time.Duration) error {
 	now := db.Now()

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -40,12 +41,25 @@ type Runner struct {
 
 	mu     sync.Mutex
 	probed map[int64]time.Time
+	held   map[int64]*held
 }
 
-// Run polls until ctx ends.
+// held is one account's connector, kept from tick to tick so that its
+// connections (an IMAP session) are reused and closed, not leaked, and so
+// that a Waiter can wait on it between polls.
+type held struct {
+	config string
+	conn   channel.Connector
+	poll   sync.Mutex // one poll at a time: the tick's or the watcher's
+	stop   context.CancelFunc
+	done   chan struct{} // closed when the watcher has returned
+}
+
+// Run polls until ctx ends, then closes every connector it opened.
 func (r *Runner) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	defer r.Close()
 	for {
 		if _, err := r.Tick(ctx); err != nil && ctx.Err() == nil {
 			r.Log.Warn("poll: tick", "err", err)
@@ -71,9 +85,11 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 		total int
 		sem   = make(chan struct{}, Parallel)
 	)
+	seen := make(map[int64]bool, len(accts))
 	for _, a := range accts {
-		conn := r.connector(a)
-		if conn == nil {
+		seen[a.ID] = true
+		h := r.connector(ctx, a)
+		if h == nil {
 			continue
 		}
 		wg.Add(1)
@@ -81,13 +97,15 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			actx := health.WithAccount(ctx, a.ID)
-			if p, ok := conn.(channel.Poller); ok {
+			if p, ok := h.conn.(channel.Poller); ok {
+				h.poll.Lock()
 				n := r.pollOne(actx, a, p)
+				h.poll.Unlock()
 				mu.Lock()
 				total += n
 				mu.Unlock()
 			}
-			if p, ok := conn.(channel.Prober); ok && r.probeDue(a.ID) {
+			if p, ok := h.conn.(channel.Prober); ok && r.probeDue(a.ID) {
 				pctx, cancel := context.WithTimeout(actx, Timeout)
 				err := p.Probe(pctx)
 				cancel()
@@ -101,19 +119,125 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 		}()
 	}
 	wg.Wait()
+	r.forget(func(id int64) bool { return !seen[id] })
 	return total, ctx.Err()
 }
 
-func (r *Runner) connector(a workspace.Account) channel.Connector {
+// connector returns the account's connector, built again only when its
+// config changed, and starts a watcher for connectors that can wait.
+func (r *Runner) connector(ctx context.Context, a workspace.Account) *held {
 	f, ok := r.Connectors[a.Channel]
 	if !ok || len(a.Config) == 0 || string(a.Config) == "{}" {
+		r.forget(func(id int64) bool { return id == a.ID })
 		return nil
 	}
+	r.mu.Lock()
+	h := r.held[a.ID]
+	r.mu.Unlock()
+	if h != nil && h.config == string(a.Config) && !watcherGone(h) {
+		return h
+	}
+	r.forget(func(id int64) bool { return id == a.ID })
 	c, err := f(a, a.Config)
 	if err != nil {
 		return nil // the outbox and the admin page report bad configs
 	}
-	return c
+	h = &held{config: string(a.Config), conn: c, done: make(chan struct{})}
+	w, canWait := c.(channel.Waiter)
+	p, canPoll := c.(channel.Poller)
+	if canWait && canPoll {
+		wctx, stop := context.WithCancel(ctx)
+		h.stop = stop
+		go r.watch(wctx, a, h, w, p)
+	} else {
+		close(h.done)
+	}
+	r.mu.Lock()
+	if r.held == nil {
+		r.held = map[int64]*held{}
+	}
+	r.held[a.ID] = h
+	r.mu.Unlock()
+	return h
+}
+
+// watcherGone reports whether a watcher was started and has stopped (its
+// context ended with the tick that started it): the next tick starts a
+// fresh one.
+func watcherGone(h *held) bool {
+	if h.stop == nil {
+		return false
+	}
+	select {
+	case <-h.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// watch polls an account as soon as its provider signals news (IMAP
+// IDLE), so mail lands within seconds while the schedule stays the
+// fallback. A failing wait backs off; ErrNoWait ends the watcher.
+func (r *Runner) watch(ctx context.Context, a workspace.Account, h *held, w channel.Waiter, p channel.Poller) {
+	defer close(h.done)
+	actx := health.WithAccount(ctx, a.ID)
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := w.Wait(actx, interval(a.Config))
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, channel.ErrNoWait):
+			<-ctx.Done() // nothing to wait on; stay registered so no new watcher starts
+			return
+		case err != nil:
+			r.Log.Warn("poll: wait", "account", a.ID, "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, FailedBackoff+time.Second)
+			continue
+		}
+		backoff = time.Second
+		if err := r.Health.PollNow(ctx, a.ID); err != nil {
+			r.Log.Warn("poll: wake", "account", a.ID, "err", err)
+			continue
+		}
+		h.poll.Lock()
+		r.pollOne(actx, a, p)
+		h.poll.Unlock()
+	}
+}
+
+// forget stops the watchers of, and closes, the connectors of the accounts
+// drop selects.
+func (r *Runner) forget(drop func(id int64) bool) {
+	r.mu.Lock()
+	var gone []*held
+	for id, h := range r.held {
+		if drop(id) {
+			gone = append(gone, h)
+			delete(r.held, id)
+		}
+	}
+	r.mu.Unlock()
+	for _, h := range gone {
+		if h.stop != nil {
+			h.stop()
+		}
+		<-h.done
+		if c, ok := h.conn.(io.Closer); ok {
+			c.Close()
+		}
+	}
+}
+
+// Close stops every watcher and closes every connector the runner holds.
+func (r *Runner) Close() {
+	r.forget(func(int64) bool { return true })
 }
 
 // pollOne polls one account if it is due and no other process holds it.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"net/smtp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/channel/blog"
+	"github.com/harkdesk/hark/internal/channel/email"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
@@ -144,5 +146,59 @@ func TestRunnerProbesPresence(t *testing.T) {
 		if r.PresenceCheckedAt == 0 || r.PresenceOK != tc.ok || (tc.ok != (r.Status != "error")) {
 			t.Errorf("%s: %+v", acct.Channel, r)
 		}
+	}
+}
+
+// A mailbox read over IMAP is watched with IDLE between polls: mail lands
+// in the inbox within seconds although the schedule would next poll in an
+// hour, and closing the desk closes the watcher's connection.
+func TestIMAPIdleWakesThePoller(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := app.Open(ctx, app.Options{DB: t.TempDir() + "/h.db", Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	fake, err := email.StartFake("support@shop.test", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "email", Handle: fake.Mailbox})
+	cfg, _ := json.Marshal(fake.Config())
+	var withInterval map[string]any
+	json.Unmarshal(cfg, &withInterval)
+	withInterval["poll_interval_seconds"] = 3600
+	cfg, _ = json.Marshal(withInterval)
+	if err := a.Workspaces.SetConfig(ctx, acct.ID, cfg); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); a.Poller.Run(ctx, time.Hour) }()
+
+	time.Sleep(300 * time.Millisecond) // the first poll ran and IDLE began
+	msg := "From: Ada <ada@example.org>\r\nTo: support@shop.test\r\nSubject: Where is order 42?\r\n" +
+		"Date: " + time.Now().Format(time.RFC1123Z) + "\r\nMessage-ID: <ada-idle@example.org>\r\n\r\nIt has been a week.\r\n"
+	if err := smtp.SendMail(fake.SMTPAddr, nil, "ada@example.org", []string{"support@shop.test"}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		page, _ := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+		if len(page.Conversations) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("IDLE did not bring the mail in within 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the runner did not stop its watcher")
 	}
 }

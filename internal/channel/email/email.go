@@ -222,17 +222,11 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 }
 
 // Wait blocks until the mailbox may have new mail (IMAP IDLE), at most max:
-// a poll loop calls it between polls instead of sleeping.
+// a poll loop calls it between polls instead of sleeping. Mailboxes fed by
+// webhooks have nothing to wait on.
 func (c *Connector) Wait(ctx context.Context, max time.Duration) error {
 	if c.idler == nil {
-		t := time.NewTimer(max)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			return nil
-		}
+		return channel.ErrNoWait
 	}
 	return c.idler.Wait(ctx, max)
 }

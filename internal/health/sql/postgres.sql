@@ -35,6 +35,10 @@ UPDATE account_health SET poll_lease_until = $1
 WHERE account_id = $2 AND poll_lease_until < $3 AND next_poll_at <= $4
 RETURNING poll_cursor;
 
+-- name: PollNow
+-- The provider signalled news (IMAP IDLE): the account is due at once.
+UPDATE account_health SET next_poll_at = $1 WHERE account_id = $2 AND next_poll_at > $3;
+
 -- name: PollSucceeded
 UPDATE account_health SET poll_cursor = $1, last_poll_at = $2, poll_ok_at = $3, poll_error = '', next_poll_at = $4, poll_lease_until = 0
 WHERE account_id = $5;

@@ -35,6 +35,10 @@ UPDATE account_health SET poll_lease_until = ?
 WHERE account_id = ? AND poll_lease_until < ? AND next_poll_at <= ?
 RETURNING poll_cursor;
 
+-- name: PollNow
+-- The provider signalled news (IMAP IDLE): the account is due at once.
+UPDATE account_health SET next_poll_at = ? WHERE account_id = ? AND next_poll_at > ?;
+
 -- name: PollSucceeded
 UPDATE account_health SET poll_cursor = ?, last_poll_at = ?, poll_ok_at = ?, poll_error = '', next_poll_at = ?, poll_lease_until = 0
 WHERE account_id = ?;
