@@ -11,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/bench"
 )
 
 const benchUsage = `usage: hark bench ingest [--messages N] [--callers N] [--rounds N] [--dir DIR]
-       hark bench inbox [--conversations N[,N...]] [--samples N] [--dir DIR]`
+       hark bench inbox [--conversations N[,N...]] [--samples N] [--dir DIR]
+       hark bench classify [--messages N] [--callers N] [--rounds N] [--dir DIR]`
 
 // cmdBench measures a hot path on SQLite, each against a baseline measured in
 // the same run; BENCHMARKS.md records the figures and the commands.
@@ -30,6 +32,8 @@ func cmdBench(args []string) error {
 		return benchIngest(ctx, args[1:])
 	case "inbox":
 		return benchInbox(ctx, args[1:])
+	case "classify":
+		return benchClassify(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown benchmark %q\n%s", args[0], benchUsage)
 }
@@ -101,4 +105,33 @@ func benchInbox(ctx context.Context, args []string) error {
 	defer cleanup()
 	fmt.Printf("hark bench inbox --conversations %s --samples %d   (%s)\n", *sizes, *samples, machine())
 	return bench.Inbox(ctx, bench.InboxOptions{Sizes: ns, Samples: *samples, Dir: d, Out: os.Stdout})
+}
+
+// benchClassify measures what labelling every message costs the pipeline:
+// the same workload with and without the classify stages, in one run.
+func benchClassify(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("hark bench classify", flag.ContinueOnError)
+	messages := fs.Int("messages", 50000, "deliveries to send (about 5% are redeliveries)")
+	callers := fs.Int("callers", 256, "concurrent callers of Pipeline.Ingest, one message per call")
+	rounds := fs.Int("rounds", 3, "alternate the bare and the classifying pipeline this many times; the best of each counts")
+	dir := fs.String("dir", "", "directory for the SQLite files (default: a temporary one, removed afterwards)")
+	seed := fs.Uint64("seed", 1, "workload seed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, cleanup, err := benchDir(*dir)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	r, err := bench.Stages(ctx, bench.IngestOptions{Messages: *messages, Callers: *callers, Rounds: *rounds, Dir: d, Seed: *seed}, app.ClassifyStages)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("hark bench classify --messages %d --callers %d --rounds %d   (%s)\n", *messages, *callers, *rounds, machine())
+	fmt.Printf("%-52s %8s %13s\n", "", "seconds", "deliveries/s")
+	fmt.Printf("%-52s %8.2f %13.0f\n", "pipeline without classify (baseline)", r.Plain.Seconds(), float64(r.Messages)/r.Plain.Seconds())
+	fmt.Printf("%-52s %8.2f %13.0f\n", "pipeline with classify (labels message and thread)", r.Staged.Seconds(), float64(r.Messages)/r.Staged.Seconds())
+	fmt.Printf("with classify / without: %.2f\n", r.Ratio())
+	return nil
 }

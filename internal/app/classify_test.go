@@ -76,4 +76,23 @@ func TestIngestedMessagesAreClassified(t *testing.T) {
 	if err != nil || len(only.Conversations) != 1 || only.Conversations[0].ID != req.ID {
 		t.Fatalf("needs-reply filter: %+v %v", only.Conversations, err)
 	}
+
+	// The customer's next message relabels the thread; an older one that
+	// arrives late does not.
+	if _, err := a.Pipeline.Ingest(ctx, acct.ID, ingest.Message{ProviderID: "3", ReplyTo: "1",
+		Author: ingest.Author{ID: "u1", Handle: "ann"}, SentAt: now.Add(-time.Minute),
+		Text: "@airline found it, thank you so much, your team is wonderful!"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := a.Conversations.Get(ctx, req.ID); c.Intent != "praise" || c.NeedsReply || c.MessageCount != 2 {
+		t.Fatalf("after the thanks: intent %q needs_reply %v count %d", c.Intent, c.NeedsReply, c.MessageCount)
+	}
+	if _, err := a.Pipeline.Ingest(ctx, acct.ID, ingest.Message{ProviderID: "4", ReplyTo: "1",
+		Author: ingest.Author{ID: "u1", Handle: "ann"}, SentAt: now.Add(-150 * time.Second),
+		Text: "@airline hello?? can anyone help me find my bag please"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := a.Conversations.Get(ctx, req.ID); c.Intent != "praise" || c.NeedsReply || c.MessageCount != 3 {
+		t.Fatalf("a late older message relabelled the thread: intent %q needs_reply %v count %d", c.Intent, c.NeedsReply, c.MessageCount)
+	}
 }

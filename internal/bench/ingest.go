@@ -70,7 +70,7 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 	var rows *finalRows
 	for round := 0; round < o.Rounds; round++ {
 		path := filepath.Join(o.Dir, fmt.Sprintf("ingest-%d.db", round))
-		took, batch, d, err := runPipeline(ctx, path, work, o.Callers)
+		took, batch, d, err := runPipeline(ctx, path, work, o.Callers, nil)
 		if err != nil {
 			return res, err
 		}
@@ -135,7 +135,7 @@ func openFresh(ctx context.Context, path string) (*db.DB, error) {
 
 // runPipeline times work through Pipeline.Ingest, one delivery per call from
 // callers goroutines, and returns the open database for inspection.
-func runPipeline(ctx context.Context, path string, work []Delivery, callers int) (time.Duration, float64, *db.DB, error) {
+func runPipeline(ctx context.Context, path string, work []Delivery, callers int, stages []ingest.Stage) (time.Duration, float64, *db.DB, error) {
 	d, err := openFresh(ctx, path)
 	if err != nil {
 		return 0, 0, nil, err
@@ -148,6 +148,9 @@ func runPipeline(ctx context.Context, path string, work []Delivery, callers int)
 	bus := live.NewLocal()
 	defer bus.Close()
 	p := ingest.New(d, wss, bus, metrics.NewRegistry(), nil)
+	for _, st := range stages {
+		p.Use(st, "")
+	}
 	p.Start()
 	var next atomic.Int64
 	var wg sync.WaitGroup

@@ -16,7 +16,7 @@ import (
 // LabelsKey is where the classifiers' labels live in a message's labels.
 const LabelsKey = "classify"
 
-// SetThreadLabels records, inside an ingest transaction, what the
+// SetThreadLabels records, inside a transaction, what the
 // classifiers made of a conversation's latest customer message, so the
 // inbox filters and badges without reading messages.
 func SetThreadLabels(ctx context.Context, tx *sql.Tx, d db.Dialect, convID int64, intent, sentiment string, needsReply bool) error {

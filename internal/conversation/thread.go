@@ -39,9 +39,12 @@ type Inbound struct {
 	Subject       string
 	Attachments   []Attachment
 	Labels        json.RawMessage
-	SentAt        int64
-	ReceivedAt    int64
-	Raw           []byte
+	// Thread, when set, is what the message makes of its conversation's
+	// labels: the thread carries its latest customer message's.
+	Thread     *ThreadLabels
+	SentAt     int64
+	ReceivedAt int64
+	Raw        []byte
 }
 
 // Stored says where an inbound message went.
@@ -169,6 +172,15 @@ type threadState struct {
 	preview                 string
 	ownerName, ownerHandle  string
 	ownerSeen               bool
+	labels                  *ThreadLabels // the batch's latest labelled message's
+	labelAt                 int64         // its sent-at
+}
+
+// ThreadLabels are the labels a conversation shows and filters by.
+type ThreadLabels struct {
+	Intent     string
+	Sentiment  string
+	NeedsReply bool
 }
 
 type pendingMessage struct {
@@ -345,6 +357,9 @@ func (w *Writer) touch(t *threadState, in *Inbound, now int64) {
 	if in.ContactID == t.key.contact {
 		t.ownerName, t.ownerHandle, t.ownerSeen = in.ContactName, in.ContactHandle, true
 	}
+	if in.Thread != nil && (t.labels == nil || in.SentAt >= t.labelAt) {
+		t.labels, t.labelAt = in.Thread, in.SentAt
+	}
 	if a := w.ahead[t.key]; a == nil || t.lastMsg >= a.lastMsg {
 		w.ahead[t.key] = t
 	}
@@ -428,7 +443,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 		if err := w.writeThread(ctx, t); err != nil {
 			return err
 		}
-		t.count, t.created, t.ownerSeen, t.in = 0, false, false, nil
+		t.count, t.created, t.ownerSeen, t.in, t.labels = 0, false, false, nil, nil
 	}
 	w.order = w.order[:0]
 	for rest := w.pending; len(rest) > 0; {
@@ -460,6 +475,12 @@ func chunk(n int) int {
 }
 
 func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
+	// Labels apply unless an older message arrived late: a thread keeps its
+	// latest customer message's (-1 never applies).
+	l, at := ThreadLabels{}, int64(-1)
+	if t.labels != nil {
+		l, at = *t.labels, t.labelAt
+	}
 	if t.created {
 		in := t.in
 		name, handle := in.ContactName, in.ContactHandle
@@ -467,7 +488,8 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 			name, handle = t.ownerName, t.ownerHandle
 		}
 		_, err := w.named("CreateConversation").ExecContext(ctx, t.id, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
-			in.Visibility, in.Subject, name, handle, t.preview, t.count, t.maxSent, t.maxSent, t.firstSent, t.now, t.now)
+			in.Visibility, in.Subject, name, handle, t.preview, t.count, t.maxSent, t.maxSent, t.firstSent, t.now, t.now,
+			l.Intent, l.Sentiment, boolInt(l.NeedsReply))
 		if err != nil {
 			return fmt.Errorf("create conversation: %w", err)
 		}
@@ -478,7 +500,7 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 		owner = t.key.contact
 	}
 	_, err := w.named("TouchInbound").ExecContext(ctx, t.preview, owner, t.ownerName, owner, t.ownerHandle, t.count,
-		t.maxSent, t.maxSent, t.firstSent, t.now, t.id)
+		t.maxSent, t.maxSent, t.firstSent, t.now, at, l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.id)
 	if err != nil {
 		return fmt.Errorf("update conversation %d: %w", t.id, err)
 	}

@@ -55,6 +55,9 @@ type Item struct {
 	// Labels is what the classify stage (and others) learned, stored as JSON
 	// with the message.
 	Labels map[string]any
+	// Thread is what the message makes of its conversation's labels (set
+	// by the classify stage; the writer keeps each thread's latest).
+	Thread *conversation.ThreadLabels
 	Result conversation.Stored
 	// Contact is set by the store step.
 	Contact contact.Resolved
@@ -495,7 +498,7 @@ func (p *Pipeline) storeOne(ctx context.Context, w *conversation.Writer, r *cont
 		ContactID: res.ContactID, ContactName: res.Name, ContactHandle: res.Handle,
 		Author: conversation.Author{ExternalID: m.Author.ID, Name: firstNonEmpty(m.Author.Name, res.Name), Handle: m.Author.Handle,
 			Followers: m.Author.Followers, Verified: m.Author.Verified},
-		Text: m.Text, Subject: m.Subject, Attachments: m.Attachments, Labels: labels,
+		Text: m.Text, Subject: m.Subject, Attachments: m.Attachments, Labels: labels, Thread: it.Thread,
 		SentAt: m.SentAt.UnixMilli(), ReceivedAt: db.Now(), Raw: raw,
 	})
 	return err
