@@ -140,6 +140,10 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 			"correctLabels":    `{"intent":"request","needs_reply":true}`,
 			"setAccountConfig": `{"kind":"feed","feed_url":"https://blog.acme.test/comments/feed","poll_interval_seconds":300}`,
 		}
+		// A second customer to merge into the first (and the merge to undo).
+		_, otherConv := e.ingestOne("m3", "maria_k2", "hello from my other account")
+		other := e.mustJSON(200, "GET", "/api/v1/conversations/"+otherConv, "", "agent")["contact"].(map[string]any)["id"].(string)
+		bodies["mergeContact"] = `{"other":"` + other + `"}`
 		blogAcct, _, err := e.a.Workspaces.AddAccount(context.Background(), workspace.Account{WorkspaceID: e.ws.ID, Channel: "blog", Handle: "blog.acme.test"})
 		if err != nil {
 			t.Fatal(err)
@@ -163,6 +167,9 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 			url = strings.Replace(url, "{id}", conv, 1)
 			url = strings.Replace(url, "{account}", itoa(blogAcct.ID), 1)
 			id := op["operationId"].(string)
+			if id == "searchContacts" {
+				url += "?q=maria"
+			}
 			who := "admin"
 			if sec, ok := op["security"].([]any); ok {
 				switch {
@@ -183,6 +190,13 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 					t.Fatalf("%s %s: %d, documented %d\n%s", method, url, r.status, want, r.body)
 				}
 				checkBody(t, doc, responses[strconv.Itoa(r.status)].(document), r)
+				if id == "mergeContact" { // the next operation in order undoes it
+					var m struct {
+						MergeID string `json:"merge_id"`
+					}
+					json.Unmarshal([]byte(r.body), &m)
+					bodies["unmergeContact"] = `{"merge":"` + m.MergeID + `"}`
+				}
 				if who == "" {
 					return
 				}

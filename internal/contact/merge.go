@@ -84,6 +84,15 @@ func (s *Store) Unmerge(ctx context.Context, mergeID, byUser int64) error {
 	if err := json.Unmarshal([]byte(detail), &rec); err != nil {
 		return fmt.Errorf("merge %d: unreadable record: %w", mergeID, err)
 	}
+	done, err := s.Merges(ctx, Contact{ID: rec.Kept, WorkspaceID: ws})
+	if err != nil {
+		return err
+	}
+	for _, m := range done {
+		if m.ID == mergeID && m.Undone {
+			return fmt.Errorf("%w: merge %d was already undone", hark.ErrConflict, mergeID)
+		}
+	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, id := range rec.Identities {
 			if _, err := tx.ExecContext(ctx, q("MoveIdentity"), rec.Merged, id, rec.Kept); err != nil {

@@ -87,6 +87,20 @@ func TestSameCustomerAcrossChannels(t *testing.T) {
 		if len(back.Identities) != 1 {
 			t.Fatal("unmerge did not give the Instagram identity back")
 		}
+		hist, err := contacts.Merges(ctx, cx)
+		if err != nil || len(hist) != 1 || hist[0].ID != mergeID || !hist[0].Undone || hist[0].Merged != onIG || hist[0].Identities != 1 {
+			t.Fatalf("merge history %+v %v", hist, err)
+		}
+		if err := contacts.Unmerge(ctx, mergeID, 0); !errors.Is(err, hark.ErrConflict) {
+			t.Fatalf("a second undo: %v", err)
+		}
+		// Search by handle (with or without @), name, and literal wildcards.
+		for q, want := range map[string]int{"@MARIA_K": 2, "maria k": 2, "555": 1, "%": 0, "nobody": 0, "": 0} {
+			got, err := contacts.Search(ctx, ws.ID, q)
+			if err != nil || len(got) != want {
+				t.Errorf("search %q: %d matches (%+v), want %d: %v", q, len(got), got, want, err)
+			}
+		}
 		if _, err := contacts.Merge(ctx, onX, onX, 0); !errors.Is(err, hark.ErrInvalid) {
 			t.Fatalf("self merge: %v", err)
 		}

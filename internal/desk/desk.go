@@ -42,15 +42,18 @@ func Register(mux *http.ServeMux, a *app.App) {
 		"GET /w/{slug}/list":     d.inboxList,
 		"GET /w/{slug}/accounts": d.accounts,
 		"POST /w/{slug}/accounts/{account}/config": d.configureAccount,
-		"GET /c/{id}":         d.conversation,
-		"GET /c/{id}/thread":  d.thread,
-		"POST /c/{id}/reply":  d.reply,
-		"POST /c/{id}/assign": d.assign,
-		"POST /c/{id}/status": d.status,
-		"POST /c/{id}/tags":   d.tags,
-		"POST /c/{id}/note":   d.note,
-		"POST /m/{id}/labels": d.correct,
-		"POST /logout":        d.logout,
+		"GET /c/{id}":          d.conversation,
+		"GET /c/{id}/thread":   d.thread,
+		"POST /c/{id}/reply":   d.reply,
+		"POST /c/{id}/assign":  d.assign,
+		"POST /c/{id}/status":  d.status,
+		"POST /c/{id}/tags":    d.tags,
+		"POST /c/{id}/note":    d.note,
+		"POST /m/{id}/labels":  d.correct,
+		"GET /p/{id}":          d.customer,
+		"POST /p/{id}/merge":   d.mergeCustomer,
+		"POST /p/{id}/unmerge": d.unmergeCustomer,
+		"POST /logout":         d.logout,
 	} {
 		mux.Handle(pattern, a.Auth.Identify(d.signedIn(h)))
 	}
@@ -97,6 +100,8 @@ func (d *desk) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 	case errors.Is(err, hark.ErrForbidden):
 		http.Error(w, "forbidden", http.StatusForbidden)
+	case errors.Is(err, hark.ErrConflict):
+		http.Error(w, err.Error(), http.StatusConflict)
 	default:
 		d.log.Error("desk", "path", r.URL.Path, "err", err)
 		http.Error(w, "something went wrong; it has been logged", http.StatusInternalServerError)

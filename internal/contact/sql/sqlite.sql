@@ -76,3 +76,20 @@ LIMIT 10;
 
 -- name: ContactByIdentity
 SELECT contact_id FROM contact_identities WHERE workspace_id = ? AND channel = ? AND external_id = ?;
+
+-- name: SearchContacts
+-- An agent looking for the same person under another name: by name,
+-- e-mail, phone or any channel handle. Merged-away shells have no identity
+-- left and do not show.
+SELECT DISTINCT c.id, c.name, c.email, c.phone, c.updated_at
+FROM contacts c JOIN contact_identities i ON i.contact_id = c.id
+WHERE c.workspace_id = ? AND (lower(c.name) LIKE ?2 ESCAPE '\' OR lower(c.email) LIKE ?2 ESCAPE '\'
+    OR c.phone LIKE ?2 ESCAPE '\' OR lower(i.handle) LIKE ?2 ESCAPE '\' OR lower(i.display_name) LIKE ?2 ESCAPE '\')
+ORDER BY c.updated_at DESC, c.id DESC
+LIMIT ?3;
+
+-- name: MergeActivity
+SELECT id, user_id, kind, detail, created_at FROM activity
+WHERE workspace_id = ? AND conversation_id IS NULL AND kind IN ('contact_merged', 'contact_unmerged')
+ORDER BY created_at DESC, id DESC
+LIMIT 1000;

@@ -1,0 +1,62 @@
+package api_test
+
+import (
+	"testing"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+)
+
+// Linking one customer's identities through the API: find, merge, see the
+// whole history on one contact, undo; with the errors a script can hit.
+func TestContactMergeThroughTheAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		_, c1 := e.ingestOne("m1", "sam_r", "my card was charged twice")
+		_, c2 := e.ingestOne("m2", "sam_r_home", "any news on the refund?")
+		contactOf := func(conv string) string {
+			return e.mustJSON(200, "GET", "/api/v1/conversations/"+conv, "", "agent")["contact"].(map[string]any)["id"].(string)
+		}
+		keep, other := contactOf(c1), contactOf(c2)
+		if keep == other {
+			t.Fatal("two handles became one contact")
+		}
+		found := e.mustJSON(200, "GET", "/api/v1/workspaces/acme/contacts?q=%40SAM_R", "", "viewer")["contacts"].([]any)
+		if len(found) != 2 {
+			t.Fatalf("search found %v", found)
+		}
+		if r := e.do("GET", "/api/v1/workspaces/acme/contacts", "", "viewer"); r.status != 400 {
+			t.Fatalf("search without q: %d", r.status)
+		}
+		for body, want := range map[string]int{`{"other":"x"}`: 400, `{}`: 400, `{"other":"` + keep + `"}`: 400, `{"other":"123"}`: 404} {
+			if r := e.do("POST", "/api/v1/contacts/"+keep+"/merge", body, "agent"); r.status != want {
+				t.Errorf("merge %s: %d, want %d: %s", body, r.status, want, r.body)
+			}
+		}
+		if r := e.do("POST", "/api/v1/contacts/"+keep+"/merge", `{"other":"`+other+`"}`, "viewer"); r.status != 403 {
+			t.Fatalf("a viewer merged: %d", r.status)
+		}
+		merged := e.mustJSON(201, "POST", "/api/v1/contacts/"+keep+"/merge", `{"other":"`+other+`"}`, "agent")
+		mergeID := merged["merge_id"].(string)
+		if ids := merged["contact"].(map[string]any)["identities"].([]any); len(ids) != 2 {
+			t.Fatalf("merged contact has %d identities", len(ids))
+		}
+		if convs := e.mustJSON(200, "GET", "/api/v1/contacts/"+keep, "", "agent")["conversations"].([]any); len(convs) != 2 {
+			t.Fatalf("merged contact has %d conversations", len(convs))
+		}
+		hist := e.mustJSON(200, "GET", "/api/v1/contacts/"+keep+"/suggestions", "", "agent")["merges"].([]any)
+		if len(hist) != 1 || hist[0].(map[string]any)["id"] != mergeID || hist[0].(map[string]any)["undone"] != false {
+			t.Fatalf("merge history %v", hist)
+		}
+		if r := e.do("POST", "/api/v1/contacts/"+other+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent"); r.status != 404 {
+			t.Fatalf("undo through the wrong contact: %d", r.status)
+		}
+		e.mustJSON(200, "POST", "/api/v1/contacts/"+keep+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent")
+		if r := e.do("POST", "/api/v1/contacts/"+keep+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent"); r.status != 409 {
+			t.Fatalf("a second undo: %d %s", r.status, r.body)
+		}
+		if convs := e.mustJSON(200, "GET", "/api/v1/contacts/"+other, "", "agent")["conversations"].([]any); len(convs) != 1 {
+			t.Fatalf("after the undo the other contact has %d conversations", len(convs))
+		}
+	})
+}
