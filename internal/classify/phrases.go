@@ -10,6 +10,7 @@ const (
 	hitSpam                // pitches, baits or scams
 	hitBrand               // names a well-known brand or product
 	hitVent                // vents: worst, ridiculous, never again
+	hitInvite              // invites people along: anyone going, who wants to come
 	hitMore    = 1 << 7    // a longer phrase continues this prefix
 )
 
@@ -84,6 +85,10 @@ var _ = addPhrases(hitPeer, `anyone | anybody | any one | does any | has any | r
 	instagram | spotify | itunes | nokia | blackberry | dell | hp | lenovo | chipotle | subway | delta | ups | fedex | usps |
 	ebay | paypal | tesla | disney | hulu | youtube | ikea | costco | airbnb | expedia | visa | mastercard | amex | bank |
 	airlines | nintendo | wwe | bmw | ford | toyota | honda`) &&
+	addPhrases(hitInvite, `anyone going | anybody going | anyone else going | is anyone going | anyone want to go |
+	anybody want to go | anyone wanna go | anyone trying to go | anybody trying to go | anyone want to come |
+	who wants to go | who wants to come | anyone interested in going | anyone coming | anybody coming |
+	will anyone | anyone want | anybody want | anyone wanna`) &&
 	addPhrases(hitSpam, `follow back | followback | f4f | follow me | free followers | giveaway | airdrop | crypto | bitcoin |
 	btc | nft | earn <num> | make money | dm for promo | promo code | click here | check out my | onlyfans | casino |
 	investment opportunity | whatsapp me | telegram | work from home | limited offer | retweet to win | rt to win |

@@ -11,6 +11,9 @@ import (
 func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool, spam float64) {
 	peer := f.hits&hitPeer != 0
 	switch {
+	case peer && f.question && !f.leadMention && f.hits&hitInvite != 0:
+		// "anyone going to the game?": people making plans, not a product question.
+		p[intentOther] += 0.5
 	case peer && f.question && !f.leadMention:
 		p[intentPeer] += 1
 	case !addressed && f.question:
@@ -30,6 +33,7 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool,
 	if !addressed {
 		p[intentRequest] *= 0.6
 	}
+
 	if private {
 		// Written to the company alone: not to the crowd, nor for it.
 		p[intentPeer] *= 0.3
