@@ -152,37 +152,8 @@ func fuse(models map[string]*linear) (*Classifier, error) {
 func (c *Classifier) Classify(in Input) Labels {
 	f := c.pool.Get().(*features)
 	defer c.pool.Put(f)
-	f.tokenize(in.Text)
-	f.hashFeatures()
-	f.findPhrases()
-	var word, char [stride]int32
-	var acc [stride]float32
-	for _, i := range f.idx[:f.split] {
-		row := (*[stride]int16)(c.table[int(i)*stride:])
-		for j := range word {
-			word[j] += int32(row[j])
-		}
-	}
-	for _, i := range f.idx[f.split:] {
-		row := (*[stride]int16)(c.table[int(i)*stride:])
-		for j := range char {
-			char[j] += int32(row[j])
-		}
-	}
-	wv, cv := vec{f.idx, f.split}.values()
-	for j := range acc {
-		acc[j] = (float32(word[j])*float32(wv) + float32(char[j])*float32(cv)) * c.scale[j]
-	}
-	var sent [3]float64
-	var intent [6]float64
-	for j := range sent {
-		sent[j] = float64(acc[slotSentiment+j])
-	}
-	for j := range intent {
-		intent[j] = float64(acc[slotIntent+j])
-	}
-	softmax(sent[:])
-	softmax(intent[:])
+	acc := c.logits(f, in.Text)
+	sent, intent := probs(&acc)
 
 	var l Labels
 	neg, neu, pos := sent[0], sent[1], sent[2]
@@ -227,6 +198,45 @@ func (c *Classifier) Classify(in Input) Labels {
 	}
 	l.Why = c.why(f, best, l.Sentiment, addressed)
 	return l
+}
+
+// logits reads text into f and returns every model's logits from the
+// fused table, one slot per class.
+func (c *Classifier) logits(f *features, text string) (acc [stride]float32) {
+	f.tokenize(text)
+	f.hashFeatures()
+	f.findPhrases()
+	var word, char [stride]int32
+	for _, i := range f.idx[:f.split] {
+		row := (*[stride]int16)(c.table[int(i)*stride:])
+		for j := range word {
+			word[j] += int32(row[j])
+		}
+	}
+	for _, i := range f.idx[f.split:] {
+		row := (*[stride]int16)(c.table[int(i)*stride:])
+		for j := range char {
+			char[j] += int32(row[j])
+		}
+	}
+	wv, cv := vec{f.idx, f.split}.values()
+	for j := range acc {
+		acc[j] = (float32(word[j])*float32(wv) + float32(char[j])*float32(cv)) * c.scale[j]
+	}
+	return acc
+}
+
+// probs returns the sentiment and intent models' probabilities.
+func probs(acc *[stride]float32) (sent [3]float64, intent [6]float64) {
+	for j := range sent {
+		sent[j] = float64(acc[slotSentiment+j])
+	}
+	for j := range intent {
+		intent[j] = float64(acc[slotIntent+j])
+	}
+	softmax(sent[:])
+	softmax(intent[:])
+	return sent, intent
 }
 
 // needsReply follows the definitions: requests to the brand, complaints

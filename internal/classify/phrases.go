@@ -85,10 +85,11 @@ var _ = addPhrases(hitPeer, `anyone | anybody | any one | does any | has any | r
 	instagram | spotify | itunes | nokia | blackberry | dell | hp | lenovo | chipotle | subway | delta | ups | fedex | usps |
 	ebay | paypal | tesla | disney | hulu | youtube | ikea | costco | airbnb | expedia | visa | mastercard | amex | bank |
 	airlines | nintendo | wwe | bmw | ford | toyota | honda`) &&
-	addPhrases(hitInvite, `anyone going | anybody going | anyone else going | is anyone going | anyone want to go |
-	anybody want to go | anyone wanna go | anyone trying to go | anybody trying to go | anyone want to come |
-	who wants to go | who wants to come | anyone interested in going | anyone coming | anybody coming |
-	will anyone | anyone want | anybody want | anyone wanna`) &&
+	// A prefix matches every longer phrase ("anyone want" covers "anyone
+	// want to go"); the rule reads these only after a peer phrase.
+	addPhrases(hitInvite, `anyone going | anybody going | anyone else going | anyone want | anybody want | anyone wanna |
+	anybody wanna | anyone trying to go | anybody trying to go | anyone interested in going | anyone coming |
+	anybody coming`) &&
 	addPhrases(hitSpam, `follow back | followback | f4f | follow me | free followers | giveaway | airdrop | crypto | bitcoin |
 	btc | nft | earn <num> | make money | dm for promo | promo code | click here | check out my | onlyfans | casino |
 	investment opportunity | whatsapp me | telegram | work from home | limited offer | retweet to win | rt to win |

@@ -33,7 +33,6 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool,
 	if !addressed {
 		p[intentRequest] *= 0.6
 	}
-
 	if private {
 		// Written to the company alone: not to the crowd, nor for it.
 		p[intentPeer] *= 0.3

@@ -273,6 +273,8 @@ func intentExamples(d *data, only func(string) bool) []example {
 	for i, t := range d.sentTrain {
 		brand := brandWords.MatchString(t.Text)
 		switch {
+		case peerRe.MatchString(t.Text) && strings.Contains(t.Text, "?") && invitation(&f, t.Text):
+			add(t.Text, "other", 1) // "anyone going to the game?": plans, not advice
 		case peerRe.MatchString(t.Text) && strings.Contains(t.Text, "?"):
 			add(t.Text, "peer", 1)
 		case strings.HasPrefix(t.Text, "@") && !brand:
@@ -299,6 +301,14 @@ func intentExamples(d *data, only func(string) bool) []example {
 		add(l.Text, l.Intent, labelledWeight)
 	}
 	return out
+}
+
+// invitation reports whether text invites people along (phrases.go's
+// invitation list), using f as scratch.
+func invitation(f *features, text string) bool {
+	f.tokenize(text)
+	f.findPhrases()
+	return f.hits&hitInvite != 0
 }
 
 // LabelledTrain reports whether a hand-labelled text is in the 60% that
