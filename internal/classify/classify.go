@@ -9,7 +9,9 @@ package classify
 
 import (
 	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"slices"
 	"sync"
@@ -68,6 +70,7 @@ const (
 type Classifier struct {
 	table []int16         // Dim rows of stride weights, quantised
 	scale [stride]float32 // each slot's quantisation step
+	stack *stack          // the intent's second stage; nil for older model sets
 	pool  sync.Pool       // *features scratch
 }
 
@@ -100,7 +103,24 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 		}
 		models[name] = m
 	}
-	return fuse(models)
+	c, err := fuse(models)
+	if err != nil {
+		return nil, err
+	}
+	// The stack is optional so model sets from before it still load (with
+	// the hand-set rules), e.g. to compare them in hark eval --models.
+	b, err := read(stackName)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("model %s: %w", stackName, err)
+	default:
+		c.stack = &stack{}
+		if err := c.stack.UnmarshalBinary(b); err != nil {
+			return nil, fmt.Errorf("model %s: %w", stackName, err)
+		}
+	}
+	return c, nil
 }
 
 // fuse lays the models out in one table, checking each has the classes
@@ -168,12 +188,21 @@ func (c *Classifier) Classify(in Input) Labels {
 	l.SentimentScore = round3(pos - neg)
 	l.Complaint = round3(sigmoid(acc[slotComplaint+1] - acc[slotComplaint]))
 	l.Suggestion = round3(sigmoid(acc[slotSuggestion+1] - acc[slotSuggestion]))
-	l.Spam = round3(f.spam())
+	spam := f.spam()
+	l.Spam = round3(spam)
 	l.Language = f.language()
 
 	addressed := in.ToHandle != "" || f.mentions > 0 || privateChannel(in.Channel)
 	private := privateChannel(in.Channel)
-	f.adjustIntent(&intent, addressed, in.ToHandle != "" || private, private, l.Spam)
+	if c.stack != nil {
+		var z signals
+		z.read(f, &acc, &sent, &intent, in, spam, l.Language)
+		intent = c.stack.probs(&z)
+		f.guard(&intent, spam)
+	} else {
+		// Models trained before the stack existed: hand-set rules.
+		f.adjustIntent(&intent, addressed, in.ToHandle != "" || private, private, spam)
+	}
 	best := 0
 	for i := range intent {
 		if intent[i] > intent[best] {

@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"encoding/csv"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,5 +246,61 @@ func BenchmarkClassify(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		c.Classify(Input{Text: texts[i%len(texts)], Channel: "x", ToHandle: "united"})
+	}
+}
+
+// TestStack checks the second stage's file round trip, that a file
+// trained on other signals is refused, and that model sets from before the
+// stack still load, with the rules.
+func TestStack(t *testing.T) {
+	if len(signalNames) != nSignals {
+		t.Fatalf("%d signal names for %d signals", len(signalNames), nSignals)
+	}
+	c := Default()
+	if c.stack == nil {
+		t.Fatal("the embedded models have no stack")
+	}
+	b, err := c.stack.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s stack
+	if err := s.UnmarshalBinary(b); err != nil || s != *c.stack {
+		t.Fatalf("round trip: %v", err)
+	}
+	other := bytes.Replace(b, []byte("caps"), []byte("CAPS"), 1)
+	if err := s.UnmarshalBinary(other); err == nil || !strings.Contains(err.Error(), "other signals") {
+		t.Errorf("a stack over other signals loaded: %v", err)
+	}
+	if err := s.UnmarshalBinary(b[:len(b)-3]); err == nil {
+		t.Error("a truncated stack loaded")
+	}
+	read := func(name string) ([]byte, error) {
+		if name == stackName {
+			return nil, fs.ErrNotExist
+		}
+		return modelFS.ReadFile("models/" + name + ".bin")
+	}
+	old, err := Load(read)
+	if err != nil || old.stack != nil {
+		t.Fatalf("without a stack file: %v", err)
+	}
+	if l := old.Classify(Input{Text: "@delta my bag is lost, can you help?"}); l.Intent != "request" {
+		t.Errorf("rules without a stack: %s", l.Intent)
+	}
+}
+
+// TestStackDeterministic fits the stack twice on the same rows.
+func TestStackDeterministic(t *testing.T) {
+	rows, err := LoadLabelled("testdata/labelled.tsv")
+	if err != nil {
+		t.Skip(err)
+	}
+	rows = labelledTrain(rows)[:100]
+	c := Default()
+	a, _ := fitStack(c, rows).MarshalBinary()
+	b, _ := fitStack(c, rows).MarshalBinary()
+	if !bytes.Equal(a, b) {
+		t.Fatal("the same rows gave different stack files")
 	}
 }

@@ -39,6 +39,13 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool,
 		p[intentShare] *= 0.5
 		p[intentOther] *= 0.5
 	}
+	f.guard(p, spam)
+}
+
+// guard files spam and the company's own posts as other, whatever the
+// model or the stack made of them: the labelled set has too few of either
+// to teach it.
+func (f *features) guard(p *[6]float64, spam float64) {
 	if spam >= 0.3 {
 		p[intentOther] += spam
 	}

@@ -13,8 +13,11 @@ import (
 	"time"
 )
 
-// ModelNames are the model files `hark train` writes and the binary embeds.
+// ModelNames are the linear model files `hark train` writes and the
+// binary embeds; stackName is the intent's second stage beside them.
 var ModelNames = []string{"sentiment", "complaint", "suggestion", "intent"}
+
+const stackName = "stack"
 
 // featurize returns a copy of text's hashed features.
 func (f *features) featurize(text string) vec {
@@ -87,12 +90,20 @@ func Train(o TrainOptions) (map[string][]byte, error) {
 	step("suggestion", func() *linear {
 		return calibrated(o.Log, "suggestion", binaryClasses, examples(d.sugTrain, binaryClasses), withSeed(suggestionOpts, seed))
 	})
+	// The hand-labelled messages teach the stack, not the intent model:
+	// the stack must see the intent model's probabilities as they are on
+	// messages it never read. Agents' corrections teach both, so their
+	// words are learnt too.
+	stackRows := append(labelledTrain(d.labelled), d.extra...)
 	step("intent", func() *linear {
-		m := trainLinear("intent", Intents, intentExamples(d, LabelledTrain), withSeed(intentOpts, seed))
-		for i := range m.w {
-			m.w[i] /= intentTemperature
+		if len(stackRows) == 0 { // no labelled set: the model and the rules alone
+			m := trainLinear("intent", Intents, intentExamples(d, LabelledTrain), withSeed(intentOpts, seed))
+			for i := range m.w {
+				m.w[i] /= intentTemperature
+			}
+			return m
 		}
-		return m
+		return trainLinear("intent", Intents, intentExamples(d, func(string) bool { return false }), withSeed(intentOpts, seed))
 	})
 	out := map[string][]byte{}
 	for name, m := range models {
@@ -102,7 +113,49 @@ func Train(o TrainOptions) (map[string][]byte, error) {
 		}
 		out[name] = b
 	}
+	if len(stackRows) > 0 {
+		t := time.Now()
+		// The stack reads the models as the binary will: from their files.
+		c, err := Load(func(name string) ([]byte, error) {
+			if b, ok := out[name]; ok {
+				return b, nil
+			}
+			return nil, fs.ErrNotExist
+		})
+		if err != nil {
+			return nil, err
+		}
+		s := fitStack(c, stackRows)
+		if out[stackName], err = s.MarshalBinary(); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(o.Log, "trained %s on %d labelled messages in %s\n", stackName, len(stackRows), time.Since(t).Round(time.Millisecond))
+	}
 	return out, nil
+}
+
+// labelledTrain returns the hand-labelled rows training may read.
+func labelledTrain(rows []Labelled) []Labelled {
+	var out []Labelled
+	for _, l := range rows {
+		if LabelledTrain(l.Text) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// fitStack trains the stack over c's first stage on labelled rows.
+func fitStack(c *Classifier, rows []Labelled) *stack {
+	zs := make([]signals, len(rows))
+	labels := make([]int, len(rows))
+	weights := make([]float64, len(rows))
+	for i, l := range rows {
+		zs[i] = c.stackInput(Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle})
+		labels[i] = slices.Index(Intents, l.Intent)
+		weights[i] = 1
+	}
+	return trainStack(zs, labels, weights, stackDefaults)
 }
 
 // Write saves model files into dir as NAME.bin.
