@@ -8,6 +8,7 @@ package classify
 
 import (
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"slices"
@@ -48,10 +49,18 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// withIntent copies the shipped classifier with m as its intent model.
+// withIntent loads the shipped models, without the stack, with m as the
+// intent model.
 func withIntent(m *linear) *Classifier {
-	c := Default()
-	n := &Classifier{table: slices.Clone(c.table), scale: c.scale}
+	n, err := Load(func(name string) ([]byte, error) {
+		if name == stackName {
+			return nil, fs.ErrNotExist
+		}
+		return modelFS.ReadFile("models/" + name + ".bin")
+	})
+	if err != nil {
+		panic(err)
+	}
 	var maxAbs float32
 	for _, v := range m.w {
 		maxAbs = max(maxAbs, v, -v)
@@ -65,14 +74,21 @@ func withIntent(m *linear) *Classifier {
 			n.table[i*stride+slotIntent+j] = int16(math.Round(float64(m.w[i*len(Intents)+j] / scale)))
 		}
 	}
-	n.pool.New = func() any { return &features{} }
 	return n
 }
 
 // intentModel trains the intent model on the weak labels and the labelled
 // rows keep selects, as `hark train` does but for the temperature.
+// EPOCHS and RATE override its options.
 func intentModel(d *data, keep func(string) bool) *linear {
-	return trainLinear("intent", Intents, intentExamples(d, keep), withSeed(intentOpts, 1))
+	o := withSeed(intentOpts, 1)
+	if v, err := strconv.Atoi(os.Getenv("EPOCHS")); err == nil {
+		o.Epochs = v
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("RATE"), 64); err == nil {
+		o.Rate = v
+	}
+	return trainLinear("intent", Intents, intentExamples(d, keep), o)
 }
 
 // TestExpRules scores the configuration before the stack (the intent
@@ -135,6 +151,10 @@ func TestExpStack(t *testing.T) {
 	if v, err := strconv.ParseFloat(os.Getenv("L2"), 64); err == nil {
 		o.L2 = v
 	}
+	frac := uint32(100) // FRAC: the percentage of each fold's training rows the stack learns from
+	if v, err := strconv.Atoi(os.Getenv("FRAC")); err == nil {
+		frac = uint32(v)
+	}
 	var gi, pi, gn, pn []int
 	var errs []string
 	for f := range 5 {
@@ -142,7 +162,7 @@ func TestExpStack(t *testing.T) {
 		var ty []int
 		var tw []float64
 		for i, l := range rows {
-			if fold(l.Text) != f {
+			if fold(l.Text) != f && hash('h', "frac:"+l.Text)%100 < frac {
 				tz, ty, tw = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent)), append(tw, 1)
 			}
 		}
