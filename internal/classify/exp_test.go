@@ -181,3 +181,82 @@ func TestExpStack(t *testing.T) {
 	}
 	report(fmt.Sprintf("stack (%d steps, L2 %g)", o.Steps, o.L2), gi, pi, gn, pn, errs)
 }
+
+// TestExpSelfTrain: the first pipeline (weak intent model + stack) reads
+// the weakly labelled messages; the intent model is retrained on them
+// with MODE=relabel (the pipeline's intent as the label) or MODE=filter
+// (only those where the pipeline agrees with the weak label), and the
+// stack refitted on it. Each fold's pipeline sees only the other folds.
+func TestExpSelfTrain(t *testing.T) {
+	d, rows := loadLabelled(t)
+	none := func(string) bool { return false }
+	type weak struct {
+		text   string
+		intent int
+		w      float32
+	}
+	var ws []weak
+	weakIntents(d, none, func(text, intent string, w float32) {
+		ws = append(ws, weak{text, slices.Index(Intents, intent), w})
+	})
+	c := withIntent(intentModel(d, none))
+	zs := make([]signals, len(rows))
+	for i, l := range rows {
+		zs[i] = c.stackInput(input(l))
+	}
+	trainRows := func(f int, zs []signals) ([]signals, []int, []float64) {
+		var tz []signals
+		var ty []int
+		var tw []float64
+		for i, l := range rows {
+			if fold(l.Text) != f {
+				tz, ty, tw = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent)), append(tw, 1)
+			}
+		}
+		return tz, ty, tw
+	}
+	mode := os.Getenv("MODE")
+	var gi, pi, gn, pn []int
+	var errs []string
+	changed := 0
+	for f := range 5 {
+		tz, ty, tw := trainRows(f, zs)
+		c.stack = trainStack(tz, ty, tw, stackDefaults)
+		var f2 features
+		var ex []example
+		for _, w := range ws {
+			got := slices.Index(Intents, c.Classify(Input{Text: w.text}).Intent)
+			label := w.intent
+			switch {
+			case mode == "relabel":
+				label = got
+			case got != w.intent: // filter
+				changed++
+				continue
+			}
+			if label != w.intent {
+				changed++
+			}
+			ex = append(ex, example{vec: f2.featurize(w.text), label: label, weight: w.w})
+		}
+		c2 := withIntent(trainLinear("intent", Intents, ex, withSeed(intentOpts, 1)))
+		z2 := make([]signals, len(rows))
+		for i, l := range rows {
+			z2[i] = c2.stackInput(input(l))
+		}
+		tz, ty, tw = trainRows(f, z2)
+		c2.stack = trainStack(tz, ty, tw, stackDefaults)
+		for _, l := range rows {
+			if fold(l.Text) != f {
+				continue
+			}
+			r := c2.Classify(input(l))
+			gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
+			gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
+			if r.Intent != l.Intent {
+				errs = append(errs, fmt.Sprintf("%s→%s\t%s", l.Intent, r.Intent, l.Text))
+			}
+		}
+	}
+	report(fmt.Sprintf("self-training %s (%d of %d weak labels changed or dropped per fold)", mode, changed/5, len(ws)), gi, pi, gn, pn, errs)
+}

@@ -264,9 +264,16 @@ var problemReasons = map[string]bool{"Lost Luggage": true, "Cancelled Flight": t
 func intentExamples(d *data, only func(string) bool) []example {
 	var f features
 	var out []example
-	add := func(text, intent string, w float32) {
+	weakIntents(d, only, func(text, intent string, w float32) {
 		out = append(out, example{vec: f.featurize(text), label: slices.Index(Intents, intent), weight: w})
-	}
+	})
+	return out
+}
+
+// weakIntents calls add for every intent training message, in a fixed
+// order.
+func weakIntents(d *data, only func(string) bool, add func(text, intent string, w float32)) {
+	var f features
 	for _, t := range d.airline {
 		ask := askRe.MatchString(t.Text) || strings.Contains(t.Text, "?")
 		switch {
@@ -353,7 +360,6 @@ func intentExamples(d *data, only func(string) bool) []example {
 	for _, l := range d.extra {
 		add(l.Text, l.Intent, labelledWeight)
 	}
-	return out
 }
 
 // invitation reports whether text invites people along (phrases.go's
