@@ -3,9 +3,12 @@ package classify
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -303,4 +306,119 @@ func TestStackDeterministic(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("the same rows gave different stack files")
 	}
+}
+
+// TestTrainLearnsCorrections trains on a slice of the shared data with
+// and without agents' corrections: the corrections must reach the models
+// (the intent model and the stack both read them).
+func TestTrainLearnsCorrections(t *testing.T) {
+	needData(t)
+	if testing.Short() {
+		t.Skip("short")
+	}
+	d, err := loadAll(sharedData, "testdata/labelled.tsv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.sentTrain, d.requests, d.airline = d.sentTrain[:500], d.requests[:200], d.airline[:500]
+	d.complaints, d.sugTrain = d.complaints[:200], d.sugTrain[:200]
+	// Agents keep filing the release notes of a product called Zorblat,
+	// posted to the brand's handle, as share.
+	for i := range 20 {
+		d.extra = append(d.extra, Labelled{Text: fmt.Sprintf("@Voltify zorblat %d.%d release notes are out, changelog here", i/4, i%4),
+			Intent: "share", Channel: "x", ToHandle: "Voltify"})
+	}
+	in := Input{Text: "@Voltify the zorblat 7.1 release notes are out", Channel: "x", ToHandle: "Voltify"}
+	// Without the corrections (the shipped models) it reads otherwise.
+	if l := Default().Classify(in); l.Intent == "share" {
+		t.Fatalf("the shipped models already read %q as share", in.Text)
+	}
+	files, err := train(d, 1, io.Discard) // one training: gzip makes it slow under -race
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files[stackName] == nil {
+		t.Fatal("no stack trained")
+	}
+	c, err := Load(func(name string) ([]byte, error) { return files[name], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := c.Classify(in); l.Intent != "share" {
+		t.Errorf("after training with the corrections: %s %v", l.Intent, l.IntentProbs)
+	}
+}
+
+// TestAgreement reads the blind second and third annotations of 200
+// labelled rows (testdata/agreement.tsv, LABELLING.md) and prints how
+// often each pair of annotators agrees, with Cohen's kappa.
+func TestAgreement(t *testing.T) {
+	rows, err := LoadLabelled("testdata/labelled.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("testdata/agreement.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comma = '\t'
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) != 201 {
+		t.Fatalf("agreement.tsv: %v, %d rows", err, len(recs))
+	}
+	var first, a, b, firstR, aR, bR []string
+	for _, rec := range recs[1:] {
+		n, err := strconv.Atoi(rec[0])
+		if err != nil || n < 1 || n > len(rows) || !validIntent(rec[1]) || !validIntent(rec[3]) {
+			t.Fatalf("bad row %q", rec)
+		}
+		first, a, b = append(first, rows[n-1].Intent), append(a, rec[1]), append(b, rec[3])
+		firstR, aR, bR = append(firstR, fmt.Sprint(rows[n-1].NeedsReply)), append(aR, fmt.Sprint(rec[2] == "yes")), append(bR, fmt.Sprint(rec[4] == "yes"))
+	}
+	for _, p := range []struct {
+		name         string
+		x, y, xr, yr []string
+	}{{"labelled.tsv vs A", first, a, firstR, aR}, {"labelled.tsv vs B", first, b, firstR, bR}, {"A vs B", a, b, aR, bR}} {
+		agree, kappa := cohen(p.x, p.y)
+		agreeR, kappaR := cohen(p.xr, p.yr)
+		t.Logf("%s: intent agreement %.3f, kappa %.3f; needs_reply agreement %.3f, kappa %.3f", p.name, agree, kappa, agreeR, kappaR)
+		if agree < 0.5 {
+			t.Errorf("%s agree on %.3f only: the file is out of step with labelled.tsv", p.name, agree)
+		}
+		for _, round := range []struct {
+			name string
+			in   func(n int) bool
+		}{{"rows 1–500", func(n int) bool { return n <= 500 }}, {"rows 501–", func(n int) bool { return n > 500 }}} {
+			var x, y []string
+			for i, rec := range recs[1:] {
+				if n, _ := strconv.Atoi(rec[0]); round.in(n) {
+					x, y = append(x, p.x[i]), append(y, p.y[i])
+				}
+			}
+			agree, _ := cohen(x, y)
+			t.Logf("  %s (%d): intent agreement %.3f", round.name, len(x), agree)
+		}
+	}
+}
+
+// cohen returns the share of items two annotators label alike and
+// Cohen's kappa, which discounts the agreement expected by chance.
+func cohen(x, y []string) (agree, kappa float64) {
+	cx, cy := map[string]float64{}, map[string]float64{}
+	for i := range x {
+		if x[i] == y[i] {
+			agree++
+		}
+		cx[x[i]]++
+		cy[y[i]]++
+	}
+	n := float64(len(x))
+	agree /= n
+	var chance float64
+	for c, v := range cx {
+		chance += v / n * cy[c] / n
+	}
+	return agree, (agree - chance) / (1 - chance)
 }

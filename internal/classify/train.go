@@ -72,23 +72,26 @@ func Train(o TrainOptions) (map[string][]byte, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	seed := o.Seed
+	return train(d, o.Seed, o.Log)
+}
+
+func train(d *data, seed uint64, log io.Writer) (map[string][]byte, error) {
 	models := map[string]*linear{}
 	step := func(name string, fn func() *linear) {
 		t := time.Now()
 		models[name] = fn()
-		fmt.Fprintf(o.Log, "trained %s in %s\n", name, time.Since(t).Round(time.Millisecond))
+		fmt.Fprintf(log, "trained %s in %s\n", name, time.Since(t).Round(time.Millisecond))
 	}
 	// The shipped sentiment model also reads the airline tweets: customers
 	// writing to companies, the desk's own kind of message.
 	step("sentiment", func() *linear {
-		return calibrated(o.Log, "sentiment", sentimentClasses, examples(append(d.sentTrain, d.airline...), sentimentClasses), withSeed(sentimentOpts, seed))
+		return calibrated(log, "sentiment", sentimentClasses, examples(append(d.sentTrain, d.airline...), sentimentClasses), withSeed(sentimentOpts, seed))
 	})
 	step("complaint", func() *linear {
-		return calibrated(o.Log, "complaint", binaryClasses, complaintExamples(d.complaints, d.airline), withSeed(complaintOpts, seed))
+		return calibrated(log, "complaint", binaryClasses, complaintExamples(d.complaints, d.airline), withSeed(complaintOpts, seed))
 	})
 	step("suggestion", func() *linear {
-		return calibrated(o.Log, "suggestion", binaryClasses, examples(d.sugTrain, binaryClasses), withSeed(suggestionOpts, seed))
+		return calibrated(log, "suggestion", binaryClasses, examples(d.sugTrain, binaryClasses), withSeed(suggestionOpts, seed))
 	})
 	// The hand-labelled messages teach the stack, not the intent model:
 	// the stack must see the intent model's probabilities as they are on
@@ -129,7 +132,7 @@ func Train(o TrainOptions) (map[string][]byte, error) {
 		if out[stackName], err = s.MarshalBinary(); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(o.Log, "trained %s on %d labelled messages in %s\n", stackName, len(stackRows), time.Since(t).Round(time.Millisecond))
+		fmt.Fprintf(log, "trained %s on %d labelled messages in %s\n", stackName, len(stackRows), time.Since(t).Round(time.Millisecond))
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@
 Run from the project root:
     python3 internal/classify/testdata/sample_labelled.py            # round 1: rows 1-394
     python3 internal/classify/testdata/sample_labelled.py --round 2  # round 2: rows 501-921
+    python3 internal/classify/testdata/sample_labelled.py --round 3  # round 3: rows 922-
 Writes candidates to stdout as TSV: idx, source, source_id, hint, channel, to_handle, text.
 Labels were then assigned by reading each message (see LABELLING.md); the
 dataset labels printed in `hint` were used only as a hint.
@@ -12,11 +13,10 @@ import csv, random, re, sys, collections
 
 D = '../shared/data/'
 LABELLED = 'internal/classify/testdata/labelled.tsv'
-ROUND1_ROWS = 500  # round 2 skips every text labelled in round 1
 
 # Per round: the seed and how many messages each stratum gives.
 PLANS = {
-    1: dict(seed=7, strip_quotes=False,
+    1: dict(seed=7, strip_quotes=False, skip=0,
             air={'positive/-': 40, 'neutral/-': 40,
                  'negative/Customer Service Issue': 20, 'negative/Late Flight': 14,
                  'negative/Cancelled Flight': 12, 'negative/Lost Luggage': 10,
@@ -24,7 +24,7 @@ PLANS = {
                  'negative/Flight Attendant Complaints': 8, 'negative/longlines': 5,
                  'negative/Damaged Luggage': 5, "negative/Can't Tell": 8},
             comp=(12, 5, 3), brand=12, off=9, peerish=0, sugg=(12, 10), bitext=3, banking=0),
-    2: dict(seed=8, strip_quotes=True,
+    2: dict(seed=8, strip_quotes=True, skip=500,
             air={'positive/-': 35, 'neutral/-': 35,
                  'negative/Customer Service Issue': 20, 'negative/Late Flight': 14,
                  'negative/Cancelled Flight': 12, 'negative/Lost Luggage': 8,
@@ -32,6 +32,14 @@ PLANS = {
                  'negative/Flight Attendant Complaints': 6, 'negative/longlines': 3,
                  'negative/Damaged Luggage': 3, "negative/Can't Tell": 8},
             comp=(15, 6, 4), brand=15, off=8, peerish=30, sugg=(15, 15), bitext=0, banking=12),
+    3: dict(seed=9, strip_quotes=True, skip=921,
+            air={'positive/-': 100, 'neutral/-': 100,
+                 'negative/Customer Service Issue': 70, 'negative/Late Flight': 45,
+                 'negative/Cancelled Flight': 35, 'negative/Lost Luggage': 20,
+                 'negative/Bad Flight': 20, 'negative/Flight Booking Problems': 20,
+                 'negative/Flight Attendant Complaints': 15, 'negative/longlines': 8,
+                 'negative/Damaged Luggage': 7, "negative/Can't Tell": 10},
+            comp=(35, 18, 10), brand=45, off=25, peerish=20, sugg=(40, 40), bitext=3, banking=30),
 }
 plan = PLANS[int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == '--round' else 1]
 random.seed(plan['seed'])
@@ -62,11 +70,11 @@ def airline_text(t):
 
 out = []
 seen = set()
-if plan['seed'] != PLANS[1]['seed']:
+if plan['skip']:  # every text labelled in the earlier rounds
     rows = csv.reader(open(LABELLED, encoding='utf-8'), delimiter='\t', quoting=csv.QUOTE_NONE)
     next(rows)
     for i, r in enumerate(rows):
-        if i < ROUND1_ROWS:
+        if i < plan['skip']:
             seen.add(r[0].lower())
 
 def add(src, sid, hint, chan, handle, text):
