@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -259,4 +260,125 @@ func TestExpSelfTrain(t *testing.T) {
 		}
 	}
 	report(fmt.Sprintf("self-training %s (%d of %d weak labels changed or dropped per fold)", mode, changed/5, len(ws)), gi, pi, gn, pn, errs)
+}
+
+// TestExpStackOOF: the intent model also learns from the labelled rows
+// (weight W, default labelledWeight); the stack learns from its
+// predictions on rows it did not read (nested 5-fold CV), then reads the
+// predictions of a model trained on all the fold's training rows.
+func TestExpStackOOF(t *testing.T) {
+	d, rows := loadLabelled(t)
+	if v, err := strconv.ParseFloat(os.Getenv("W"), 32); err == nil {
+		labelledWeight = float32(v)
+	}
+	// zs[f][i]: row i's inputs as outer fold f sees them.
+	zs := make([][]signals, 5)
+	for f := range zs {
+		zs[f] = make([]signals, len(rows))
+	}
+	var mu sync.Mutex
+	parallel(30, func(j int) {
+		f, g := j/6, j%6
+		keep := func(s string) bool { return LabelledTrain(s) && fold(s) != f && (g == 5 || inner(s) != g) }
+		want := func(s string) bool { return fold(s) == f && g == 5 || fold(s) != f && inner(s) == g }
+		c := withIntent(intentModel(d, keep))
+		for i, l := range rows {
+			if want(l.Text) {
+				z := c.stackInput(input(l))
+				mu.Lock()
+				zs[f][i] = z
+				mu.Unlock()
+			}
+		}
+	})
+	var gi, pi []int
+	for f := range 5 {
+		var tz []signals
+		var ty []int
+		var tw []float64
+		for i, l := range rows {
+			if fold(l.Text) != f {
+				tz, ty, tw = append(tz, zs[f][i]), append(ty, slices.Index(Intents, l.Intent)), append(tw, 1)
+			}
+		}
+		s := trainStack(tz, ty, tw, stackDefaults)
+		for i, l := range rows {
+			if fold(l.Text) == f {
+				p := s.probs(&zs[f][i])
+				gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, argmax(p[:]))
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "out-of-fold stack, labelled weight %g: intent %.3f macro F1 %.3f (no guards)\n", labelledWeight, accuracy(gi, pi), macroF1(gi, pi, len(Intents)))
+}
+
+// TestExpPair: a binary model trained on the labelled rows alone tells
+// request from complaint (PAIR=request,complaint by default); its logit,
+// out of fold, takes the place of the caps signal in the stack.
+func TestExpPair(t *testing.T) {
+	d, rows := loadLabelled(t)
+	pos, neg := "request", "complaint"
+	if p := strings.Split(os.Getenv("PAIR"), ","); len(p) == 2 {
+		pos, neg = p[0], p[1]
+	}
+	beta := 1.0
+	if v, err := strconv.ParseFloat(os.Getenv("BETA"), 64); err == nil {
+		beta = v
+	}
+	c := withIntent(intentModel(d, func(string) bool { return false }))
+	base := make([]signals, len(rows))
+	var fx features
+	vecs := make([]vec, len(rows))
+	for i, l := range rows {
+		base[i] = c.stackInput(input(l))
+		vecs[i] = fx.featurize(l.Text)
+	}
+	pair := func(keep func(i int) bool) *linear {
+		var ex []example
+		for i, l := range rows {
+			if keep(i) && (l.Intent == pos || l.Intent == neg) {
+				ex = append(ex, example{vec: vecs[i], label: b2i(l.Intent == pos)})
+			}
+		}
+		return trainLinear("pair", binaryClasses, ex, trainOptions{Epochs: 10, Rate: 0.05, L2: 1e-6, Seed: 1, Balance: true})
+	}
+	logit := func(m *linear, i int) float64 {
+		out := make([]float64, 2)
+		m.scores(vecs[i], out)
+		return beta * (out[1] - out[0])
+	}
+	var gi, pi []int
+	var mu sync.Mutex
+	parallel(5, func(f int) {
+		zs := slices.Clone(base)
+		for g := range 5 {
+			m := pair(func(i int) bool { return fold(rows[i].Text) != f && inner(rows[i].Text) != g })
+			for i, l := range rows {
+				if fold(l.Text) != f && inner(l.Text) == g {
+					zs[i][26] = logit(m, i)
+				}
+			}
+		}
+		m := pair(func(i int) bool { return fold(rows[i].Text) != f })
+		var tz []signals
+		var ty []int
+		var tw []float64
+		for i, l := range rows {
+			if fold(l.Text) == f {
+				zs[i][26] = logit(m, i)
+			} else {
+				tz, ty, tw = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent)), append(tw, 1)
+			}
+		}
+		s := trainStack(tz, ty, tw, stackDefaults)
+		mu.Lock()
+		defer mu.Unlock()
+		for i, l := range rows {
+			if fold(l.Text) == f {
+				p := s.probs(&zs[i])
+				gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, argmax(p[:]))
+			}
+		}
+	})
+	fmt.Fprintf(os.Stderr, "stack + %s/%s model (beta %g): intent %.3f macro F1 %.3f (no guards)\n", pos, neg, beta, accuracy(gi, pi), macroF1(gi, pi, len(Intents)))
 }
