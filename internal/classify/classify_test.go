@@ -422,3 +422,21 @@ func cohen(x, y []string) (agree, kappa float64) {
 	}
 	return agree, (agree - chance) / (1 - chance)
 }
+
+// TestWriteDropsStaleStack: models trained without a labelled set have no
+// stack, and Write must not leave an earlier one beside them.
+func TestWriteDropsStaleStack(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(map[string][]byte{"intent": []byte("a"), stackName: []byte("b")}, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(map[string][]byte{"intent": []byte("c")}, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, stackName+".bin")); !os.IsNotExist(err) {
+		t.Errorf("stale stack file: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "intent.bin")); string(b) != "c" {
+		t.Errorf("intent.bin = %q", b)
+	}
+}

@@ -171,6 +171,13 @@ func Write(models map[string][]byte, dir string) error {
 			return fmt.Errorf("write model %s: %w", name, err)
 		}
 	}
+	// A stack left from an earlier run would be read over an intent model
+	// it was not fitted to.
+	if _, ok := models[stackName]; !ok {
+		if err := os.Remove(filepath.Join(dir, stackName+".bin")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
 	return nil
 }
 
