@@ -28,6 +28,9 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	if _, err := os.Stat(*labelled); err != nil {
+		// Without it the intent has no stack (MODELS.md): say so, since
+		// a run outside the project root lands here silently otherwise.
+		fmt.Fprintf(os.Stderr, "no labelled set (%v): the intent model trains without its second stage\n", err)
 		*labelled = ""
 	}
 	began := time.Now()
@@ -114,6 +117,9 @@ func cmdEval(args []string) error {
 		return err
 	}
 	if _, err := os.Stat(*labelled); err != nil {
+		// Without it the intent has no stack (MODELS.md): say so, since
+		// a run outside the project root lands here silently otherwise.
+		fmt.Fprintf(os.Stderr, "no labelled set (%v): the intent model trains without its second stage\n", err)
 		*labelled = ""
 	}
 	c, err := loadClassifier(*models)

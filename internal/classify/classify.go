@@ -8,6 +8,7 @@
 package classify
 
 import (
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"fmt"
@@ -89,13 +90,18 @@ var defaultClassifier = sync.OnceValue(func() *Classifier {
 	return c
 })
 
-// Load builds a classifier from model files read by name.
+// Load builds a classifier from model files read by name. The stack file
+// is optional: read must then return an error wrapping fs.ErrNotExist.
 func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 	models := map[string]*linear{}
+	var intentSum [sha256.Size]byte
 	for _, name := range ModelNames {
 		b, err := read(name)
 		if err != nil {
 			return nil, fmt.Errorf("model %s: %w", name, err)
+		}
+		if name == "intent" {
+			intentSum = sha256.Sum256(b)
 		}
 		m := &linear{}
 		if err := m.UnmarshalBinary(b); err != nil {
@@ -118,6 +124,9 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 		c.stack = &stack{}
 		if err := c.stack.UnmarshalBinary(b); err != nil {
 			return nil, fmt.Errorf("model %s: %w", stackName, err)
+		}
+		if c.stack.intent != intentSum {
+			return nil, fmt.Errorf("model %s was fitted over another intent model; retrain with hark train", stackName)
 		}
 	}
 	return c, nil
@@ -193,14 +202,14 @@ func (c *Classifier) Classify(in Input) Labels {
 	l.Language = f.language()
 
 	addressed := in.ToHandle != "" || f.mentions > 0 || privateChannel(in.Channel)
-	private := privateChannel(in.Channel)
 	if c.stack != nil {
 		var z signals
 		z.read(f, &acc, &sent, &intent, in, spam, l.Language)
 		intent = c.stack.probs(&z)
 		f.guard(&intent, spam)
 	} else {
-		// Models trained before the stack existed: hand-set rules.
+		// Models without a stack: hand-set rules.
+		private := privateChannel(in.Channel)
 		f.adjustIntent(&intent, addressed, in.ToHandle != "" || private, private, spam)
 	}
 	best := 0

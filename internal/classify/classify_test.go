@@ -2,12 +2,15 @@ package classify
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -174,9 +177,10 @@ func TestTrainDeterministic(t *testing.T) {
 	}
 }
 
-// TestTrainSharedDeterministic trains the real intent recipe twice on a
-// slice of the shared data.
-func TestTrainSharedDeterministic(t *testing.T) {
+// TestTrainShared trains on a slice of the shared data, the whole recipe
+// `hark train` runs: twice without corrections, which must give the same
+// bytes, and once with agents' corrections, which must reach the models.
+func TestTrainShared(t *testing.T) {
 	needData(t)
 	if testing.Short() {
 		t.Skip("short")
@@ -185,17 +189,41 @@ func TestTrainSharedDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.sentTrain, d.requests, d.airline = d.sentTrain[:1000], d.requests[:1000], d.airline[:1000]
-	d.complaints, d.sugTrain = d.complaints[:500], d.sugTrain[:500]
-	build := func() []byte {
-		b, err := trainLinear("intent", Intents, intentExamples(d, LabelledTrain), withSeed(intentOpts, 1)).MarshalBinary()
+	d.sentTrain, d.requests, d.airline = d.sentTrain[:500], d.requests[:200], d.airline[:500]
+	d.complaints, d.sugTrain = d.complaints[:200], d.sugTrain[:200]
+	// Agents keep filing the release notes of a product called Zorblat,
+	// posted to the brand's handle, as share.
+	var corrections []Labelled
+	for i := range 20 {
+		corrections = append(corrections, Labelled{Text: fmt.Sprintf("@Voltify zorblat %d.%d release notes are out, changelog here", i/4, i%4),
+			Intent: "share", Channel: "x", ToHandle: "Voltify"})
+	}
+	in := Input{Text: "@Voltify the zorblat 7.1 release notes are out", Channel: "x", ToHandle: "Voltify"}
+	build := func(extra []Labelled) (map[string][]byte, Labels) {
+		d.extra = extra
+		files, err := train(d, 1, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return b
+		if files[stackName] == nil {
+			t.Fatal("no stack trained")
+		}
+		c, err := Load(func(name string) ([]byte, error) { return files[name], nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files, c.Classify(in)
 	}
-	if !bytes.Equal(build(), build()) {
-		t.Fatal("the same data and seed gave different model files")
+	a, without := build(nil)
+	b, _ := build(nil)
+	for name := range a {
+		if !bytes.Equal(a[name], b[name]) {
+			t.Errorf("the same data and seed gave different %s files", name)
+		}
+	}
+	_, with := build(corrections)
+	if without.Intent == "share" || with.Intent != "share" {
+		t.Errorf("without corrections: %s %v; with: %s %v", without.Intent, without.IntentProbs, with.Intent, with.IntentProbs)
 	}
 }
 
@@ -252,13 +280,11 @@ func BenchmarkClassify(b *testing.B) {
 	}
 }
 
-// TestStack checks the second stage's file round trip, that a file
-// trained on other signals is refused, and that model sets from before the
-// stack still load, with the rules.
+// TestStack checks the second stage's file: the round trip, and that
+// files over other signals, over another intent model, truncated, with
+// trailing bytes or with runaway weights are refused, while model sets
+// without a stack still load, with the rules.
 func TestStack(t *testing.T) {
-	if len(signalNames) != nSignals {
-		t.Fatalf("%d signal names for %d signals", len(signalNames), nSignals)
-	}
 	c := Default()
 	if c.stack == nil {
 		t.Fatal("the embedded models have no stack")
@@ -271,20 +297,53 @@ func TestStack(t *testing.T) {
 	if err := s.UnmarshalBinary(b); err != nil || s != *c.stack {
 		t.Fatalf("round trip: %v", err)
 	}
-	other := bytes.Replace(b, []byte("caps"), []byte("CAPS"), 1)
-	if err := s.UnmarshalBinary(other); err == nil || !strings.Contains(err.Error(), "other signals") {
-		t.Errorf("a stack over other signals loaded: %v", err)
+	weights := len(b) - 6*nSignals*8 // where the weights start
+	withWeight := func(v float64) []byte {
+		bad := slices.Clone(b)
+		binary.LittleEndian.PutUint64(bad[weights:], math.Float64bits(v))
+		return bad
 	}
-	if err := s.UnmarshalBinary(b[:len(b)-3]); err == nil {
-		t.Error("a truncated stack loaded")
+	for name, bad := range map[string][]byte{
+		"other signals":  bytes.Replace(b, []byte("caps"), []byte("CAPS"), 1),
+		"truncated":      b[:len(b)-3],
+		"trailing bytes": append(slices.Clone(b), 0),
+		"a NaN weight":   withWeight(math.NaN()),
+		"a huge weight":  withWeight(1e300),
+	} {
+		if err := s.UnmarshalBinary(bad); err == nil {
+			t.Errorf("a stack file with %s loaded", name)
+		}
 	}
-	read := func(name string) ([]byte, error) {
+	if err := s.UnmarshalBinary(withWeight(12.5)); err != nil || s.w[0][0] != 12.5 {
+		t.Errorf("the weights are not where the test writes them: %v", err)
+	}
+	// Over another intent model: the shipped stack beside a retouched
+	// intent model.
+	var m linear
+	raw, _ := shippedModel("intent")
+	if err := m.UnmarshalBinary(raw); err != nil {
+		t.Fatal(err)
+	}
+	m.w[0] += 0.5
+	other, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(func(name string) ([]byte, error) {
+		if name == "intent" {
+			return other, nil
+		}
+		return shippedModel(name)
+	})
+	if err == nil || !strings.Contains(err.Error(), "another intent model") {
+		t.Errorf("a stack over another intent model loaded: %v", err)
+	}
+	old, err := Load(func(name string) ([]byte, error) {
 		if name == stackName {
 			return nil, fs.ErrNotExist
 		}
-		return modelFS.ReadFile("models/" + name + ".bin")
-	}
-	old, err := Load(read)
+		return shippedModel(name)
+	})
 	if err != nil || old.stack != nil {
 		t.Fatalf("without a stack file: %v", err)
 	}
@@ -293,64 +352,11 @@ func TestStack(t *testing.T) {
 	}
 }
 
-// TestStackDeterministic fits the stack twice on the same rows.
-func TestStackDeterministic(t *testing.T) {
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Skip(err)
-	}
-	rows = labelledTrain(rows)[:100]
-	c := Default()
-	a, _ := fitStack(c, rows).MarshalBinary()
-	b, _ := fitStack(c, rows).MarshalBinary()
-	if !bytes.Equal(a, b) {
-		t.Fatal("the same rows gave different stack files")
-	}
-}
+// shippedModel reads an embedded model file.
+func shippedModel(name string) ([]byte, error) { return modelFS.ReadFile("models/" + name + ".bin") }
 
-// TestTrainLearnsCorrections trains on a slice of the shared data with
-// and without agents' corrections: the corrections must reach the models
-// (the intent model and the stack both read them).
-func TestTrainLearnsCorrections(t *testing.T) {
-	needData(t)
-	if testing.Short() {
-		t.Skip("short")
-	}
-	d, err := loadAll(sharedData, "testdata/labelled.tsv", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.sentTrain, d.requests, d.airline = d.sentTrain[:500], d.requests[:200], d.airline[:500]
-	d.complaints, d.sugTrain = d.complaints[:200], d.sugTrain[:200]
-	// Agents keep filing the release notes of a product called Zorblat,
-	// posted to the brand's handle, as share.
-	for i := range 20 {
-		d.extra = append(d.extra, Labelled{Text: fmt.Sprintf("@Voltify zorblat %d.%d release notes are out, changelog here", i/4, i%4),
-			Intent: "share", Channel: "x", ToHandle: "Voltify"})
-	}
-	in := Input{Text: "@Voltify the zorblat 7.1 release notes are out", Channel: "x", ToHandle: "Voltify"}
-	// Without the corrections (the shipped models) it reads otherwise.
-	if l := Default().Classify(in); l.Intent == "share" {
-		t.Fatalf("the shipped models already read %q as share", in.Text)
-	}
-	files, err := train(d, 1, io.Discard) // one training: gzip makes it slow under -race
-	if err != nil {
-		t.Fatal(err)
-	}
-	if files[stackName] == nil {
-		t.Fatal("no stack trained")
-	}
-	c, err := Load(func(name string) ([]byte, error) { return files[name], nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l := c.Classify(in); l.Intent != "share" {
-		t.Errorf("after training with the corrections: %s %v", l.Intent, l.IntentProbs)
-	}
-}
-
-// TestAgreement reads the blind second and third annotations of 200
-// labelled rows (testdata/agreement.tsv, LABELLING.md) and prints how
+// TestAgreement reads the blind second and third annotations of 200 of
+// labelled rows 1–921 (testdata/agreement.tsv, LABELLING.md) and prints how
 // often each pair of annotators agrees, with Cohen's kappa.
 func TestAgreement(t *testing.T) {
 	rows, err := LoadLabelled("testdata/labelled.tsv")
@@ -371,7 +377,8 @@ func TestAgreement(t *testing.T) {
 	var first, a, b, firstR, aR, bR []string
 	for _, rec := range recs[1:] {
 		n, err := strconv.Atoi(rec[0])
-		if err != nil || n < 1 || n > len(rows) || !validIntent(rec[1]) || !validIntent(rec[3]) {
+		yesNo := func(s string) bool { return s == "yes" || s == "no" }
+		if err != nil || n < 1 || n > 921 || !validIntent(rec[1]) || !validIntent(rec[3]) || !yesNo(rec[2]) || !yesNo(rec[4]) {
 			t.Fatalf("bad row %q", rec)
 		}
 		first, a, b = append(first, rows[n-1].Intent), append(a, rec[1]), append(b, rec[3])
@@ -390,7 +397,7 @@ func TestAgreement(t *testing.T) {
 		for _, round := range []struct {
 			name string
 			in   func(n int) bool
-		}{{"rows 1–500", func(n int) bool { return n <= 500 }}, {"rows 501–", func(n int) bool { return n > 500 }}} {
+		}{{"rows 1–500", func(n int) bool { return n <= 500 }}, {"rows 501–921", func(n int) bool { return n > 500 }}} {
 			var x, y []string
 			for i, rec := range recs[1:] {
 				if n, _ := strconv.Atoi(rec[0]); round.in(n) {

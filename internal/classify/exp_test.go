@@ -19,17 +19,11 @@ import (
 )
 
 func loadLabelled(t *testing.T) (*data, []Labelled) {
-	d, err := loadAll("../../../shared/data", "testdata/labelled.tsv", nil)
+	d, err := loadAll(sharedData, "testdata/labelled.tsv", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []Labelled
-	for _, l := range d.labelled {
-		if LabelledTrain(l.Text) {
-			rows = append(rows, l)
-		}
-	}
-	return d, rows
+	return d, labelledTrain(d.labelled)
 }
 
 // fold and inner split the labelled training rows for (nested) 5-fold CV.
@@ -57,7 +51,7 @@ func withIntent(m *linear) *Classifier {
 		if name == stackName {
 			return nil, fs.ErrNotExist
 		}
-		return modelFS.ReadFile("models/" + name + ".bin")
+		return shippedModel(name)
 	})
 	if err != nil {
 		panic(err)
@@ -67,6 +61,9 @@ func withIntent(m *linear) *Classifier {
 		maxAbs = max(maxAbs, v, -v)
 	}
 	scale := maxAbs / 32767
+	if scale == 0 {
+		scale = 1
+	}
 	for j := range Intents {
 		n.scale[slotIntent+j] = scale
 	}
@@ -79,7 +76,7 @@ func withIntent(m *linear) *Classifier {
 }
 
 // intentModel trains the intent model on the weak labels and the labelled
-// rows keep selects, as `hark train` does but for the temperature.
+// rows keep selects (none, as `hark train` does with a stack).
 // EPOCHS and RATE override its options.
 func intentModel(d *data, keep func(string) bool) *linear {
 	o := withSeed(intentOpts, 1)
@@ -161,13 +158,12 @@ func TestExpStack(t *testing.T) {
 	for f := range 5 {
 		var tz []signals
 		var ty []int
-		var tw []float64
 		for i, l := range rows {
 			if fold(l.Text) != f && hash('h', "frac:"+l.Text)%100 < frac {
-				tz, ty, tw = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent)), append(tw, 1)
+				tz, ty = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent))
 			}
 		}
-		c.stack = trainStack(tz, ty, tw, o)
+		c.stack = trainStack(tz, ty, o)
 		for _, l := range rows {
 			if fold(l.Text) != f {
 				continue
@@ -205,24 +201,23 @@ func TestExpSelfTrain(t *testing.T) {
 	for i, l := range rows {
 		zs[i] = c.stackInput(input(l))
 	}
-	trainRows := func(f int, zs []signals) ([]signals, []int, []float64) {
+	trainRows := func(f int, zs []signals) ([]signals, []int) {
 		var tz []signals
 		var ty []int
-		var tw []float64
 		for i, l := range rows {
 			if fold(l.Text) != f {
-				tz, ty, tw = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent)), append(tw, 1)
+				tz, ty = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent))
 			}
 		}
-		return tz, ty, tw
+		return tz, ty
 	}
 	mode := os.Getenv("MODE")
 	var gi, pi, gn, pn []int
 	var errs []string
 	changed := 0
 	for f := range 5 {
-		tz, ty, tw := trainRows(f, zs)
-		c.stack = trainStack(tz, ty, tw, stackDefaults)
+		tz, ty := trainRows(f, zs)
+		c.stack = trainStack(tz, ty, stackDefaults)
 		var f2 features
 		var ex []example
 		for _, w := range ws {
@@ -245,8 +240,8 @@ func TestExpSelfTrain(t *testing.T) {
 		for i, l := range rows {
 			z2[i] = c2.stackInput(input(l))
 		}
-		tz, ty, tw = trainRows(f, z2)
-		c2.stack = trainStack(tz, ty, tw, stackDefaults)
+		tz, ty = trainRows(f, z2)
+		c2.stack = trainStack(tz, ty, stackDefaults)
 		for _, l := range rows {
 			if fold(l.Text) != f {
 				continue
@@ -295,13 +290,12 @@ func TestExpStackOOF(t *testing.T) {
 	for f := range 5 {
 		var tz []signals
 		var ty []int
-		var tw []float64
 		for i, l := range rows {
 			if fold(l.Text) != f {
-				tz, ty, tw = append(tz, zs[f][i]), append(ty, slices.Index(Intents, l.Intent)), append(tw, 1)
+				tz, ty = append(tz, zs[f][i]), append(ty, slices.Index(Intents, l.Intent))
 			}
 		}
-		s := trainStack(tz, ty, tw, stackDefaults)
+		s := trainStack(tz, ty, stackDefaults)
 		for i, l := range rows {
 			if fold(l.Text) == f {
 				p := s.probs(&zs[f][i])
@@ -311,6 +305,9 @@ func TestExpStackOOF(t *testing.T) {
 	}
 	fmt.Fprintf(os.Stderr, "out-of-fold stack, labelled weight %g: intent %.3f macro F1 %.3f (no guards)\n", labelledWeight, accuracy(gi, pi), macroF1(gi, pi, len(Intents)))
 }
+
+// sigCaps is the last flag, which TestExpPair overwrites.
+const sigCaps = sigBias - 1
 
 // TestExpPair: a binary model trained on the labelled rows alone tells
 // request from complaint (PAIR=request,complaint by default); its logit,
@@ -355,22 +352,21 @@ func TestExpPair(t *testing.T) {
 			m := pair(func(i int) bool { return fold(rows[i].Text) != f && inner(rows[i].Text) != g })
 			for i, l := range rows {
 				if fold(l.Text) != f && inner(l.Text) == g {
-					zs[i][26] = logit(m, i)
+					zs[i][sigCaps] = logit(m, i)
 				}
 			}
 		}
 		m := pair(func(i int) bool { return fold(rows[i].Text) != f })
 		var tz []signals
 		var ty []int
-		var tw []float64
 		for i, l := range rows {
 			if fold(l.Text) == f {
-				zs[i][26] = logit(m, i)
+				zs[i][sigCaps] = logit(m, i)
 			} else {
-				tz, ty, tw = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent)), append(tw, 1)
+				tz, ty = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent))
 			}
 		}
-		s := trainStack(tz, ty, tw, stackDefaults)
+		s := trainStack(tz, ty, stackDefaults)
 		mu.Lock()
 		defer mu.Unlock()
 		for i, l := range rows {

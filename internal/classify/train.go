@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -95,18 +96,22 @@ func train(d *data, seed uint64, log io.Writer) (map[string][]byte, error) {
 	})
 	// The hand-labelled messages teach the stack, not the intent model:
 	// the stack must see the intent model's probabilities as they are on
-	// messages it never read. Agents' corrections teach both, so their
-	// words are learnt too.
-	stackRows := append(labelledTrain(d.labelled), d.extra...)
+	// messages it never read. Agents' corrections teach both, so that their
+	// words are learnt too; they are in-sample for the stack, which makes it
+	// trust the intent model a little more on messages like them, a small
+	// bias while corrections are few against the labelled rows.
+	labelled := labelledTrain(d.labelled)
+	useStack := len(labelled) >= minStackRows
 	step("intent", func() *linear {
-		if len(stackRows) == 0 { // no labelled set: the model and the rules alone
-			m := trainLinear("intent", Intents, intentExamples(d, LabelledTrain), withSeed(intentOpts, seed))
+		m := trainLinear("intent", Intents, intentExamples(d, func(s string) bool { return !useStack && LabelledTrain(s) }), withSeed(intentOpts, seed))
+		if !useStack {
+			// Too few labelled rows for the stack: they train the intent
+			// model, whose logits are softened so the rules can outvote it.
 			for i := range m.w {
 				m.w[i] /= intentTemperature
 			}
-			return m
 		}
-		return trainLinear("intent", Intents, intentExamples(d, func(string) bool { return false }), withSeed(intentOpts, seed))
+		return m
 	})
 	out := map[string][]byte{}
 	for name, m := range models {
@@ -116,24 +121,28 @@ func train(d *data, seed uint64, log io.Writer) (map[string][]byte, error) {
 		}
 		out[name] = b
 	}
-	if len(stackRows) > 0 {
-		t := time.Now()
-		// The stack reads the models as the binary will: from their files.
-		c, err := Load(func(name string) ([]byte, error) {
-			if b, ok := out[name]; ok {
-				return b, nil
-			}
-			return nil, fs.ErrNotExist
-		})
-		if err != nil {
-			return nil, err
-		}
-		s := fitStack(c, stackRows)
-		if out[stackName], err = s.MarshalBinary(); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(log, "trained %s on %d labelled messages in %s\n", stackName, len(stackRows), time.Since(t).Round(time.Millisecond))
+	if !useStack {
+		fmt.Fprintf(log, "%d labelled messages, fewer than the stack needs (%d): intent by the model and hand-set rules\n", len(labelled), minStackRows)
+		return out, nil
 	}
+	t := time.Now()
+	// The stack reads the models as the binary will: from their files.
+	c, err := Load(func(name string) ([]byte, error) {
+		if b, ok := out[name]; ok {
+			return b, nil
+		}
+		return nil, fs.ErrNotExist
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows := append(labelled, d.extra...)
+	s := fitStack(c, rows)
+	s.intent = sha256.Sum256(out["intent"])
+	if out[stackName], err = s.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "trained %s on %d labelled messages in %s\n", stackName, len(rows), time.Since(t).Round(time.Millisecond))
 	return out, nil
 }
 
@@ -152,13 +161,11 @@ func labelledTrain(rows []Labelled) []Labelled {
 func fitStack(c *Classifier, rows []Labelled) *stack {
 	zs := make([]signals, len(rows))
 	labels := make([]int, len(rows))
-	weights := make([]float64, len(rows))
 	for i, l := range rows {
 		zs[i] = c.stackInput(Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle})
 		labels[i] = slices.Index(Intents, l.Intent)
-		weights[i] = 1
 	}
-	return trainStack(zs, labels, weights, stackDefaults)
+	return trainStack(zs, labels, stackDefaults)
 }
 
 // Write saves model files into dir as NAME.bin.
@@ -260,7 +267,7 @@ var (
 const intentTemperature = 3
 
 // labelledWeight is a hand-labelled message's weight against a weakly
-// labelled one's.
+// labelled one's (a variable so the experiments can vary it).
 var labelledWeight float32 = 3
 
 // problemReasons are the airline complaint reasons that name a problem the
@@ -270,7 +277,8 @@ var problemReasons = map[string]bool{"Lost Luggage": true, "Cancelled Flight": t
 
 // intentExamples builds the intent training set from weak labels: each
 // data set's own labels read through the intent definitions, plus the
-// training part of the hand-labelled set, weighted up, when it exists.
+// hand-labelled rows only selects (nil: all) and the agents' corrections,
+// both weighted up.
 func intentExamples(d *data, only func(string) bool) []example {
 	var f features
 	var out []example
