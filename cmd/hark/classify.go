@@ -117,9 +117,9 @@ func cmdEval(args []string) error {
 		return err
 	}
 	if _, err := os.Stat(*labelled); err != nil {
-		// Without it the intent has no stack (MODELS.md): say so, since
-		// a run outside the project root lands here silently otherwise.
-		fmt.Fprintf(os.Stderr, "no labelled set (%v): the intent model trains without its second stage\n", err)
+		// A run outside the project root lands here: say why the intent
+		// lines are missing from the scoreboard.
+		fmt.Fprintf(os.Stderr, "no labelled set (%v): intent and needs_reply are not scored\n", err)
 		*labelled = ""
 	}
 	c, err := loadClassifier(*models)

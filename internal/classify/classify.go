@@ -93,21 +93,9 @@ var defaultClassifier = sync.OnceValue(func() *Classifier {
 // Load builds a classifier from model files read by name. The stack file
 // is optional: read must then return an error wrapping fs.ErrNotExist.
 func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
-	models := map[string]*linear{}
-	var intentSum [sha256.Size]byte
-	for _, name := range ModelNames {
-		b, err := read(name)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", name, err)
-		}
-		if name == "intent" {
-			intentSum = sha256.Sum256(b)
-		}
-		m := &linear{}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return nil, fmt.Errorf("model %s: %w", name, err)
-		}
-		models[name] = m
+	models, intentFile, err := readModels(read)
+	if err != nil {
+		return nil, err
 	}
 	c, err := fuse(models)
 	if err != nil {
@@ -125,11 +113,33 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 		if err := c.stack.UnmarshalBinary(b); err != nil {
 			return nil, fmt.Errorf("model %s: %w", stackName, err)
 		}
-		if c.stack.intent != intentSum {
+		if c.stack.intent != sha256.Sum256(intentFile) {
 			return nil, fmt.Errorf("model %s was fitted over another intent model; retrain with hark train", stackName)
 		}
 	}
 	return c, nil
+}
+
+// readModels reads and decodes the linear model files. It also returns
+// the intent model file's bytes, which a stack is checked against.
+func readModels(read func(name string) ([]byte, error)) (map[string]*linear, []byte, error) {
+	models := map[string]*linear{}
+	var intentFile []byte
+	for _, name := range ModelNames {
+		b, err := read(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("model %s: %w", name, err)
+		}
+		if name == "intent" {
+			intentFile = b
+		}
+		m := &linear{}
+		if err := m.UnmarshalBinary(b); err != nil {
+			return nil, nil, fmt.Errorf("model %s: %w", name, err)
+		}
+		models[name] = m
+	}
+	return models, intentFile, nil
 }
 
 // fuse lays the models out in one table, checking each has the classes

@@ -409,6 +409,39 @@ func TestAgreement(t *testing.T) {
 			t.Logf("  %s (%d): intent agreement %.3f", round.name, len(x), agree)
 		}
 	}
+	// The two samples three ways: all agree, the file has the majority's
+	// label, no majority, and which intents the pairs disagree on.
+	for _, sample := range []struct {
+		name string
+		in   func(n int) bool
+	}{{"rows 1–921", func(n int) bool { return n <= 921 }}, {"rows 922–2066", func(n int) bool { return n > 921 }}} {
+		var all, major, none, n int
+		pairs := map[string]int{}
+		for i, rec := range recs[1:] {
+			if row, _ := strconv.Atoi(rec[0]); !sample.in(row) {
+				continue
+			}
+			n++
+			o, x, y := first[i], a[i], b[i]
+			switch {
+			case o == x && x == y:
+				all++
+			case o != x && o != y && x != y:
+				none++
+			}
+			if o == x || o == y {
+				major++
+			}
+			for _, p := range [][2]string{{o, x}, {o, y}, {x, y}} {
+				if p[0] != p[1] {
+					slices.Sort(p[:])
+					pairs[p[0]+" ↔ "+p[1]]++
+				}
+			}
+		}
+		t.Logf("%s (%d): all three agree on %d, labelled.tsv has the majority's label on %d, no majority on %d; pairwise disagreements %v",
+			sample.name, n, all, major, none, pairs)
+	}
 }
 
 // cohen returns the share of items two annotators label alike and

@@ -8,8 +8,6 @@ package classify
 
 import (
 	"fmt"
-	"io/fs"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -44,35 +42,19 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// withIntent loads the shipped models, without the stack, with m as the
-// intent model.
+// withIntent builds a classifier of the shipped models, without the
+// stack, with m as the intent model.
 func withIntent(m *linear) *Classifier {
-	n, err := Load(func(name string) ([]byte, error) {
-		if name == stackName {
-			return nil, fs.ErrNotExist
-		}
-		return shippedModel(name)
-	})
+	models, _, err := readModels(shippedModel)
 	if err != nil {
 		panic(err)
 	}
-	var maxAbs float32
-	for _, v := range m.w {
-		maxAbs = max(maxAbs, v, -v)
+	models["intent"] = m
+	c, err := fuse(models)
+	if err != nil {
+		panic(err)
 	}
-	scale := maxAbs / 32767
-	if scale == 0 {
-		scale = 1
-	}
-	for j := range Intents {
-		n.scale[slotIntent+j] = scale
-	}
-	for i := range Dim {
-		for j := range Intents {
-			n.table[i*stride+slotIntent+j] = int16(math.Round(float64(m.w[i*len(Intents)+j] / scale)))
-		}
-	}
-	return n
+	return c
 }
 
 // intentModel trains the intent model on the weak labels and the labelled
@@ -95,8 +77,7 @@ func intentModel(d *data, keep func(string) bool) *linear {
 func TestExpRules(t *testing.T) {
 	d, rows := loadLabelled(t)
 	var mu sync.Mutex
-	var gi, pi, gn, pn []int
-	var errs []string
+	var tl tally
 	parallel(5, func(f int) {
 		m := intentModel(d, func(s string) bool { return LabelledTrain(s) && fold(s) != f })
 		for i := range m.w {
@@ -106,42 +87,82 @@ func TestExpRules(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, l := range rows {
-			if fold(l.Text) != f {
-				continue
-			}
-			r := c.Classify(input(l))
-			gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
-			gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
-			if r.Intent != l.Intent {
-				errs = append(errs, fmt.Sprintf("%s→%s\t%s", l.Intent, r.Intent, l.Text))
+			if fold(l.Text) == f {
+				tl.add(l, c.Classify(input(l)))
 			}
 		}
 	})
-	report("rules", gi, pi, gn, pn, errs)
+	tl.report("rules")
 }
 
-func report(name string, gi, pi, gn, pn []int, errs []string) {
-	fmt.Fprintf(os.Stderr, "%s: intent %.3f macro F1 %.3f needs_reply %.3f (%d errors of %d)\n", name,
-		accuracy(gi, pi), macroF1(gi, pi, len(Intents)), accuracy(gn, pn), len(errs), len(gi))
+// tally gathers the cross-validated predictions of an experiment.
+type tally struct {
+	gi, pi, gn, pn []int // gold and predicted intents and needs_reply
+	errs           []string
+}
+
+// add records the classifier's labels for l.
+func (t *tally) add(l Labelled, r Labels) {
+	t.gn, t.pn = append(t.gn, b2i(l.NeedsReply)), append(t.pn, b2i(r.NeedsReply))
+	t.addIntent(l, slices.Index(Intents, r.Intent))
+}
+
+// addIntent records an intent alone, for experiments that stop at the
+// stack's probabilities.
+func (t *tally) addIntent(l Labelled, got int) {
+	t.gi, t.pi = append(t.gi, slices.Index(Intents, l.Intent)), append(t.pi, got)
+	if Intents[got] != l.Intent {
+		t.errs = append(t.errs, fmt.Sprintf("%s→%s\t%s", l.Intent, Intents[got], l.Text))
+	}
+}
+
+// report prints the scores (ERRS=1: and every error).
+func (t *tally) report(name string) {
+	nr := "no guards, no needs_reply"
+	if len(t.gn) > 0 {
+		nr = fmt.Sprintf("needs_reply %.3f", accuracy(t.gn, t.pn))
+	}
+	fmt.Fprintf(os.Stderr, "%s: intent %.3f macro F1 %.3f %s (%d errors of %d)\n", name,
+		accuracy(t.gi, t.pi), macroF1(t.gi, t.pi, len(Intents)), nr, len(t.errs), len(t.gi))
 	if os.Getenv("ERRS") != "" {
-		slices.Sort(errs)
-		for _, e := range errs {
+		slices.Sort(t.errs)
+		for _, e := range t.errs {
 			fmt.Fprintln(os.Stderr, e)
 		}
 	}
 }
 
-// TestExpStack scores the shipped configuration by 5-fold CV inside the
-// labelled training part: the intent model learns from the weak labels
-// only (so one model serves every fold), the stack from the other folds'
-// rows. STEPS and L2 override the stack's options.
-func TestExpStack(t *testing.T) {
-	d, rows := loadLabelled(t)
-	c := withIntent(intentModel(d, func(string) bool { return false }))
+// stackInputs reads every row through c's first stage.
+func stackInputs(c *Classifier, rows []Labelled) []signals {
 	zs := make([]signals, len(rows))
 	for i, l := range rows {
 		zs[i] = c.stackInput(input(l))
 	}
+	return zs
+}
+
+// fitFold trains a stack on the rows outside fold f that keep selects
+// (nil: all of them), zs being their inputs.
+func fitFold(rows []Labelled, zs []signals, f int, keep func(Labelled) bool, o stackOpts) *stack {
+	var tz []signals
+	var ty []int
+	for i, l := range rows {
+		if fold(l.Text) != f && (keep == nil || keep(l)) {
+			tz, ty = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent))
+		}
+	}
+	return trainStack(tz, ty, o)
+}
+
+// TestExpStack scores the shipped configuration by 5-fold CV inside the
+// labelled training part: the intent model learns from the weak labels
+// only (so one model serves every fold), the stack from the other folds'
+// rows. STEPS and L2 override the stack's options; FRAC is the percentage
+// of each fold's training rows the stack learns from.
+func TestExpStack(t *testing.T) {
+	d, rows := loadLabelled(t)
+	c := withIntent(intentModel(d, func(string) bool { return false }))
+	zs := stackInputs(c, rows)
 	o := stackDefaults
 	if v, err := strconv.Atoi(os.Getenv("STEPS")); err == nil {
 		o.Steps = v
@@ -149,34 +170,20 @@ func TestExpStack(t *testing.T) {
 	if v, err := strconv.ParseFloat(os.Getenv("L2"), 64); err == nil {
 		o.L2 = v
 	}
-	frac := uint32(100) // FRAC: the percentage of each fold's training rows the stack learns from
+	frac := uint32(100)
 	if v, err := strconv.Atoi(os.Getenv("FRAC")); err == nil {
 		frac = uint32(v)
 	}
-	var gi, pi, gn, pn []int
-	var errs []string
+	var tl tally
 	for f := range 5 {
-		var tz []signals
-		var ty []int
-		for i, l := range rows {
-			if fold(l.Text) != f && hash('h', "frac:"+l.Text)%100 < frac {
-				tz, ty = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent))
-			}
-		}
-		c.stack = trainStack(tz, ty, o)
+		c.stack = fitFold(rows, zs, f, func(l Labelled) bool { return hash('h', "frac:"+l.Text)%100 < frac }, o)
 		for _, l := range rows {
-			if fold(l.Text) != f {
-				continue
-			}
-			r := c.Classify(input(l))
-			gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
-			gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
-			if r.Intent != l.Intent {
-				errs = append(errs, fmt.Sprintf("%s→%s\t%s", l.Intent, r.Intent, l.Text))
+			if fold(l.Text) == f {
+				tl.add(l, c.Classify(input(l)))
 			}
 		}
 	}
-	report(fmt.Sprintf("stack (%d steps, L2 %g)", o.Steps, o.L2), gi, pi, gn, pn, errs)
+	tl.report(fmt.Sprintf("stack (%d steps, L2 %g)", o.Steps, o.L2))
 }
 
 // TestExpSelfTrain: the first pipeline (weak intent model + stack) reads
@@ -197,27 +204,12 @@ func TestExpSelfTrain(t *testing.T) {
 		ws = append(ws, weak{text, slices.Index(Intents, intent), w})
 	})
 	c := withIntent(intentModel(d, none))
-	zs := make([]signals, len(rows))
-	for i, l := range rows {
-		zs[i] = c.stackInput(input(l))
-	}
-	trainRows := func(f int, zs []signals) ([]signals, []int) {
-		var tz []signals
-		var ty []int
-		for i, l := range rows {
-			if fold(l.Text) != f {
-				tz, ty = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent))
-			}
-		}
-		return tz, ty
-	}
+	zs := stackInputs(c, rows)
 	mode := os.Getenv("MODE")
-	var gi, pi, gn, pn []int
-	var errs []string
+	var tl tally
 	changed := 0
 	for f := range 5 {
-		tz, ty := trainRows(f, zs)
-		c.stack = trainStack(tz, ty, stackDefaults)
+		c.stack = fitFold(rows, zs, f, nil, stackDefaults)
 		var f2 features
 		var ex []example
 		for _, w := range ws {
@@ -236,25 +228,14 @@ func TestExpSelfTrain(t *testing.T) {
 			ex = append(ex, example{vec: f2.featurize(w.text), label: label, weight: w.w})
 		}
 		c2 := withIntent(trainLinear("intent", Intents, ex, withSeed(intentOpts, 1)))
-		z2 := make([]signals, len(rows))
-		for i, l := range rows {
-			z2[i] = c2.stackInput(input(l))
-		}
-		tz, ty = trainRows(f, z2)
-		c2.stack = trainStack(tz, ty, stackDefaults)
+		c2.stack = fitFold(rows, stackInputs(c2, rows), f, nil, stackDefaults)
 		for _, l := range rows {
-			if fold(l.Text) != f {
-				continue
-			}
-			r := c2.Classify(input(l))
-			gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
-			gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
-			if r.Intent != l.Intent {
-				errs = append(errs, fmt.Sprintf("%s→%s\t%s", l.Intent, r.Intent, l.Text))
+			if fold(l.Text) == f {
+				tl.add(l, c2.Classify(input(l)))
 			}
 		}
 	}
-	report(fmt.Sprintf("self-training %s (%d of %d weak labels changed or dropped per fold)", mode, changed/5, len(ws)), gi, pi, gn, pn, errs)
+	tl.report(fmt.Sprintf("self-training %s (%d of %d weak labels changed or dropped per fold)", mode, changed/5, len(ws)))
 }
 
 // TestExpStackOOF: the intent model also learns from the labelled rows
@@ -286,32 +267,26 @@ func TestExpStackOOF(t *testing.T) {
 			}
 		}
 	})
-	var gi, pi []int
+	var tl tally
 	for f := range 5 {
-		var tz []signals
-		var ty []int
-		for i, l := range rows {
-			if fold(l.Text) != f {
-				tz, ty = append(tz, zs[f][i]), append(ty, slices.Index(Intents, l.Intent))
-			}
-		}
-		s := trainStack(tz, ty, stackDefaults)
+		s := fitFold(rows, zs[f], f, nil, stackDefaults)
 		for i, l := range rows {
 			if fold(l.Text) == f {
 				p := s.probs(&zs[f][i])
-				gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, argmax(p[:]))
+				tl.addIntent(l, argmax(p[:]))
 			}
 		}
 	}
-	fmt.Fprintf(os.Stderr, "out-of-fold stack, labelled weight %g: intent %.3f macro F1 %.3f (no guards)\n", labelledWeight, accuracy(gi, pi), macroF1(gi, pi, len(Intents)))
+	tl.report(fmt.Sprintf("out-of-fold stack, labelled weight %g", labelledWeight))
 }
 
 // sigCaps is the last flag, which TestExpPair overwrites.
 const sigCaps = sigBias - 1
 
 // TestExpPair: a binary model trained on the labelled rows alone tells
-// request from complaint (PAIR=request,complaint by default); its logit,
-// out of fold, takes the place of the caps signal in the stack.
+// request from complaint (PAIR=request,complaint by default); its logit
+// times BETA, out of fold, takes the place of the caps signal in the
+// stack.
 func TestExpPair(t *testing.T) {
 	d, rows := loadLabelled(t)
 	pos, neg := "request", "complaint"
@@ -323,11 +298,10 @@ func TestExpPair(t *testing.T) {
 		beta = v
 	}
 	c := withIntent(intentModel(d, func(string) bool { return false }))
-	base := make([]signals, len(rows))
+	base := stackInputs(c, rows)
 	var fx features
 	vecs := make([]vec, len(rows))
 	for i, l := range rows {
-		base[i] = c.stackInput(input(l))
 		vecs[i] = fx.featurize(l.Text)
 	}
 	pair := func(keep func(i int) bool) *linear {
@@ -344,9 +318,11 @@ func TestExpPair(t *testing.T) {
 		m.scores(vecs[i], out)
 		return beta * (out[1] - out[0])
 	}
-	var gi, pi []int
+	var tl tally
 	var mu sync.Mutex
 	parallel(5, func(f int) {
+		// The fold's training rows read inner-fold models, its test rows
+		// a model on all its training rows.
 		zs := slices.Clone(base)
 		for g := range 5 {
 			m := pair(func(i int) bool { return fold(rows[i].Text) != f && inner(rows[i].Text) != g })
@@ -357,24 +333,20 @@ func TestExpPair(t *testing.T) {
 			}
 		}
 		m := pair(func(i int) bool { return fold(rows[i].Text) != f })
-		var tz []signals
-		var ty []int
 		for i, l := range rows {
 			if fold(l.Text) == f {
 				zs[i][sigCaps] = logit(m, i)
-			} else {
-				tz, ty = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent))
 			}
 		}
-		s := trainStack(tz, ty, stackDefaults)
+		s := fitFold(rows, zs, f, nil, stackDefaults)
 		mu.Lock()
 		defer mu.Unlock()
 		for i, l := range rows {
 			if fold(l.Text) == f {
 				p := s.probs(&zs[i])
-				gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, argmax(p[:]))
+				tl.addIntent(l, argmax(p[:]))
 			}
 		}
 	})
-	fmt.Fprintf(os.Stderr, "stack + %s/%s model (beta %g): intent %.3f macro F1 %.3f (no guards)\n", pos, neg, beta, accuracy(gi, pi), macroF1(gi, pi, len(Intents)))
+	tl.report(fmt.Sprintf("stack + %s/%s model (beta %g)", pos, neg, beta))
 }
