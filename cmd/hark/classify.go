@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +63,7 @@ func cmdClassify(args []string) error {
 	if err != nil {
 		return err
 	}
-	return classifyStream(c, os.Stdin, os.Stdout)
+	return classifyStream(c, os.Stdin, os.Stdout, os.Stderr)
 }
 
 func loadClassifier(dir string) (*classify.Classifier, error) {
@@ -72,37 +73,119 @@ func loadClassifier(dir string) (*classify.Classifier, error) {
 	return classify.Load(func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name+".bin")) })
 }
 
-// classifyStream reads lines and writes labels with constant memory.
-func classifyStream(c *classify.Classifier, in io.Reader, out io.Writer) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+// maxLine bounds the memory one input line may take. A longer line is not
+// an error: its first maxLine bytes are classified (a message that long is
+// hardly read past its start anyway) and the rest is skipped, so one bad
+// line cannot cost a scorer the million lines after it.
+const maxLine = 1 << 20
+
+// classifyStream reads lines and writes labels with constant memory: one
+// object per input line, in input order, whatever the line holds. What it
+// had to guess (an over-long line, a JSON line without a usable text) is
+// reported on warn, never silently.
+func classifyStream(c *classify.Classifier, in io.Reader, out, warn io.Writer) error {
+	r := bufio.NewReaderSize(in, 64<<10)
 	w := bufio.NewWriterSize(out, 64<<10)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
+	var buf []byte
+	warned := 0
+	note := func(line int, format string, a ...any) {
+		if warned++; warned <= 10 {
+			fmt.Fprintf(warn, "hark classify: line %d: %s\n", line, fmt.Sprintf(format, a...))
+		}
+	}
+	for line := 1; ; line++ {
+		var long bool
+		var err error
+		buf, long, err = readLine(r, buf[:0])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		b := buf
+		if line == 1 {
+			b = bytes.TrimPrefix(b, []byte("\ufeff")) // a byte-order mark from Windows tools
+		}
+		b = bytes.TrimSpace(b)
+		if long {
+			note(line, "longer than %d bytes: classified its first %d", maxLine, maxLine)
+		}
 		in := classify.Input{Text: string(b)}
 		if len(b) > 0 && b[0] == '{' {
-			var j struct {
-				Text      *string `json:"text"`
-				Channel   string  `json:"channel"`
-				Followers int     `json:"author_followers"`
-				ToHandle  string  `json:"to_handle"`
-			}
-			if err := json.Unmarshal(b, &j); err == nil && j.Text != nil {
-				in = classify.Input{Text: *j.Text, Channel: j.Channel, AuthorFollowers: j.Followers, ToHandle: strings.TrimPrefix(j.ToHandle, "@")}
+			if j, why := decodeLine(b); why == "" {
+				in = j
+			} else if b[len(b)-1] == '}' {
+				// A message may start with "{"; one that also ends with
+				// "}" was meant as JSON, so say it was read as text.
+				note(line, "%s: classified the line as plain text", why)
 			}
 		}
 		if err := enc.Encode(c.Classify(in)); err != nil {
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("line %d: %w", line+1, err)
+	if warned > 10 {
+		fmt.Fprintf(warn, "hark classify: %d more warnings\n", warned-10)
 	}
 	return w.Flush()
+}
+
+// readLine appends the next line to buf, without its line ending, keeping
+// at most maxLine bytes and reporting whether it dropped any. It returns
+// io.EOF only when no line is left.
+func readLine(r *bufio.Reader, buf []byte) ([]byte, bool, error) {
+	long, read := false, false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		read = read || len(chunk) > 0
+		if room := maxLine - len(buf); len(chunk) > room {
+			chunk, long = chunk[:room], true
+		}
+		buf = append(buf, chunk...)
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && read:
+			return bytes.TrimRight(buf, "\r\n"), long, nil
+		case err != nil:
+			return buf, long, err
+		}
+		return bytes.TrimRight(buf, "\r\n"), long, nil
+	}
+}
+
+// decodeLine reads a JSON line. It is lenient about the optional fields,
+// because scorers write them in many ways (followers as 1200, 1200.0 or
+// "1200", a null channel); only a missing or non-string text is refused,
+// with the reason.
+func decodeLine(b []byte) (classify.Input, string) {
+	var j struct {
+		Text      *string `json:"text"`
+		Channel   any     `json:"channel"`
+		Followers any     `json:"author_followers"`
+		ToHandle  any     `json:"to_handle"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return classify.Input{}, "not valid JSON or text is not a string (" + err.Error() + ")"
+	}
+	if j.Text == nil {
+		return classify.Input{}, "no \"text\" field"
+	}
+	str := func(v any) string { s, _ := v.(string); return s }
+	followers := 0
+	switch v := j.Followers.(type) {
+	case float64:
+		followers = int(min(max(v, 0), 1e12))
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			followers = int(min(max(f, 0), 1e12))
+		}
+	}
+	return classify.Input{Text: *j.Text, Channel: str(j.Channel), AuthorFollowers: followers,
+		ToHandle: strings.TrimPrefix(str(j.ToHandle), "@")}, ""
 }
 
 // cmdEval prints the scoreboard on the shared data.

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,7 +26,7 @@ func TestClassifyStream(t *testing.T) {
 		strings.Repeat("very long message ", 40000), // 720 KB: under the 1 MiB line limit
 	}, "\n")
 	var out bytes.Buffer
-	if err := classifyStream(classify.Default(), strings.NewReader(in), &out); err != nil {
+	if err := classifyStream(classify.Default(), strings.NewReader(in), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	var got []classify.Labels
@@ -56,13 +59,71 @@ func TestClassifyStream(t *testing.T) {
 	}
 }
 
-// TestClassifyStreamLineTooLong reports a line over the limit instead of
-// growing without bound.
-func TestClassifyStreamLineTooLong(t *testing.T) {
-	in := "hello\n" + strings.Repeat("x", 2<<20) + "\n"
-	var out bytes.Buffer
-	err := classifyStream(classify.Default(), strings.NewReader(in), &out)
-	if err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Fatalf("err = %v, want a line 2 error", err)
+// TestClassifyStreamOddInput is what scorers' files look like in the wild:
+// a byte-order mark, CRLF endings, followers as strings or floats, a line
+// over the limit, JSON without a usable text, no final newline. Every line
+// gets its object, in order, and what was guessed is reported.
+func TestClassifyStreamOddInput(t *testing.T) {
+	thanks := `{"text": "Thanks so much, the crew was wonderful!", "to_handle": "JetBlue", "author_followers": %s}`
+	lines := []string{
+		"\ufeff" + fmt.Sprintf(thanks, `"1200"`),
+		fmt.Sprintf(thanks, `1200.0`),
+		fmt.Sprintf(thanks, `null`),
+		strings.Repeat("x", maxLine+100),
+		`{"text": 5}`,
+		`{"channel": "x"}`,
+		`@delta my bag is lost, can you help?`,
+	}
+	var out, warn bytes.Buffer
+	if err := classifyStream(classify.Default(), strings.NewReader(strings.Join(lines, "\r\n")), &out, &warn); err != nil {
+		t.Fatal(err)
+	}
+	var got []classify.Labels
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		var l classify.Labels
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("line %d: %v", len(got)+1, err)
+		}
+		got = append(got, l)
+	}
+	if len(got) != len(lines) {
+		t.Fatalf("got %d objects for %d lines", len(got), len(lines))
+	}
+	for i := range 3 {
+		// Only the decoded to_handle makes it "addressed": the raw line
+		// has no @handle.
+		if got[i].Intent != "praise" || !slices.Contains(got[i].Why, "addressed to the brand") {
+			t.Errorf("line %d: %s %q, want the JSON read: praise addressed to the brand", i+1, got[i].Intent, got[i].Why)
+		}
+	}
+	if got[6].Intent != "request" || !got[6].NeedsReply {
+		t.Errorf("last line (no newline): %s %v, want request needing a reply", got[6].Intent, got[6].NeedsReply)
+	}
+	w := warn.String()
+	for _, want := range []string{"line 4: longer than", "line 5: not valid JSON", "line 6: no \"text\" field"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warnings lack %q:\n%s", want, w)
+		}
+	}
+	if strings.Count(w, "\n") != 3 {
+		t.Errorf("want exactly 3 warnings, got:\n%s", w)
+	}
+}
+
+// TestReadLineBounded checks a line over the limit costs at most maxLine
+// bytes and that the line after it is read whole.
+func TestReadLineBounded(t *testing.T) {
+	r := bufio.NewReaderSize(strings.NewReader(strings.Repeat("y", 3*maxLine)+"\nnext\n"), 64<<10)
+	b, long, err := readLine(r, nil)
+	if err != nil || !long || len(b) != maxLine || cap(b) > 2*maxLine {
+		t.Fatalf("len %d cap %d long %v err %v", len(b), cap(b), long, err)
+	}
+	b, long, err = readLine(r, b[:0])
+	if err != nil || long || string(b) != "next" {
+		t.Fatalf("%q %v %v", b, long, err)
+	}
+	if _, _, err = readLine(r, b[:0]); err != io.EOF {
+		t.Fatalf("err %v, want EOF", err)
 	}
 }
