@@ -162,7 +162,8 @@ func fitFold(rows []Labelled, zs []signals, f int, keep func(Labelled) bool, o s
 func TestExpStack(t *testing.T) {
 	d, rows := loadLabelled(t)
 	c := withIntent(intentModel(d, func(string) bool { return false }))
-	zs := stackInputs(c, rows)
+	train := withUnknownHandles(rows)
+	zs := stackInputs(c, train)
 	o := stackDefaults
 	if v, err := strconv.Atoi(os.Getenv("STEPS")); err == nil {
 		o.Steps = v
@@ -176,7 +177,7 @@ func TestExpStack(t *testing.T) {
 	}
 	var tl tally
 	for f := range 5 {
-		c.stack = fitFold(rows, zs, f, func(l Labelled) bool { return hash('h', "frac:"+l.Text)%100 < frac }, o)
+		c.stack = fitFold(train, zs, f, func(l Labelled) bool { return hash('h', "frac:"+l.Text)%100 < frac }, o)
 		for _, l := range rows {
 			if fold(l.Text) == f {
 				tl.add(l, c.Classify(input(l)))
@@ -349,4 +350,66 @@ func TestExpPair(t *testing.T) {
 		}
 	})
 	tl.report(fmt.Sprintf("stack + %s/%s model (beta %g)", pos, neg, beta))
+}
+
+// TestExpNoHandle: hark classify's to_handle and channel are optional, so
+// a scorer may send the text alone. Scores the stack by CV with the rows
+// as labelled and with to_handle (and channel) blanked. The stack learns
+// from the rows and their copies without to_handle (shipped); AUG=none
+// without the copies, AUG=both with copies without channel either,
+// AUG=visible with copies only where the handle is in the text, AUG=half
+// with copies of the half SALT picks.
+func TestExpNoHandle(t *testing.T) {
+	d, rows := loadLabelled(t)
+	c := withIntent(intentModel(d, func(string) bool { return false }))
+	blank := func(l Labelled, channel bool) Labelled {
+		l.ToHandle = ""
+		if channel {
+			l.Channel = ""
+		}
+		return l
+	}
+	train := withUnknownHandles(rows) // shipped
+	salt := byte('a')
+	if v := os.Getenv("SALT"); v != "" {
+		salt = v[0]
+	}
+	switch os.Getenv("AUG") {
+	case "none":
+		train = slices.Clone(rows)
+	case "both":
+		train = slices.Clone(rows)
+		for _, l := range rows {
+			train = append(train, blank(l, true))
+		}
+	case "visible": // only where the handle is in the text, as on X
+		train = slices.Clone(rows)
+		for _, l := range rows {
+			if l.ToHandle != "" && strings.Contains(strings.ToLower(l.Text), "@"+strings.ToLower(l.ToHandle)) {
+				train = append(train, blank(l, false))
+			}
+		}
+	case "half":
+		train = slices.Clone(rows)
+		for _, l := range rows {
+			if hash(salt, l.Text)%2 == 0 {
+				train = append(train, blank(l, false))
+			}
+		}
+	}
+	zs := stackInputs(c, train)
+	var tl [3]tally
+	for f := range 5 {
+		c.stack = fitFold(train, zs, f, nil, stackDefaults)
+		for _, l := range rows {
+			if fold(l.Text) == f {
+				tl[0].add(l, c.Classify(input(l)))
+				tl[1].add(l, c.Classify(input(blank(l, false))))
+				tl[2].add(l, c.Classify(input(blank(l, true))))
+			}
+		}
+	}
+	for i, name := range []string{"as labelled", "no to_handle", "text only"} {
+		tl[i].report("AUG=" + os.Getenv("AUG") + " " + name)
+	}
 }

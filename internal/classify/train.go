@@ -159,6 +159,7 @@ func labelledTrain(rows []Labelled) []Labelled {
 
 // fitStack trains the stack over c's first stage on labelled rows.
 func fitStack(c *Classifier, rows []Labelled) *stack {
+	rows = withUnknownHandles(rows)
 	zs := make([]signals, len(rows))
 	labels := make([]int, len(rows))
 	for i, l := range rows {
@@ -166,6 +167,22 @@ func fitStack(c *Classifier, rows []Labelled) *stack {
 		labels[i] = slices.Index(Intents, l.Intent)
 	}
 	return trainStack(zs, labels, stackDefaults)
+}
+
+// withUnknownHandles returns rows followed by a copy of each with no
+// to_handle. hark classify's to_handle is optional: a scorer may send the
+// text alone, "@united my bag…" with the handle only in the text. A stack
+// that only saw labelled handles learnt that a missing one means "not
+// addressed", and lost 0.054 CV accuracy on such input; with the copies it
+// loses 0.012, at a cost of 0.005 when the handle is given (MODELS.md).
+// The desk always knows the account a message came to.
+func withUnknownHandles(rows []Labelled) []Labelled {
+	out := slices.Grow(slices.Clone(rows), len(rows))
+	for _, l := range rows {
+		l.ToHandle = ""
+		out = append(out, l)
+	}
+	return out
 }
 
 // Write saves model files into dir as NAME.bin.
