@@ -26,7 +26,13 @@ func classifyStage(c *classify.Classifier) ingest.Stage {
 			if it.Msg.Subject != "" {
 				text = it.Msg.Subject + ". " + text
 			}
-			l := c.Classify(classify.Input{Text: text, Channel: it.Account.Channel, ToHandle: it.Account.Handle,
+			// A DM arrives on a social account ("x", "facebook"): the
+			// classifier must read it as private, as it reads e-mail.
+			channel := it.Account.Channel
+			if it.Msg.Visibility == "private" {
+				channel += "_dm"
+			}
+			l := c.Classify(classify.Input{Text: text, Channel: channel, ToHandle: it.Account.Handle,
 				AuthorFollowers: int(it.Msg.Author.Followers)})
 			if it.Labels == nil {
 				it.Labels = map[string]any{}

@@ -96,3 +96,40 @@ func TestIngestedMessagesAreClassified(t *testing.T) {
 		t.Fatalf("a late older message relabelled the thread: intent %q needs_reply %v count %d", c.Intent, c.NeedsReply, c.MessageCount)
 	}
 }
+
+// A DM reaches a social account ("x") but is private: it is read as one,
+// so "does anyone know…" sent privately to the brand asks the brand.
+func TestDirectMessagesAreReadAsPrivate(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "air", "Air")
+	acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "airline", Name: "Air"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "does anyone know how I change my seat on this booking?"
+	now := time.Now().UTC()
+	if _, err := a.Pipeline.Ingest(ctx, acct.ID,
+		ingest.Message{ProviderID: "pub", Author: ingest.Author{ID: "u1", Handle: "ann"}, SentAt: now.Add(-time.Minute), Text: text},
+		ingest.Message{ProviderID: "dm", Visibility: "private", Author: ingest.Author{ID: "u2", Handle: "bob"}, SentAt: now, Text: text},
+	); err != nil {
+		t.Fatal(err)
+	}
+	page, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+	if err != nil || len(page.Conversations) != 2 {
+		t.Fatalf("conversations: %+v %v", page.Conversations, err)
+	}
+	for _, c := range page.Conversations {
+		want := "peer"
+		if c.Visibility == "private" {
+			want = "request"
+		}
+		if c.Intent != want || c.NeedsReply != (want == "request") {
+			t.Errorf("%s message: intent %s needs_reply %v, want %s", c.Visibility, c.Intent, c.NeedsReply, want)
+		}
+	}
+}

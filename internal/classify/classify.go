@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -305,11 +306,29 @@ func needsReply(p *[6]float64, addressed bool, complaint float64) float64 {
 // privateChannel reports whether every message on the channel is
 // addressed to the brand.
 func privateChannel(ch string) bool {
-	switch ch {
-	case "email", "chat", "form", "phone", "sms", "whatsapp", "dm", "messenger", "instagram_dm", "livechat":
-		return true
+	// Callers name channels in many ways ("E-mail", "twitter_dm", "Live
+	// Chat"): compare letters and digits only, lower-cased, without
+	// allocating.
+	var buf [24]byte
+	n := 0
+	for i := 0; i < len(ch); i++ {
+		c := ch[i] | 0x20 // ASCII lower case; other bytes never match below
+		if (c >= 'a' && c <= 'z') || (ch[i] >= '0' && ch[i] <= '9') {
+			if n == len(buf) {
+				return false
+			}
+			buf[n], n = c, n+1
+		}
 	}
-	return false
+	switch k := string(buf[:n]); k {
+	case "email", "mail", "chat", "livechat", "webchat", "form", "webform", "contactform", "phone", "call",
+		"voice", "sms", "text", "whatsapp", "dm", "directmessage", "privatemessage", "pm", "messenger",
+		"telegram", "wechat", "private":
+		return true
+	default:
+		// instagram_dm, x_dm, facebook_messenger, …
+		return strings.HasSuffix(k, "dm") || strings.HasSuffix(k, "messenger")
+	}
 }
 
 func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }

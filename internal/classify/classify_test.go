@@ -276,6 +276,26 @@ func TestWithoutHandles(t *testing.T) {
 	}
 }
 
+// TestPrivateChannel: callers name channels in many ways; the private
+// ones must all be read as private, the public ones never.
+func TestPrivateChannel(t *testing.T) {
+	for _, ch := range []string{"email", "E-Mail", "chat", "Live Chat", "form", "web_form", "sms", "WhatsApp",
+		"dm", "DM", "x_dm", "Twitter DM", "instagram_dm", "facebook_messenger", "Messenger", "phone", " email\u00a0"} {
+		if !privateChannel(ch) {
+			t.Errorf("%q is not read as private", ch)
+		}
+	}
+	for _, ch := range []string{"", "x", "twitter", "Facebook", "instagram", "linkedin", "blog", "random",
+		"reddit", "youtube", strings.Repeat("e", 100) + "mail"} {
+		if privateChannel(ch) {
+			t.Errorf("%q is read as private", ch)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { privateChannel("Twitter DM") }); n != 0 {
+		t.Errorf("privateChannel allocates %v times", n)
+	}
+}
+
 // tweets reads up to n airline tweets for benchmarks.
 func tweets(b testing.TB, n int) []string {
 	needData(b)
