@@ -76,6 +76,9 @@ func TestSignals(t *testing.T) {
 		{"Het pakket is niet aangekomen en ik heb nog geen antwoord", false, "nl"},
 		{"配達がまだ来ません", false, "ja"},
 		{"ok", false, "und"},
+		{"@SouthwestAir Awesome - thanks!", false, "en"},
+		{"@USAirways still waiting", false, "en"},
+		{"@HondaCustSvc how do I file a formal complaint against a service location?", false, "en"},
 		{"FREE crypto airdrop!! click here http://a.co http://b.co http://c.co", true, ""},
 	} {
 		l := c.Classify(Input{Text: tc.text})
