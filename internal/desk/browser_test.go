@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,47 +13,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/browsertest"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
 )
-
-// chromium finds Debian's Chromium; without it the browser tests skip,
-// except in CI, which must run them.
-func chromium(t *testing.T) string {
-	for _, p := range []string{os.Getenv("HARK_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("CI needs Chromium for the browser tests (scripts/test installs it)")
-	}
-	t.Skip("no Chromium; install Debian's chromium to run the browser tests")
-	return ""
-}
-
-// browser starts a headless Chromium with its own profile, so two browsers
-// are two separately signed-in agents.
-func browser(t *testing.T, exe string) context.Context {
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1400, 900))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
-}
 
 func signIn(url, email, password string) chromedp.Tasks {
 	return chromedp.Tasks{
@@ -68,7 +31,7 @@ func signIn(url, email, password string) chromedp.Tasks {
 }
 
 func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
-	exe := chromium(t)
+	browsertest.Require(t)
 	ctx := context.Background()
 	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
 	if err != nil {
@@ -104,7 +67,7 @@ func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
 	// before the server closes.
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
 
-	ana, ben := browser(t, exe), browser(t, exe)
+	ana, ben := browsertest.New(t), browsertest.New(t)
 	var rows int
 	err = chromedp.Run(ana, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
 		chromedp.Evaluate(`document.querySelectorAll(".row").length`, &rows))

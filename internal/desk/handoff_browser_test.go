@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/browsertest"
 	"github.com/harkdesk/hark/internal/channel/x"
 	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
@@ -21,7 +22,7 @@ import (
 // public acknowledgement, then a DM, both sent to X's fake and both shown
 // in one linked thread.
 func TestBrowserHandsAnXMentionOffToADM(t *testing.T) {
-	exe := chromium(t)
+	browsertest.Require(t)
 	ctx := context.Background()
 	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
 	if err != nil {
@@ -53,7 +54,7 @@ func TestBrowserHandsAnXMentionOffToADM(t *testing.T) {
 		t.Fatalf("deliver: %v %v", codes, err)
 	}
 
-	b := browser(t, exe)
+	b := browsertest.New(t)
 	var publicURL, privateURL, thread string
 	err = chromedp.Run(b, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
 		chromedp.Click(`.row`, chromedp.NodeVisible),

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,34 +12,17 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/browsertest"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
-func chromium(t *testing.T) string {
-	for _, p := range []string{os.Getenv("HARK_CHROMIUM"), "/usr/bin/chromium"} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("CI needs Chromium for the browser tests (scripts/test installs it)")
-	}
-	t.Skip("no Chromium")
-	return ""
-}
-
 // A visitor chats through the real widget in headless Chromium: they write,
 // an agent answers, the widget shows it, and after a reload the
 // conversation is still there.
 func TestBrowserWidgetChat(t *testing.T) {
-	exe := chromium(t)
+	browsertest.Require(t)
 	ctx := context.Background()
 	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
 	if err != nil {
@@ -53,15 +34,7 @@ func TestBrowserWidgetChat(t *testing.T) {
 	srv := httptest.NewServer(server.Handler(a))
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
-	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancel)
-	bctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	bctx, cancel3 := context.WithTimeout(bctx, 60*time.Second)
-	t.Cleanup(cancel3)
+	bctx := browsertest.New(t)
 
 	page := fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)
 	shadow := func(js string) string {
