@@ -5,6 +5,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/classify"
 	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/ingest"
 )
 
@@ -26,12 +27,8 @@ func classifyStage(c *classify.Classifier) ingest.Stage {
 			if it.Msg.Subject != "" {
 				text = it.Msg.Subject + ". " + text
 			}
-			// A DM arrives on a social account ("x", "facebook"): the
-			// classifier must read it as private, as it reads e-mail.
-			channel := it.Account.Channel
-			if it.Msg.Visibility == "private" {
-				channel += "_dm"
-			}
+			// A DM arrives on a social account: it is read as private.
+			channel := hark.ClassifierChannel(it.Account.Channel, it.Msg.Visibility)
 			l := c.Classify(classify.Input{Text: text, Channel: channel, ToHandle: it.Account.Handle,
 				AuthorFollowers: int(it.Msg.Author.Followers)})
 			if it.Labels == nil {

@@ -167,7 +167,7 @@ func (f *Fixture) Grow(ctx context.Context, n int) error {
 				}
 			}
 		}
-		vis := defaultVisibility(acct.channel)
+		vis := hark.DefaultVisibility(acct.channel)
 		contactID, convID, msgID := db.NewID(), db.NewID(), db.NewID()
 		txt := text(r)
 		name := fmt.Sprintf("Customer %d", i)
@@ -223,13 +223,6 @@ func waiting(status string, last int64) int64 {
 		return last
 	}
 	return 0
-}
-
-func defaultVisibility(channel string) string {
-	if channel == "x" || channel == "facebook" || channel == "instagram" {
-		return "public"
-	}
-	return "private"
 }
 
 // bulk buffers rows per table and writes them 64 to a statement, in one

@@ -48,9 +48,9 @@ func (s *Store) Correct(ctx context.Context, c Correction) (Message, error) {
 	}
 	var convID int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var text, labelsJSON, direction, channel, handle string
+		var text, labelsJSON, direction, channel, handle, visibility string
 		var wsID int64
-		err := tx.QueryRowContext(ctx, s.q("MessageForCorrection"), c.MessageID).Scan(&text, &wsID, &convID, &labelsJSON, &direction, &channel, &handle)
+		err := tx.QueryRowContext(ctx, s.q("MessageForCorrection"), c.MessageID).Scan(&text, &wsID, &convID, &labelsJSON, &direction, &channel, &handle, &visibility)
 		if err == sql.ErrNoRows {
 			return fmt.Errorf("message %d: %w", c.MessageID, hark.ErrNotFound)
 		}
@@ -68,6 +68,8 @@ func (s *Store) Correct(ctx context.Context, c Correction) (Message, error) {
 		}
 		wasJSON, _ := json.Marshal(was)
 		now := db.Now()
+		// Stored as the classifier read it, so training reads it the same.
+		channel = hark.ClassifierChannel(channel, visibility)
 		if _, err := tx.ExecContext(ctx, s.q("InsertCorrection"), db.NewID(), wsID, c.MessageID, c.UserID, channel, handle, text,
 			c.Intent, boolInt(c.NeedsReply), string(wasJSON), now); err != nil {
 			return fmt.Errorf("store correction: %w", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/ingest"
 )
 
 // An agent's correction relabels the message and its conversation, shows
@@ -51,6 +52,23 @@ func TestCorrectionsRelabelAndExport(t *testing.T) {
 		n, err := w.convs.ExportCorrections(ctx, &buf)
 		want := "text\tintent\tneeds_reply\tchannel\tto_handle\nlovely crew today thanks\trequest\tyes\tx\tbrand\n"
 		if err != nil || n != 1 || buf.String() != want {
+			t.Fatalf("export %d %v:\n%q", n, err, buf.String())
+		}
+
+		// A DM on a social account is exported as private ("facebook_dm"),
+		// as the classifier read it, so training reads it the same way.
+		res, err := w.pipeline.Ingest(ctx, w.fb.ID, ingest.Message{ProviderID: "dm1", Visibility: "private",
+			Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "does anyone know where my refund is", SentAt: time.Now()})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("ingest: %v %v", err, res[0].Err)
+		}
+		dm, _ := w.convs.Messages(ctx, res[0].ConversationID)
+		if _, err := w.convs.Correct(ctx, conversation.Correction{MessageID: dm[0].ID, UserID: w.agent.ID, Intent: "request", NeedsReply: true}); err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if n, err = w.convs.ExportCorrections(ctx, &buf); err != nil || n != 2 ||
+			!strings.Contains(buf.String(), "does anyone know where my refund is\trequest\tyes\tfacebook_dm\tbrandpage\n") {
 			t.Fatalf("export %d %v:\n%q", n, err, buf.String())
 		}
 	})

@@ -23,6 +23,28 @@ var ChannelLabels = map[string]string{
 	"blog": "Blog", "phone": "Phone", "sms": "SMS", "api": "API",
 }
 
+// DefaultVisibility is how a channel's messages are seen by others when
+// the provider does not say: posts and comments are public, the rest
+// private.
+func DefaultVisibility(channel string) string {
+	switch channel {
+	case "x", "facebook", "instagram", "linkedin", "blog":
+		return "public"
+	}
+	return "private"
+}
+
+// ClassifierChannel names a message's channel as the classifier, and the
+// labelled examples it learns from, read it: a private message on a
+// public channel (an X or Instagram DM, Messenger) is "x_dm", so it reads
+// as private, like e-mail or chat, and not as a public post.
+func ClassifierChannel(channel, visibility string) string {
+	if visibility == "private" && DefaultVisibility(channel) == "public" {
+		return channel + "_dm"
+	}
+	return channel
+}
+
 // ValidChannel reports whether c is a known channel.
 func ValidChannel(c string) bool {
 	_, ok := ChannelLabels[c]

@@ -59,7 +59,7 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 	}
 	switch m.Visibility {
 	case "":
-		m.Visibility = defaultVisibility(channel)
+		m.Visibility = hark.DefaultVisibility(channel)
 	case "public", "private":
 	default:
 		return fmt.Errorf("%w: visibility must be public or private", hark.ErrInvalid)
@@ -102,15 +102,6 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 		m.Subject = m.Subject[:998]
 	}
 	return nil
-}
-
-// defaultVisibility is how a channel's messages are seen by others.
-func defaultVisibility(channel string) string {
-	switch channel {
-	case "x", "facebook", "instagram", "linkedin", "blog":
-		return "public"
-	}
-	return "private"
 }
 
 // byParticipant reports whether a channel's private messages form one
