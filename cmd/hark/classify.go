@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -115,11 +116,11 @@ func classifyStream(c *classify.Classifier, in io.Reader, out, warn io.Writer) e
 		}
 		in := classify.Input{Text: string(b)}
 		if len(b) > 0 && b[0] == '{' {
+			// A message may start with "{", so a line that is not usable
+			// JSON is still classified, as text, and said so.
 			if j, why := decodeLine(b); why == "" {
 				in = j
-			} else if b[len(b)-1] == '}' {
-				// A message may start with "{"; one that also ends with
-				// "}" was meant as JSON, so say it was read as text.
+			} else {
 				note(line, "%s: classified the line as plain text", why)
 			}
 		}
@@ -134,57 +135,67 @@ func classifyStream(c *classify.Classifier, in io.Reader, out, warn io.Writer) e
 }
 
 // readLine appends the next line to buf, without its line ending, keeping
-// at most maxLine bytes and reporting whether it dropped any. It returns
-// io.EOF only when no line is left.
+// at most maxLine bytes of it and reporting whether it dropped any. It
+// returns io.EOF only when no line is left.
 func readLine(r *bufio.Reader, buf []byte) ([]byte, bool, error) {
-	long, read := false, false
+	dropped, read := false, false
 	for {
 		chunk, err := r.ReadSlice('\n')
 		read = read || len(chunk) > 0
-		if room := maxLine - len(buf); len(chunk) > room {
-			chunk, long = chunk[:room], true
+		// Room for the line ending too, so a line of exactly maxLine
+		// bytes is whole.
+		if room := maxLine + 2 - len(buf); len(chunk) > room {
+			chunk, dropped = chunk[:room], true
 		}
 		buf = append(buf, chunk...)
-		switch {
-		case err == bufio.ErrBufferFull:
+		if err == bufio.ErrBufferFull {
 			continue
-		case err == io.EOF && read:
-			return bytes.TrimRight(buf, "\r\n"), long, nil
-		case err != nil:
-			return buf, long, err
 		}
-		return bytes.TrimRight(buf, "\r\n"), long, nil
+		if err != nil && (err != io.EOF || !read) {
+			return buf, false, err
+		}
+		buf = bytes.TrimRight(buf, "\r\n")
+		if len(buf) > maxLine {
+			buf, dropped = buf[:maxLine], true
+		}
+		return buf, dropped, nil
 	}
 }
 
-// decodeLine reads a JSON line. It is lenient about the optional fields,
-// because scorers write them in many ways (followers as 1200, 1200.0 or
-// "1200", a null channel); only a missing or non-string text is refused,
-// with the reason.
+// decodeLine reads a JSON line. Only the text must be right: the optional
+// fields are taken when they make sense and ignored otherwise, because
+// scorers write them in many ways (followers as 1200, 1200.0 or "1200", a
+// null channel).
 func decodeLine(b []byte) (classify.Input, string) {
 	var j struct {
-		Text      *string `json:"text"`
-		Channel   any     `json:"channel"`
-		Followers any     `json:"author_followers"`
-		ToHandle  any     `json:"to_handle"`
+		Text      json.RawMessage `json:"text"`
+		Channel   json.RawMessage `json:"channel"`
+		Followers json.RawMessage `json:"author_followers"`
+		ToHandle  json.RawMessage `json:"to_handle"`
 	}
 	if err := json.Unmarshal(b, &j); err != nil {
-		return classify.Input{}, "not valid JSON or text is not a string (" + err.Error() + ")"
+		return classify.Input{}, "not a JSON object (" + err.Error() + ")"
 	}
-	if j.Text == nil {
-		return classify.Input{}, "no \"text\" field"
+	var text *string
+	if len(j.Text) == 0 {
+		return classify.Input{}, `no "text" field`
 	}
-	str := func(v any) string { s, _ := v.(string); return s }
-	followers := 0
-	switch v := j.Followers.(type) {
-	case float64:
-		followers = int(min(max(v, 0), 1e12))
-	case string:
-		if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-			followers = int(min(max(f, 0), 1e12))
-		}
+	if err := json.Unmarshal(j.Text, &text); err != nil || text == nil {
+		return classify.Input{}, `"text" is not a string`
 	}
-	return classify.Input{Text: *j.Text, Channel: str(j.Channel), AuthorFollowers: followers,
+	str := func(raw json.RawMessage) string {
+		var s string
+		json.Unmarshal(raw, &s) // anything but a string leaves it empty
+		return s
+	}
+	var f float64
+	if json.Unmarshal(j.Followers, &f) != nil {
+		f, _ = strconv.ParseFloat(strings.TrimSpace(str(j.Followers)), 64)
+	}
+	if math.IsNaN(f) {
+		f = 0
+	}
+	return classify.Input{Text: *text, Channel: str(j.Channel), AuthorFollowers: int(min(max(f, 0), 1e12)),
 		ToHandle: strings.TrimPrefix(str(j.ToHandle), "@")}, ""
 }
 

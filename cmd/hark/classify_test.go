@@ -72,6 +72,9 @@ func TestClassifyStreamOddInput(t *testing.T) {
 		strings.Repeat("x", maxLine+100),
 		`{"text": 5}`,
 		`{"channel": "x"}`,
+		strings.Repeat("z", maxLine), // at the limit (with CRLF): whole, no warning
+		`{"text": "b"},`,             // pasted from a JSON array
+		fmt.Sprintf(thanks, `1e400`), // out of range: ignored, the rest is read
 		`@delta my bag is lost, can you help?`,
 	}
 	var out, warn bytes.Buffer
@@ -90,31 +93,35 @@ func TestClassifyStreamOddInput(t *testing.T) {
 	if len(got) != len(lines) {
 		t.Fatalf("got %d objects for %d lines", len(got), len(lines))
 	}
-	for i := range 3 {
+	for _, i := range []int{0, 1, 2, 8} {
 		// Only the decoded to_handle makes it "addressed": the raw line
 		// has no @handle.
 		if got[i].Intent != "praise" || !slices.Contains(got[i].Why, "addressed to the brand") {
 			t.Errorf("line %d: %s %q, want the JSON read: praise addressed to the brand", i+1, got[i].Intent, got[i].Why)
 		}
 	}
-	if got[6].Intent != "request" || !got[6].NeedsReply {
-		t.Errorf("last line (no newline): %s %v, want request needing a reply", got[6].Intent, got[6].NeedsReply)
+	if last := got[len(got)-1]; last.Intent != "request" || !last.NeedsReply {
+		t.Errorf("last line (no newline): %s %v, want request needing a reply", last.Intent, last.NeedsReply)
 	}
 	w := warn.String()
-	for _, want := range []string{"line 4: longer than", "line 5: not valid JSON", "line 6: no \"text\" field"} {
+	for _, want := range []string{"line 4: longer than", "line 5: \"text\" is not a string", "line 6: no \"text\" field",
+		"line 8: not a JSON object"} {
 		if !strings.Contains(w, want) {
 			t.Errorf("warnings lack %q:\n%s", want, w)
 		}
 	}
-	if strings.Count(w, "\n") != 3 {
-		t.Errorf("want exactly 3 warnings, got:\n%s", w)
+	if strings.Count(w, "\n") != 4 {
+		t.Errorf("want exactly 4 warnings, got:\n%s", w)
 	}
 }
 
 // TestReadLineBounded checks a line over the limit costs at most maxLine
-// bytes and that the line after it is read whole.
+// bytes, one at the limit is whole whatever its ending, and the line after
+// a long one is read whole.
 func TestReadLineBounded(t *testing.T) {
-	r := bufio.NewReaderSize(strings.NewReader(strings.Repeat("y", 3*maxLine)+"\nnext\n"), 64<<10)
+	at := strings.Repeat("a", maxLine)
+	in := strings.Repeat("y", 3*maxLine) + "\nnext\n" + at + "\n" + at + "\r\n" + at + "b\r\n\r\n" + at
+	r := bufio.NewReaderSize(strings.NewReader(in), 64<<10)
 	b, long, err := readLine(r, nil)
 	if err != nil || !long || len(b) != maxLine || cap(b) > 2*maxLine {
 		t.Fatalf("len %d cap %d long %v err %v", len(b), cap(b), long, err)
@@ -122,6 +129,17 @@ func TestReadLineBounded(t *testing.T) {
 	b, long, err = readLine(r, b[:0])
 	if err != nil || long || string(b) != "next" {
 		t.Fatalf("%q %v %v", b, long, err)
+	}
+	for i, want := range []bool{false, false, true} { // LF, CRLF, one byte over
+		if b, long, err = readLine(r, b[:0]); err != nil || long != want || string(b) != at {
+			t.Fatalf("line %d at the limit: len %d long %v err %v", i+3, len(b), long, err)
+		}
+	}
+	if b, long, err = readLine(r, b[:0]); err != nil || long || len(b) != 0 {
+		t.Fatalf("empty CRLF line: %q %v %v", b, long, err)
+	}
+	if b, long, err = readLine(r, b[:0]); err != nil || long || string(b) != at {
+		t.Fatalf("last line without an ending: len %d long %v err %v", len(b), long, err)
 	}
 	if _, _, err = readLine(r, b[:0]); err != io.EOF {
 		t.Fatalf("err %v, want EOF", err)

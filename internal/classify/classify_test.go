@@ -78,7 +78,11 @@ func TestSignals(t *testing.T) {
 		{"ok", false, "und"},
 		{"@SouthwestAir Awesome - thanks!", false, "en"},
 		{"@USAirways still waiting", false, "en"},
-		{"@HondaCustSvc how do I file a formal complaint against a service location?", false, "en"},
+		{"@united how long will I be waiting on hold?", false, "en"},
+		{"No me llegó el paquete", false, "es"},
+		{"Ele saiu do avião e não tem mala", false, "pt"},
+		{"Ich habe ein Problem mit dem Bad und der Rechnung", false, "de"},
+		{"Vado a casa domani, non è possibile", false, "it"},
 		{"FREE crypto airdrop!! click here http://a.co http://b.co http://c.co", true, ""},
 	} {
 		l := c.Classify(Input{Text: tc.text})

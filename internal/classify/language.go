@@ -51,9 +51,11 @@ var stopwords = [len(latinLangs)]string{
 	"the and is are to of my you for it this that was with have not but on in your be at can we they just what will get how why been has its im dont know anyone any does me so all like from about would there their an or if i he she our out up new good " +
 		// Words of customer messages that other Latin-script languages
 		// rarely use, so a short "@brand thanks!" or "still waiting" is en.
-		"a do did no yes thanks thank thx please pls plz help hello hey hi still waiting when where who which than " +
-		"then very really again now today need want could should didnt cant wont ive youre thats here flight " +
-		"service customer order issue problem great awesome horrible terrible love hate bad worst best amazing",
+		// Not "a", "no", "do", "problem", "service", "terrible", "bad" or
+		// "want": other languages' own words.
+		"did yes thanks thank thx please pls plz help hello hey hi still waiting when where who which than " +
+		"then very really again now today need could should didnt cant wont ive youre thats here flight " +
+		"customer order great awesome love hate worst amazing",
 	"el la los las que de y en es un una por para con mi no se lo pero muy del al esta estoy como tengo hay porque ya le su",
 	"le la les et est un une des du de pour pas que je vous mon ma avec sur ce qui dans tres mais il elle au sont cest jai",
 	"der die das und ist nicht ich ein eine mit für auf den dem zu sie es wir bei von mein sehr auch noch aber wie habe",

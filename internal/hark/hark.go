@@ -36,13 +36,18 @@ func DefaultVisibility(channel string) string {
 
 // ClassifierChannel names a message's channel as the classifier, and the
 // labelled examples it learns from, read it: a private message on a
-// public channel (an X or Instagram DM, Messenger) is "x_dm", so it reads
-// as private, like e-mail or chat, and not as a public post.
+// channel that is not private by nature (an X or Instagram DM, Messenger,
+// a private message through the API) is "x_dm", so it reads as private,
+// like e-mail or chat, and not as a public post.
 func ClassifierChannel(channel, visibility string) string {
-	if visibility == "private" && DefaultVisibility(channel) == "public" {
-		return channel + "_dm"
+	if visibility != "private" {
+		return channel
 	}
-	return channel
+	switch channel {
+	case "email", "chat", "form", "phone", "sms", "whatsapp":
+		return channel
+	}
+	return channel + "_dm"
 }
 
 // ValidChannel reports whether c is a known channel.
