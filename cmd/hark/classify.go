@@ -167,6 +167,22 @@ func readLine(r *bufio.Reader, buf []byte) ([]byte, bool, error) {
 // scorers write them in many ways (followers as 1200, 1200.0 or "1200", a
 // null channel).
 func decodeLine(b []byte) (classify.Input, string) {
+	// The common line decodes in one pass; only an odd one takes the
+	// field-by-field path below (it costs a fifth more per line).
+	var fast struct {
+		Text      *string `json:"text"`
+		Channel   any     `json:"channel"`
+		Followers any     `json:"author_followers"`
+		ToHandle  any     `json:"to_handle"`
+	}
+	if json.Unmarshal(b, &fast) == nil && fast.Text != nil {
+		ch, _ := fast.Channel.(string)
+		to, _ := fast.ToHandle.(string)
+		if f, ok := fast.Followers.(float64); ok || fast.Followers == nil {
+			return classify.Input{Text: *fast.Text, Channel: ch, AuthorFollowers: int(min(max(f, 0), 1e12)),
+				ToHandle: strings.TrimPrefix(to, "@")}, ""
+		}
+	}
 	var j struct {
 		Text      json.RawMessage `json:"text"`
 		Channel   json.RawMessage `json:"channel"`
