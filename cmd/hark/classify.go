@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -167,52 +168,51 @@ func readLine(r *bufio.Reader, buf []byte) ([]byte, bool, error) {
 // scorers write them in many ways (followers as 1200, 1200.0 or "1200", a
 // null channel).
 func decodeLine(b []byte) (classify.Input, string) {
-	// The common line decodes in one pass; only an odd one takes the
-	// field-by-field path below (it costs a fifth more per line).
-	var fast struct {
-		Text      *string `json:"text"`
-		Channel   any     `json:"channel"`
-		Followers any     `json:"author_followers"`
-		ToHandle  any     `json:"to_handle"`
-	}
-	if json.Unmarshal(b, &fast) == nil && fast.Text != nil {
-		ch, _ := fast.Channel.(string)
-		to, _ := fast.ToHandle.(string)
-		if f, ok := fast.Followers.(float64); ok || fast.Followers == nil {
-			return classify.Input{Text: *fast.Text, Channel: ch, AuthorFollowers: int(min(max(f, 0), 1e12)),
-				ToHandle: strings.TrimPrefix(to, "@")}, ""
-		}
-	}
 	var j struct {
-		Text      json.RawMessage `json:"text"`
-		Channel   json.RawMessage `json:"channel"`
-		Followers json.RawMessage `json:"author_followers"`
-		ToHandle  json.RawMessage `json:"to_handle"`
+		Text      *string     `json:"text"`
+		Channel   looseString `json:"channel"`
+		Followers looseCount  `json:"author_followers"`
+		ToHandle  looseString `json:"to_handle"`
 	}
 	if err := json.Unmarshal(b, &j); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field == "text" {
+			return classify.Input{}, `"text" is not a string`
+		}
 		return classify.Input{}, "not a JSON object (" + err.Error() + ")"
 	}
-	var text *string
-	if len(j.Text) == 0 {
+	if j.Text == nil {
 		return classify.Input{}, `no "text" field`
 	}
-	if err := json.Unmarshal(j.Text, &text); err != nil || text == nil {
-		return classify.Input{}, `"text" is not a string`
+	return classify.Input{Text: *j.Text, Channel: string(j.Channel), AuthorFollowers: int(j.Followers),
+		ToHandle: strings.TrimPrefix(string(j.ToHandle), "@")}, ""
+}
+
+// looseString takes a JSON string and leaves anything else empty.
+type looseString string
+
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	if len(b) >= 2 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		*s = looseString(b[1 : len(b)-1]) // no escapes: the common case, without a second decode
+		return nil
 	}
-	str := func(raw json.RawMessage) string {
-		var s string
-		json.Unmarshal(raw, &s) // anything but a string leaves it empty
-		return s
+	var v string
+	if json.Unmarshal(b, &v) == nil {
+		*s = looseString(v)
 	}
-	var f float64
-	if json.Unmarshal(j.Followers, &f) != nil {
-		f, _ = strconv.ParseFloat(strings.TrimSpace(str(j.Followers)), 64)
+	return nil
+}
+
+// looseCount takes a count written as a number or a string, and leaves
+// anything else (null, NaN, out of range) zero.
+type looseCount int
+
+func (n *looseCount) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(strings.TrimSpace(strings.Trim(string(b), `"`)), 64)
+	if err == nil && !math.IsNaN(f) {
+		*n = looseCount(min(max(f, 0), 1e12))
 	}
-	if math.IsNaN(f) {
-		f = 0
-	}
-	return classify.Input{Text: *text, Channel: str(j.Channel), AuthorFollowers: int(min(max(f, 0), 1e12)),
-		ToHandle: strings.TrimPrefix(str(j.ToHandle), "@")}, ""
+	return nil
 }
 
 // cmdEval prints the scoreboard on the shared data.

@@ -13,6 +13,48 @@ import (
 	"github.com/harkdesk/hark/internal/classify"
 )
 
+// stream runs hark classify's loop over in and decodes what it wrote.
+func stream(t *testing.T, in string, warn io.Writer) []classify.Labels {
+	t.Helper()
+	var out bytes.Buffer
+	if err := classifyStream(classify.Default(), strings.NewReader(in), &out, warn); err != nil {
+		t.Fatal(err)
+	}
+	var got []classify.Labels
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		var l classify.Labels
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("line %d: %v: %s", len(got)+1, err, sc.Text())
+		}
+		got = append(got, l)
+	}
+	return got
+}
+
+// TestDecodeLine: only the text must be right; optional fields are read
+// in the forms scorers write them and ignored when they make no sense.
+func TestDecodeLine(t *testing.T) {
+	for _, tc := range []struct {
+		line, why string
+		want      classify.Input
+	}{
+		{`{"text":"hi","to_handle":"\u0040JetBlue","channel":"E-Mail","author_followers":"1200"}`, "",
+			classify.Input{Text: "hi", ToHandle: "JetBlue", Channel: "E-Mail", AuthorFollowers: 1200}},
+		{`{"text":"hi","channel":5,"author_followers":1.5e3,"to_handle":null}`, "", classify.Input{Text: "hi", AuthorFollowers: 1500}},
+		{`{"text":"hi","author_followers":"NaN"}`, "", classify.Input{Text: "hi"}},
+		{`{"text":"hi","author_followers":-4}`, "", classify.Input{Text: "hi"}},
+		{`{"text":null}`, `no "text" field`, classify.Input{}},
+		{`{"text":["hi"]}`, `"text" is not a string`, classify.Input{}},
+		{`{"text":"hi"`, "not a JSON object", classify.Input{}},
+	} {
+		got, why := decodeLine([]byte(tc.line))
+		if got != tc.want || !strings.HasPrefix(why, tc.why) || (tc.why == "") != (why == "") {
+			t.Errorf("%s: %+v %q, want %+v %q", tc.line, got, why, tc.want, tc.why)
+		}
+	}
+}
+
 // TestClassifyStream feeds plain and JSON lines and checks one labelled
 // object comes out per line, in input order, with the JSON fields used.
 func TestClassifyStream(t *testing.T) {
@@ -25,19 +67,7 @@ func TestClassifyStream(t *testing.T) {
 		`Does anyone know a good hotel near the airport?`,
 		strings.Repeat("very long message ", 40000), // 720 KB: under the 1 MiB line limit
 	}, "\n")
-	var out bytes.Buffer
-	if err := classifyStream(classify.Default(), strings.NewReader(in), &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	var got []classify.Labels
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		var l classify.Labels
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("line %d: %v: %s", len(got)+1, err, sc.Text())
-		}
-		got = append(got, l)
-	}
+	got := stream(t, in, io.Discard)
 	if len(got) != 7 {
 		t.Fatalf("got %d lines, want 7", len(got))
 	}
@@ -77,19 +107,8 @@ func TestClassifyStreamOddInput(t *testing.T) {
 		fmt.Sprintf(thanks, `1e400`), // out of range: ignored, the rest is read
 		`@delta my bag is lost, can you help?`,
 	}
-	var out, warn bytes.Buffer
-	if err := classifyStream(classify.Default(), strings.NewReader(strings.Join(lines, "\r\n")), &out, &warn); err != nil {
-		t.Fatal(err)
-	}
-	var got []classify.Labels
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		var l classify.Labels
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("line %d: %v", len(got)+1, err)
-		}
-		got = append(got, l)
-	}
+	var warn bytes.Buffer
+	got := stream(t, strings.Join(lines, "\r\n"), &warn)
 	if len(got) != len(lines) {
 		t.Fatalf("got %d objects for %d lines", len(got), len(lines))
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
-// Every message that goes through the pipeline comes out labelled, and its
-// conversation carries the latest customer message's labels, so the inbox
-// filters by them in the same commit.
-func TestIngestedMessagesAreClassified(t *testing.T) {
+// openAirline opens a desk on a fresh database with one X account,
+// @airline.
+func openAirline(t *testing.T) (*app.App, workspace.Workspace, workspace.Account) {
+	t.Helper()
 	ctx := context.Background()
 	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
 	if err != nil {
@@ -28,6 +28,15 @@ func TestIngestedMessagesAreClassified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, ws, acct
+}
+
+// Every message that goes through the pipeline comes out labelled, and its
+// conversation carries the latest customer message's labels, so the inbox
+// filters by them in the same commit.
+func TestIngestedMessagesAreClassified(t *testing.T) {
+	ctx := context.Background()
+	a, ws, acct := openAirline(t)
 	now := time.Now().UTC()
 	msgs := []ingest.Message{
 		{ProviderID: "1", Author: ingest.Author{ID: "u1", Handle: "ann"}, SentAt: now.Add(-3 * time.Minute),
@@ -101,16 +110,7 @@ func TestIngestedMessagesAreClassified(t *testing.T) {
 // so "does anyone know…" sent privately to the brand asks the brand.
 func TestDirectMessagesAreReadAsPrivate(t *testing.T) {
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "air", "Air")
-	acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "airline", Name: "Air"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, ws, acct := openAirline(t)
 	text := "does anyone know how I change my seat on this booking?"
 	now := time.Now().UTC()
 	if _, err := a.Pipeline.Ingest(ctx, acct.ID,

@@ -264,20 +264,10 @@ func TestWithoutHandles(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	c := Default()
-	var with, without, n int
-	for _, l := range rows {
-		if LabelledTrain(l.Text) {
-			continue
-		}
-		n++
-		in := Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle}
-		with += b2i(c.Classify(in).Intent == l.Intent)
-		in.ToHandle = ""
-		without += b2i(c.Classify(in).Intent == l.Intent)
-	}
-	a, b := float64(with)/float64(n), float64(without)/float64(n)
-	t.Logf("held-out intent accuracy %.3f with to_handle, %.3f without (%d rows)", a, b, n)
+	gold, with, _, _ := heldOut(Default(), rows, nil)
+	_, without, _, _ := heldOut(Default(), rows, func(in *Input) { in.ToHandle = "" })
+	a, b := accuracy(gold, with), accuracy(gold, without)
+	t.Logf("held-out intent accuracy %.3f with to_handle, %.3f without (%d rows)", a, b, len(gold))
 	if b < a-0.02 {
 		t.Errorf("without to_handle the intent accuracy falls from %.3f to %.3f", a, b)
 	}

@@ -90,24 +90,14 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 	// the part of the hand-labelled set that training never reads.
 	if len(d.labelled) > 0 {
 		began = time.Now()
+		gi, pi, gn, pn := heldOut(c, d.labelled, nil)
+		took = time.Since(began)
+		if progress != nil {
+			printConfusion(progress, gi, pi)
+		}
 		// The text alone is scored too: hark classify's channel and
 		// to_handle are optional, and a scorer may send neither.
-		var gi, pi, gn, pn, ti, tn []int
-		var held []Labelled
-		for _, l := range d.labelled {
-			if LabelledTrain(l.Text) {
-				continue
-			}
-			held = append(held, l)
-			r := c.Classify(Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle})
-			gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
-			gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
-		}
-		took = time.Since(began)
-		for _, l := range held {
-			r := c.Classify(Input{Text: l.Text})
-			ti, tn = append(ti, slices.Index(Intents, r.Intent)), append(tn, b2i(r.NeedsReply))
-		}
+		_, ti, _, tn := heldOut(c, d.labelled, func(in *Input) { in.Channel, in.ToHandle = "", "" })
 		add(Score{"intent", "accuracy, held-out 40% of labelled.tsv", accuracy(gi, pi), "≥ 0.80", "no public reference", len(gi), took})
 		add(Score{"intent", "macro F1, held-out 40% of labelled.tsv", macroF1(gi, pi, len(Intents)), "", "", len(gi), 0})
 		add(Score{"needs_reply", "accuracy, held-out 40% of labelled.tsv", accuracy(gn, pn), "≥ 0.85", "", len(gn), 0})
@@ -116,6 +106,44 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"needs_reply", "accuracy, same rows, text only", accuracy(gn, tn), "cross-check", "", len(gn), 0})
 	}
 	return out, nil
+}
+
+// printConfusion writes the intent confusion matrix, gold by row.
+func printConfusion(w io.Writer, gold, got []int) {
+	var m [6][6]int
+	for i := range gold {
+		m[gold[i]][got[i]]++
+	}
+	fmt.Fprintf(w, "intent confusion, held-out (rows: labelled, columns: predicted)\n%-10s", "")
+	for _, name := range Intents {
+		fmt.Fprintf(w, "%10s", name)
+	}
+	for g, row := range m {
+		fmt.Fprintf(w, "\n%-10s", Intents[g])
+		for _, n := range row {
+			fmt.Fprintf(w, "%10d", n)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// heldOut classifies the labelled rows training never reads, each input
+// first changed by edit when it is not nil, and returns the gold and
+// predicted intents and needs_reply.
+func heldOut(c *Classifier, rows []Labelled, edit func(*Input)) (gi, pi, gn, pn []int) {
+	for _, l := range rows {
+		if LabelledTrain(l.Text) {
+			continue
+		}
+		in := Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle}
+		if edit != nil {
+			edit(&in)
+		}
+		r := c.Classify(in)
+		gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
+		gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
+	}
+	return gi, pi, gn, pn
 }
 
 func b2i(b bool) int {

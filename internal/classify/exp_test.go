@@ -358,7 +358,7 @@ func TestExpPair(t *testing.T) {
 // from the rows and their copies without to_handle (shipped); AUG=none
 // without the copies, AUG=both with copies without channel either,
 // AUG=visible with copies only where the handle is in the text, AUG=half
-// with copies of the half SALT picks.
+// with copies of one half of the rows (HALF=0 or 1).
 func TestExpNoHandle(t *testing.T) {
 	d, rows := loadLabelled(t)
 	c := withIntent(intentModel(d, func(string) bool { return false }))
@@ -369,31 +369,24 @@ func TestExpNoHandle(t *testing.T) {
 		}
 		return l
 	}
-	train := withUnknownHandles(rows) // shipped
-	salt := byte('a')
-	if v := os.Getenv("SALT"); v != "" {
-		salt = v[0]
+	half := uint32(0)
+	if os.Getenv("HALF") == "1" {
+		half = 1
 	}
-	switch os.Getenv("AUG") {
-	case "none":
-		train = slices.Clone(rows)
-	case "both":
-		train = slices.Clone(rows)
-		for _, l := range rows {
-			train = append(train, blank(l, true))
-		}
-	case "visible": // only where the handle is in the text, as on X
-		train = slices.Clone(rows)
-		for _, l := range rows {
-			if l.ToHandle != "" && strings.Contains(strings.ToLower(l.Text), "@"+strings.ToLower(l.ToHandle)) {
-				train = append(train, blank(l, false))
-			}
-		}
-	case "half":
+	copies := map[string]func(Labelled) bool{
+		"none": func(Labelled) bool { return false },
+		"both": func(Labelled) bool { return true },
+		"visible": func(l Labelled) bool {
+			return l.ToHandle != "" && strings.Contains(strings.ToLower(l.Text), "@"+strings.ToLower(l.ToHandle))
+		},
+		"half": func(l Labelled) bool { return hash('s', "half:"+l.Text)>>8&1 == half },
+	}
+	train := withUnknownHandles(rows) // shipped
+	if keep, ok := copies[os.Getenv("AUG")]; ok {
 		train = slices.Clone(rows)
 		for _, l := range rows {
-			if hash(salt, l.Text)%2 == 0 {
-				train = append(train, blank(l, false))
+			if keep(l) {
+				train = append(train, blank(l, os.Getenv("AUG") == "both"))
 			}
 		}
 	}
