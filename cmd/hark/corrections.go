@@ -26,12 +26,12 @@ func cmdCorrections(args []string) error {
 	}
 	defer a.Close()
 	var w io.Writer = os.Stdout
+	var fh *os.File
 	if *out != "" {
-		fh, err := os.Create(*out)
-		if err != nil {
+		if fh, err = os.Create(*out); err != nil {
 			return err
 		}
-		defer fh.Close()
+		defer fh.Close() // after the checked Close below, a no-op
 		w = fh
 	}
 	bw := bufio.NewWriter(w)
@@ -41,6 +41,13 @@ func cmdCorrections(args []string) error {
 	}
 	if err := bw.Flush(); err != nil {
 		return err
+	}
+	if fh != nil {
+		// A failed close can lose the file's tail: the training set
+		// would silently miss corrections.
+		if err := fh.Close(); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(os.Stderr, "%d corrections exported\n", n)
 	return nil

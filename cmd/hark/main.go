@@ -22,19 +22,20 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":     {cmdServe, "run the desk (web desk, API, webhooks)"},
-		"demo":      {cmdDemo, "run the desk on a temporary database with a live stream of real customer messages"},
-		"migrate":   {cmdMigrate, "apply pending schema migrations"},
-		"user":      {cmdUser, "manage desk users (hark user add)"},
-		"token":     {cmdToken, "create personal API tokens (hark token create --user EMAIL)"},
-		"workspace": {cmdWorkspace, "add a brand (hark workspace add --slug --name)"},
-		"account":   {cmdAccount, "list, add and configure the brand accounts the desk watches, and read their health"},
-		"version":   {cmdVersion, "print the version"},
-		"train":     {cmdTrain, "train the message classifiers from ../shared/data"},
-		"classify":  {cmdClassify, "label messages read from standard input, one JSON object per line"},
-		"eval":      {cmdEval, "print the classifiers' scoreboard on the shared data"},
-		"bench":     {cmdBench, "measure a hot path (hark bench ingest|inbox)"},
-		"fake":      {cmdFake, "run a provider's fake API (meta, linkedin, twilio, wordpress) for trials"},
+		"serve":       {cmdServe, "run the desk (web desk, API, webhooks)"},
+		"demo":        {cmdDemo, "run the desk on a temporary database with a live stream of real customer messages"},
+		"migrate":     {cmdMigrate, "apply pending schema migrations"},
+		"user":        {cmdUser, "manage desk users (hark user add)"},
+		"token":       {cmdToken, "create personal API tokens (hark token create --user EMAIL)"},
+		"workspace":   {cmdWorkspace, "add a brand (hark workspace add --slug --name)"},
+		"account":     {cmdAccount, "list, add and configure the brand accounts the desk watches, and read their health"},
+		"version":     {cmdVersion, "print the version"},
+		"corrections": {cmdCorrections, "export the agents' label corrections for hark train --extra"},
+		"train":       {cmdTrain, "train the message classifiers from ../shared/data"},
+		"classify":    {cmdClassify, "label messages read from standard input, one JSON object per line"},
+		"eval":        {cmdEval, "print the classifiers' scoreboard on the shared data"},
+		"bench":       {cmdBench, "measure a hot path (hark bench ingest|inbox)"},
+		"fake":        {cmdFake, "run a provider's fake API (meta, linkedin, twilio, wordpress) for trials"},
 	}
 }
 
