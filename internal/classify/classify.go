@@ -192,7 +192,7 @@ func fuse(models map[string]*linear) (*Classifier, error) {
 func (c *Classifier) Classify(in Input) Labels {
 	f := c.pool.Get().(*features)
 	defer c.pool.Put(f)
-	acc := c.logits(f, in.Text)
+	acc := c.logits(f, in)
 	sent, intent := probs(&acc)
 
 	var l Labels
@@ -249,10 +249,10 @@ func (c *Classifier) Classify(in Input) Labels {
 	return l
 }
 
-// logits reads text into f and returns every model's logits from the
-// fused table, one slot per class.
-func (c *Classifier) logits(f *features, text string) (acc [stride]float32) {
-	f.tokenize(text)
+// logits reads the message into f and returns every model's logits from
+// the fused table, one slot per class.
+func (c *Classifier) logits(f *features, in Input) (acc [stride]float32) {
+	f.read(in)
 	f.hashFeatures()
 	f.findPhrases()
 	var word, char [stride]int32

@@ -116,7 +116,7 @@ var negators = map[string]bool{"not": true, "no": true, "never": true, "cannot":
 // and emoticons as sentiment tokens, negated words marked not_.
 func Normalize(text string) string {
 	var f features
-	f.tokenize(text)
+	f.tokenize(text, false)
 	var out []byte
 	for i, t := range f.toks {
 		if i > 0 {
@@ -130,14 +130,42 @@ func Normalize(text string) string {
 	return string(out)
 }
 
+// read tokenizes a message as the models see it. A comment under a
+// brand's own post (Facebook, Instagram, LinkedIn, a blog) is addressed to
+// the brand though its text tags no one, while the tweets the models learnt
+// from address a brand by starting with its @handle; so a public message
+// with a to_handle and no tag in its text is read as if it began with one.
+// Without this, the held-out messages that start with the brand's handle,
+// sent as comments without it, fall from 0.760 to 0.619 intent accuracy,
+// most requests read as complaints or shares (TestCommentsUnderAPost).
+// Private messages are left alone: the labelled e-mails, chats and forms
+// tag no one either, and the models learnt them so.
+func (f *features) read(in Input) {
+	f.tokenize(in.Text, in.ToHandle != "" && !privateChannel(in.Channel) && !tagsSomeone(in.Text))
+}
+
+// tagsSomeone reports whether text has an @handle, as tokenize reads one.
+func tagsSomeone(text string) bool {
+	for i := 0; i+1 < len(text); i++ {
+		if text[i] == '@' && isHandleByte(text[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
 // tokenize splits text the way tweets need: handles and links become
 // placeholders, elongations are shortened and flagged, emoticons and emoji
 // become sentiment tokens, and words after a negation are marked until the
-// next punctuation.
-func (f *features) tokenize(text string) {
+// next punctuation. tagged reads the text as if it began with an @handle.
+func (f *features) tokenize(text string, tagged bool) {
 	f.reset()
 	negating := false
 	first := true
+	if tagged {
+		f.mentions, f.leadMention, first = 1, true, false
+		f.emit("@user", false)
+	}
 	for i := 0; i < len(text); {
 		c := text[i]
 		r, size := rune(c), 1

@@ -73,7 +73,7 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 func (c *Classifier) stackInput(in Input) (z signals) {
 	f := c.pool.Get().(*features)
 	defer c.pool.Put(f)
-	acc := c.logits(f, in.Text)
+	acc := c.logits(f, in)
 	sent, intent := probs(&acc)
 	z.read(f, &acc, &sent, &intent, in, f.spam(), f.language())
 	return z

@@ -22,7 +22,7 @@ const stackName = "stack"
 
 // featurize returns a copy of text's hashed features.
 func (f *features) featurize(text string) vec {
-	f.tokenize(text)
+	f.tokenize(text, false)
 	f.hashFeatures()
 	return vec{slices.Clone(f.idx), f.split}
 }
@@ -401,7 +401,7 @@ func weakIntents(d *data, only func(string) bool, add func(text, intent string, 
 // invitation reports whether text invites people along (phrases.go's
 // invitation list), using f as scratch.
 func invitation(f *features, text string) bool {
-	f.tokenize(text)
+	f.tokenize(text, false)
 	f.findPhrases()
 	return f.hits&hitInvite != 0
 }
