@@ -217,7 +217,7 @@ func (c *Classifier) Classify(in Input) Labels {
 		var z signals
 		z.read(f, &acc, &sent, &intent, in, spam, l.Language)
 		intent = c.stack.probs(&z)
-		f.guard(&intent, spam)
+		f.guard(&intent, spam, privateChannel(in.Channel))
 	} else {
 		// Models without a stack: hand-set rules.
 		private := privateChannel(in.Channel)

@@ -322,6 +322,34 @@ func TestCommentsUnderAPost(t *testing.T) {
 	}
 }
 
+// TestGreetingOpensAConversation: a bare greeting sent privately waits for
+// an answer; the same greeting in public, or a greeting with more said,
+// is read by the models as they stand.
+func TestGreetingOpensAConversation(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in   Input
+		want bool // a request that needs a reply
+	}{
+		{Input{Text: "hi", Channel: "chat"}, true},
+		{Input{Text: "Hello??", Channel: "Live Chat"}, true},
+		{Input{Text: "is anyone there?", Channel: "chat"}, true},
+		{Input{Text: "Good morning team", Channel: "email"}, true},
+		{Input{Text: "heyyy 😊", Channel: "whatsapp"}, true},
+		{Input{Text: "hi", Channel: "x"}, false},
+		{Input{Text: "are you there", Channel: "chat"}, true},
+		{Input{Text: "you", Channel: "chat"}, false},
+		{Input{Text: "thanks!", Channel: "chat"}, false},
+		{Input{Text: "ok", Channel: "chat"}, false},
+		{Input{Text: "hi there, love the new menu", Channel: "email"}, false},
+	} {
+		l := c.Classify(tc.in)
+		if got := l.Intent == "request" && l.NeedsReply; got != tc.want {
+			t.Errorf("%+v: intent %s needs_reply %v (%v), want a request needing a reply: %v", tc.in, l.Intent, l.NeedsReply, l.IntentProbs, tc.want)
+		}
+	}
+}
+
 // TestPrivateChannel: callers name channels in many ways; the private
 // ones must all be read as private, the public ones never.
 func TestPrivateChannel(t *testing.T) {

@@ -39,18 +39,24 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool,
 		p[intentShare] *= 0.5
 		p[intentOther] *= 0.5
 	}
-	f.guard(p, spam)
+	f.guard(p, spam, private)
 }
 
-// guard files spam and the company's own posts as other, whatever the
-// model or the stack made of them: the labelled set has too few of either
-// to teach it.
-func (f *features) guard(p *[6]float64, spam float64) {
+// guard files spam and the company's own posts as other, and a bare
+// greeting sent privately as a request, whatever the model or the stack
+// made of them: the labelled set has too few of any to teach it.
+func (f *features) guard(p *[6]float64, spam float64, private bool) {
 	if spam >= 0.3 {
 		p[intentOther] += spam
 	}
 	if f.signed {
 		p[intentOther] += 0.5 // an agent's signature (^JM): the company's own post
+	}
+	if private && f.greetingOnly() {
+		// "hi", "hello?", "anyone there?" opening a chat or an e-mail: the
+		// customer waits for an answer before saying more. Read alone, the
+		// models call "hi" a share that needs no reply.
+		p[intentRequest] += 1
 	}
 	var sum float64
 	for _, v := range p {
@@ -160,4 +166,37 @@ func quoteWord(f *features, i int) string {
 		return `"not ` + string(f.word(i)) + `"`
 	}
 	return `"` + string(f.word(i)) + `"`
+}
+
+// greetingWords open a conversation and say nothing else; greeters are
+// the ones a greeting needs ("good", "team" or "you" alone are not one).
+var greetingWords, greeters = func() (map[string]bool, map[string]bool) {
+	g := map[string]bool{}
+	for _, w := range []string{"hi", "hii", "hello", "helloo", "hey", "heyy", "hiya", "heya", "yo", "howdy", "greetings",
+		"morning", "afternoon", "evening", "anyone", "anybody", "someone", "hola", "bonjour", "salut", "hallo", "ciao",
+		"buongiorno", "olá", "ola", "oi", "there"} {
+		g[w] = true
+	}
+	all := map[string]bool{}
+	for w := range g {
+		all[w] = true
+	}
+	for _, w := range []string{"good", "is", "are", "you", "team", "support", "guys", "all", "again", "buenos",
+		"dias", "días", "guten", "tag", "bom", "dia", "?", "!", "<emo+>", "<emoji>"} {
+		all[w] = true
+	}
+	return all, g
+}()
+
+// greetingOnly reports whether the message is a greeting and nothing more.
+func (f *features) greetingOnly() bool {
+	greeted := false
+	for i := range f.toks {
+		w := f.word(i)
+		if !greetingWords[string(w)] {
+			return false
+		}
+		greeted = greeted || greeters[string(w)]
+	}
+	return greeted
 }
