@@ -336,6 +336,7 @@ func TestGreetingOpensAConversation(t *testing.T) {
 		{Input{Text: "is anyone there?", Channel: "chat"}, true},
 		{Input{Text: "Good morning team", Channel: "email"}, true},
 		{Input{Text: "heyyy 😊", Channel: "whatsapp"}, true},
+		{Input{Text: "Buenos días", Channel: "chat"}, true},
 		{Input{Text: "hi", Channel: "x"}, false},
 		{Input{Text: "are you there", Channel: "chat"}, true},
 		{Input{Text: "you", Channel: "chat"}, false},

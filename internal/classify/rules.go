@@ -174,15 +174,15 @@ var greetingWords, greeters = func() (map[string]bool, map[string]bool) {
 	g := map[string]bool{}
 	for _, w := range []string{"hi", "hii", "hello", "helloo", "hey", "heyy", "hiya", "heya", "yo", "howdy", "greetings",
 		"morning", "afternoon", "evening", "anyone", "anybody", "someone", "hola", "bonjour", "salut", "hallo", "ciao",
-		"buongiorno", "olá", "ola", "oi", "there"} {
+		"buongiorno", "olá", "ola", "oi", "there", "buenos", "buenas", "guten", "bom", "boa"} {
 		g[w] = true
 	}
 	all := map[string]bool{}
 	for w := range g {
 		all[w] = true
 	}
-	for _, w := range []string{"good", "is", "are", "you", "team", "support", "guys", "all", "again", "buenos",
-		"dias", "días", "guten", "tag", "bom", "dia", "?", "!", "<emo+>", "<emoji>"} {
+	for _, w := range []string{"good", "is", "are", "you", "team", "support", "guys", "all", "again", "dias", "días",
+		"tardes", "noches", "tag", "morgen", "dia", "tarde", "?", "!", "<emo+>", "<emoji>"} {
 		all[w] = true
 	}
 	return all, g
