@@ -185,7 +185,7 @@ func decodeLine(b []byte) (classify.Input, string) {
 		return classify.Input{}, `no "text" field`
 	}
 	return classify.Input{Text: *j.Text, Channel: string(j.Channel), AuthorFollowers: int(j.Followers),
-		ToHandle: strings.TrimPrefix(string(j.ToHandle), "@")}, ""
+		ToHandle: strings.TrimPrefix(strings.TrimSpace(string(j.ToHandle)), "@")}, ""
 }
 
 // looseString takes a JSON string and leaves anything else empty.

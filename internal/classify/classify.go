@@ -323,7 +323,7 @@ func privateChannel(ch string) bool {
 	switch k := string(buf[:n]); k {
 	case "email", "mail", "chat", "livechat", "webchat", "form", "webform", "contactform", "phone", "call",
 		"voice", "sms", "text", "whatsapp", "dm", "directmessage", "privatemessage", "pm", "messenger",
-		"telegram", "wechat", "private":
+		"telegram", "wechat", "private", "ticket", "supportticket", "helpdesk":
 		return true
 	default:
 		// instagram_dm, x_dm, facebook_messenger, …

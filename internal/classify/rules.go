@@ -172,17 +172,19 @@ func quoteWord(f *features, i int) string {
 // the ones a greeting needs ("good", "team" or "you" alone are not one).
 var greetingWords, greeters = func() (map[string]bool, map[string]bool) {
 	g := map[string]bool{}
+	// Not "ciao" or "salut": they say goodbye as often as hello.
 	for _, w := range []string{"hi", "hii", "hello", "helloo", "hey", "heyy", "hiya", "heya", "yo", "howdy", "greetings",
-		"morning", "afternoon", "evening", "anyone", "anybody", "someone", "hola", "bonjour", "salut", "hallo", "ciao",
-		"buongiorno", "olá", "ola", "oi", "there", "buenos", "buenas", "guten", "bom", "boa"} {
+		"morning", "afternoon", "evening", "anyone", "anybody", "someone", "hola", "bonjour", "bonsoir", "hallo",
+		"buongiorno", "buonasera", "olá", "ola", "oi", "there", "buenos", "buen", "guten", "bom", "boa"} {
 		g[w] = true
 	}
 	all := map[string]bool{}
 	for w := range g {
 		all[w] = true
 	}
-	for _, w := range []string{"good", "is", "are", "you", "team", "support", "guys", "all", "again", "dias", "días",
-		"tardes", "noches", "tag", "morgen", "dia", "tarde", "?", "!", "<emo+>", "<emoji>"} {
+	for _, w := range []string{"good", "is", "are", "you", "team", "support", "guys", "all", "again", "dia", "dias",
+		"día", "días", "tardes", "tag", "morgen", "abend", "noite", "tarde", "?", "!", "<emo+>", "<emo->", "<emo-laugh>",
+		"<emoji>"} {
 		all[w] = true
 	}
 	return all, g
