@@ -273,42 +273,47 @@ func TestWithoutHandles(t *testing.T) {
 	}
 }
 
-// TestCommentsUnderAPost: a comment under the brand's own post is
-// addressed to it though its text tags no one. The held-out messages that
-// start with the brand's @handle, the handle removed and sent as Facebook
-// comments to that handle, must read about as they do with it. Read as
-// written, with no implied tag, they fall from 0.770 to 0.615 intent
-// accuracy and from 0.928 to 0.829 needs_reply (the models of 112a527:
-// 0.612 and 0.832).
+// TestCommentsUnderAPost: a comment under a brand's post tags no one, and
+// may be to the brand or not. Two kinds of held-out rows are sent as
+// Facebook comments to a brand (train.go taggedComment, strayComment):
+// those that start with their brand's tag and tag no one else, the tag
+// removed, must read about as they do with it; the public ones to no brand
+// must not all turn into messages to the brand. Without the implied tag
+// the first kind fell from 0.770 to 0.612 intent accuracy (the models of
+// 112a527); with the tag but without the stack's comment copies the second
+// fell from 0.817 to 0.657.
 func TestCommentsUnderAPost(t *testing.T) {
 	rows, err := LoadLabelled("testdata/labelled.tsv")
 	if err != nil {
 		t.Skip(err)
 	}
-	var lead []Labelled
-	for _, l := range rows {
-		// Only those that tag no one else: a comment that tags a friend
-		// is read as tagging.
-		if l.ToHandle != "" && strings.HasPrefix(strings.ToLower(l.Text), "@"+strings.ToLower(l.ToHandle)) &&
-			!strings.Contains(l.Text[1:], "@") {
-			lead = append(lead, l)
+	c := Default()
+	for _, kind := range []struct {
+		name    string
+		comment func(Labelled) (Labelled, bool)
+		slack   float64
+	}{
+		{"messages that start with their brand's tag", taggedComment, 0.03},
+		{"public messages to no brand", strayComment, 0.08},
+	} {
+		var gold, written, commented []int
+		for _, l := range rows {
+			cl, ok := kind.comment(l)
+			if LabelledTrain(l.Text) || !ok {
+				continue
+			}
+			gold = append(gold, slices.Index(Intents, l.Intent))
+			written = append(written, slices.Index(Intents, c.Classify(Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle}).Intent))
+			commented = append(commented, slices.Index(Intents, c.Classify(Input{Text: cl.Text, Channel: cl.Channel, ToHandle: cl.ToHandle}).Intent))
 		}
-	}
-	comment := func(in *Input) {
-		in.Text = strings.TrimLeft(in.Text[1+len(in.ToHandle):], " ,:")
-		in.Channel = "facebook"
-	}
-	gi, tagged, gn, taggedN := heldOut(Default(), lead, nil)
-	_, untagged, _, untaggedN := heldOut(Default(), lead, comment)
-	a, b := accuracy(gi, tagged), accuracy(gi, untagged)
-	an, bn := accuracy(gn, taggedN), accuracy(gn, untaggedN)
-	t.Logf("held-out messages starting with the brand's handle (%d): intent %.3f, as comments %.3f; needs_reply %.3f, as comments %.3f",
-		len(gi), a, b, an, bn)
-	if len(gi) < 300 {
-		t.Fatalf("only %d held-out messages start with their brand's handle", len(gi))
-	}
-	if b < a-0.02 || bn < an-0.02 {
-		t.Errorf("as comments without the tag, intent falls from %.3f to %.3f and needs_reply from %.3f to %.3f", a, b, an, bn)
+		a, b := accuracy(gold, written), accuracy(gold, commented)
+		t.Logf("held-out %s (%d): intent %.3f as written, %.3f as comments", kind.name, len(gold), a, b)
+		if len(gold) < 150 {
+			t.Errorf("only %d held-out %s", len(gold), kind.name)
+		}
+		if b < a-kind.slack {
+			t.Errorf("%s: as comments the intent accuracy falls from %.3f to %.3f", kind.name, a, b)
+		}
 	}
 	// Private messages and messages that tag someone are read as written.
 	var f features

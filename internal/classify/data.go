@@ -130,6 +130,9 @@ func LoadRequests(dir string) ([]Text, error) {
 type Labelled struct {
 	Text, Intent, Channel, ToHandle string
 	NeedsReply                      bool
+	// origin is the text of the row a training copy was made from, so
+	// cross-validation keeps a copy in its row's fold.
+	origin string
 }
 
 // LoadLabelled reads a labelled set in the project's format: a header and

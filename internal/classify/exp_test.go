@@ -25,7 +25,13 @@ func loadLabelled(t *testing.T) (*data, []Labelled) {
 }
 
 // fold and inner split the labelled training rows for (nested) 5-fold CV.
-func fold(s string) int  { return int(hash('f', "fold:"+s) % 5) }
+func fold(s string) int { return int(hash('f', "fold:"+s) % 5) }
+func foldOf(l Labelled) int {
+	if l.origin != "" {
+		return fold(l.origin)
+	}
+	return fold(l.Text)
+}
 func inner(s string) int { return int(hash('g', "inner:"+s) % 5) }
 
 func input(l Labelled) Input { return Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle} }
@@ -147,7 +153,7 @@ func fitFold(rows []Labelled, zs []signals, f int, keep func(Labelled) bool, o s
 	var tz []signals
 	var ty []int
 	for i, l := range rows {
-		if fold(l.Text) != f && (keep == nil || keep(l)) {
+		if foldOf(l) != f && (keep == nil || keep(l)) {
 			tz, ty = append(tz, zs[i]), append(ty, slices.Index(Intents, l.Intent))
 		}
 	}
@@ -162,7 +168,7 @@ func fitFold(rows []Labelled, zs []signals, f int, keep func(Labelled) bool, o s
 func TestExpStack(t *testing.T) {
 	d, rows := loadLabelled(t)
 	c := withIntent(intentModel(d, func(string) bool { return false }))
-	train := withUnknownHandles(rows)
+	train := stackRows(rows)
 	zs := stackInputs(c, train)
 	o := stackDefaults
 	if v, err := strconv.Atoi(os.Getenv("STEPS")); err == nil {
@@ -381,7 +387,7 @@ func TestExpNoHandle(t *testing.T) {
 		},
 		"half": func(l Labelled) bool { return hash('s', "half:"+l.Text)>>8&1 == half },
 	}
-	train := withUnknownHandles(rows) // shipped
+	train := withUnknownHandles(rows) // shipped, less the comment copies (TestExpComments)
 	if keep, ok := copies[os.Getenv("AUG")]; ok {
 		train = slices.Clone(rows)
 		for _, l := range rows {
@@ -404,5 +410,50 @@ func TestExpNoHandle(t *testing.T) {
 	}
 	for i, name := range []string{"as labelled", "no to_handle", "text only"} {
 		tl[i].report("AUG=" + os.Getenv("AUG") + " " + name)
+	}
+}
+
+// TestExpComments scores the stack on comments under a brand's post
+// (MODELS.md, "Comments under a brand's post"): the training rows that
+// start with their brand's tag and tag no one else, the tag removed
+// (taggedComment), and the public rows to no brand that tag no one, posted
+// to one (strayComment). AUG says which kinds of copies the stack learns
+// from besides the rows and their copies without to_handle: "none", "a"
+// (tagged), "b" (stray), "ab" (shipped). Copies stay in their row's fold.
+func TestExpComments(t *testing.T) {
+	d, rows := loadLabelled(t)
+	c := withIntent(intentModel(d, func(string) bool { return false }))
+	aug := os.Getenv("AUG")
+	train := withUnknownHandles(rows)
+	for _, l := range rows {
+		if s, ok := taggedComment(l); ok && strings.Contains(aug, "a") {
+			train = append(train, s)
+		}
+		if s, ok := strayComment(l); ok && strings.Contains(aug, "b") {
+			train = append(train, s)
+		}
+	}
+	zs := stackInputs(c, train)
+	var tl [4]tally
+	for f := range 5 {
+		c.stack = fitFold(train, zs, f, nil, stackDefaults)
+		for _, l := range rows {
+			if fold(l.Text) != f {
+				continue
+			}
+			tl[0].add(l, c.Classify(input(l)))
+			b := l
+			b.ToHandle, b.Channel = "", ""
+			tl[1].add(l, c.Classify(input(b)))
+			if s, ok := taggedComment(l); ok {
+				tl[2].add(l, c.Classify(input(s)))
+			}
+			if s, ok := strayComment(l); ok {
+				tl[3].add(l, c.Classify(input(s)))
+			}
+		}
+	}
+	for i, name := range []string{"as labelled", "text only", "tagged rows as comments", "untagged rows as comments"} {
+		tl[i].report("AUG=" + aug + " " + name)
 	}
 }
