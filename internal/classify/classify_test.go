@@ -184,6 +184,51 @@ func TestTrainDeterministic(t *testing.T) {
 	}
 }
 
+// TestNBRatios: a feature seen only with complaints counts for them, one
+// seen only without against, and weak labels (weight under 1) set no
+// ratio; the model trained over the ratios has them folded in.
+func TestNBRatios(t *testing.T) {
+	var f features
+	ex := func(text string, label int, w float32) example {
+		return example{vec: f.featurize(text), label: label, weight: w}
+	}
+	data := []example{
+		ex("refund refund now", 1, 0), ex("refund please", 1, 0), ex("lovely day", 0, 0), ex("lovely walk", 0, 1),
+		ex("lovely refund", 1, 0.1), // weak: not counted
+	}
+	r := nbRatios(data)
+	refund, lovely := hash('w', "refund"), hash('w', "lovely")
+	if r[refund] <= 0 || r[lovely] >= 0 {
+		t.Errorf("ratios: refund %v, lovely %v", r[refund], r[lovely])
+	}
+	// refund is counted once per message: 2 of 2 complaints, 0 of 2 others.
+	// Every bucket gets one more of each, so refund's ratio is
+	// log(3/(n1+Dim) ÷ 1/(n0+Dim)) with n1, n0 the features counted.
+	var n [2]float64
+	for _, e := range data[:4] {
+		seen := map[uint32]bool{}
+		for _, b := range e.idx {
+			if !seen[b] {
+				seen[b] = true
+				n[e.label]++
+			}
+		}
+	}
+	want := math.Log(3 / (n[1] + Dim) * (n[0] + Dim) / 1)
+	if math.Abs(float64(r[refund])-want) > 1e-4 {
+		t.Errorf("refund's ratio %v, want %v", r[refund], want)
+	}
+	m := trainLinear("complaint", binaryClasses, data, withSeed(complaintOpts, 1))
+	if m.nb != nil {
+		t.Error("the ratios were not folded into the weights")
+	}
+	p := make([]float64, 2)
+	m.probs(f.featurize("refund"), p)
+	if p[1] < 0.5 {
+		t.Errorf("refund: complaint %.3f", p[1])
+	}
+}
+
 // TestTrainShared trains on a slice of the shared data, the whole recipe
 // `hark train` runs: twice without corrections, which must give the same
 // bytes, and once with agents' corrections, which must reach the models.

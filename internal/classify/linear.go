@@ -18,6 +18,9 @@ type linear struct {
 	Name    string
 	Classes []string
 	w       []float32
+	// nb scales each bucket's feature while training (trainOptions.NB);
+	// trainLinear then folds it into w, so the model reads as any other.
+	nb []float32
 }
 
 // vec is one message's features: idx[:split] are word features and
@@ -46,13 +49,17 @@ func (m *linear) scores(v vec, out []float64) {
 	var word, char [8]float64
 	for i, b := range v.idx {
 		row := m.w[int(b)*k : int(b)*k+k]
+		f := 1.0
+		if m.nb != nil {
+			f = float64(m.nb[b])
+		}
 		if i < v.split {
 			for c, x := range row {
-				word[c] += float64(x)
+				word[c] += float64(x) * f
 			}
 		} else {
 			for c, x := range row {
-				char[c] += float64(x)
+				char[c] += float64(x) * f
 			}
 		}
 	}
@@ -104,6 +111,11 @@ type trainOptions struct {
 	// Average returns the mean of the weights over every step (Polyak
 	// averaging), steadier than the last step's.
 	Average bool
+	// NB scales each feature of a two-class model by its naive Bayes
+	// log-count ratio (NB-SVM, Wang and Manning 2012, with logistic
+	// regression), counted over the full-weight examples only, so weak
+	// labels train the model but do not set the ratios.
+	NB bool
 }
 
 // trainLinear fits the model with AdaGrad on the log loss, visiting the
@@ -112,6 +124,9 @@ type trainOptions struct {
 func trainLinear(name string, classes []string, data []example, o trainOptions) *linear {
 	k := len(classes)
 	m := &linear{Name: name, Classes: classes, w: make([]float32, k*Dim)}
+	if o.NB && k == 2 {
+		m.nb = nbRatios(data)
+	}
 	g := make([]float32, k*Dim) // AdaGrad's sums of squared gradients
 	if o.Epochs == 0 {
 		o.Epochs = 5
@@ -181,6 +196,9 @@ func trainLinear(name string, classes []string, data []example, o trainOptions) 
 					if n < e.split {
 						gr = gw
 					}
+					if m.nb != nil {
+						gr *= m.nb[i]
+					}
 					gr += l2 * m.w[j]
 					g[j] += gr * gr
 					d := rate * gr / float32(math.Sqrt(float64(g[j]))+1e-6)
@@ -197,7 +215,47 @@ func trainLinear(name string, classes []string, data []example, o trainOptions) 
 			m.w[j] -= u[j] / step
 		}
 	}
+	if m.nb != nil {
+		// The block norms count the features unscaled, so the ratios
+		// fold into the weights and inference does not change.
+		for j := range m.w {
+			m.w[j] *= m.nb[j/k]
+		}
+		m.nb = nil
+	}
 	return m
+}
+
+// nbRatios returns every bucket's log-count ratio between class 1 and
+// class 0 over the full-weight examples, each feature counted once per
+// example, with add-one smoothing.
+func nbRatios(data []example) []float32 {
+	var count [2][]float64
+	count[0], count[1] = make([]float64, Dim), make([]float64, Dim)
+	seen := make([]int32, Dim) // the last example that counted each bucket, plus one
+	for n, e := range data {
+		if e.weight != 0 && e.weight < 1 {
+			continue
+		}
+		for _, b := range e.idx {
+			if seen[b] != int32(n+1) {
+				seen[b] = int32(n + 1)
+				count[e.label][b]++
+			}
+		}
+	}
+	var sum [2]float64
+	for c := range count {
+		for b := range count[c] {
+			count[c][b]++
+			sum[c] += count[c][b]
+		}
+	}
+	r := make([]float32, Dim)
+	for b := range r {
+		r[b] = float32(math.Log(count[1][b] / sum[1] * sum[0] / count[0][b]))
+	}
+	return r
 }
 
 // The model file: magic, name, classes, then the weights quantised to

@@ -38,7 +38,7 @@ const (
 // misread.
 var signalNames = [nSignals]string{
 	"log p(request)", "log p(complaint)", "log p(peer)", "log p(praise)", "log p(share)", "log p(other)",
-	"p(negative)", "p(neutral)", "p(positive)", "complaint logit", "suggestion logit", "spam",
+	"p(negative)", "p(neutral)", "p(positive)", "p(complaint)", "suggestion logit", "spam",
 	"to a handle", "mentions someone", "private channel", "starts with a mention", "question", "exclamation",
 	"link", "agent signature", "peer phrasing", "ask phrasing", "venting phrasing", "service words",
 	"brand words", "not English", "caps", "tag implied",
@@ -55,7 +55,7 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 		z[sigIntent+i] = math.Log(max(intent[i], 1e-9))
 	}
 	copy(z[sigSentiment:sigSentiment+3], sent[:])
-	z[sigComplaint] = float64(acc[slotComplaint+1] - acc[slotComplaint])
+	z[sigComplaint] = sigmoid(acc[slotComplaint+1] - acc[slotComplaint])
 	z[sigSuggestion] = float64(acc[slotSuggestion+1] - acc[slotSuggestion])
 	z[sigSpam] = spam
 	flags := [nFlags]bool{in.ToHandle != "", f.mentions > 0, privateChannel(in.Channel), f.leadMention,
