@@ -24,7 +24,7 @@ import (
 const (
 	sigIntent     = 0  // 6 log-probabilities of the intent model
 	sigSentiment  = 6  // 3 sentiment probabilities
-	sigComplaint  = 9  // the complaint model's logit
+	sigComplaint  = 9  // the complaint model's probability
 	sigSuggestion = 10 // the suggestion model's logit
 	sigSpam       = 11
 	sigFlags      = 12 // nFlags yes/no signals

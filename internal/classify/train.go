@@ -48,7 +48,7 @@ var (
 	binaryClasses    = []string{"0", "1"}
 	sentimentOpts    = trainOptions{Epochs: 4, Rate: 0.05, L2: 1e-6, Balance: true}
 	complaintOpts    = trainOptions{Epochs: 15, Rate: 0.05, L2: 1e-6, Balance: true, NB: true}
-	suggestionOpts   = trainOptions{Epochs: 6, Rate: 0.05, L2: 1e-6, Balance: true}
+	suggestionOpts   = trainOptions{Epochs: 6, Rate: 0.05, L2: 1e-6, Balance: true, NB: true}
 	intentOpts       = trainOptions{Epochs: 15, Rate: 0.05, L2: 1e-6, Balance: true}
 )
 
