@@ -385,6 +385,26 @@ func TestCommentsUnderAPost(t *testing.T) {
 	}
 }
 
+// TestSarcasticThanks: thanks for a failure vent, and the phrase list
+// says so to the stack; thanks for help does not.
+func TestSarcasticThanks(t *testing.T) {
+	var f features
+	for text, vent := range map[string]bool{
+		"@united thanks for losing my bag again":             true,
+		"Thank you for ignoring all my tweets":               true,
+		"thanks for cancelling my flight and not telling me": true,
+		"thanks for nothing":                                 true,
+		"thanks for the quick reply!":                        false,
+		"thank you for sorting my refund":                    false,
+	} {
+		f.tokenize(text, false)
+		f.findPhrases()
+		if got := f.hits&hitVent != 0; got != vent {
+			t.Errorf("%q: venting %v, want %v", text, got, vent)
+		}
+	}
+}
+
 // TestGreetingOpensAConversation: a bare greeting sent privately waits for
 // an answer. The guard leaves alone a greeting with more said, and any
 // public message: a public "hi" to no one is other, and one to the

@@ -78,7 +78,10 @@ var _ = addPhrases(hitPeer, `anyone | anybody | any one | does any | has any | r
 	plan | upgrade | release | launch | launches | announces | announced | brand | company | device | laptop | tv`) &&
 	addPhrases(hitVent, `worst | never again | ridiculous | unacceptable | pathetic | joke | disgrace | shame | terrible |
 	awful | hate | sucks | suck | wtf | smh | thanks for nothing | disappointed | disappointing | fail | yet again | inept |
-	rude | horrible | useless | incompetent | nightmare | disgusting | ashamed | fed up | sick of | tired of`) &&
+	rude | horrible | useless | incompetent | nightmare | disgusting | ashamed | fed up | sick of | tired of |
+	thanks for ignoring | thank you for ignoring | thanks for losing | thank you for losing | thanks for cancelling |
+	thanks for canceling | thanks for the delay | thanks for ruining | thank you for ruining | thanks for wasting |
+	thanks for making me wait | thanks for leaving me`) &&
 	addPhrases(hitBrand, `apple | iphone | ipad | ipod | mac | macbook | samsung | galaxy | google | android | pixel | amazon |
 	kindle | prime | netflix | starbucks | mcdonalds | microsoft | windows | xbox | playstation | ps4 | ps5 | sony | nike |
 	adidas | verizon | at&t | sprint | tmobile | comcast | xfinity | walmart | target | uber | lyft | facebook | twitter |
