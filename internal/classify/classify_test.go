@@ -185,8 +185,9 @@ func TestTrainDeterministic(t *testing.T) {
 }
 
 // TestNBRatios: a feature seen only with complaints counts for them, one
-// seen only without against, and weak labels (weight under 1) set no
-// ratio; the model trained over the ratios has them folded in.
+// seen only without against, and weak labels (weight under 1) are not
+// counted; the model trained over the ratios has them folded in, and the
+// folded model scores as the scaled one.
 func TestNBRatios(t *testing.T) {
 	var f features
 	ex := func(text string, label int, w float32) example {
@@ -226,6 +227,25 @@ func TestNBRatios(t *testing.T) {
 	m.probs(f.featurize("refund"), p)
 	if p[1] < 0.5 {
 		t.Errorf("refund: complaint %.3f", p[1])
+	}
+	// Folding: weights read through the ratios score as the ratios
+	// folded into them, on every message.
+	scaled := &linear{Classes: binaryClasses, w: slices.Clone(m.w), nb: r}
+	for i := range scaled.w {
+		scaled.w[i] = float32(i%7) - 3
+	}
+	folded := &linear{Classes: binaryClasses, w: slices.Clone(scaled.w), nb: r}
+	folded.foldNB()
+	a, b := make([]float64, 2), make([]float64, 2)
+	for _, e := range data {
+		scaled.scores(e.vec, a)
+		folded.scores(e.vec, b)
+		if math.Abs(a[0]-b[0]) > 1e-4*(1+math.Abs(a[0])) || math.Abs(a[1]-b[1]) > 1e-4*(1+math.Abs(a[1])) {
+			t.Errorf("folded scores %v, scaled %v", b, a)
+		}
+	}
+	if folded.nb != nil {
+		t.Error("foldNB left the ratios")
 	}
 }
 

@@ -113,8 +113,11 @@ type trainOptions struct {
 	Average bool
 	// NB scales each feature of a two-class model by its naive Bayes
 	// log-count ratio (NB-SVM, Wang and Manning 2012, with logistic
-	// regression), counted over the full-weight examples only, so weak
-	// labels train the model but do not set the ratios.
+	// regression), counted over the full-weight examples only: weak
+	// labels train the model but do not set the ratios, and a feature
+	// only they have gets the smoothed ratio of no evidence,
+	// log(n0/n1) of the two classes' feature counts (0.13 for
+	// complaints), so it counts for little.
 	NB bool
 }
 
@@ -215,15 +218,22 @@ func trainLinear(name string, classes []string, data []example, o trainOptions) 
 			m.w[j] -= u[j] / step
 		}
 	}
-	if m.nb != nil {
-		// The block norms count the features unscaled, so the ratios
-		// fold into the weights and inference does not change.
-		for j := range m.w {
-			m.w[j] *= m.nb[j/k]
-		}
-		m.nb = nil
-	}
+	m.foldNB()
 	return m
+}
+
+// foldNB multiplies the NB ratios into the weights. The block norms count
+// the features unscaled, so the folded model scores exactly as the scaled
+// one did, and reads as any other.
+func (m *linear) foldNB() {
+	if m.nb == nil {
+		return
+	}
+	k := len(m.Classes)
+	for j := range m.w {
+		m.w[j] *= m.nb[j/k]
+	}
+	m.nb = nil
 }
 
 // nbRatios returns every bucket's log-count ratio between class 1 and

@@ -80,8 +80,9 @@ var _ = addPhrases(hitPeer, `anyone | anybody | any one | does any | has any | r
 	awful | hate | sucks | suck | wtf | smh | thanks for nothing | disappointed | disappointing | fail | yet again | inept |
 	rude | horrible | useless | incompetent | nightmare | disgusting | ashamed | fed up | sick of | tired of |
 	thanks for ignoring | thank you for ignoring | thanks for losing | thank you for losing | thanks for cancelling |
-	thanks for canceling | thanks for the delay | thanks for ruining | thank you for ruining | thanks for wasting |
-	thanks for making me wait | thanks for leaving me`) &&
+	thank you for cancelling | thanks for canceling | thank you for canceling | thanks for the delay |
+	thank you for the delay | thanks for ruining | thank you for ruining | thanks for wasting | thank you for wasting |
+	thanks for making me wait | thank you for making me wait | thanks for leaving me | thank you for leaving me`) &&
 	addPhrases(hitBrand, `apple | iphone | ipad | ipod | mac | macbook | samsung | galaxy | google | android | pixel | amazon |
 	kindle | prime | netflix | starbucks | mcdonalds | microsoft | windows | xbox | playstation | ps4 | ps5 | sony | nike |
 	adidas | verizon | at&t | sprint | tmobile | comcast | xfinity | walmart | target | uber | lyft | facebook | twitter |

@@ -196,9 +196,9 @@ func stackRows(rows []Labelled) []Labelled { return withComments(withUnknownHand
 // removed, and each public message to no brand that tags no one, posted
 // to one. The labelled set has almost no comments. Without these copies
 // the stack read every implied tag as a message to the brand: in CV the
-// first kind scored 0.759 intent accuracy, the second 0.612 (0.724 read
-// as written); with them 0.747 and 0.724, at 0.004 on the rows as
-// labelled (MODELS.md, "Comments under a brand's post").
+// first kind scored 0.766 intent accuracy, the second 0.620; with them
+// 0.754 and 0.712, and 0.757 on the rows as labelled against 0.755
+// (MODELS.md, "Comments under a brand's post").
 func withComments(out, rows []Labelled) []Labelled {
 	for _, l := range rows {
 		if c, ok := taggedComment(l); ok {
