@@ -212,15 +212,15 @@ func (c *Classifier) Classify(in Input) Labels {
 	l.Spam = round3(spam)
 	l.Language = f.language()
 
-	addressed := in.ToHandle != "" || f.mentions > 0 || privateChannel(in.Channel)
+	addressed := in.ToHandle != "" || f.mentions > 0 || f.private
 	if c.stack != nil {
 		var z signals
 		z.read(f, &acc, &sent, &intent, in, spam, l.Language)
 		intent = c.stack.probs(&z)
-		f.guard(&intent, spam, privateChannel(in.Channel))
+		f.guard(&intent, spam)
 	} else {
 		// Models without a stack: hand-set rules.
-		private := privateChannel(in.Channel)
+		private := f.private
 		f.adjustIntent(&intent, addressed, in.ToHandle != "" || private, private, spam)
 	}
 	best := 0

@@ -135,6 +135,9 @@ type Labelled struct {
 	origin string
 }
 
+// input is the row as a message to classify.
+func input(l Labelled) Input { return Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle} }
+
 // LoadLabelled reads a labelled set in the project's format: a header and
 // tab-separated text, intent, needs_reply (yes/no), channel, to_handle.
 func LoadLabelled(path string) ([]Labelled, error) {

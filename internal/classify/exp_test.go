@@ -34,8 +34,6 @@ func foldOf(l Labelled) int {
 }
 func inner(s string) int { return int(hash('g', "inner:"+s) % 5) }
 
-func input(l Labelled) Input { return Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle} }
-
 // parallel runs fn(0..n-1) two at a time, one per core.
 func parallel(n int, fn func(i int)) {
 	var wg sync.WaitGroup
@@ -361,7 +359,8 @@ func TestExpPair(t *testing.T) {
 // TestExpNoHandle: hark classify's to_handle and channel are optional, so
 // a scorer may send the text alone. Scores the stack by CV with the rows
 // as labelled and with to_handle (and channel) blanked. The stack learns
-// from the rows and their copies without to_handle (shipped); AUG=none
+// from the rows and their copies without to_handle (as shipped, less the
+// comment copies of TestExpComments); AUG=none
 // without the copies, AUG=both with copies without channel either,
 // AUG=visible with copies only where the handle is in the text, AUG=half
 // with copies of one half of the rows (HALF=0 or 1).

@@ -62,6 +62,7 @@ type features struct {
 	mentions       int
 	leadMention    bool // the message starts by tagging someone (a reply or an address)
 	implied        bool // that tag is implied: a comment under the brand's post
+	private        bool // sent on a private channel (set by read)
 	urls           int
 	hashtags       int
 	upperWords     int
@@ -77,7 +78,7 @@ func (f *features) reset() {
 	f.lexPos, f.lexNeg = f.lexPos[:0], f.lexNeg[:0]
 	f.question, f.exclaim, f.elongated = false, 0, false
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
-	f.implied = false
+	f.implied, f.private = false, false
 	f.signed, f.hits, f.spamHits = false, 0, 0
 	f.script = [nScripts]int{}
 }
@@ -146,13 +147,15 @@ func Normalize(text string) string {
 // the labelled e-mails, chats and forms tag no one either, and the models
 // learnt them so.
 func (f *features) read(in Input) {
-	tagged := in.ToHandle != "" && !privateChannel(in.Channel) && !tagsSomeone(in.Text)
+	private := privateChannel(in.Channel)
+	tagged := in.ToHandle != "" && !private && !tagsSomeone(in.Text)
 	f.tokenize(in.Text, tagged)
 	if tagged && len(f.toks) == 1 {
 		// Nothing of its own (a photo-only comment): an implied tag alone
 		// would read as a request, and hide the empty text from spam.
 		f.tokenize(in.Text, false)
 	}
+	f.private = private
 }
 
 // tagsSomeone reports whether text has an @handle, as tokenize reads one:
@@ -162,7 +165,7 @@ func tagsSomeone(text string) bool {
 		switch c := text[i]; {
 		case c == '@' && isHandleByte(text[i+1]):
 			return true
-		case (c == 'h' || c == 'w') && (i == 0 || !isHandleByte(text[i-1])) && hasPrefix(text[i:], "http://", "https://", "www."):
+		case (c == 'h' || c == 'w') && (i == 0 || !isHandleByte(text[i-1])) && linkAt(text[i:]):
 			for i < len(text) && text[i] > ' ' {
 				i++
 			}
@@ -212,7 +215,7 @@ func (f *features) tokenize(text string, tagged bool) {
 			first = false
 			i = j
 			continue
-		case c == 'h' && hasPrefix(text[i:], "http://", "https://") || c == 'w' && hasPrefix(text[i:], "www."):
+		case (c == 'h' || c == 'w') && linkAt(text[i:]):
 			j := i
 			for j < len(text) && text[j] > ' ' {
 				j++
@@ -383,6 +386,9 @@ func isDigits(b []byte) bool {
 	}
 	return len(b) > 0
 }
+
+// linkAt reports whether s starts with a link, which tokenize reads whole.
+func linkAt(s string) bool { return hasPrefix(s, "http://", "https://", "www.") }
 
 func hasPrefix(s string, prefixes ...string) bool {
 	for _, p := range prefixes {

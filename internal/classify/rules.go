@@ -39,20 +39,20 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool,
 		p[intentShare] *= 0.5
 		p[intentOther] *= 0.5
 	}
-	f.guard(p, spam, private)
+	f.guard(p, spam)
 }
 
 // guard files spam and the company's own posts as other, and a bare
 // greeting sent privately as a request, whatever the model or the stack
 // made of them: the labelled set has too few of any to teach it.
-func (f *features) guard(p *[6]float64, spam float64, private bool) {
+func (f *features) guard(p *[6]float64, spam float64) {
 	if spam >= 0.3 {
 		p[intentOther] += spam
 	}
 	if f.signed {
 		p[intentOther] += 0.5 // an agent's signature (^JM): the company's own post
 	}
-	if private && f.greetingOnly() {
+	if f.private && f.greetingOnly() {
 		// "hi", "hello?", "anyone there?" opening a chat or an e-mail: the
 		// customer waits for an answer before saying more. Read alone, the
 		// models call "hi" a share that needs no reply.
@@ -168,37 +168,30 @@ func quoteWord(f *features, i int) string {
 	return `"` + string(f.word(i)) + `"`
 }
 
-// greetingWords open a conversation and say nothing else; greeters are
-// the ones a greeting needs ("good", "team" or "you" alone are not one).
-var greetingWords, greeters = func() (map[string]bool, map[string]bool) {
-	g := map[string]bool{}
-	// Not "ciao" or "salut": they say goodbye as often as hello.
-	for _, w := range []string{"hi", "hii", "hello", "helloo", "hey", "heyy", "hiya", "heya", "yo", "howdy", "greetings",
-		"morning", "afternoon", "evening", "anyone", "anybody", "someone", "hola", "bonjour", "bonsoir", "hallo",
-		"buongiorno", "buonasera", "olá", "ola", "oi", "there", "buenos", "buen", "guten", "bom", "boa"} {
-		g[w] = true
-	}
-	all := map[string]bool{}
-	for w := range g {
-		all[w] = true
-	}
-	for _, w := range []string{"good", "is", "are", "you", "team", "support", "guys", "all", "again", "dia", "dias",
-		"día", "días", "tardes", "tag", "morgen", "abend", "noite", "tarde", "?", "!", "<emo+>", "<emo->", "<emo-laugh>",
-		"<emoji>"} {
-		all[w] = true
-	}
-	return all, g
-}()
+// greetingWords are the words a bare greeting is made of; true marks the
+// ones it needs ("good", "team" or "you" alone are not a greeting). Not
+// "ciao" or "salut": they say goodbye as often as hello.
+var greetingWords = map[string]bool{
+	"hi": true, "hii": true, "hello": true, "helloo": true, "hey": true, "heyy": true, "hiya": true, "heya": true,
+	"yo": true, "howdy": true, "greetings": true, "morning": true, "afternoon": true, "evening": true,
+	"anyone": true, "anybody": true, "someone": true, "there": true, "hola": true, "buenos": true, "buen": true,
+	"bonjour": true, "bonsoir": true, "hallo": true, "guten": true, "buongiorno": true, "buonasera": true,
+	"olá": true, "ola": true, "oi": true, "bom": true, "boa": true,
+	"good": false, "is": false, "are": false, "you": false, "team": false, "support": false, "guys": false,
+	"all": false, "again": false, "dia": false, "dias": false, "día": false, "días": false, "tardes": false,
+	"tag": false, "morgen": false, "abend": false, "noite": false, "tarde": false, "?": false, "!": false,
+	"<emo+>": false, "<emo->": false, "<emo-laugh>": false, "<emoji>": false,
+}
 
 // greetingOnly reports whether the message is a greeting and nothing more.
 func (f *features) greetingOnly() bool {
 	greeted := false
 	for i := range f.toks {
-		w := f.word(i)
-		if !greetingWords[string(w)] {
+		greeter, ok := greetingWords[string(f.word(i))]
+		if !ok {
 			return false
 		}
-		greeted = greeted || greeters[string(w)]
+		greeted = greeted || greeter
 	}
 	return greeted
 }

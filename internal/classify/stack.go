@@ -58,7 +58,7 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 	z[sigComplaint] = sigmoid(acc[slotComplaint+1] - acc[slotComplaint])
 	z[sigSuggestion] = float64(acc[slotSuggestion+1] - acc[slotSuggestion])
 	z[sigSpam] = spam
-	flags := [nFlags]bool{in.ToHandle != "", f.mentions > 0, privateChannel(in.Channel), f.leadMention,
+	flags := [nFlags]bool{in.ToHandle != "", f.mentions > 0, f.private, f.leadMention,
 		f.question, f.exclaim > 0, f.urls > 0, f.signed, f.hits&hitPeer != 0, f.hits&hitAsk != 0,
 		f.hits&hitVent != 0, f.hits&hitService != 0, f.hits&hitBrand != 0, lang != "en" && lang != "und",
 		f.upperWords > 0, f.implied}

@@ -163,7 +163,7 @@ func fitStack(c *Classifier, rows []Labelled) *stack {
 	zs := make([]signals, len(rows))
 	labels := make([]int, len(rows))
 	for i, l := range rows {
-		zs[i] = c.stackInput(Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle})
+		zs[i] = c.stackInput(input(l))
 		labels[i] = slices.Index(Intents, l.Intent)
 	}
 	return trainStack(zs, labels, stackDefaults)

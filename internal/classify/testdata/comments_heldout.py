@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Score hark binaries on the held-out labelled rows read as comments under
+a brand's post (MODELS.md, "Comments under a brand's post").
+
+    python3 internal/classify/testdata/comments_heldout.py HARK [HARK...]
+
+HARK is a hark binary built at any commit (go build -o /tmp/hark-X ./cmd/hark
+in a checkout of that commit); the rows are the current labelled.tsv's. For
+each binary it prints the intent accuracy on all held-out rows, then on two
+kinds, as written and as comments, chosen as train.go's taggedComment and
+strayComment choose them: rows that start with their brand's tag and tag no
+one else (the tag removed, sent to that brand on facebook; and again
+without to_handle), and public rows to no brand that tag no one (sent to
+"brand" on facebook). The held-out
+split is classify.LabelledTrain's, recomputed here (FNV-1a).
+"""
+import csv, json, os, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PRIVATE = {"email", "chat", "form"}  # the labelled set's private channels
+
+
+def held_out(text):
+    h = (2166136261 ^ ord("s")) * 16777619 & 0xFFFFFFFF
+    for c in ("split:" + text).encode():
+        h = (h ^ c) * 16777619 & 0xFFFFFFFF
+    return (h & ((1 << 18) - 1)) % 10 >= 6
+
+
+def handle_byte(c):
+    return c == "_" or c.isascii() and c.isalnum()
+
+
+def tags_someone(text):
+    i = 0
+    while i + 1 < len(text):
+        c = text[i]
+        if c == "@" and handle_byte(text[i + 1]):
+            return True
+        if c in "hw" and (i == 0 or not handle_byte(text[i - 1])) and text.startswith(("http://", "https://", "www."), i):
+            while i < len(text) and text[i] > " ":
+                i += 1
+            continue
+        i += 1
+    return False
+
+
+def tagged_comment(r):
+    t, h = r["text"], r["to_handle"]
+    n = len(h) + 1
+    if not h or len(t) <= n or t[0] != "@" or t[1:n].lower() != h.lower() or handle_byte(t[n]) or "@" in t[1:]:
+        return None
+    rest = t[n:].lstrip(" ,:")
+    return {"text": rest, "channel": "facebook", "to_handle": h} if rest else None
+
+
+def stray_comment(r):
+    if r["to_handle"] or r["channel"] in PRIVATE or tags_someone(r["text"]):
+        return None
+    return {"text": r["text"], "channel": "facebook", "to_handle": "brand"}
+
+
+def classify(binary, inputs):
+    out = subprocess.run([binary, "classify"], input="".join(json.dumps(i) + "\n" for i in inputs),
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    return [json.loads(o)["intent"] for o in out]
+
+
+def main():
+    with open(os.path.join(HERE, "labelled.tsv"), newline="") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if held_out(r["text"])]
+    written = [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for r in rows]
+    for binary in sys.argv[1:]:
+        got = classify(binary, written)
+        line = ["%s: all %.3f (%d)" % (binary, sum(g == r["intent"] for g, r in zip(got, rows)) / len(rows), len(rows))]
+        for name, make in (("tagged", tagged_comment), ("stray", stray_comment)):
+            pairs = [(r, c) for r, c in ((r, make(r)) for r in rows) if c]
+            a = classify(binary, [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for r, _ in pairs])
+            b = classify(binary, [c for _, c in pairs])
+            gold = [r["intent"] for r, _ in pairs]
+            acc = lambda p: sum(x == y for x, y in zip(p, gold)) / len(gold)
+            line.append("%s %.3f / %.3f (%d)" % (name, acc(a), acc(b), len(gold)))
+            if name == "tagged":
+                # The same comments from a scorer that does not say the brand.
+                line.append("tagged as comments without to_handle %.3f" % acc(classify(binary, [dict(c, to_handle="") for _, c in pairs])))
+        print(", ".join(line))
+
+
+if __name__ == "__main__":
+    main()
