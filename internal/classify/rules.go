@@ -8,7 +8,7 @@ import (
 // adjustIntent applies what the weak labels could not teach: whether the
 // message is addressed to the brand, the phrasing of asks and peer
 // questions, and spam.
-func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool, spam float64) {
+func (f *features) adjustIntent(p *[6]float64, addressed, toBrand bool, spam float64) {
 	peer := f.hits&hitPeer != 0
 	switch {
 	case peer && f.question && !f.leadMention && f.hits&hitInvite != 0:
@@ -33,7 +33,7 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand, private bool,
 	if !addressed {
 		p[intentRequest] *= 0.6
 	}
-	if private {
+	if f.private {
 		// Written to the company alone: not to the crowd, nor for it.
 		p[intentPeer] *= 0.3
 		p[intentShare] *= 0.5
