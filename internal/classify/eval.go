@@ -118,6 +118,8 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"intent", "accuracy, held-out rows that start with the brand's tag, as comments without it", accuracy(g, cm), "cross-check", "", len(g), 0})
 		g, _, cm = asComments(c, d.labelled, strayComment)
 		add(Score{"intent", "accuracy, held-out public rows to no brand, as comments to one", accuracy(g, cm), "cross-check", "", len(g), 0})
+		g, _, cm = asComments(c, d.labelled, friendComment)
+		add(Score{"intent", "accuracy, held-out public rows that tag people but no brand, as comments under a brand's post", accuracy(g, cm), "cross-check", "", len(g), 0})
 	}
 	return out, nil
 }

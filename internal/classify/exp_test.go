@@ -431,9 +431,12 @@ func TestExpComments(t *testing.T) {
 		if s, ok := strayComment(l); ok && strings.Contains(aug, "b") {
 			train = append(train, s)
 		}
+		if s, ok := friendComment(l); ok && strings.Contains(aug, "c") {
+			train = append(train, s)
+		}
 	}
 	zs := stackInputs(c, train)
-	var tl [4]tally
+	var tl [5]tally
 	for f := range 5 {
 		c.stack = fitFold(train, zs, f, nil, stackDefaults)
 		for _, l := range rows {
@@ -450,9 +453,12 @@ func TestExpComments(t *testing.T) {
 			if s, ok := strayComment(l); ok {
 				tl[3].add(l, c.Classify(input(s)))
 			}
+			if s, ok := friendComment(l); ok {
+				tl[4].add(l, c.Classify(input(s)))
+			}
 		}
 	}
-	for i, name := range []string{"as labelled", "text only", "tagged rows as comments", "untagged rows as comments"} {
+	for i, name := range []string{"as labelled", "text only", "tagged rows as comments", "untagged rows as comments", "rows tagging people as comments"} {
 		tl[i].report("AUG=" + aug + " " + name)
 	}
 }

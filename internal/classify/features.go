@@ -62,6 +62,7 @@ type features struct {
 	mentions       int
 	leadMention    bool // the message starts by tagging someone (a reply or an address)
 	implied        bool // that tag is implied: a comment under the brand's post
+	othersOnly     bool // tags people, none of them the to_handle: users talking under the brand's post (set by read)
 	private        bool // sent on a private channel (set by read)
 	urls           int
 	hashtags       int
@@ -78,7 +79,7 @@ func (f *features) reset() {
 	f.lexPos, f.lexNeg = f.lexPos[:0], f.lexNeg[:0]
 	f.question, f.exclaim, f.elongated = false, 0, false
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
-	f.implied, f.private = false, false
+	f.implied, f.private, f.othersOnly = false, false, false
 	f.signed, f.hits, f.spamHits = false, 0, 0
 	f.script = [nScripts]int{}
 }
@@ -148,7 +149,12 @@ func Normalize(text string) string {
 // learnt them so.
 func (f *features) read(in Input) {
 	private := privateChannel(in.Channel)
-	tagged := in.ToHandle != "" && !private && !tagsSomeone(in.Text)
+	public := in.ToHandle != "" && !private
+	someone, brand := false, false
+	if public {
+		someone, brand = tags(in.Text, in.ToHandle)
+	}
+	tagged := public && !someone
 	f.tokenize(in.Text, tagged)
 	if tagged && len(f.toks) == 1 {
 		// Nothing of its own (a photo-only comment): an implied tag alone
@@ -156,22 +162,70 @@ func (f *features) read(in Input) {
 		f.tokenize(in.Text, false)
 	}
 	f.private = private
+	f.othersOnly = someone && !brand
 }
 
-// tagsSomeone reports whether text has an @handle, as tokenize reads one:
-// an @ inside a link (medium.com/@bob) is part of the link.
+// tagsSomeone reports whether text has an @handle, as tokenize reads one.
 func tagsSomeone(text string) bool {
+	someone, _ := tags(text, "")
+	return someone
+}
+
+// tags reports whether text has an @handle, as tokenize reads one (an @
+// inside a link, medium.com/@bob, is part of the link), and whether one of
+// them is handle (sameHandle).
+func tags(text, handle string) (someone, brand bool) {
 	for i := 0; i+1 < len(text); i++ {
 		switch c := text[i]; {
 		case c == '@' && isHandleByte(text[i+1]):
-			return true
+			someone = true
+			j := i + 1
+			// Instagram and blog handles may hold dots: kestrel.home.
+			for j < len(text) && (isHandleByte(text[j]) || text[j] == '.' && j+1 < len(text) && isHandleByte(text[j+1])) {
+				j++
+			}
+			if handle != "" && sameHandle(text[i+1:j], handle) {
+				return true, true
+			}
+			i = j - 1
 		case (c == 'h' || c == 'w') && (i == 0 || !isHandleByte(text[i-1])) && linkAt(text[i:]):
 			for i < len(text) && text[i] > ' ' {
 				i++
 			}
 		}
 	}
-	return false
+	return someone, false
+}
+
+// sameHandle reports whether tag names the account handle, loosely: a
+// scorer or an admin may write the handle as a name ("British Airways" for
+// @British_Airways), and a brand's other accounts share its stem (@united
+// and @UnitedHelp, @Apple and @AppleSupport). Letters and digits are
+// compared without case, and names match when they share their first five,
+// or when the shorter, of three or more, begins the longer. A friend whose
+// handle happens to share the brand's stem reads as the brand: the reading
+// every tagged message had before tags were compared.
+func sameHandle(tag, handle string) bool {
+	var a, b [64]byte
+	x, y := alnum(a[:0], tag), alnum(b[:0], handle)
+	n := 0
+	for n < len(x) && n < len(y) && x[n] == y[n] {
+		n++
+	}
+	return n >= 5 || n == min(len(x), len(y)) && n >= 3
+}
+
+// alnum appends s's ASCII letters, lower-cased, and digits to b.
+func alnum(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			b = append(b, c)
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		}
+	}
+	return b
 }
 
 // tokenize splits text the way tweets need: handles and links become

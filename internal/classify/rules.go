@@ -148,6 +148,10 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 		out = append(out, s)
 	}
 	switch {
+	case f.othersOnly && f.question:
+		out = append(out, "a question to someone else, under the brand's post")
+	case f.othersOnly:
+		out = append(out, "tags someone else, not the brand")
 	case f.question && addressed:
 		out = append(out, "a question to the brand")
 	case f.question:

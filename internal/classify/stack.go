@@ -28,7 +28,7 @@ const (
 	sigSuggestion = 10 // the suggestion model's logit
 	sigSpam       = 11
 	sigFlags      = 12 // nFlags yes/no signals
-	nFlags        = 16
+	nFlags        = 17
 	sigBias       = sigFlags + nFlags
 	nSignals      = sigBias + 1
 )
@@ -41,7 +41,7 @@ var signalNames = [nSignals]string{
 	"p(negative)", "p(neutral)", "p(positive)", "p(complaint)", "suggestion logit", "spam",
 	"to a handle", "mentions someone", "private channel", "starts with a mention", "question", "exclamation",
 	"link", "agent signature", "peer phrasing", "ask phrasing", "venting phrasing", "service words",
-	"brand words", "not English", "caps", "tag implied",
+	"brand words", "not English", "caps", "tag implied", "tags others",
 	"bias",
 }
 
@@ -61,7 +61,7 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 	flags := [nFlags]bool{in.ToHandle != "", f.mentions > 0, f.private, f.leadMention,
 		f.question, f.exclaim > 0, f.urls > 0, f.signed, f.hits&hitPeer != 0, f.hits&hitAsk != 0,
 		f.hits&hitVent != 0, f.hits&hitService != 0, f.hits&hitBrand != 0, lang != "en" && lang != "und",
-		f.upperWords > 0, f.implied}
+		f.upperWords > 0, f.implied, f.othersOnly}
 	for i, v := range flags {
 		z[sigFlags+i] = float64(b2i(v))
 	}

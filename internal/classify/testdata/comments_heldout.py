@@ -11,7 +11,8 @@ kinds, as written and as comments, chosen as train.go's taggedComment and
 strayComment choose them: rows that start with their brand's tag and tag no
 one else (the tag removed, sent to that brand on facebook; and again
 without to_handle), and public rows to no brand that tag no one (sent to
-"brand" on facebook). The held-out
+"brand" on facebook), and public rows to no brand that tag people, none of
+them the brand (friendComment: sent to "brand" on instagram). The held-out
 split is classify.LabelledTrain's, recomputed here (FNV-1a).
 """
 import csv, json, os, subprocess, sys
@@ -45,6 +46,36 @@ def tags_someone(text):
     return False
 
 
+def tags(text, handle):
+    """features.go tags: whether text tags someone, and whether one of the
+    tags is handle (sameHandle)."""
+    someone, i = False, 0
+    while i + 1 < len(text):
+        c = text[i]
+        if c == "@" and handle_byte(text[i + 1]):
+            someone, j = True, i + 1
+            while j < len(text) and (handle_byte(text[j]) or text[j] == "." and j + 1 < len(text) and handle_byte(text[j + 1])):
+                j += 1
+            if handle and same_handle(text[i + 1:j], handle):
+                return True, True
+            i = j
+            continue
+        if c in "hw" and (i == 0 or not handle_byte(text[i - 1])) and text.startswith(("http://", "https://", "www."), i):
+            while i < len(text) and text[i] > " ":
+                i += 1
+            continue
+        i += 1
+    return someone, False
+
+
+def same_handle(tag, handle):
+    x, y = ("".join(c for c in s.lower() if c.isascii() and c.isalnum()) for s in (tag, handle))
+    n = 0
+    while n < len(x) and n < len(y) and x[n] == y[n]:
+        n += 1
+    return n >= 5 or n == min(len(x), len(y)) and n >= 3
+
+
 def tagged_comment(r):
     t, h = r["text"], r["to_handle"]
     n = len(h) + 1
@@ -60,6 +91,15 @@ def stray_comment(r):
     return {"text": r["text"], "channel": "facebook", "to_handle": "brand"}
 
 
+def friend_comment(r):
+    if r["to_handle"] or r["channel"] in PRIVATE:
+        return None
+    someone, brand = tags(r["text"], "brand")
+    if not someone or brand:
+        return None
+    return {"text": r["text"], "channel": "instagram", "to_handle": "brand"}
+
+
 def classify(binary, inputs):
     out = subprocess.run([binary, "classify"], input="".join(json.dumps(i) + "\n" for i in inputs),
                          capture_output=True, text=True, check=True).stdout.splitlines()
@@ -73,7 +113,7 @@ def main():
     for binary in sys.argv[1:]:
         got = classify(binary, written)
         line = ["%s: all %.3f (%d)" % (binary, sum(g == r["intent"] for g, r in zip(got, rows)) / len(rows), len(rows))]
-        for name, make in (("tagged", tagged_comment), ("stray", stray_comment)):
+        for name, make in (("tagged", tagged_comment), ("stray", stray_comment), ("friend", friend_comment)):
             pairs = [(r, c) for r, c in ((r, make(r)) for r in rows) if c]
             a = classify(binary, [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for r, _ in pairs])
             b = classify(binary, [c for _, c in pairs])
