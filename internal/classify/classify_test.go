@@ -404,6 +404,10 @@ func TestCommentsUnderAPost(t *testing.T) {
 		{Input{Text: "@British_Airways where is my bag", ToHandle: "British Airways", Channel: "x"}, false},
 		{Input{Text: "@AppleSupport my phone died", ToHandle: "Apple", Channel: "x"}, false},
 		{Input{Text: "@united thanks", ToHandle: "UnitedHelp", Channel: "x"}, false},
+		{Input{Text: "@kestrel great post", ToHandle: "blog.kestrel.example", Channel: "blog"}, false},
+		{Input{Text: "@KestrelHome my order", ToHandle: "kestrel-home", Channel: "linkedin"}, false},
+		{Input{Text: "@bloglover great post", ToHandle: "blog.kestrel.example", Channel: "blog"}, true},
+		{Input{Text: "@comedy_dan look", ToHandle: "www.acme.com", Channel: "blog"}, true},
 		{Input{Text: "@maria_k we need to go here", Channel: "instagram"}, false},                      // no brand to compare
 		{Input{Text: "@maria_k we need to go here", ToHandle: "acme", Channel: "instagram_dm"}, false}, // private
 		{Input{Text: "see https://medium.com/@bob", ToHandle: "acme", Channel: "facebook"}, false},

@@ -199,20 +199,49 @@ func tags(text, handle string) (someone, brand bool) {
 
 // sameHandle reports whether tag names the account handle, loosely: a
 // scorer or an admin may write the handle as a name ("British Airways" for
-// @British_Airways), and a brand's other accounts share its stem (@united
-// and @UnitedHelp, @Apple and @AppleSupport). Letters and digits are
-// compared without case, and names match when they share their first five,
-// or when the shorter, of three or more, begins the longer. A friend whose
-// handle happens to share the brand's stem reads as the brand: the reading
-// every tagged message had before tags were compared.
+// @British_Airways), a brand's other accounts share its stem (@united and
+// @UnitedHelp, @Apple and @AppleSupport), and a blog's or a page's handle
+// holds the brand among other words (blog.kestrel.example, kestrel-home).
+// Letters and digits are compared without case, with the whole handle and
+// with each of its words, and names match when they share their first
+// five, or when the shorter, of three or more, begins the longer. A friend
+// whose handle happens to share the brand's stem reads as the brand: the
+// reading every tagged message had before tags were compared.
 func sameHandle(tag, handle string) bool {
 	var a, b [64]byte
-	x, y := alnum(a[:0], tag), alnum(b[:0], handle)
+	x := alnum(a[:0], tag)
+	if shareStem(x, alnum(b[:0], handle)) {
+		return true
+	}
+	start := 0
+	for i := 0; i <= len(handle); i++ {
+		if i < len(handle) && isAlnum(handle[i]) {
+			continue
+		}
+		if start > 0 || i < len(handle) { // a word of the handle, not all of it
+			if w := alnum(b[:0], handle[start:i]); !handleFiller[string(w)] && shareStem(x, w) {
+				return true
+			}
+		}
+		start = i + 1
+	}
+	return false
+}
+
+// handleFiller are the words of a handle that do not name the brand.
+var handleFiller = map[string]bool{"": true, "www": true, "com": true, "net": true, "org": true, "co": true,
+	"blog": true, "shop": true, "store": true, "help": true, "support": true, "the": true}
+
+func shareStem(x, y []byte) bool {
 	n := 0
 	for n < len(x) && n < len(y) && x[n] == y[n] {
 		n++
 	}
 	return n >= 5 || n == min(len(x), len(y)) && n >= 3
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // alnum appends s's ASCII letters, lower-cased, and digits to b.

@@ -15,7 +15,7 @@ without to_handle), and public rows to no brand that tag no one (sent to
 them the brand (friendComment: sent to "brand" on instagram). The held-out
 split is classify.LabelledTrain's, recomputed here (FNV-1a).
 """
-import csv, json, os, subprocess, sys
+import csv, json, os, re, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRIVATE = {"email", "chat", "form"}  # the labelled set's private channels
@@ -68,12 +68,26 @@ def tags(text, handle):
     return someone, False
 
 
-def same_handle(tag, handle):
-    x, y = ("".join(c for c in s.lower() if c.isascii() and c.isalnum()) for s in (tag, handle))
+FILLER = {"", "www", "com", "net", "org", "co", "blog", "shop", "store", "help", "support", "the"}
+
+
+def alnum(s):
+    return "".join(c for c in s.lower() if c.isascii() and c.isalnum())
+
+
+def share_stem(x, y):
     n = 0
     while n < len(x) and n < len(y) and x[n] == y[n]:
         n += 1
     return n >= 5 or n == min(len(x), len(y)) and n >= 3
+
+
+def same_handle(tag, handle):
+    x = alnum(tag)
+    if share_stem(x, alnum(handle)):
+        return True
+    words = re.split(r"[^0-9A-Za-z]", handle)
+    return len(words) > 1 and any(w.lower() not in FILLER and share_stem(x, w.lower()) for w in words)
 
 
 def tagged_comment(r):
