@@ -220,7 +220,7 @@ func (c *Classifier) Classify(in Input) Labels {
 		f.guard(&intent, spam)
 	} else {
 		// Models without a stack: hand-set rules.
-		f.adjustIntent(&intent, addressed, in.ToHandle != "" || f.private, spam)
+		f.adjustIntent(&intent, addressed, in.ToHandle != "" && !f.othersOnly || f.private, spam)
 	}
 	best := 0
 	for i := range intent {

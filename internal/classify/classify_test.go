@@ -361,8 +361,8 @@ func TestCommentsUnderAPost(t *testing.T) {
 	}{
 		{"messages that start with their brand's tag", taggedComment, 0.03, 150},
 		{"public messages to no brand", strayComment, 0.08, 150},
-		// Before the stack learnt the "tags others" signal these read as
-		// addressed to the brand: 0.561 as comments against 0.634 as written.
+		// Before tags were compared with to_handle these read as addressed
+		// to the brand: 0.561 as comments against 0.634 as written.
 		{"public messages that tag people but no brand", friendComment, 0.03, 60},
 	} {
 		gold, written, commented := asComments(c, rows, kind.comment)
@@ -407,6 +407,12 @@ func TestCommentsUnderAPost(t *testing.T) {
 		{Input{Text: "@kestrel great post", ToHandle: "blog.kestrel.example", Channel: "blog"}, false},
 		{Input{Text: "@KestrelHome my order", ToHandle: "kestrel-home", Channel: "linkedin"}, false},
 		{Input{Text: "@bloglover great post", ToHandle: "blog.kestrel.example", Channel: "blog"}, true},
+		{Input{Text: "@EE when is the new phone out?", ToHandle: "EE", Channel: "x"}, false},
+		{Input{Text: "@VW @VWGoA my car", ToHandle: "VW", Channel: "x"}, false},
+		{Input{Text: "@PayPal my money", ToHandle: "AskPayPal", Channel: "x"}, false},
+		{Input{Text: "@SkywayAir lovely read", ToHandle: "blog.skywayair.example", Channel: "blog"}, false},
+		{Input{Text: "@acme where is my refund", ToHandle: "104958162837", Channel: "facebook"}, false}, // a page id
+		{Input{Text: "email me at jane.doe@gmail.com", ToHandle: "acme", Channel: "facebook"}, false},
 		{Input{Text: "@comedy_dan look", ToHandle: "www.acme.com", Channel: "blog"}, true},
 		{Input{Text: "@maria_k we need to go here", Channel: "instagram"}, false},                      // no brand to compare
 		{Input{Text: "@maria_k we need to go here", ToHandle: "acme", Channel: "instagram_dm"}, false}, // private
@@ -414,6 +420,13 @@ func TestCommentsUnderAPost(t *testing.T) {
 	} {
 		if f.read(tc.in); f.othersOnly != tc.others {
 			t.Errorf("%+v: tags others only %v, want %v", tc.in, f.othersOnly, tc.others)
+		}
+	}
+	// An e-mail address is no tag; X's old retweet prefix is.
+	for text, want := range map[string]int{"email me at jane.doe@gmail.com": 0, "RT@bob: so true": 1, "rt @bob": 1,
+		"@a@b": 1, "art@bob": 0, "é@bob": 0, "(@bob)": 1, "“@bob: hi”": 1, "💜@bob": 1, "@": 0} {
+		if f.tokenize(text, "", false); f.mentions != want {
+			t.Errorf("%q: %d mentions, want %d", text, f.mentions, want)
 		}
 	}
 	// A photo-only comment has no text: it stays empty, and spam says so.
@@ -436,7 +449,7 @@ func TestSarcasticThanks(t *testing.T) {
 		"thanks for the quick reply!":                        false,
 		"thank you for sorting my refund":                    false,
 	} {
-		f.tokenize(text, false)
+		f.tokenize(text, "", false)
 		f.findPhrases()
 		if got := f.hits&hitVent != 0; got != vent {
 			t.Errorf("%q: venting %v, want %v", text, got, vent)
@@ -526,6 +539,25 @@ func BenchmarkClassify(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		c.Classify(Input{Text: texts[i%len(texts)], Channel: "x", ToHandle: "united"})
+	}
+}
+
+// BenchmarkClassifyComment classifies the same tweets as comments under
+// the brand's post, their leading tags removed: read twice, the second
+// time with the implied tag.
+func BenchmarkClassifyComment(b *testing.B) {
+	texts := tweets(b, 500)
+	for i, t := range texts {
+		for strings.HasPrefix(t, "@") {
+			_, t, _ = strings.Cut(t, " ")
+		}
+		texts[i] = t
+	}
+	c := Default()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		c.Classify(Input{Text: texts[i%len(texts)], Channel: "facebook", ToHandle: "united"})
 	}
 }
 

@@ -416,9 +416,12 @@ func TestExpNoHandle(t *testing.T) {
 // (MODELS.md, "Comments under a brand's post"): the training rows that
 // start with their brand's tag and tag no one else, the tag removed
 // (taggedComment), and the public rows to no brand that tag no one, posted
-// to one (strayComment). AUG says which kinds of copies the stack learns
-// from besides the rows and their copies without to_handle: "none", "a"
-// (tagged), "b" (stray), "ab" (shipped). Copies stay in their row's fold.
+// to one (strayComment); and the public rows to no brand that tag people,
+// as comments under a brand's post (friendComment). AUG says which kinds of
+// copies the stack learns from besides the rows and their copies without
+// to_handle: "none", "a" (tagged), "b" (stray), "c" (tagging people; not
+// shipped, see "Comments that tag people"), "ab" (shipped). Copies stay in
+// their row's fold.
 func TestExpComments(t *testing.T) {
 	d, rows := loadLabelled(t)
 	c := withIntent(intentModel(d, func(string) bool { return false }))

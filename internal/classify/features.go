@@ -63,6 +63,7 @@ type features struct {
 	leadMention    bool // the message starts by tagging someone (a reply or an address)
 	implied        bool // that tag is implied: a comment under the brand's post
 	othersOnly     bool // tags people, none of them the to_handle: users talking under the brand's post (set by read)
+	brandTag       bool // a tag names the handle tokenize was given
 	private        bool // sent on a private channel (set by read)
 	urls           int
 	hashtags       int
@@ -79,7 +80,7 @@ func (f *features) reset() {
 	f.lexPos, f.lexNeg = f.lexPos[:0], f.lexNeg[:0]
 	f.question, f.exclaim, f.elongated = false, 0, false
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
-	f.implied, f.private, f.othersOnly = false, false, false
+	f.implied, f.private, f.othersOnly, f.brandTag = false, false, false, false
 	f.signed, f.hits, f.spamHits = false, 0, 0
 	f.script = [nScripts]int{}
 }
@@ -120,7 +121,7 @@ var negators = map[string]bool{"not": true, "no": true, "never": true, "cannot":
 // and emoticons as sentiment tokens, negated words marked not_.
 func Normalize(text string) string {
 	var f features
-	f.tokenize(text, false)
+	f.tokenize(text, "", false)
 	var out []byte
 	for i, t := range f.toks {
 		if i > 0 {
@@ -150,67 +151,71 @@ func Normalize(text string) string {
 func (f *features) read(in Input) {
 	private := privateChannel(in.Channel)
 	public := in.ToHandle != "" && !private
-	someone, brand := false, false
-	if public {
-		someone, brand = tags(in.Text, in.ToHandle)
+	handle := ""
+	if public && namesSomeone(in.ToHandle) {
+		handle = in.ToHandle // a page id cannot be compared with a tag
 	}
-	tagged := public && !someone
-	f.tokenize(in.Text, tagged)
-	if tagged && len(f.toks) == 1 {
-		// Nothing of its own (a photo-only comment): an implied tag alone
-		// would read as a request, and hide the empty text from spam.
-		f.tokenize(in.Text, false)
-	}
+	f.tokenize(in.Text, handle, public)
+	// After tokenize, which resets every reading.
 	f.private = private
-	f.othersOnly = someone && !brand
+	f.othersOnly = handle != "" && f.mentions > 0 && !f.implied && !f.brandTag
 }
 
-// tagsSomeone reports whether text has an @handle, as tokenize reads one.
+// tagsSomeone reports whether text tags anyone, as tokenize reads it.
 func tagsSomeone(text string) bool {
-	someone, _ := tags(text, "")
-	return someone
+	var f features
+	f.tokenize(text, "", false)
+	return f.mentions > 0
 }
 
-// tags reports whether text has an @handle, as tokenize reads one (an @
-// inside a link, medium.com/@bob, is part of the link), and whether one of
-// them is handle (sameHandle).
-func tags(text, handle string) (someone, brand bool) {
-	for i := 0; i+1 < len(text); i++ {
-		switch c := text[i]; {
-		case c == '@' && isHandleByte(text[i+1]):
-			someone = true
-			j := i + 1
-			// Instagram and blog handles may hold dots: kestrel.home.
-			for j < len(text) && (isHandleByte(text[j]) || text[j] == '.' && j+1 < len(text) && isHandleByte(text[j+1])) {
-				j++
-			}
-			if handle != "" && sameHandle(text[i+1:j], handle) {
-				return true, true
-			}
-			i = j - 1
-		case (c == 'h' || c == 'w') && (i == 0 || !isHandleByte(text[i-1])) && linkAt(text[i:]):
-			for i < len(text) && text[i] > ' ' {
-				i++
-			}
+// namesSomeone reports whether handle has a letter: a page id or a phone
+// number is no handle a tag could name.
+func namesSomeone(handle string) bool {
+	for i := 0; i < len(handle); i++ {
+		if c := handle[i] | 0x20; c >= 'a' && c <= 'z' {
+			return true
 		}
 	}
-	return someone, false
+	return false
+}
+
+// inWord reports whether the @ at text[i] follows a word's letter or
+// digit (jane@example.com), except X's old retweet prefix (RT@bob).
+func inWord(text string, i int) bool {
+	if c := text[i-1]; c >= utf8.RuneSelf {
+		r, _ := utf8.DecodeLastRuneInString(text[:i])
+		return unicode.IsLetter(r) || unicode.IsDigit(r) // “@united is a tag, é@bob is not
+	} else if !isHandleByte(c) {
+		return false
+	}
+	return !(i >= 2 && (text[i-2]|0x20) == 'r' && (text[i-1]|0x20) == 't' && (i == 2 || !isHandleByte(text[i-3])))
+}
+
+// handleAt returns the handle that starts at text[i], with the dots an
+// Instagram or blog handle may hold (kestrel.home).
+func handleAt(text string, i int) string {
+	j := i
+	for j < len(text) && (isHandleByte(text[j]) || text[j] == '.' && j+1 < len(text) && isHandleByte(text[j+1])) {
+		j++
+	}
+	return text[i:j]
 }
 
 // sameHandle reports whether tag names the account handle, loosely: a
 // scorer or an admin may write the handle as a name ("British Airways" for
 // @British_Airways), a brand's other accounts share its stem (@united and
-// @UnitedHelp, @Apple and @AppleSupport), and a blog's or a page's handle
-// holds the brand among other words (blog.kestrel.example, kestrel-home).
-// Letters and digits are compared without case, with the whole handle and
-// with each of its words, and names match when they share their first
-// five, or when the shorter, of three or more, begins the longer. A friend
-// whose handle happens to share the brand's stem reads as the brand: the
-// reading every tagged message had before tags were compared.
+// @UnitedHelp, @Apple and @AppleSupport, @PayPal and @AskPayPal), and a
+// blog's or a page's handle holds the brand among other words
+// (blog.kestrel.example, kestrel-home). Letters and digits are compared
+// without case, with the whole handle and with each of its words, and
+// names match when they are the same (@EE, @VW), share their first five,
+// or when the shorter, of three or more, begins the longer. A friend whose
+// handle happens to share the brand's stem reads as the brand: the reading
+// every tagged message had before tags were compared.
 func sameHandle(tag, handle string) bool {
 	var a, b [64]byte
-	x := alnum(a[:0], tag)
-	if shareStem(x, alnum(b[:0], handle)) {
+	x, y := alnum(a[:0], tag), alnum(b[:0], handle)
+	if shareStem(x, y) || shareStem(unask(x), unask(y)) {
 		return true
 	}
 	start := 0
@@ -228,6 +233,14 @@ func sameHandle(tag, handle string) bool {
 	return false
 }
 
+// unask drops the "ask" of a service handle (AskPayPal, Ask_Spectrum).
+func unask(b []byte) []byte {
+	if len(b) > 5 && string(b[:3]) == "ask" {
+		return b[3:]
+	}
+	return b
+}
+
 // handleFiller are the words of a handle that do not name the brand.
 var handleFiller = map[string]bool{"": true, "www": true, "com": true, "net": true, "org": true, "co": true,
 	"blog": true, "shop": true, "store": true, "help": true, "support": true, "the": true}
@@ -237,7 +250,7 @@ func shareStem(x, y []byte) bool {
 	for n < len(x) && n < len(y) && x[n] == y[n] {
 		n++
 	}
-	return n >= 5 || n == min(len(x), len(y)) && n >= 3
+	return n >= 5 || n == min(len(x), len(y)) && (n >= 3 || n > 0 && len(x) == len(y))
 }
 
 func isAlnum(c byte) bool {
@@ -260,8 +273,12 @@ func alnum(b []byte, s string) []byte {
 // tokenize splits text the way tweets need: handles and links become
 // placeholders, elongations are shortened and flagged, emoticons and emoji
 // become sentiment tokens, and words after a negation are marked until the
-// next punctuation. tagged reads the text as if it began with an @handle.
-func (f *features) tokenize(text string, tagged bool) {
+// next punctuation. tagged reads a text that tags no one as if it began
+// with an @handle, unless it has no word of its own (a photo-only comment:
+// an implied tag alone would read as a request, and hide it from spam);
+// f.brandTag says whether a tag names handle (sameHandle). An @ inside a
+// word is an e-mail address, not a tag (RT@bob aside), as on X.
+func (f *features) tokenize(text, handle string, tagged bool) {
 	f.reset()
 	negating := false
 	first := true
@@ -281,15 +298,24 @@ func (f *features) tokenize(text string, tagged bool) {
 			for j < len(text) && isHandleByte(text[j]) {
 				j++
 			}
-			if j == i+1 {
+			if j == i+1 || c == '@' && i > 0 && inWord(text, i) {
 				break
 			}
 			if c == '@' {
+				if f.implied {
+					// It tags someone after all: read it as written. Most
+					// such texts start with the tag, so little is read twice.
+					f.tokenize(text, handle, false)
+					return
+				}
 				f.mentions++
 				if first {
 					f.leadMention = true
 				}
 				f.emit("@user", false)
+				if handle != "" && !f.brandTag {
+					f.brandTag = sameHandle(handleAt(text, i+1), handle)
+				}
 			} else {
 				f.hashtags++
 				f.emit("#", false)
@@ -418,6 +444,9 @@ func (f *features) tokenize(text string, tagged bool) {
 			}
 		}
 		i += size
+	}
+	if f.implied && len(f.toks) == 1 {
+		f.tokenize(text, handle, false) // nothing but the implied tag
 	}
 }
 

@@ -149,7 +149,7 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 	}
 	switch {
 	case f.othersOnly && f.question:
-		out = append(out, "a question to someone else, under the brand's post")
+		out = append(out, "a question to someone else")
 	case f.othersOnly:
 		out = append(out, "tags someone else, not the brand")
 	case f.question && addressed:

@@ -28,7 +28,7 @@ const (
 	sigSuggestion = 10 // the suggestion model's logit
 	sigSpam       = 11
 	sigFlags      = 12 // nFlags yes/no signals
-	nFlags        = 17
+	nFlags        = 16
 	sigBias       = sigFlags + nFlags
 	nSignals      = sigBias + 1
 )
@@ -41,7 +41,7 @@ var signalNames = [nSignals]string{
 	"p(negative)", "p(neutral)", "p(positive)", "p(complaint)", "suggestion logit", "spam",
 	"to a handle", "mentions someone", "private channel", "starts with a mention", "question", "exclamation",
 	"link", "agent signature", "peer phrasing", "ask phrasing", "venting phrasing", "service words",
-	"brand words", "not English", "caps", "tag implied", "tags others",
+	"brand words", "not English", "caps", "tag implied",
 	"bias",
 }
 
@@ -58,10 +58,13 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 	z[sigComplaint] = sigmoid(acc[slotComplaint+1] - acc[slotComplaint])
 	z[sigSuggestion] = float64(acc[slotSuggestion+1] - acc[slotSuggestion])
 	z[sigSpam] = spam
-	flags := [nFlags]bool{in.ToHandle != "", f.mentions > 0, f.private, f.leadMention,
+	// A message that tags people but not the brand is read as one to no
+	// brand ("to a handle" off), as the same words would be on X: users
+	// talking under the brand's post (MODELS.md, "Comments that tag people").
+	flags := [nFlags]bool{in.ToHandle != "" && !f.othersOnly, f.mentions > 0, f.private, f.leadMention,
 		f.question, f.exclaim > 0, f.urls > 0, f.signed, f.hits&hitPeer != 0, f.hits&hitAsk != 0,
 		f.hits&hitVent != 0, f.hits&hitService != 0, f.hits&hitBrand != 0, lang != "en" && lang != "und",
-		f.upperWords > 0, f.implied, f.othersOnly}
+		f.upperWords > 0, f.implied}
 	for i, v := range flags {
 		z[sigFlags+i] = float64(b2i(v))
 	}

@@ -33,26 +33,16 @@ def handle_byte(c):
 
 
 def tags_someone(text):
-    i = 0
-    while i + 1 < len(text):
-        c = text[i]
-        if c == "@" and handle_byte(text[i + 1]):
-            return True
-        if c in "hw" and (i == 0 or not handle_byte(text[i - 1])) and text.startswith(("http://", "https://", "www."), i):
-            while i < len(text) and text[i] > " ":
-                i += 1
-            continue
-        i += 1
-    return False
+    return tags(text, "")[0]
 
 
 def tags(text, handle):
-    """features.go tags: whether text tags someone, and whether one of the
-    tags is handle (sameHandle)."""
+    """Whether text tags someone, as features.go tokenize reads tags (inWord;
+    links as the labelled rows need), and whether a tag is handle (sameHandle)."""
     someone, i = False, 0
     while i + 1 < len(text):
         c = text[i]
-        if c == "@" and handle_byte(text[i + 1]):
+        if c == "@" and handle_byte(text[i + 1]) and not in_word(text, i):
             someone, j = True, i + 1
             while j < len(text) and (handle_byte(text[j]) or text[j] == "." and j + 1 < len(text) and handle_byte(text[j + 1])):
                 j += 1
@@ -79,12 +69,29 @@ def share_stem(x, y):
     n = 0
     while n < len(x) and n < len(y) and x[n] == y[n]:
         n += 1
-    return n >= 5 or n == min(len(x), len(y)) and n >= 3
+    return n >= 5 or n == min(len(x), len(y)) and (n >= 3 or n > 0 and len(x) == len(y))
+
+
+def in_word(text, i):
+    """features.go inWord: an @ after a letter or digit is an e-mail
+    address (RT@bob aside)."""
+    if i == 0:
+        return False
+    p = text[i - 1]
+    if not p.isascii():
+        return p.isalpha() or p.isdigit()
+    if not handle_byte(p):
+        return False
+    return not (i >= 2 and text[i - 2:i].lower() == "rt" and (i == 2 or not handle_byte(text[i - 3])))
+
+
+def unask(b):
+    return b[3:] if len(b) > 5 and b.startswith("ask") else b
 
 
 def same_handle(tag, handle):
-    x = alnum(tag)
-    if share_stem(x, alnum(handle)):
+    x, y = alnum(tag), alnum(handle)
+    if share_stem(x, y) or share_stem(unask(x), unask(y)):
         return True
     words = re.split(r"[^0-9A-Za-z]", handle)
     return len(words) > 1 and any(w.lower() not in FILLER and share_stem(x, w.lower()) for w in words)
