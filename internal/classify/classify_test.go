@@ -410,6 +410,11 @@ func TestCommentsUnderAPost(t *testing.T) {
 		{Input{Text: "@EE when is the new phone out?", ToHandle: "EE", Channel: "x"}, false},
 		{Input{Text: "@VW @VWGoA my car", ToHandle: "VW", Channel: "x"}, false},
 		{Input{Text: "@PayPal my money", ToHandle: "AskPayPal", Channel: "x"}, false},
+		{Input{Text: "@hm_uk my order", ToHandle: "hm", Channel: "x"}, false},
+		{Input{Text: "@O2 no signal", ToHandle: "O2UK", Channel: "x"}, false},
+		{Input{Text: "@acme no signal", ToHandle: "urn:li:organization:123", Channel: "linkedin"}, false},
+		{Input{Text: "love this @maria_k", ToHandle: "acme", Channel: "instagram"}, true},
+		{Input{Text: "love this @maria_k and @acme", ToHandle: "acme", Channel: "instagram"}, false},
 		{Input{Text: "@SkywayAir lovely read", ToHandle: "blog.skywayair.example", Channel: "blog"}, false},
 		{Input{Text: "@acme where is my refund", ToHandle: "104958162837", Channel: "facebook"}, false}, // a page id
 		{Input{Text: "email me at jane.doe@gmail.com", ToHandle: "acme", Channel: "facebook"}, false},
@@ -424,7 +429,7 @@ func TestCommentsUnderAPost(t *testing.T) {
 	}
 	// An e-mail address is no tag; X's old retweet prefix is.
 	for text, want := range map[string]int{"email me at jane.doe@gmail.com": 0, "RT@bob: so true": 1, "rt @bob": 1,
-		"@a@b": 1, "art@bob": 0, "é@bob": 0, "(@bob)": 1, "“@bob: hi”": 1, "💜@bob": 1, "@": 0} {
+		"@a@b": 1, "art@bob": 0, "é@bob": 1, "ありがとう@acme": 1, "(@bob)": 1, "“@bob: hi”": 1, "💜@bob": 1, "@": 0} {
 		if f.tokenize(text, "", false); f.mentions != want {
 			t.Errorf("%q: %d mentions, want %d", text, f.mentions, want)
 		}
@@ -543,8 +548,7 @@ func BenchmarkClassify(b *testing.B) {
 }
 
 // BenchmarkClassifyComment classifies the same tweets as comments under
-// the brand's post, their leading tags removed: read twice, the second
-// time with the implied tag.
+// the brand's post, their leading tags removed: read with the implied tag.
 func BenchmarkClassifyComment(b *testing.B) {
 	texts := tweets(b, 500)
 	for i, t := range texts {

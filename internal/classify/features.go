@@ -168,9 +168,12 @@ func tagsSomeone(text string) bool {
 	return f.mentions > 0
 }
 
-// namesSomeone reports whether handle has a letter: a page id or a phone
-// number is no handle a tag could name.
+// namesSomeone reports whether handle has a letter and is no id: a page
+// id, a phone number or a URN is no handle a tag could name.
 func namesSomeone(handle string) bool {
+	if strings.Contains(handle, ":") {
+		return false // an id such as urn:li:organization:123
+	}
 	for i := 0; i < len(handle); i++ {
 		if c := handle[i] | 0x20; c >= 'a' && c <= 'z' {
 			return true
@@ -179,14 +182,11 @@ func namesSomeone(handle string) bool {
 	return false
 }
 
-// inWord reports whether the @ at text[i] follows a word's letter or
-// digit (jane@example.com), except X's old retweet prefix (RT@bob).
+// inWord reports whether the @ at text[i] follows an ASCII letter, digit
+// or underscore (jane@example.com), except X's old retweet prefix (RT@bob).
 func inWord(text string, i int) bool {
-	if c := text[i-1]; c >= utf8.RuneSelf {
-		r, _ := utf8.DecodeLastRuneInString(text[:i])
-		return unicode.IsLetter(r) || unicode.IsDigit(r) // “@united is a tag, é@bob is not
-	} else if !isHandleByte(c) {
-		return false
+	if !isHandleByte(text[i-1]) {
+		return false // as twitter-text: “@united and ありがとう@acme are tags
 	}
 	return !(i >= 2 && (text[i-2]|0x20) == 'r' && (text[i-1]|0x20) == 't' && (i == 2 || !isHandleByte(text[i-3])))
 }
@@ -209,7 +209,8 @@ func handleAt(text string, i int) string {
 // (blog.kestrel.example, kestrel-home). Letters and digits are compared
 // without case, with the whole handle and with each of its words, and
 // names match when they are the same (@EE, @VW), share their first five,
-// or when the shorter, of three or more, begins the longer. A friend whose
+// or when the shorter, of two or more, begins the longer (@hm_uk and hm,
+// @O2 and O2UK). A friend whose
 // handle happens to share the brand's stem reads as the brand: the reading
 // every tagged message had before tags were compared.
 func sameHandle(tag, handle string) bool {
@@ -250,7 +251,7 @@ func shareStem(x, y []byte) bool {
 	for n < len(x) && n < len(y) && x[n] == y[n] {
 		n++
 	}
-	return n >= 5 || n == min(len(x), len(y)) && (n >= 3 || n > 0 && len(x) == len(y))
+	return n >= 5 || n == min(len(x), len(y)) && (n >= 2 || n > 0 && len(x) == len(y))
 }
 
 func isAlnum(c byte) bool {
@@ -261,6 +262,8 @@ func isAlnum(c byte) bool {
 func alnum(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
+		case len(b) == cap(b):
+			return b // longer names than any handle: compare their start
 		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
 			b = append(b, c)
 		case c >= 'A' && c <= 'Z':

@@ -197,8 +197,8 @@ func stackRows(rows []Labelled) []Labelled { return withComments(withUnknownHand
 // to one. The labelled set has almost no comments. Without these copies
 // the stack read every implied tag as a message to the brand: in CV the
 // first kind scored 0.766 intent accuracy, the second 0.620; with them
-// 0.754 and 0.712, and 0.757 on the rows as labelled against 0.755
-// (MODELS.md, "Comments under a brand's post").
+// 0.754 and 0.712, and 0.757 on the rows as labelled against 0.755, when
+// they were added (MODELS.md, "Comments under a brand's post").
 func withComments(out, rows []Labelled) []Labelled {
 	for _, l := range rows {
 		if c, ok := taggedComment(l); ok {
@@ -239,8 +239,8 @@ func strayComment(l Labelled) (Labelled, bool) {
 // as a comment under some brand's post: users talking to each other there
 // ("@maria_k we need to go here"), as they do under every Instagram post.
 // hark eval scores such comments; the stack does not learn from them
-// (MODELS.md, "Comments that tag people": the copies cost 0.006 intent
-// accuracy on the rows as labelled).
+// (MODELS.md, "Comments that tag people": the copies cost 0.005–0.006
+// intent accuracy on the rows as labelled, on three seeds).
 func friendComment(l Labelled) (Labelled, bool) {
 	if l.ToHandle != "" || privateChannel(l.Channel) {
 		return l, false

@@ -69,18 +69,15 @@ def share_stem(x, y):
     n = 0
     while n < len(x) and n < len(y) and x[n] == y[n]:
         n += 1
-    return n >= 5 or n == min(len(x), len(y)) and (n >= 3 or n > 0 and len(x) == len(y))
+    return n >= 5 or n == min(len(x), len(y)) and (n >= 2 or n > 0 and len(x) == len(y))
 
 
 def in_word(text, i):
-    """features.go inWord: an @ after a letter or digit is an e-mail
-    address (RT@bob aside)."""
+    """features.go inWord: an @ after an ASCII letter, digit or underscore
+    is an e-mail address (RT@bob aside)."""
     if i == 0:
         return False
-    p = text[i - 1]
-    if not p.isascii():
-        return p.isalpha() or p.isdigit()
-    if not handle_byte(p):
+    if not handle_byte(text[i - 1]):
         return False
     return not (i >= 2 and text[i - 2:i].lower() == "rt" and (i == 2 or not handle_byte(text[i - 3])))
 
