@@ -49,6 +49,10 @@ func cmdCorrections(args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "%d corrections exported\n", n)
+	noun := "corrections"
+	if n == 1 {
+		noun = "correction"
+	}
+	fmt.Fprintf(os.Stderr, "%d %s exported\n", n, noun)
 	return nil
 }

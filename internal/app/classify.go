@@ -23,10 +23,7 @@ func classifyStage(c *classify.Classifier) ingest.Stage {
 			if it.Err != nil {
 				continue
 			}
-			text := it.Msg.Text
-			if it.Msg.Subject != "" {
-				text = it.Msg.Subject + ". " + text
-			}
+			text := hark.ClassifierText(it.Msg.Subject, it.Msg.Text)
 			// A DM arrives on a social account: it is read as private.
 			channel := hark.ClassifierChannel(it.Account.Channel, it.Msg.Visibility)
 			l := c.Classify(classify.Input{Text: text, Channel: channel, ToHandle: it.Account.Handle,

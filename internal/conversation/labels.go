@@ -48,9 +48,9 @@ func (s *Store) Correct(ctx context.Context, c Correction) (Message, error) {
 	}
 	var convID int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var text, labelsJSON, direction, channel, handle, visibility string
+		var text, labelsJSON, direction, channel, handle, visibility, subject string
 		var wsID int64
-		err := tx.QueryRowContext(ctx, s.q("MessageForCorrection"), c.MessageID).Scan(&text, &wsID, &convID, &labelsJSON, &direction, &channel, &handle, &visibility)
+		err := tx.QueryRowContext(ctx, s.q("MessageForCorrection"), c.MessageID).Scan(&text, &wsID, &convID, &labelsJSON, &direction, &channel, &handle, &visibility, &subject)
 		if err == sql.ErrNoRows {
 			return fmt.Errorf("message %d: %w", c.MessageID, hark.ErrNotFound)
 		}
@@ -70,6 +70,9 @@ func (s *Store) Correct(ctx context.Context, c Correction) (Message, error) {
 		now := db.Now()
 		// Stored as the classifier read it, so training reads it the same.
 		channel = hark.ClassifierChannel(channel, visibility)
+		// The thread keeps its first e-mail's subject: what the classifier
+		// read before that message's body, and before a reply's with "Re: ".
+		text = hark.ClassifierText(subject, text)
 		if _, err := tx.ExecContext(ctx, s.q("InsertCorrection"), db.NewID(), wsID, c.MessageID, c.UserID, channel, handle, text,
 			c.Intent, boolInt(c.NeedsReply), string(wasJSON), now); err != nil {
 			return fmt.Errorf("store correction: %w", err)

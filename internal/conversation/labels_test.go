@@ -13,6 +13,7 @@ import (
 	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // An agent's correction relabels the message and its conversation, shows
@@ -69,6 +70,27 @@ func TestCorrectionsRelabelAndExport(t *testing.T) {
 		buf.Reset()
 		if n, err = w.convs.ExportCorrections(ctx, &buf); err != nil || n != 2 ||
 			!strings.Contains(buf.String(), "does anyone know where my refund is\trequest\tyes\tfacebook_dm\tbrandpage\n") {
+			t.Fatalf("export %d %v:\n%q", n, err, buf.String())
+		}
+
+		// An e-mail is exported with its subject before its body, as the
+		// classifier read it.
+		mail, _, err := workspace.New(d).AddAccount(ctx, workspace.Account{WorkspaceID: w.ws.ID, Channel: "email", Handle: "help@brand.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err = w.pipeline.Ingest(ctx, mail.ID, ingest.Message{ProviderID: "<m1@brand.test>", Visibility: "private",
+			Author: ingest.Author{Email: "eve@example.com"}, Subject: "Refund", Text: "still nothing", SentAt: time.Now()})
+		if err != nil || res[0].Err != nil {
+			t.Fatalf("ingest: %v %v", err, res[0].Err)
+		}
+		em, _ := w.convs.Messages(ctx, res[0].ConversationID)
+		if _, err := w.convs.Correct(ctx, conversation.Correction{MessageID: em[0].ID, UserID: w.agent.ID, Intent: "request", NeedsReply: true}); err != nil {
+			t.Fatal(err)
+		}
+		buf.Reset()
+		if n, err = w.convs.ExportCorrections(ctx, &buf); err != nil || n != 3 ||
+			!strings.Contains(buf.String(), "Refund. still nothing\trequest\tyes\temail\thelp@brand.test\n") {
 			t.Fatalf("export %d %v:\n%q", n, err, buf.String())
 		}
 	})

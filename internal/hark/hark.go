@@ -50,6 +50,15 @@ func ClassifierChannel(channel, visibility string) string {
 	return channel + "_dm"
 }
 
+// ClassifierText is a message as the classifier, and the labelled
+// examples it learns from, read it: an e-mail's subject, then its body.
+func ClassifierText(subject, text string) string {
+	if subject == "" {
+		return text
+	}
+	return subject + ". " + text
+}
+
 // ValidChannel reports whether c is a known channel.
 func ValidChannel(c string) bool {
 	_, ok := ChannelLabels[c]

@@ -200,6 +200,6 @@ SELECT c.id, c.text, c.intent, c.needs_reply, c.channel, c.to_handle, c.was, c.c
 FROM label_corrections c WHERE c.id > ? ORDER BY c.id LIMIT 1000;
 
 -- name: MessageForCorrection
-SELECT m.text, m.workspace_id, m.conversation_id, m.labels, m.direction, a.channel, a.handle, c.visibility
+SELECT m.text, m.workspace_id, m.conversation_id, m.labels, m.direction, a.channel, a.handle, c.visibility, c.subject
 FROM messages m JOIN channel_accounts a ON a.id = m.account_id JOIN conversations c ON c.id = m.conversation_id
 WHERE m.id = ?;
