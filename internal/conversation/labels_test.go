@@ -57,41 +57,35 @@ func TestCorrectionsRelabelAndExport(t *testing.T) {
 		}
 
 		// A DM on a social account is exported as private ("facebook_dm"),
-		// as the classifier read it, so training reads it the same way.
-		res, err := w.pipeline.Ingest(ctx, w.fb.ID, ingest.Message{ProviderID: "dm1", Visibility: "private",
-			Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "does anyone know where my refund is", SentAt: time.Now()})
-		if err != nil || res[0].Err != nil {
-			t.Fatalf("ingest: %v %v", err, res[0].Err)
-		}
-		dm, _ := w.convs.Messages(ctx, res[0].ConversationID)
-		if _, err := w.convs.Correct(ctx, conversation.Correction{MessageID: dm[0].ID, UserID: w.agent.ID, Intent: "request", NeedsReply: true}); err != nil {
-			t.Fatal(err)
-		}
-		buf.Reset()
-		if n, err = w.convs.ExportCorrections(ctx, &buf); err != nil || n != 2 ||
-			!strings.Contains(buf.String(), "does anyone know where my refund is\trequest\tyes\tfacebook_dm\tbrandpage\n") {
-			t.Fatalf("export %d %v:\n%q", n, err, buf.String())
-		}
-
-		// An e-mail is exported with its subject before its body, as the
-		// classifier read it.
+		// and an e-mail with its subject before its body: as the classifier
+		// read them, so training reads them the same way.
 		mail, _, err := workspace.New(d).AddAccount(ctx, workspace.Account{WorkspaceID: w.ws.ID, Channel: "email", Handle: "help@brand.test"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err = w.pipeline.Ingest(ctx, mail.ID, ingest.Message{ProviderID: "<m1@brand.test>", Visibility: "private",
-			Author: ingest.Author{Email: "eve@example.com"}, Subject: "Refund", Text: "still nothing", SentAt: time.Now()})
-		if err != nil || res[0].Err != nil {
-			t.Fatalf("ingest: %v %v", err, res[0].Err)
-		}
-		em, _ := w.convs.Messages(ctx, res[0].ConversationID)
-		if _, err := w.convs.Correct(ctx, conversation.Correction{MessageID: em[0].ID, UserID: w.agent.ID, Intent: "request", NeedsReply: true}); err != nil {
-			t.Fatal(err)
-		}
-		buf.Reset()
-		if n, err = w.convs.ExportCorrections(ctx, &buf); err != nil || n != 3 ||
-			!strings.Contains(buf.String(), "Refund. still nothing\trequest\tyes\temail\thelp@brand.test\n") {
-			t.Fatalf("export %d %v:\n%q", n, err, buf.String())
+		for i, tc := range []struct {
+			acct workspace.Account
+			msg  ingest.Message
+			row  string
+		}{
+			{w.fb, ingest.Message{ProviderID: "dm1", Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "does anyone know where my refund is"},
+				"does anyone know where my refund is\trequest\tyes\tfacebook_dm\tbrandpage\n"},
+			{mail, ingest.Message{ProviderID: "<m1@brand.test>", Author: ingest.Author{Email: "eve@example.com"}, Subject: "Refund", Text: "still nothing"},
+				"Refund. still nothing\trequest\tyes\temail\thelp@brand.test\n"},
+		} {
+			tc.msg.Visibility, tc.msg.SentAt = "private", time.Now()
+			res, err := w.pipeline.Ingest(ctx, tc.acct.ID, tc.msg)
+			if err != nil || res[0].Err != nil {
+				t.Fatalf("ingest: %v %v", err, res[0].Err)
+			}
+			msgs, _ := w.convs.Messages(ctx, res[0].ConversationID)
+			if _, err := w.convs.Correct(ctx, conversation.Correction{MessageID: msgs[0].ID, UserID: w.agent.ID, Intent: "request", NeedsReply: true}); err != nil {
+				t.Fatal(err)
+			}
+			buf.Reset()
+			if n, err = w.convs.ExportCorrections(ctx, &buf); err != nil || n != i+2 || !strings.Contains(buf.String(), tc.row) {
+				t.Fatalf("export %d %v:\n%q", n, err, buf.String())
+			}
 		}
 	})
 }
