@@ -49,10 +49,6 @@ func cmdCorrections(args []string) error {
 			return err
 		}
 	}
-	noun := "corrections"
-	if n == 1 {
-		noun = "correction"
-	}
-	fmt.Fprintf(os.Stderr, "%d %s exported\n", n, noun)
+	fmt.Fprintf(os.Stderr, "corrections exported: %d\n", n)
 	return nil
 }

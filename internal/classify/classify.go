@@ -212,15 +212,15 @@ func (c *Classifier) Classify(in Input) Labels {
 	l.Spam = round3(spam)
 	l.Language = f.language()
 
-	addressed := in.ToHandle != "" || f.mentions > 0 || f.private
+	addressed := f.toHandle || f.mentions > 0 || f.private
 	if c.stack != nil {
 		var z signals
-		z.read(f, &acc, &sent, &intent, in, spam, l.Language)
+		z.read(f, &acc, &sent, &intent, spam, l.Language)
 		intent = c.stack.probs(&z)
 		f.guard(&intent, spam)
 	} else {
 		// Models without a stack: hand-set rules.
-		f.adjustIntent(&intent, addressed, in.ToHandle != "" && !f.othersOnly || f.private, spam)
+		f.adjustIntent(&intent, addressed, f.toHandle || f.private, spam)
 	}
 	best := 0
 	for i := range intent {

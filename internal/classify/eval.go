@@ -163,7 +163,8 @@ func heldOut(c *Classifier, rows []Labelled, edit func(*Input)) (gi, pi, gn, pn 
 }
 
 // asComments classifies the held-out rows that comment turns into
-// comments under a brand's post (train.go taggedComment, strayComment),
+// comments under a brand's post (train.go taggedComment, strayComment,
+// friendComment),
 // as written and as comments, and returns their gold and predicted
 // intents.
 func asComments(c *Classifier, rows []Labelled, comment func(Labelled) (Labelled, bool)) (gold, written, commented []int) {

@@ -63,6 +63,7 @@ type features struct {
 	leadMention    bool // the message starts by tagging someone (a reply or an address)
 	implied        bool // that tag is implied: a comment under the brand's post
 	othersOnly     bool // tags people, none of them the to_handle: users talking under the brand's post (set by read)
+	toHandle       bool // written to the to_handle: one was given, and the text tags no one else only (set by read)
 	brandTag       bool // a tag names the handle tokenize was given
 	private        bool // sent on a private channel (set by read)
 	urls           int
@@ -80,7 +81,7 @@ func (f *features) reset() {
 	f.lexPos, f.lexNeg = f.lexPos[:0], f.lexNeg[:0]
 	f.question, f.exclaim, f.elongated = false, 0, false
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
-	f.implied, f.private, f.othersOnly, f.brandTag = false, false, false, false
+	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag = false, false, false, false, false
 	f.signed, f.hits, f.spamHits = false, 0, 0
 	f.script = [nScripts]int{}
 }
@@ -147,7 +148,9 @@ func Normalize(text string) string {
 // accuracy, most requests read as complaints or shares
 // (TestCommentsUnderAPost, MODELS.md). Private messages are left alone:
 // the labelled e-mails, chats and forms tag no one either, and the models
-// learnt them so.
+// learnt them so. A public message that tags people, none of them the
+// to_handle, is users talking under the brand's post (f.othersOnly): it
+// is read as written to no brand ("Comments that tag people").
 func (f *features) read(in Input) {
 	private := privateChannel(in.Channel)
 	public := in.ToHandle != "" && !private
@@ -159,13 +162,15 @@ func (f *features) read(in Input) {
 	// After tokenize, which resets every reading.
 	f.private = private
 	f.othersOnly = handle != "" && f.mentions > 0 && !f.implied && !f.brandTag
+	f.toHandle = in.ToHandle != "" && !f.othersOnly
 }
 
-// tagsSomeone reports whether text tags anyone, as tokenize reads it.
-func tagsSomeone(text string) bool {
+// tags reports whether text tags anyone, as tokenize reads it, and whether
+// a tag names handle.
+func tags(text, handle string) (someone, brand bool) {
 	var f features
-	f.tokenize(text, "", false)
-	return f.mentions > 0
+	f.tokenize(text, handle, false)
+	return f.mentions > 0, f.brandTag
 }
 
 // namesSomeone reports whether handle has a letter and is no id: a page

@@ -50,7 +50,7 @@ type signals [nSignals]float64
 
 // read fills z from the first-stage outputs and f's reading of the
 // message.
-func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, intent *[6]float64, in Input, spam float64, lang string) {
+func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, intent *[6]float64, spam float64, lang string) {
 	for i := range 6 {
 		z[sigIntent+i] = math.Log(max(intent[i], 1e-9))
 	}
@@ -58,10 +58,9 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 	z[sigComplaint] = sigmoid(acc[slotComplaint+1] - acc[slotComplaint])
 	z[sigSuggestion] = float64(acc[slotSuggestion+1] - acc[slotSuggestion])
 	z[sigSpam] = spam
-	// A message that tags people but not the brand is read as one to no
-	// brand ("to a handle" off), as the same words would be on X: users
-	// talking under the brand's post (MODELS.md, "Comments that tag people").
-	flags := [nFlags]bool{in.ToHandle != "" && !f.othersOnly, f.mentions > 0, f.private, f.leadMention,
+	// "To a handle" is off for a message that tags people but not the
+	// brand (features.read): it reads as the same words would on X.
+	flags := [nFlags]bool{f.toHandle, f.mentions > 0, f.private, f.leadMention,
 		f.question, f.exclaim > 0, f.urls > 0, f.signed, f.hits&hitPeer != 0, f.hits&hitAsk != 0,
 		f.hits&hitVent != 0, f.hits&hitService != 0, f.hits&hitBrand != 0, lang != "en" && lang != "und",
 		f.upperWords > 0, f.implied}
@@ -78,7 +77,7 @@ func (c *Classifier) stackInput(in Input) (z signals) {
 	defer c.pool.Put(f)
 	acc := c.logits(f, in)
 	sent, intent := probs(&acc)
-	z.read(f, &acc, &sent, &intent, in, f.spam(), f.language())
+	z.read(f, &acc, &sent, &intent, f.spam(), f.language())
 	return z
 }
 

@@ -228,7 +228,7 @@ func taggedComment(l Labelled) (Labelled, bool) {
 // strayComment returns l, a public message to no brand that tags no one,
 // as a comment under some brand's post.
 func strayComment(l Labelled) (Labelled, bool) {
-	if l.ToHandle != "" || privateChannel(l.Channel) || tagsSomeone(l.Text) {
+	if someone, _ := tags(l.Text, ""); l.ToHandle != "" || privateChannel(l.Channel) || someone {
 		return l, false
 	}
 	l.ToHandle, l.Channel = commentBrand, "facebook"
@@ -245,8 +245,7 @@ func friendComment(l Labelled) (Labelled, bool) {
 	if l.ToHandle != "" || privateChannel(l.Channel) {
 		return l, false
 	}
-	var f features
-	if f.tokenize(l.Text, commentBrand, false); f.mentions == 0 || f.brandTag {
+	if someone, brand := tags(l.Text, commentBrand); !someone || brand {
 		return l, false
 	}
 	l.ToHandle, l.Channel = commentBrand, "instagram"
