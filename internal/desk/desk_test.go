@@ -262,6 +262,10 @@ func TestLabelCorrectionInTheDesk(t *testing.T) {
 	if !strings.Contains(page, `class="in in-request">request</em>`) || !strings.Contains(page, "corrected by an agent") {
 		t.Fatal("the corrected labels are not shown")
 	}
+	// The hover gives the agent's word, not the model's probability for it.
+	if !strings.Contains(page, `title="Corrected by an agent: request, needs a reply; `) || strings.Contains(page, "request (") {
+		t.Fatal("the hover of corrected labels still reads as the model's")
+	}
 	_, page = ag.get("/w/brand?needs=1")
 	if !strings.Contains(page, "eve") {
 		t.Fatal("the needs-reply filter misses the corrected conversation")

@@ -30,14 +30,19 @@ type shownLabels struct {
 // Explain is the hover text: the decision and what drove it.
 func (l shownLabels) Explain() string {
 	var b strings.Builder
-	if l.CorrectedBy != 0 {
-		b.WriteString("Corrected by an agent. ")
-	}
-	fmt.Fprintf(&b, "%s (%.0f%%)", l.Intent, 100*l.IntentProbs[l.Intent])
-	if l.NeedsReply {
-		fmt.Fprintf(&b, ", needs a reply (%.0f%%)", 100*l.NeedsReplyP)
-	} else {
-		fmt.Fprintf(&b, ", no reply needed (%.0f%%)", 100*(1-l.NeedsReplyP))
+	switch {
+	case l.CorrectedBy != 0:
+		// The agent's word, not the model's: its probabilities and signals
+		// were for what it had said.
+		reply := "no reply needed"
+		if l.NeedsReply {
+			reply = "needs a reply"
+		}
+		fmt.Fprintf(&b, "Corrected by an agent: %s, %s", l.Intent, reply)
+	case l.NeedsReply:
+		fmt.Fprintf(&b, "%s (%.0f%%), needs a reply (%.0f%%)", l.Intent, 100*l.IntentProbs[l.Intent], 100*l.NeedsReplyP)
+	default:
+		fmt.Fprintf(&b, "%s (%.0f%%), no reply needed (%.0f%%)", l.Intent, 100*l.IntentProbs[l.Intent], 100*(1-l.NeedsReplyP))
 	}
 	fmt.Fprintf(&b, "; %s sentiment (%+.2f)", l.Sentiment, l.Score)
 	if l.Complaint >= 0.5 {
@@ -52,7 +57,7 @@ func (l shownLabels) Explain() string {
 	if l.Language != "" && l.Language != "und" {
 		fmt.Fprintf(&b, "; language %s", l.Language)
 	}
-	if len(l.Why) > 0 {
+	if len(l.Why) > 0 && l.CorrectedBy == 0 {
 		b.WriteString(". Signals: " + strings.Join(l.Why, ", "))
 	}
 	return b.String()
