@@ -61,10 +61,11 @@ type Labels struct {
 // every class of every model sit in one 64-byte row, so a message costs
 // one cache line per feature however many models read it.
 const (
-	slotSentiment  = 0 // negative, neutral, positive
-	slotComplaint  = 3 // not, complaint
-	slotSuggestion = 5 // not, suggestion
-	slotIntent     = 7 // Intents
+	slotSentiment  = 0  // negative, neutral, positive
+	slotComplaint  = 3  // not, complaint
+	slotSuggestion = 5  // not, suggestion
+	slotIntent     = 7  // Intents
+	slotAsk        = 13 // venting, ask (train.go askName)
 	stride         = 16
 )
 
@@ -94,7 +95,7 @@ var defaultClassifier = sync.OnceValue(func() *Classifier {
 // Load builds a classifier from model files read by name. The stack file
 // is optional: read must then return an error wrapping fs.ErrNotExist.
 func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
-	models, intentFile, err := readModels(read)
+	models, first, err := readModels(read)
 	if err != nil {
 		return nil, err
 	}
@@ -114,33 +115,53 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 		if err := c.stack.UnmarshalBinary(b); err != nil {
 			return nil, fmt.Errorf("model %s: %w", stackName, err)
 		}
-		if c.stack.intent != sha256.Sum256(intentFile) {
-			return nil, fmt.Errorf("model %s was fitted over another intent model; retrain with hark train", stackName)
+		if c.stack.first != first {
+			return nil, fmt.Errorf("model %s was fitted over other intent and ask models; retrain with hark train", stackName)
 		}
 	}
 	return c, nil
 }
 
 // readModels reads and decodes the linear model files. It also returns
-// the intent model file's bytes, which a stack is checked against.
-func readModels(read func(name string) ([]byte, error)) (map[string]*linear, []byte, error) {
+// the digest of the intent and ask model files, which a stack is checked
+// against (firstStage). The ask model is optional: model sets from before
+// it, or trained with too few labelled rows for a stack, have none.
+func readModels(read func(name string) ([]byte, error)) (map[string]*linear, [sha256.Size]byte, error) {
 	models := map[string]*linear{}
-	var intentFile []byte
-	for _, name := range ModelNames {
+	var intentFile, askFile []byte
+	for _, name := range append(ModelNames, askName) {
 		b, err := read(name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("model %s: %w", name, err)
+		if name == askName && errors.Is(err, fs.ErrNotExist) {
+			break
 		}
-		if name == "intent" {
+		if err != nil {
+			return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", name, err)
+		}
+		switch name {
+		case "intent":
 			intentFile = b
+		case askName:
+			askFile = b
 		}
 		m := &linear{}
 		if err := m.UnmarshalBinary(b); err != nil {
-			return nil, nil, fmt.Errorf("model %s: %w", name, err)
+			return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", name, err)
 		}
 		models[name] = m
 	}
-	return models, intentFile, nil
+	return models, firstStage(intentFile, askFile), nil
+}
+
+// firstStage is the digest of the model files whose outputs a stack was
+// fitted over: the intent model's probabilities and the ask model's logit.
+func firstStage(intentFile, askFile []byte) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(intentFile)
+	if askFile != nil {
+		h.Write([]byte("\x00ask\x00"))
+		h.Write(askFile)
+	}
+	return [sha256.Size]byte(h.Sum(nil))
 }
 
 // fuse lays the models out in one table, checking each has the classes
@@ -156,8 +177,12 @@ func fuse(models map[string]*linear) (*Classifier, error) {
 		{"complaint", slotComplaint, binaryClasses},
 		{"suggestion", slotSuggestion, binaryClasses},
 		{"intent", slotIntent, Intents},
+		{askName, slotAsk, binaryClasses},
 	} {
 		m := models[s.name]
+		if m == nil && s.name == askName {
+			continue // its slots stay zero
+		}
 		if m == nil {
 			return nil, fmt.Errorf("no %s model", s.name)
 		}

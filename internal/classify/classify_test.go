@@ -320,6 +320,29 @@ func TestLabelledFile(t *testing.T) {
 	}
 }
 
+// TestLoadLabelledQuotes: the format has no quoting, so a message that
+// starts with a quote stays one row (a CSV reader ran it into the next 83
+// rows of labelled.tsv), and a row with more fields than the header is an
+// error that names it.
+func TestLoadLabelledQuotes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.tsv")
+	text := "\"LOL you guys are so on it\" - me, 4 months ago...“@JetBlue: Our fleet's on fleek.\""
+	body := "text\tintent\tneeds_reply\tchannel\tto_handle\n" + text + "\tshare\tno\tx\tJetBlue\r\n\"ok\tother\tno\tx\t\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := LoadLabelled(path)
+	if err != nil || len(rows) != 2 || rows[0].Text != text || rows[0].ToHandle != "JetBlue" || rows[1].Text != "\"ok" || rows[1].Intent != "other" {
+		t.Fatalf("read %d rows %+v, %v", len(rows), rows, err)
+	}
+	if err := os.WriteFile(path, []byte(body+"a\tpeer\tno\tx\t\textra\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadLabelled(path); err == nil || !strings.Contains(err.Error(), "row 4") {
+		t.Errorf("a row with an extra field: %v", err)
+	}
+}
+
 // TestWithoutHandles: hark classify's to_handle is optional, and a
 // scorer may send the text alone ("@united my bag…"). The shipped models
 // must read the held-out rows about as well without it: before the stack
@@ -602,29 +625,41 @@ func TestStack(t *testing.T) {
 	if err := s.UnmarshalBinary(withWeight(12.5)); err != nil || s.w[0][0] != 12.5 {
 		t.Errorf("the weights are not where the test writes them: %v", err)
 	}
-	// Over another intent model: the shipped stack beside a retouched
-	// intent model.
-	var m linear
-	raw, _ := shippedModel("intent")
-	if err := m.UnmarshalBinary(raw); err != nil {
-		t.Fatal(err)
-	}
-	m.w[0] += 0.5
-	other, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = Load(func(name string) ([]byte, error) {
-		if name == "intent" {
-			return other, nil
+	// Over other first-stage models: the shipped stack beside a
+	// retouched intent or ask model, or without the ask model.
+	retouched := func(name string) []byte {
+		var m linear
+		raw, _ := shippedModel(name)
+		if err := m.UnmarshalBinary(raw); err != nil {
+			t.Fatal(err)
 		}
-		return shippedModel(name)
-	})
-	if err == nil || !strings.Contains(err.Error(), "another intent model") {
-		t.Errorf("a stack over another intent model loaded: %v", err)
+		m.w[0] += 0.5
+		out, err := m.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
 	}
+	for _, tc := range []struct {
+		name string
+		file []byte
+	}{{"intent", retouched("intent")}, {askName, retouched(askName)}, {askName, nil}} {
+		_, err = Load(func(name string) ([]byte, error) {
+			if name == tc.name && tc.file == nil {
+				return nil, fs.ErrNotExist
+			}
+			if name == tc.name {
+				return tc.file, nil
+			}
+			return shippedModel(name)
+		})
+		if err == nil || !strings.Contains(err.Error(), "other intent and ask models") {
+			t.Errorf("a stack over another %s model (%d bytes) loaded: %v", tc.name, len(tc.file), err)
+		}
+	}
+	// Model sets from before the stack have neither it nor the ask model.
 	old, err := Load(func(name string) ([]byte, error) {
-		if name == stackName {
+		if name == stackName || name == askName {
 			return nil, fs.ErrNotExist
 		}
 		return shippedModel(name)
@@ -656,7 +691,7 @@ func TestAgreement(t *testing.T) {
 	r := csv.NewReader(f)
 	r.Comma = '\t'
 	recs, err := r.ReadAll()
-	if err != nil || len(recs) != 351 {
+	if err != nil || len(recs) != 471 {
 		t.Fatalf("agreement.tsv: %v, %d rows", err, len(recs))
 	}
 	var first, a, b, firstR, aR, bR []string
@@ -683,7 +718,7 @@ func TestAgreement(t *testing.T) {
 			name string
 			in   func(n int) bool
 		}{{"rows 1–500", func(n int) bool { return n <= 500 }}, {"rows 501–921", func(n int) bool { return n > 500 && n <= 921 }},
-			{"rows 922–2066", func(n int) bool { return n > 921 }}} {
+			{"rows 922–2066", func(n int) bool { return n > 921 && n <= 2066 }}, {"rows 2067–3114", func(n int) bool { return n > 2066 }}} {
 			var x, y []string
 			for i, rec := range recs[1:] {
 				if n, _ := strconv.Atoi(rec[0]); round.in(n) {
@@ -699,7 +734,8 @@ func TestAgreement(t *testing.T) {
 	for _, sample := range []struct {
 		name string
 		in   func(n int) bool
-	}{{"rows 1–921", func(n int) bool { return n <= 921 }}, {"rows 922–2066", func(n int) bool { return n > 921 }}} {
+	}{{"rows 1–921", func(n int) bool { return n <= 921 }}, {"rows 922–2066", func(n int) bool { return n > 921 && n <= 2066 }},
+		{"rows 2067–3114", func(n int) bool { return n > 2066 }}} {
 		var all, major, none, n int
 		pairs := map[string]int{}
 		for i, rec := range recs[1:] {
@@ -750,17 +786,19 @@ func cohen(x, y []string) (agree, kappa float64) {
 }
 
 // TestWriteDropsStaleStack: models trained without a labelled set have no
-// stack, and Write must not leave an earlier one beside them.
+// stack or ask model, and Write must not leave earlier ones beside them.
 func TestWriteDropsStaleStack(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(map[string][]byte{"intent": []byte("a"), stackName: []byte("b")}, dir); err != nil {
+	if err := Write(map[string][]byte{"intent": []byte("a"), stackName: []byte("b"), askName: []byte("d")}, dir); err != nil {
 		t.Fatal(err)
 	}
 	if err := Write(map[string][]byte{"intent": []byte("c")}, dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, stackName+".bin")); !os.IsNotExist(err) {
-		t.Errorf("stale stack file: %v", err)
+	for _, name := range []string{stackName, askName} {
+		if _, err := os.Stat(filepath.Join(dir, name+".bin")); !os.IsNotExist(err) {
+			t.Errorf("stale %s file: %v", name, err)
+		}
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "intent.bin")); string(b) != "c" {
 		t.Errorf("intent.bin = %q", b)

@@ -139,11 +139,28 @@ type Labelled struct {
 func input(l Labelled) Input { return Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle} }
 
 // LoadLabelled reads a labelled set in the project's format: a header and
-// tab-separated text, intent, needs_reply (yes/no), channel, to_handle.
+// tab-separated text, intent, needs_reply (yes/no), channel, to_handle,
+// one row a line and no quoting (LABELLING.md), so a message that starts
+// with a quote ("“@JetBlue: …” LOL") is read as written; a CSV reader took
+// it for a quoted field and ran it into the rows after it.
 func LoadLabelled(path string) ([]Labelled, error) {
-	rows, err := readTable(path, true, true)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	names := strings.Split(strings.TrimSuffix(lines[0], "\r"), "\t")
+	var rows []map[string]string
+	for i, line := range lines[1:] {
+		fields := strings.Split(strings.TrimSuffix(line, "\r"), "\t")
+		if len(fields) > len(names) {
+			return nil, fmt.Errorf("%s row %d: %d fields, the header names %d", path, i+2, len(fields), len(names))
+		}
+		m := make(map[string]string, len(names))
+		for j, f := range fields {
+			m[names[j]] = f
+		}
+		rows = append(rows, m)
 	}
 	out := make([]Labelled, 0, len(rows))
 	for i, r := range rows {

@@ -47,12 +47,15 @@ func parallel(n int, fn func(i int)) {
 }
 
 // withIntent builds a classifier of the shipped models, without the
-// stack, with m as the intent model.
+// stack or the ask model (trained on the labelled rows, so in-sample for
+// every CV here; TestExpAsk fits it out of fold), with m as the intent
+// model.
 func withIntent(m *linear) *Classifier {
 	models, _, err := readModels(shippedModel)
 	if err != nil {
 		panic(err)
 	}
+	delete(models, askName)
 	models["intent"] = m
 	c, err := fuse(models)
 	if err != nil {
@@ -285,8 +288,8 @@ func TestExpStackOOF(t *testing.T) {
 	tl.report(fmt.Sprintf("out-of-fold stack, labelled weight %g", labelledWeight))
 }
 
-// sigCaps is the last flag, which TestExpPair overwrites.
-const sigCaps = sigBias - 1
+// sigCaps is the caps flag, the last but one, which TestExpPair overwrites.
+const sigCaps = sigBias - 2
 
 // TestExpPair: a binary model trained on the labelled rows alone tells
 // request from complaint (PAIR=request,complaint by default); its logit
@@ -463,5 +466,158 @@ func TestExpComments(t *testing.T) {
 	}
 	for i, name := range []string{"as labelled", "text only", "tagged rows as comments", "untagged rows as comments", "rows tagging people as comments"} {
 		tl[i].report("AUG=" + aug + " " + name)
+	}
+}
+
+// TestExpCurve fits the ask model and the stack on a share of the
+// labelled training rows (chosen by text hash) and scores the held-out
+// rows: whether more labelled rows would still help.
+func TestExpCurve(t *testing.T) {
+	d, err := loadAll(sharedData, "testdata/labelled.tsv", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := labelledTrain(d.labelled)
+	files := map[string][]byte{}
+	for _, name := range ModelNames {
+		if files[name], err = shippedModel(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, pct := range []uint32{25, 50, 75, 100} {
+		for seed := range 3 {
+			var sub []Labelled
+			for _, l := range rows {
+				if hash('c'+byte(seed), "curve:"+l.Text)%100 < pct {
+					sub = append(sub, l)
+				}
+			}
+			s, ask, err := fitStack(files, sub, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := loadWith(files, ask)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.stack = s
+			var tl tally
+			for _, l := range d.labelled {
+				if !LabelledTrain(l.Text) {
+					tl.add(l, c.Classify(input(l)))
+				}
+			}
+			tl.report(fmt.Sprintf("%d%% (%d rows) draw %d", pct, len(sub), seed))
+			if pct == 100 {
+				break
+			}
+		}
+	}
+}
+
+// TestExpAsk scores the ask model by 5-fold CV inside the labelled
+// training part, the whole recipe of hark train refitted per fold (the
+// ask model out of fold inside it). NOASK=1: the ask model's weights
+// zeroed, the stack as before it.
+func TestExpAsk(t *testing.T) {
+	_, rows := loadLabelled(t)
+	files := map[string][]byte{}
+	var err error
+	for _, name := range ModelNames {
+		if files[name], err = shippedModel(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	noask := os.Getenv("NOASK") != ""
+	if v, err := strconv.Atoi(os.Getenv("ASK_EPOCHS")); err == nil {
+		askOpts.Epochs = v
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("ASK_RATE"), 64); err == nil {
+		askOpts.Rate = v
+	}
+	askOpts.NB = os.Getenv("ASK_NB") != ""
+	seed := uint64(1)
+	if v, err := strconv.Atoi(os.Getenv("SEED")); err == nil {
+		seed = uint64(v)
+	}
+	train := func(rows []Labelled, keep func(Labelled) bool, _ uint64) *linear {
+		m := trainAsk(rows, keep, seed)
+		if noask {
+			clear(m.w)
+		}
+		return m
+	}
+	var tl tally
+	var mu sync.Mutex
+	parallel(5, func(f int) {
+		var in []Labelled
+		for _, l := range rows {
+			if fold(l.Text) != f {
+				in = append(in, l)
+			}
+		}
+		srows := stackRows(in)
+		zs := make([]signals, len(srows))
+		labels := make([]int, len(srows))
+		for k := range askFolds {
+			c, err := loadWith(files, train(in, func(l Labelled) bool { return askFold(l) != k }, 1))
+			if err != nil {
+				panic(err)
+			}
+			for i, l := range srows {
+				if askFold(l) == k {
+					zs[i] = c.stackInput(input(l))
+					labels[i] = slices.Index(Intents, l.Intent)
+				}
+			}
+		}
+		c, err := loadWith(files, train(in, func(Labelled) bool { return true }, 1))
+		if err != nil {
+			panic(err)
+		}
+		c.stack = trainStack(zs, labels, stackDefaults)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, l := range rows {
+			if fold(l.Text) == f {
+				tl.add(l, c.Classify(input(l)))
+			}
+		}
+	})
+	tl.report(fmt.Sprintf("ask model (NOASK=%v, seed %d), CV", noask, seed))
+	all := slices.DeleteFunc(slices.Clone(rows), func(Labelled) bool { return false })
+	srows := stackRows(all)
+	zs := make([]signals, len(srows))
+	labels := make([]int, len(srows))
+	for k := range askFolds {
+		c, err := loadWith(files, train(all, func(l Labelled) bool { return askFold(l) != k }, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range srows {
+			if askFold(l) == k {
+				zs[i] = c.stackInput(input(l))
+				labels[i] = slices.Index(Intents, l.Intent)
+			}
+		}
+	}
+	c, err := loadWith(files, train(all, func(Labelled) bool { return true }, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.stack = trainStack(zs, labels, stackDefaults)
+	d, _ := loadLabelled(t)
+	var ho tally
+	var round [4]tally
+	for i, l := range d.labelled {
+		if !LabelledTrain(l.Text) {
+			r := c.Classify(input(l))
+			ho.add(l, r)
+			round[slices.IndexFunc([]int{500, 921, 2066, 1 << 30}, func(n int) bool { return i < n })].add(l, r)
+		}
+	}
+	ho.report(fmt.Sprintf("ask model (NOASK=%v, seed %d), held out", noask, seed))
+	for i, name := range []string{"1–500", "501–921", "922–2066", "2067–3114"} {
+		round[i].report("  held-out rows " + name)
 	}
 }

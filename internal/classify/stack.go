@@ -27,7 +27,8 @@ const (
 	sigComplaint  = 9  // the complaint model's probability
 	sigSuggestion = 10 // the suggestion model's logit
 	sigSpam       = 11
-	sigFlags      = 12 // nFlags yes/no signals
+	sigAsk        = 12 // the ask model's logit
+	sigFlags      = 13 // nFlags yes/no signals
 	nFlags        = 16
 	sigBias       = sigFlags + nFlags
 	nSignals      = sigBias + 1
@@ -38,7 +39,7 @@ const (
 // misread.
 var signalNames = [nSignals]string{
 	"log p(request)", "log p(complaint)", "log p(peer)", "log p(praise)", "log p(share)", "log p(other)",
-	"p(negative)", "p(neutral)", "p(positive)", "p(complaint)", "suggestion logit", "spam",
+	"p(negative)", "p(neutral)", "p(positive)", "p(complaint)", "suggestion logit", "spam", "ask logit",
 	"to a handle", "mentions someone", "private channel", "starts with a mention", "question", "exclamation",
 	"link", "agent signature", "peer phrasing", "ask phrasing", "venting phrasing", "service words",
 	"brand words", "not English", "caps", "tag implied",
@@ -58,6 +59,7 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 	z[sigComplaint] = sigmoid(acc[slotComplaint+1] - acc[slotComplaint])
 	z[sigSuggestion] = float64(acc[slotSuggestion+1] - acc[slotSuggestion])
 	z[sigSpam] = spam
+	z[sigAsk] = float64(acc[slotAsk+1]-acc[slotAsk]) * (intent[intentRequest] + intent[intentComplaint])
 	// "To a handle" is off for a message that tags people but not the
 	// brand (features.read): it reads as the same words would on X.
 	flags := [nFlags]bool{f.toHandle, f.mentions > 0, f.private, f.leadMention,
@@ -82,11 +84,11 @@ func (c *Classifier) stackInput(in Input) (z signals) {
 }
 
 // stack holds the second stage's weights, one row per intent, and the
-// SHA-256 of the intent model file it was fitted over: it reads that
-// model's probabilities and no other's.
+// digest of the intent and ask model files it was fitted over
+// (firstStage): it reads those models' outputs and no others'.
 type stack struct {
-	w      [6]signals
-	intent [sha256.Size]byte
+	w     [6]signals
+	first [sha256.Size]byte
 }
 
 // probs returns the intent probabilities for z.
@@ -142,6 +144,9 @@ func trainStack(zs []signals, labels []int, o stackOpts) *stack {
 		}
 		for c := range g {
 			for j := range g[c] {
+				if j == sigAsk && c != intentRequest && c != intentComplaint {
+					continue // the ask model knows only these two
+				}
 				if j != sigBias {
 					g[c][j] += o.L2 * s.w[c][j]
 				}
@@ -153,8 +158,8 @@ func trainStack(zs []signals, labels []int, o stackOpts) *stack {
 	return &s
 }
 
-// The stack file: magic, the signal names joined by newlines, the SHA-256
-// of the intent model file, then the float64 weights, intent by intent. It
+// The stack file: magic, the signal names joined by newlines, the
+// firstStage digest, then the float64 weights, intent by intent. It
 // is under 2 kB, so it is not compressed.
 const stackMagic = "HARKSTK2"
 
@@ -168,7 +173,7 @@ func (s *stack) MarshalBinary() ([]byte, error) {
 	names := strings.Join(signalNames[:], "\n")
 	binary.Write(&b, binary.LittleEndian, uint16(len(names)))
 	b.WriteString(names)
-	b.Write(s.intent[:])
+	b.Write(s.first[:])
 	if err := binary.Write(&b, binary.LittleEndian, &s.w); err != nil {
 		return nil, err
 	}
@@ -192,7 +197,7 @@ func (s *stack) UnmarshalBinary(data []byte) error {
 	if string(names) != strings.Join(signalNames[:], "\n") {
 		return fmt.Errorf("the stack was trained on other signals (%q); retrain with hark train", strings.ReplaceAll(string(names), "\n", ", "))
 	}
-	if _, err := io.ReadFull(r, s.intent[:]); err != nil {
+	if _, err := io.ReadFull(r, s.first[:]); err != nil {
 		return err
 	}
 	if err := binary.Read(r, binary.LittleEndian, &s.w); err != nil {

@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -126,23 +125,19 @@ func train(d *data, seed uint64, log io.Writer) (map[string][]byte, error) {
 		return out, nil
 	}
 	t := time.Now()
-	// The stack reads the models as the binary will: from their files.
-	c, err := Load(func(name string) ([]byte, error) {
-		if b, ok := out[name]; ok {
-			return b, nil
-		}
-		return nil, fs.ErrNotExist
-	})
+	rows := append(labelled, d.extra...)
+	s, ask, err := fitStack(out, rows, seed)
 	if err != nil {
 		return nil, err
 	}
-	rows := append(labelled, d.extra...)
-	s := fitStack(c, rows)
-	s.intent = sha256.Sum256(out["intent"])
+	if out[askName], err = ask.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	s.first = firstStage(out["intent"], out[askName])
 	if out[stackName], err = s.MarshalBinary(); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "trained %s on %d labelled messages in %s\n", stackName, len(rows), time.Since(t).Round(time.Millisecond))
+	fmt.Fprintf(log, "trained %s and %s on %d labelled messages in %s\n", askName, stackName, len(rows), time.Since(t).Round(time.Millisecond))
 	return out, nil
 }
 
@@ -157,16 +152,87 @@ func labelledTrain(rows []Labelled) []Labelled {
 	return out
 }
 
-// fitStack trains the stack over c's first stage on labelled rows.
-func fitStack(c *Classifier, rows []Labelled) *stack {
-	rows = stackRows(rows)
-	zs := make([]signals, len(rows))
-	labels := make([]int, len(rows))
-	for i, l := range rows {
-		zs[i] = c.stackInput(input(l))
-		labels[i] = slices.Index(Intents, l.Intent)
+// fitStack trains the ask model and the stack over the first stage's
+// model files on labelled rows. The stack must see the ask model's logit
+// as it is on messages that model never read, so each row's logit comes
+// from an ask model trained without the row's fold (and its copies'),
+// and the ask model returned learns from every row.
+func fitStack(files map[string][]byte, rows []Labelled, seed uint64) (*stack, *linear, error) {
+	srows := stackRows(rows)
+	zs := make([]signals, len(srows))
+	labels := make([]int, len(srows))
+	for k := range askFolds {
+		m := trainAsk(rows, func(l Labelled) bool { return askFold(l) != k }, seed)
+		c, err := loadWith(files, m)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, l := range srows {
+			if askFold(l) == k {
+				zs[i] = c.stackInput(input(l))
+				labels[i] = slices.Index(Intents, l.Intent)
+			}
+		}
 	}
-	return trainStack(zs, labels, stackDefaults)
+	ask := trainAsk(rows, func(Labelled) bool { return true }, seed)
+	return trainStack(zs, labels, stackDefaults), ask, nil
+}
+
+// The ask model tells an ask from venting: a binary model over the
+// message's words, learnt from the labelled requests and complaints
+// alone. The weak labels teach the intent model that line poorly (a
+// problem told to the brand with or without an implied ask is the most
+// common error, MODELS.md); with some thousand labelled rows, words learnt
+// from them do better. Its logit is one of the stack's inputs.
+const (
+	askName  = "ask"
+	askFolds = 5
+)
+
+var askOpts = trainOptions{Epochs: 10, Rate: 0.05, L2: 1e-6, Balance: true}
+
+// askFold places a labelled row, and every copy of it, in one of
+// askFolds folds.
+func askFold(l Labelled) int {
+	s := l.Text
+	if l.origin != "" {
+		s = l.origin
+	}
+	return int(hash('a', "ask:"+s) % askFolds)
+}
+
+// trainAsk trains the ask model on the requests and complaints among the
+// rows keep selects, each read as the classifier reads it.
+func trainAsk(rows []Labelled, keep func(Labelled) bool, seed uint64) *linear {
+	var f features
+	var ex []example
+	for _, l := range rows {
+		if !keep(l) || (l.Intent != Intents[intentRequest] && l.Intent != Intents[intentComplaint]) {
+			continue
+		}
+		f.read(input(l))
+		f.hashFeatures()
+		ex = append(ex, example{vec: vec{slices.Clone(f.idx), f.split}, label: b2i(l.Intent == Intents[intentRequest]), key: hashString(fnvOffset, l.Text)})
+	}
+	return trainLinear(askName, binaryClasses, ex, withSeed(askOpts, seed))
+}
+
+// loadWith loads the classifier of the model files and ask, as the
+// binary will read them: from their encoded bytes.
+func loadWith(files map[string][]byte, ask *linear) (*Classifier, error) {
+	b, err := ask.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return Load(func(name string) ([]byte, error) {
+		if name == askName {
+			return b, nil
+		}
+		if b, ok := files[name]; ok && name != stackName {
+			return b, nil
+		}
+		return nil, fs.ErrNotExist
+	})
 }
 
 // withUnknownHandles returns rows followed by a copy of each with no
@@ -266,11 +332,13 @@ func Write(models map[string][]byte, dir string) error {
 			return fmt.Errorf("write model %s: %w", name, err)
 		}
 	}
-	// A stack left from an earlier run would be read over an intent model
-	// it was not fitted to.
-	if _, ok := models[stackName]; !ok {
-		if err := os.Remove(filepath.Join(dir, stackName+".bin")); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
+	// A stack and ask model left from an earlier run would be read over an
+	// intent model they were not fitted to.
+	for _, name := range []string{stackName, askName} {
+		if _, ok := models[name]; !ok {
+			if err := os.Remove(filepath.Join(dir, name+".bin")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
 		}
 	}
 	return nil
