@@ -608,16 +608,16 @@ func TestExpAsk(t *testing.T) {
 	c.stack = trainStack(zs, labels, stackDefaults)
 	d, _ := loadLabelled(t)
 	var ho tally
-	var round [4]tally
+	var round [5]tally
 	for i, l := range d.labelled {
 		if !LabelledTrain(l.Text) {
 			r := c.Classify(input(l))
 			ho.add(l, r)
-			round[slices.IndexFunc([]int{500, 921, 2066, 1 << 30}, func(n int) bool { return i < n })].add(l, r)
+			round[slices.IndexFunc([]int{500, 921, 2066, 3114, 1 << 30}, func(n int) bool { return i < n })].add(l, r)
 		}
 	}
 	ho.report(fmt.Sprintf("ask model (NOASK=%v, seed %d), held out", noask, seed))
-	for i, name := range []string{"1–500", "501–921", "922–2066", "2067–3114"} {
+	for i, name := range []string{"1–500", "501–921", "922–2066", "2067–3114", "3115–4133"} {
 		round[i].report("  held-out rows " + name)
 	}
 }

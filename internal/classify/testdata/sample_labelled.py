@@ -5,7 +5,8 @@ Run from the project root:
     python3 internal/classify/testdata/sample_labelled.py            # round 1: rows 1-394
     python3 internal/classify/testdata/sample_labelled.py --round 2  # round 2: rows 501-921
     python3 internal/classify/testdata/sample_labelled.py --round 3  # round 3: rows 922-2066
-    python3 internal/classify/testdata/sample_labelled.py --round 4  # round 4: rows 2067-
+    python3 internal/classify/testdata/sample_labelled.py --round 4  # round 4: rows 2067-3114
+    python3 internal/classify/testdata/sample_labelled.py --round 5  # round 5: rows 3115-
 Writes candidates to stdout as TSV: idx, source, source_id, hint, channel, to_handle, text.
 Labels were then assigned by reading each message (see LABELLING.md); the
 dataset labels printed in `hint` were used only as a hint.
@@ -42,6 +43,14 @@ PLANS = {
                  'negative/Damaged Luggage': 7, "negative/Can't Tell": 10},
             comp=(35, 18, 10), brand=45, off=25, peerish=20, sugg=(40, 40), bitext=3, banking=30),
     4: dict(seed=10, strip_quotes=True, skip=2066,
+            air={'positive/-': 80, 'neutral/-': 80,
+                 'negative/Customer Service Issue': 70, 'negative/Late Flight': 45,
+                 'negative/Cancelled Flight': 35, 'negative/Lost Luggage': 20,
+                 'negative/Bad Flight': 20, 'negative/Flight Booking Problems': 20,
+                 'negative/Flight Attendant Complaints': 12, 'negative/longlines': 6,
+                 'negative/Damaged Luggage': 6, "negative/Can't Tell": 8},
+            comp=(35, 18, 10), brand=45, off=20, peerish=15, sugg=(30, 30), bitext=3, banking=30),
+    5: dict(seed=11, strip_quotes=True, skip=3114,
             air={'positive/-': 80, 'neutral/-': 80,
                  'negative/Customer Service Issue': 70, 'negative/Late Flight': 45,
                  'negative/Cancelled Flight': 35, 'negative/Lost Luggage': 20,
