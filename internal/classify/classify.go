@@ -58,7 +58,7 @@ type Labels struct {
 }
 
 // Slots of each model in the fused weight table: one feature's weights for
-// every class of every model sit in one 64-byte row, so a message costs
+// every class of every model sit in one 32-byte row, so a message costs
 // one cache line per feature however many models read it.
 const (
 	slotSentiment  = 0  // negative, neutral, positive
@@ -103,8 +103,9 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The stack is optional so model sets from before it still load (with
-	// the hand-set rules), e.g. to compare them in hark eval --models.
+	// The stack and the ask model are optional so model sets from before
+	// them still load (with the hand-set rules, or a stack that reads no
+	// ask logit), e.g. to compare them in hark eval --models.
 	b, err := read(stackName)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -128,28 +129,34 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 // it, or trained with too few labelled rows for a stack, have none.
 func readModels(read func(name string) ([]byte, error)) (map[string]*linear, [sha256.Size]byte, error) {
 	models := map[string]*linear{}
-	var intentFile, askFile []byte
-	for _, name := range append(ModelNames, askName) {
-		b, err := read(name)
-		if name == askName && errors.Is(err, fs.ErrNotExist) {
-			break
+	files := map[string][]byte{}
+	decode := func(name string, b []byte) error {
+		m := &linear{}
+		if err := m.UnmarshalBinary(b); err != nil {
+			return fmt.Errorf("model %s: %w", name, err)
 		}
+		models[name], files[name] = m, b
+		return nil
+	}
+	for _, name := range ModelNames {
+		b, err := read(name)
 		if err != nil {
 			return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", name, err)
 		}
-		switch name {
-		case "intent":
-			intentFile = b
-		case askName:
-			askFile = b
+		if err := decode(name, b); err != nil {
+			return nil, [sha256.Size]byte{}, err
 		}
-		m := &linear{}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", name, err)
-		}
-		models[name] = m
 	}
-	return models, firstStage(intentFile, askFile), nil
+	switch b, err := read(askName); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", askName, err)
+	default:
+		if err := decode(askName, b); err != nil {
+			return nil, [sha256.Size]byte{}, err
+		}
+	}
+	return models, firstStage(files["intent"], files[askName]), nil
 }
 
 // firstStage is the digest of the model files whose outputs a stack was

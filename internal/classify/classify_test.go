@@ -322,25 +322,54 @@ func TestLabelledFile(t *testing.T) {
 
 // TestLoadLabelledQuotes: the format has no quoting, so a message that
 // starts with a quote stays one row (a CSV reader ran it into the next 83
-// rows of labelled.tsv), and a row with more fields than the header is an
-// error that names it.
+// rows of labelled.tsv). A byte-order mark, CRLF line ends and blank
+// lines are read past; a missing header or a row with other fields is an
+// error that names the line.
 func TestLoadLabelledQuotes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "l.tsv")
 	text := "\"LOL you guys are so on it\" - me, 4 months ago...“@JetBlue: Our fleet's on fleek.\""
-	body := "text\tintent\tneeds_reply\tchannel\tto_handle\n" + text + "\tshare\tno\tx\tJetBlue\r\n\"ok\tother\tno\tx\t\n"
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := LoadLabelled(path)
+	body := "\uFEFFtext\tintent\tneeds_reply\tchannel\tto_handle\n" + text + "\tshare\tno\tx\tJetBlue\r\n\n\"ok\tother\tno\tx\t\n\n"
+	rows, err := LoadLabelled(writeTemp(t, body))
 	if err != nil || len(rows) != 2 || rows[0].Text != text || rows[0].ToHandle != "JetBlue" || rows[1].Text != "\"ok" || rows[1].Intent != "other" {
 		t.Fatalf("read %d rows %+v, %v", len(rows), rows, err)
 	}
-	if err := os.WriteFile(path, []byte(body+"a\tpeer\tno\tx\t\textra\n"), 0o644); err != nil {
+	for _, tc := range []struct{ body, err string }{
+		{body + "a\tpeer\tno\tx\t\textra\n", "line 6: 6 fields"},
+		{body + "a\tpeer\tno\n", "line 6: 3 fields"},
+		{body + "a\tpraised\tno\tx\t\n", `line 6: intent "praised"`},
+		{"where is my bag?\trequest\tyes\tx\tunited\n", "no header"},
+		{"", "no header"},
+	} {
+		if _, err := LoadLabelled(writeTemp(t, tc.body)); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%q: %v, want an error with %q", tc.body, err, tc.err)
+		}
+	}
+}
+
+// FuzzLoadLabelled: whatever the file, LoadLabelled returns rows or an
+// error, and every row it returns has a valid intent and no line break.
+func FuzzLoadLabelled(f *testing.F) {
+	f.Add("text\tintent\tneeds_reply\tchannel\tto_handle\n\"a\trequest\tyes\tx\tb\n")
+	f.Add("\uFEFFtext\tintent\r\n\r\nhi\tpeer\r\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		rows, err := LoadLabelled(writeTemp(t, body))
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			if !validIntent(r.Intent) || strings.ContainsAny(r.Text, "\n") {
+				t.Fatalf("row %+v from %q", r, body)
+			}
+		}
+	})
+}
+
+// writeTemp writes body to a file in a test's temporary directory.
+func writeTemp(t testing.TB, body string) string {
+	path := filepath.Join(t.TempDir(), "l.tsv")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadLabelled(path); err == nil || !strings.Contains(err.Error(), "row 4") {
-		t.Errorf("a row with an extra field: %v", err)
-	}
+	return path
 }
 
 // TestWithoutHandles: hark classify's to_handle is optional, and a
@@ -657,6 +686,43 @@ func TestStack(t *testing.T) {
 			t.Errorf("a stack over another %s model (%d bytes) loaded: %v", tc.name, len(tc.file), err)
 		}
 	}
+	// A model set from before the ask model: its stack file names no ask
+	// logit and loads with weight 0 for it, beside no ask model.
+	var older bytes.Buffer
+	names := slices.DeleteFunc(slices.Clone(signalNames[:]), func(n string) bool { return n == "ask logit" })
+	older.WriteString(stackMagic)
+	joined := strings.Join(names, "\n")
+	binary.Write(&older, binary.LittleEndian, uint16(len(joined)))
+	older.WriteString(joined)
+	intentFile, _ := shippedModel("intent")
+	first := firstStage(intentFile, nil)
+	older.Write(first[:])
+	for k := range c.stack.w {
+		for j, v := range c.stack.w[k] {
+			if j != sigAsk {
+				binary.Write(&older, binary.LittleEndian, v)
+			}
+		}
+	}
+	pre, err := Load(func(name string) ([]byte, error) {
+		switch name {
+		case stackName:
+			return older.Bytes(), nil
+		case askName:
+			return nil, fs.ErrNotExist
+		}
+		return shippedModel(name)
+	})
+	if err != nil {
+		t.Fatalf("a stack from before the ask model: %v", err)
+	}
+	want := c.stack.w
+	for i := range want {
+		want[i][sigAsk] = 0
+	}
+	if pre.stack.w != want {
+		t.Errorf("a stack from before the ask model read other weights")
+	}
 	// Model sets from before the stack have neither it nor the ask model.
 	old, err := Load(func(name string) ([]byte, error) {
 		if name == stackName || name == askName {
@@ -675,7 +741,7 @@ func TestStack(t *testing.T) {
 // shippedModel reads an embedded model file.
 func shippedModel(name string) ([]byte, error) { return modelFS.ReadFile("models/" + name + ".bin") }
 
-// TestAgreement reads the blind second and third annotations of 350
+// TestAgreement reads the blind second and third annotations of 590
 // labelled rows (testdata/agreement.tsv, LABELLING.md) and prints how often
 // each pair of annotators agrees, with Cohen's kappa.
 func TestAgreement(t *testing.T) {

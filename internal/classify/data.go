@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -142,31 +143,36 @@ func input(l Labelled) Input { return Input{Text: l.Text, Channel: l.Channel, To
 // tab-separated text, intent, needs_reply (yes/no), channel, to_handle,
 // one row a line and no quoting (LABELLING.md), so a message that starts
 // with a quote ("“@JetBlue: …” LOL") is read as written; a CSV reader took
-// it for a quoted field and ran it into the rows after it.
+// it for a quoted field and ran it into the rows after it. Blank lines
+// and a byte-order mark are skipped; a file without the header, or a row
+// with another number of fields, is an error that names it.
 func LoadLabelled(path string) ([]Labelled, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	lines := strings.Split(strings.TrimPrefix(string(b), "\uFEFF"), "\n")
 	names := strings.Split(strings.TrimSuffix(lines[0], "\r"), "\t")
-	var rows []map[string]string
-	for i, line := range lines[1:] {
-		fields := strings.Split(strings.TrimSuffix(line, "\r"), "\t")
-		if len(fields) > len(names) {
-			return nil, fmt.Errorf("%s row %d: %d fields, the header names %d", path, i+2, len(fields), len(names))
-		}
-		m := make(map[string]string, len(names))
-		for j, f := range fields {
-			m[names[j]] = f
-		}
-		rows = append(rows, m)
+	if !slices.Contains(names, "text") || !slices.Contains(names, "intent") {
+		return nil, fmt.Errorf("%s: the first line is no header naming text and intent (LABELLING.md)", path)
 	}
-	out := make([]Labelled, 0, len(rows))
-	for i, r := range rows {
+	var out []Labelled
+	for i, line := range lines[1:] {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			continue
+		}
+		fields := strings.Split(line, "\t")
+		if len(fields) != len(names) {
+			return nil, fmt.Errorf("%s line %d: %d fields, the header names %d", path, i+2, len(fields), len(names))
+		}
+		r := make(map[string]string, len(names))
+		for j, f := range fields {
+			r[names[j]] = f
+		}
 		l := Labelled{Text: r["text"], Intent: r["intent"], Channel: r["channel"], ToHandle: r["to_handle"], NeedsReply: r["needs_reply"] == "yes"}
 		if !validIntent(l.Intent) {
-			return nil, fmt.Errorf("%s row %d: intent %q", path, i+2, l.Intent)
+			return nil, fmt.Errorf("%s line %d: intent %q", path, i+2, l.Intent)
 		}
 		out = append(out, l)
 	}

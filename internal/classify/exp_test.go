@@ -8,6 +8,7 @@ package classify
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -516,11 +517,17 @@ func TestExpCurve(t *testing.T) {
 }
 
 // TestExpAsk scores the ask model by 5-fold CV inside the labelled
-// training part, the whole recipe of hark train refitted per fold (the
-// ask model out of fold inside it). NOASK=1: the ask model's weights
-// zeroed, the stack as before it.
+// training part, the whole recipe of hark train (fitStackWith) refitted
+// per fold, then fitted on every training row and scored on the held-out
+// rows, all and per labelling round. NOASK=1: the ask model's weights
+// zeroed, the stack as before it; SEED: the ask model's seed;
+// ASK_EPOCHS, ASK_RATE, ASK_NB=1: its options; ASK_EVERY=1: its logit
+// weighs on every intent; ASK_GATE=0: its logit not multiplied by
+// p(request) + p(complaint). The "stack" lines score the stack's
+// probabilities alone (no guards, no needs_reply), the only way to score
+// ASK_GATE=0, whose inputs the classifier does not compute.
 func TestExpAsk(t *testing.T) {
-	_, rows := loadLabelled(t)
+	d, rows := loadLabelled(t)
 	files := map[string][]byte{}
 	var err error
 	for _, name := range ModelNames {
@@ -528,7 +535,8 @@ func TestExpAsk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	noask := os.Getenv("NOASK") != ""
+	saved := askOpts
+	t.Cleanup(func() { askOpts = saved })
 	if v, err := strconv.Atoi(os.Getenv("ASK_EPOCHS")); err == nil {
 		askOpts.Epochs = v
 	}
@@ -540,84 +548,77 @@ func TestExpAsk(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("SEED")); err == nil {
 		seed = uint64(v)
 	}
-	train := func(rows []Labelled, keep func(Labelled) bool, _ uint64) *linear {
+	noask := os.Getenv("NOASK") != ""
+	train := func(rows []Labelled, keep func(Labelled) bool, seed uint64) *linear {
 		m := trainAsk(rows, keep, seed)
 		if noask {
 			clear(m.w)
 		}
 		return m
 	}
-	var tl tally
-	var mu sync.Mutex
-	parallel(5, func(f int) {
-		var in []Labelled
-		for _, l := range rows {
-			if fold(l.Text) != f {
-				in = append(in, l)
-			}
+	o := stackDefaults
+	o.AskEveryIntent = os.Getenv("ASK_EVERY") != ""
+	var edit func(*signals)
+	if os.Getenv("ASK_GATE") == "0" {
+		edit = func(z *signals) {
+			z[sigAsk] /= math.Exp(z[sigIntent+intentRequest]) + math.Exp(z[sigIntent+intentComplaint])
 		}
-		srows := stackRows(in)
-		zs := make([]signals, len(srows))
-		labels := make([]int, len(srows))
-		for k := range askFolds {
-			c, err := loadWith(files, train(in, func(l Labelled) bool { return askFold(l) != k }, 1))
-			if err != nil {
-				panic(err)
-			}
-			for i, l := range srows {
-				if askFold(l) == k {
-					zs[i] = c.stackInput(input(l))
-					labels[i] = slices.Index(Intents, l.Intent)
-				}
-			}
-		}
-		c, err := loadWith(files, train(in, func(Labelled) bool { return true }, 1))
+	}
+	name := fmt.Sprintf("NOASK=%v SEED=%d ASK_EVERY=%v ASK_GATE=%v", noask, seed, o.AskEveryIntent, edit == nil)
+	// fit fits the recipe on rows and returns the classifier and a
+	// function that scores a row on the stack alone.
+	fit := func(rows []Labelled) (*Classifier, func(Labelled) int) {
+		s, ask, err := fitStackWith(files, rows, seed, train, o, edit)
 		if err != nil {
 			panic(err)
 		}
-		c.stack = trainStack(zs, labels, stackDefaults)
+		c, err := loadWith(files, ask)
+		if err != nil {
+			panic(err)
+		}
+		c.stack = s
+		return c, func(l Labelled) int {
+			z := c.stackInput(input(l))
+			if edit != nil {
+				edit(&z)
+			}
+			p := s.probs(&z)
+			return argmax(p[:])
+		}
+	}
+	var cv, cvStack tally
+	var mu sync.Mutex
+	parallel(5, func(f int) {
+		c, stackOnly := fit(slices.DeleteFunc(slices.Clone(rows), func(l Labelled) bool { return fold(l.Text) == f }))
 		mu.Lock()
 		defer mu.Unlock()
 		for _, l := range rows {
 			if fold(l.Text) == f {
-				tl.add(l, c.Classify(input(l)))
+				cv.add(l, c.Classify(input(l)))
+				cvStack.addIntent(l, stackOnly(l))
 			}
 		}
 	})
-	tl.report(fmt.Sprintf("ask model (NOASK=%v, seed %d), CV", noask, seed))
-	all := slices.DeleteFunc(slices.Clone(rows), func(Labelled) bool { return false })
-	srows := stackRows(all)
-	zs := make([]signals, len(srows))
-	labels := make([]int, len(srows))
-	for k := range askFolds {
-		c, err := loadWith(files, train(all, func(l Labelled) bool { return askFold(l) != k }, 1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, l := range srows {
-			if askFold(l) == k {
-				zs[i] = c.stackInput(input(l))
-				labels[i] = slices.Index(Intents, l.Intent)
-			}
-		}
+	if edit == nil {
+		cv.report(name + ", CV")
 	}
-	c, err := loadWith(files, train(all, func(Labelled) bool { return true }, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.stack = trainStack(zs, labels, stackDefaults)
-	d, _ := loadLabelled(t)
-	var ho tally
+	cvStack.report(name + ", CV, stack")
+	c, stackOnly := fit(rows)
+	var ho, hoStack tally
 	var round [5]tally
 	for i, l := range d.labelled {
 		if !LabelledTrain(l.Text) {
 			r := c.Classify(input(l))
 			ho.add(l, r)
+			hoStack.addIntent(l, stackOnly(l))
 			round[slices.IndexFunc([]int{500, 921, 2066, 3114, 1 << 30}, func(n int) bool { return i < n })].add(l, r)
 		}
 	}
-	ho.report(fmt.Sprintf("ask model (NOASK=%v, seed %d), held out", noask, seed))
-	for i, name := range []string{"1–500", "501–921", "922–2066", "2067–3114", "3115–4133"} {
-		round[i].report("  held-out rows " + name)
+	if edit == nil {
+		ho.report(name + ", held out")
+		for i, name := range []string{"1–500", "501–921", "922–2066", "2067–3114", "3115–4133"} {
+			round[i].report("  held-out rows " + name)
+		}
 	}
+	hoStack.report(name + ", held out, stack")
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -106,6 +107,9 @@ func (s *stack) probs(z *signals) (p [6]float64) {
 type stackOpts struct {
 	Steps int
 	L2    float64
+	// AskEveryIntent lets the ask model's logit weigh on every intent, not
+	// only request and complaint (an ablation, MODELS.md).
+	AskEveryIntent bool
 }
 
 // stackDefaults were chosen by cross-validation inside the labelled
@@ -144,7 +148,7 @@ func trainStack(zs []signals, labels []int, o stackOpts) *stack {
 		}
 		for c := range g {
 			for j := range g[c] {
-				if j == sigAsk && c != intentRequest && c != intentComplaint {
+				if j == sigAsk && c != intentRequest && c != intentComplaint && !o.AskEveryIntent {
 					continue // the ask model knows only these two
 				}
 				if j != sigBias {
@@ -194,14 +198,30 @@ func (s *stack) UnmarshalBinary(data []byte) error {
 	if _, err := io.ReadFull(r, names); err != nil {
 		return err
 	}
-	if string(names) != strings.Join(signalNames[:], "\n") {
-		return fmt.Errorf("the stack was trained on other signals (%q); retrain with hark train", strings.ReplaceAll(string(names), "\n", ", "))
+	// The weights are matched to signals by name, so the stack of an
+	// older model set, fitted before a signal existed, loads with weight 0
+	// for it and scores as it did (hark eval --models). A signal this
+	// build does not compute cannot be read.
+	fileNames := strings.Split(string(names), "\n")
+	at := make([]int, len(fileNames))
+	for i, name := range fileNames {
+		at[i] = slices.Index(signalNames[:], name)
+		if at[i] < 0 || slices.Contains(fileNames[:i], name) {
+			return fmt.Errorf("the stack was trained on other signals (%q); retrain with hark train", strings.ReplaceAll(string(names), "\n", ", "))
+		}
 	}
 	if _, err := io.ReadFull(r, s.first[:]); err != nil {
 		return err
 	}
-	if err := binary.Read(r, binary.LittleEndian, &s.w); err != nil {
+	w := make([]float64, 6*len(fileNames))
+	if err := binary.Read(r, binary.LittleEndian, w); err != nil {
 		return err
+	}
+	s.w = [6]signals{}
+	for c := range s.w {
+		for i, j := range at {
+			s.w[c][j] = w[c*len(fileNames)+i]
+		}
 	}
 	if r.Len() != 0 {
 		return errors.New("stack file: trailing bytes")

@@ -158,24 +158,36 @@ func labelledTrain(rows []Labelled) []Labelled {
 // from an ask model trained without the row's fold (and its copies'),
 // and the ask model returned learns from every row.
 func fitStack(files map[string][]byte, rows []Labelled, seed uint64) (*stack, *linear, error) {
+	return fitStackWith(files, rows, seed, trainAsk, stackDefaults, nil)
+}
+
+// askTrainer trains an ask model on the rows keep selects.
+type askTrainer func(rows []Labelled, keep func(Labelled) bool, seed uint64) *linear
+
+// fitStackWith is fitStack with the ask model's trainer, the stack's
+// options and an edit of each row's inputs given, so that the
+// experiments which vary them run the shipped recipe (exp_test.go).
+func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, train askTrainer, o stackOpts, edit func(*signals)) (*stack, *linear, error) {
 	srows := stackRows(rows)
 	zs := make([]signals, len(srows))
 	labels := make([]int, len(srows))
 	for k := range askFolds {
-		m := trainAsk(rows, func(l Labelled) bool { return askFold(l) != k }, seed)
-		c, err := loadWith(files, m)
+		c, err := loadWith(files, train(rows, func(l Labelled) bool { return askFold(l) != k }, seed))
 		if err != nil {
 			return nil, nil, err
 		}
 		for i, l := range srows {
 			if askFold(l) == k {
 				zs[i] = c.stackInput(input(l))
+				if edit != nil {
+					edit(&zs[i])
+				}
 				labels[i] = slices.Index(Intents, l.Intent)
 			}
 		}
 	}
-	ask := trainAsk(rows, func(Labelled) bool { return true }, seed)
-	return trainStack(zs, labels, stackDefaults), ask, nil
+	ask := train(rows, func(Labelled) bool { return true }, seed)
+	return trainStack(zs, labels, o), ask, nil
 }
 
 // The ask model tells an ask from venting: a binary model over the
@@ -220,13 +232,13 @@ func trainAsk(rows []Labelled, keep func(Labelled) bool, seed uint64) *linear {
 // loadWith loads the classifier of the model files and ask, as the
 // binary will read them: from their encoded bytes.
 func loadWith(files map[string][]byte, ask *linear) (*Classifier, error) {
-	b, err := ask.MarshalBinary()
+	askFile, err := ask.MarshalBinary()
 	if err != nil {
 		return nil, err
 	}
 	return Load(func(name string) ([]byte, error) {
 		if name == askName {
-			return b, nil
+			return askFile, nil
 		}
 		if b, ok := files[name]; ok && name != stackName {
 			return b, nil
