@@ -220,6 +220,7 @@ func cmdEval(args []string) error {
 	f := newFlags("eval", "[--data DIR] [--quick]")
 	data := f.fs.String("data", "../shared/data", "the shared data directory")
 	labelled := f.fs.String("labelled", "internal/classify/testdata/labelled.tsv", "the hand-labelled intent set")
+	fresh := f.fs.String("fresh", "internal/classify/testdata/fresh.tsv", "a hand-labelled set nothing is trained on, scored whole (\"\" for none)")
 	models := f.fs.String("models", "", "score the models in this directory instead of the embedded ones")
 	quick := f.fs.Bool("quick", false, "skip the cross-validations that retrain models")
 	seed := f.fs.Uint64("seed", 1, "seed for the cross-validation training")
@@ -236,7 +237,7 @@ func cmdEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	scores, err := classify.Evaluate(c, classify.EvalOptions{Data: *data, Labelled: *labelled, Quick: *quick, Seed: *seed}, os.Stderr)
+	scores, err := classify.Evaluate(c, classify.EvalOptions{Data: *data, Labelled: *labelled, Fresh: *fresh, Quick: *quick, Seed: *seed}, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,10 @@
 package classify
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"sync"
 	"time"
@@ -22,8 +24,11 @@ type Score struct {
 type EvalOptions struct {
 	Data     string
 	Labelled string // the hand-labelled set; only its held-out 40% is scored
-	Seed     uint64
-	Quick    bool // skip the cross-validations
+	// Fresh is a hand-labelled set that nothing is trained or chosen on,
+	// scored whole ("" or a missing file: none; LABELLING.md, "Sixth round").
+	Fresh string
+	Seed  uint64
+	Quick bool // skip the cross-validations
 }
 
 // Evaluate retrains each model the way `hark train` does, on the training
@@ -120,6 +125,27 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"intent", "accuracy, held-out public rows to no brand, as comments to one", accuracy(g, cm), "cross-check", "", len(g), 0})
 		g, _, cm = asComments(c, d.labelled, friendComment)
 		add(Score{"intent", "accuracy, held-out public rows that tag people but no brand, as comments under a brand's post", accuracy(g, cm), "cross-check", "", len(g), 0})
+	}
+	// The fresh set: messages labelled after the models were, which no
+	// training run or setting has read. The held-out rows are drawn like
+	// the training rows and were looked at while choosing; these were not.
+	if o.Fresh != "" {
+		rows, err := LoadLabelled(o.Fresh)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, err
+		default:
+			began = time.Now()
+			var gi, pi, gn, pn []int
+			for _, l := range rows {
+				r := c.Classify(input(l))
+				gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
+				gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
+			}
+			add(Score{"intent", "accuracy, fresh.tsv (labels never trained or chosen on)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
+			add(Score{"needs_reply", "accuracy, fresh.tsv", accuracy(gn, pn), "cross-check", "", len(gn), 0})
+		}
 	}
 	return out, nil
 }

@@ -6,7 +6,8 @@ Run from the project root:
     python3 internal/classify/testdata/sample_labelled.py --round 2  # round 2: rows 501-921
     python3 internal/classify/testdata/sample_labelled.py --round 3  # round 3: rows 922-2066
     python3 internal/classify/testdata/sample_labelled.py --round 4  # round 4: rows 2067-3114
-    python3 internal/classify/testdata/sample_labelled.py --round 5  # round 5: rows 3115-
+    python3 internal/classify/testdata/sample_labelled.py --round 5  # round 5: rows 3115-4133
+    python3 internal/classify/testdata/sample_labelled.py --round 6  # round 6: fresh.tsv, never trained on
 Writes candidates to stdout as TSV: idx, source, source_id, hint, channel, to_handle, text.
 Labels were then assigned by reading each message (see LABELLING.md); the
 dataset labels printed in `hint` were used only as a hint.
@@ -50,15 +51,10 @@ PLANS = {
                  'negative/Flight Attendant Complaints': 12, 'negative/longlines': 6,
                  'negative/Damaged Luggage': 6, "negative/Can't Tell": 8},
             comp=(35, 18, 10), brand=45, off=20, peerish=15, sugg=(30, 30), bitext=3, banking=30),
-    5: dict(seed=11, strip_quotes=True, skip=3114,
-            air={'positive/-': 80, 'neutral/-': 80,
-                 'negative/Customer Service Issue': 70, 'negative/Late Flight': 45,
-                 'negative/Cancelled Flight': 35, 'negative/Lost Luggage': 20,
-                 'negative/Bad Flight': 20, 'negative/Flight Booking Problems': 20,
-                 'negative/Flight Attendant Complaints': 12, 'negative/longlines': 6,
-                 'negative/Damaged Luggage': 6, "negative/Can't Tell": 8},
-            comp=(35, 18, 10), brand=45, off=20, peerish=15, sugg=(30, 30), bitext=3, banking=30),
 }
+# Rounds 5 and 6 repeat round 4's plan with their own seed.
+PLANS[5] = dict(PLANS[4], seed=11, skip=3114)
+PLANS[6] = dict(PLANS[4], seed=12, skip=4133)
 plan = PLANS[int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == '--round' else 1]
 random.seed(plan['seed'])
 
@@ -94,6 +90,8 @@ if plan['skip']:  # every text labelled in the earlier rounds
     for i, r in enumerate(rows):
         if i < plan['skip']:
             seen.add(r[0].lower())
+# Round 6 went to fresh.tsv, not labelled.tsv: a later round must skip
+# its texts too (and start from the seed after 12).
 
 def add(src, sid, hint, chan, handle, text):
     text = clean(text)
