@@ -514,6 +514,17 @@ func TestSarcasticThanks(t *testing.T) {
 	}
 }
 
+// TestWhyNamesTheAskModelsWords: between request and complaint the
+// hover explanation weighs words by the ask model too, so a venting word
+// the intent model barely knows ("never": the ask model reads it as
+// venting) is named for a complaint.
+func TestWhyNamesTheAskModelsWords(t *testing.T) {
+	l := Default().Classify(Input{Text: "@united worst airline ever, never again", Channel: "x", ToHandle: "united"})
+	if l.Intent != "complaint" || !slices.Contains(l.Why, `"never"`) {
+		t.Errorf("intent %s, why %q: want a complaint explained by \"never\"", l.Intent, l.Why)
+	}
+}
+
 // TestGreetingOpensAConversation: a bare greeting sent privately waits for
 // an answer. The guard leaves alone a greeting with more said, and any
 // public message: a public "hi" to no one is other, and one to the
