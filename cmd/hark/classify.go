@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -25,6 +26,7 @@ func cmdTrain(args []string) error {
 	seed := f.fs.Uint64("seed", 1, "seed for the training order (the same seed gives the same model files)")
 	out := f.fs.String("out", "internal/classify/models", "where to write the model files")
 	labelled := f.fs.String("labelled", "internal/classify/testdata/labelled.tsv", "the hand-labelled intent set (its held-out part is never trained on)")
+	fresh := f.fs.String("fresh", "internal/classify/testdata/fresh.tsv", "a labelled set never trained on: rows of --extra sets with its texts are dropped (\"\" for none)")
 	var extra multiFlag
 	f.fs.Var(&extra, "extra", "another labelled set to train on, e.g. the agents' corrections from hark corrections export (repeatable)")
 	if err := f.parse(args); err != nil {
@@ -36,8 +38,11 @@ func cmdTrain(args []string) error {
 		fmt.Fprintf(os.Stderr, "no labelled set (%v): the intent model trains without its second stage\n", err)
 		*labelled = ""
 	}
+	if err := optionalFile(f, "fresh", fresh, "the extra sets are not screened against it"); err != nil {
+		return err
+	}
 	began := time.Now()
-	models, err := classify.Train(classify.TrainOptions{Data: *data, Seed: *seed, Labelled: *labelled, Extra: extra, Log: os.Stderr})
+	models, err := classify.Train(classify.TrainOptions{Data: *data, Seed: *seed, Labelled: *labelled, Fresh: *fresh, Extra: extra, Log: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -45,6 +50,27 @@ func cmdTrain(args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %d models to %s in %s; rebuild hark to embed them\n", len(models), *out, time.Since(began).Round(time.Second))
+	return nil
+}
+
+// optionalFile clears *path when the file is missing: an error if the
+// flag was given, a note on stderr if only its default is missing (a run
+// outside the project root).
+func optionalFile(f *flags, name string, path *string, without string) error {
+	if *path == "" {
+		return nil
+	}
+	_, err := os.Stat(*path)
+	if err == nil {
+		return nil
+	}
+	given := false
+	f.fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
+	if given {
+		return fmt.Errorf("--%s: %w", name, err)
+	}
+	fmt.Fprintf(os.Stderr, "no %s set (%v): %s\n", name, err, without)
+	*path = ""
 	return nil
 }
 
@@ -232,6 +258,9 @@ func cmdEval(args []string) error {
 		// lines are missing from the scoreboard.
 		fmt.Fprintf(os.Stderr, "no labelled set (%v): intent and needs_reply are not scored\n", err)
 		*labelled = ""
+	}
+	if err := optionalFile(f, "fresh", fresh, "not scored"); err != nil {
+		return err
 	}
 	c, err := loadClassifier(*models)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -33,7 +34,8 @@ type EvalOptions struct {
 
 // Evaluate retrains each model the way `hark train` does, on the training
 // files only, scores it on the held-out files and folds, and scores the
-// shipped classifier c on the held-out part of the hand-labelled set.
+// shipped classifier c on the held-out part of the hand-labelled set and
+// on the whole fresh set.
 func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error) {
 	d, err := loadAll(o.Data, o.Labelled, nil)
 	if err != nil {
@@ -143,8 +145,11 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 				gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
 				gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
 			}
-			add(Score{"intent", "accuracy, fresh.tsv (labels never trained or chosen on)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
-			add(Score{"needs_reply", "accuracy, fresh.tsv", accuracy(gn, pn), "cross-check", "", len(gn), 0})
+			if len(gi) > 0 {
+				name := filepath.Base(o.Fresh)
+				add(Score{"intent", "accuracy, " + name + " (labels never trained or chosen on)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
+				add(Score{"needs_reply", "accuracy, " + name, accuracy(gn, pn), "cross-check", "", len(gn), 0})
+			}
 		}
 	}
 	return out, nil

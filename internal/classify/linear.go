@@ -314,14 +314,27 @@ func (m *linear) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary decodes a model file.
+// maxClasses bounds a model file's classes (the intent model has 6) and
+// maxModelBytes its inflated size, so a crafted file is refused before it
+// asks for gigabytes.
+const (
+	maxClasses    = 16
+	maxModelBytes = 1<<16 + maxClasses*Dim*2
+)
+
 func (m *linear) UnmarshalBinary(b []byte) error {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
-	data, err := io.ReadAll(zr)
+	// A model file inflates to at most maxClasses columns of Dim int16s:
+	// a crafted file (hark eval --models DIR) must not inflate past that.
+	data, err := io.ReadAll(io.LimitReader(zr, maxModelBytes+1))
 	if err != nil {
 		return err
+	}
+	if len(data) > maxModelBytes {
+		return errors.New("model file inflates past any model's size")
 	}
 	r := bytes.NewReader(data)
 	magic := make([]byte, len(modelMagic))
@@ -345,6 +358,9 @@ func (m *linear) UnmarshalBinary(b []byte) error {
 	if err := rd(&k); err != nil {
 		return err
 	}
+	if k == 0 || k > maxClasses {
+		return fmt.Errorf("model %s has %d classes, at most %d", m.Name, k, maxClasses)
+	}
 	m.Classes = make([]string, k)
 	for i := range m.Classes {
 		if m.Classes[i], err = str(); err != nil {
@@ -361,6 +377,9 @@ func (m *linear) UnmarshalBinary(b []byte) error {
 	}
 	if err := rd(&scale); err != nil {
 		return err
+	}
+	if r.Len() != int(k)*Dim*2 {
+		return fmt.Errorf("model %s: %d bytes of weights, want %d", m.Name, r.Len(), int(k)*Dim*2)
 	}
 	q := make([]int16, int(k)*Dim)
 	if err := rd(q); err != nil {

@@ -103,15 +103,6 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 		top[i].tok = -1
 	}
 	notH := hashString(family('w'), "not_")
-	// Between request and complaint the ask model's words weigh too, as
-	// much as the stack lets its logit move the one against the other.
-	var ask float32
-	if c.stack != nil && (intent == intentRequest || intent == intentComplaint) {
-		ask = float32(c.stack.w[intentRequest][sigAsk] - c.stack.w[intentComplaint][sigAsk])
-		if intent == intentComplaint {
-			ask = -ask
-		}
-	}
 	for i, t := range f.toks {
 		w := f.buf[t.start:t.end]
 		if len(w) < 3 || w[0] == '<' || w[0] == '@' || t.info.langs != 0 {
@@ -121,11 +112,7 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 		if t.neg {
 			h = notH
 		}
-		row := c.table[int(hashBytes(h, w)&(Dim-1))*stride:]
-		v := float32(row[slotIntent+intent]) * c.scale[slotIntent+intent]
-		if ask != 0 {
-			v += ask * (float32(row[slotAsk+1])*c.scale[slotAsk+1] - float32(row[slotAsk])*c.scale[slotAsk])
-		}
+		v := float32(c.table[int(hashBytes(h, w)&(Dim-1))*stride+slotIntent+intent]) * c.scale[slotIntent+intent]
 		for k := range top {
 			if top[k].tok >= 0 && bytes.Equal(f.word(top[k].tok), w) {
 				break

@@ -206,8 +206,11 @@ func (s *stack) UnmarshalBinary(data []byte) error {
 	at := make([]int, len(fileNames))
 	for i, name := range fileNames {
 		at[i] = slices.Index(signalNames[:], name)
-		if at[i] < 0 || slices.Contains(fileNames[:i], name) {
-			return fmt.Errorf("the stack was trained on other signals (%q); retrain with hark train", strings.ReplaceAll(string(names), "\n", ", "))
+		if at[i] < 0 {
+			return fmt.Errorf("the stack was trained on a signal this build does not compute (%.40q); retrain with hark train", name)
+		}
+		if slices.Contains(fileNames[:i], name) {
+			return fmt.Errorf("stack file: signal %.40q twice", name)
 		}
 	}
 	if _, err := io.ReadFull(r, s.first[:]); err != nil {

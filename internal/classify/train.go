@@ -58,6 +58,7 @@ type TrainOptions struct {
 	Data     string   // the shared data directory
 	Labelled string   // the hand-labelled intent set; only its training part is read ("" for none)
 	Extra    []string // more labelled sets in the same format, e.g. agents' corrections, read whole
+	Fresh    string   // a labelled set never trained on (eval.go): rows of the others with its texts are dropped
 	Seed     uint64
 	Log      io.Writer // progress, may be nil
 }
@@ -71,6 +72,11 @@ func Train(o TrainOptions) (map[string][]byte, error) {
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.Fresh != "" {
+		if err := d.screen(o.Fresh, o.Log); err != nil {
+			return nil, err
+		}
 	}
 	return train(d, o.Seed, o.Log)
 }
@@ -394,6 +400,35 @@ func loadAll(dir, labelled string, extra []string) (*data, error) {
 		d.extra = append(d.extra, l...)
 	}
 	return &d, nil
+}
+
+// screen drops the labelled and extra rows whose text is in the fresh
+// set, so that no model learns its labels: an agent's correction on the
+// demo desk, whose messages come from the same public data, could carry
+// one in through hark corrections export.
+func (d *data) screen(fresh string, log io.Writer) error {
+	rows, err := LoadLabelled(fresh)
+	if err != nil {
+		return err
+	}
+	kept := map[string]bool{}
+	for _, l := range rows {
+		kept[strings.ToLower(l.Text)] = true
+	}
+	n := 0
+	drop := func(l Labelled) bool {
+		if kept[strings.ToLower(l.Text)] {
+			n++
+			return true
+		}
+		return false
+	}
+	d.labelled = slices.DeleteFunc(d.labelled, drop)
+	d.extra = slices.DeleteFunc(d.extra, drop)
+	if n > 0 {
+		fmt.Fprintf(log, "dropped %d labelled rows whose text is in %s, which is never trained on\n", n, fresh)
+	}
+	return nil
 }
 
 // LabelledPath is where the hand-labelled intent set lives, relative to

@@ -16,6 +16,7 @@ import csv, random, re, sys, collections
 
 D = '../shared/data/'
 LABELLED = 'internal/classify/testdata/labelled.tsv'
+FRESH = 'internal/classify/testdata/fresh.tsv'
 
 # Per round: the seed and how many messages each stratum gives.
 PLANS = {
@@ -55,7 +56,8 @@ PLANS = {
 # Rounds 5 and 6 repeat round 4's plan with their own seed.
 PLANS[5] = dict(PLANS[4], seed=11, skip=3114)
 PLANS[6] = dict(PLANS[4], seed=12, skip=4133)
-plan = PLANS[int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == '--round' else 1]
+ROUND = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == '--round' else 1
+plan = PLANS[ROUND]
 random.seed(plan['seed'])
 
 def clean(t):
@@ -90,8 +92,13 @@ if plan['skip']:  # every text labelled in the earlier rounds
     for i, r in enumerate(rows):
         if i < plan['skip']:
             seen.add(r[0].lower())
-# Round 6 went to fresh.tsv, not labelled.tsv: a later round must skip
-# its texts too (and start from the seed after 12).
+# Round 6 went to fresh.tsv, not labelled.tsv: every later round skips its
+# texts too (and needs a plan of its own, with a seed after 12).
+if ROUND > 6:
+    rows = csv.reader(open(FRESH, encoding='utf-8'), delimiter='\t', quoting=csv.QUOTE_NONE)
+    next(rows)
+    for r in rows:
+        seen.add(r[0].lower())
 
 def add(src, sid, hint, chan, handle, text):
     text = clean(text)
