@@ -32,11 +32,9 @@ func cmdTrain(args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(*labelled); err != nil {
-		// Without it the intent has no stack (MODELS.md): say so, since
-		// a run outside the project root lands here silently otherwise.
-		fmt.Fprintf(os.Stderr, "no labelled set (%v): the intent model trains without its second stage\n", err)
-		*labelled = ""
+	// Without the labelled set the intent has no stack (MODELS.md).
+	if err := optionalFile(f, "labelled", labelled, "the intent model trains without its second stage"); err != nil {
+		return err
 	}
 	if err := optionalFile(f, "fresh", fresh, "the extra sets are not screened against it"); err != nil {
 		return err
@@ -55,7 +53,8 @@ func cmdTrain(args []string) error {
 
 // optionalFile clears *path when the file is missing: an error if the
 // flag was given, a note on stderr if only its default is missing (a run
-// outside the project root).
+// outside the project root, which would otherwise drop lines of the
+// scoreboard or the intent's second stage without a word).
 func optionalFile(f *flags, name string, path *string, without string) error {
 	if *path == "" {
 		return nil
@@ -253,11 +252,8 @@ func cmdEval(args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(*labelled); err != nil {
-		// A run outside the project root lands here: say why the intent
-		// lines are missing from the scoreboard.
-		fmt.Fprintf(os.Stderr, "no labelled set (%v): intent and needs_reply are not scored\n", err)
-		*labelled = ""
+	if err := optionalFile(f, "labelled", labelled, "intent and needs_reply are not scored"); err != nil {
+		return err
 	}
 	if err := optionalFile(f, "fresh", fresh, "not scored"); err != nil {
 		return err

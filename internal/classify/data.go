@@ -136,6 +136,15 @@ type Labelled struct {
 	origin string
 }
 
+// source is the text of the labelled row l is, or was copied from: what
+// places it, and all its copies, in one fold.
+func (l Labelled) source() string {
+	if l.origin != "" {
+		return l.origin
+	}
+	return l.Text
+}
+
 // input is the row as a message to classify.
 func input(l Labelled) Input { return Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle} }
 

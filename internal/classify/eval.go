@@ -109,7 +109,7 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		gi, pi, gn, pn := heldOut(c, d.labelled, nil)
 		took = time.Since(began)
 		if progress != nil {
-			printConfusion(progress, gi, pi)
+			printConfusion(progress, "held-out", gi, pi)
 		}
 		// The text alone is scored too: hark classify's channel and
 		// to_handle are optional, and a scorer may send neither.
@@ -139,14 +139,12 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 			return nil, err
 		default:
 			began = time.Now()
-			var gi, pi, gn, pn []int
-			for _, l := range rows {
-				r := c.Classify(input(l))
-				gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
-				gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
-			}
+			gi, pi, gn, pn := score(c, rows, func(Labelled) bool { return true }, nil)
 			if len(gi) > 0 {
 				name := filepath.Base(o.Fresh)
+				if progress != nil {
+					printConfusion(progress, name, gi, pi)
+				}
 				add(Score{"intent", "accuracy, " + name + " (labels never trained or chosen on)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
 				add(Score{"needs_reply", "accuracy, " + name, accuracy(gn, pn), "cross-check", "", len(gn), 0})
 			}
@@ -155,13 +153,14 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 	return out, nil
 }
 
-// printConfusion writes the intent confusion matrix, gold by row.
-func printConfusion(w io.Writer, gold, got []int) {
+// printConfusion writes the intent confusion matrix of the rows named,
+// gold by row.
+func printConfusion(w io.Writer, name string, gold, got []int) {
 	var m [6][6]int
 	for i := range gold {
 		m[gold[i]][got[i]]++
 	}
-	fmt.Fprintf(w, "intent confusion, held-out (rows: labelled, columns: predicted)\n%-10s", "")
+	fmt.Fprintf(w, "intent confusion, %s (rows: labelled, columns: predicted)\n%-10s", name, "")
 	for _, name := range Intents {
 		fmt.Fprintf(w, "%10s", name)
 	}
@@ -178,8 +177,15 @@ func printConfusion(w io.Writer, gold, got []int) {
 // first changed by edit when it is not nil, and returns the gold and
 // predicted intents and needs_reply.
 func heldOut(c *Classifier, rows []Labelled, edit func(*Input)) (gi, pi, gn, pn []int) {
+	return score(c, rows, func(l Labelled) bool { return !LabelledTrain(l.Text) }, edit)
+}
+
+// score classifies the rows keep selects, each input first changed by
+// edit when it is not nil, and returns the gold and predicted intents and
+// needs_reply.
+func score(c *Classifier, rows []Labelled, keep func(Labelled) bool, edit func(*Input)) (gi, pi, gn, pn []int) {
 	for _, l := range rows {
-		if LabelledTrain(l.Text) {
+		if !keep(l) {
 			continue
 		}
 		in := input(l)

@@ -26,14 +26,9 @@ func loadLabelled(t *testing.T) (*data, []Labelled) {
 }
 
 // fold and inner split the labelled training rows for (nested) 5-fold CV.
-func fold(s string) int { return int(hash('f', "fold:"+s) % 5) }
-func foldOf(l Labelled) int {
-	if l.origin != "" {
-		return fold(l.origin)
-	}
-	return fold(l.Text)
-}
-func inner(s string) int { return int(hash('g', "inner:"+s) % 5) }
+func fold(s string) int     { return int(hash('f', "fold:"+s) % 5) }
+func foldOf(l Labelled) int { return fold(l.source()) }
+func inner(s string) int    { return int(hash('g', "inner:"+s) % 5) }
 
 // parallel runs fn(0..n-1) two at a time, one per core.
 func parallel(n int, fn func(i int)) {

@@ -313,7 +313,6 @@ func (m *linear) MarshalBinary() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// UnmarshalBinary decodes a model file.
 // maxClasses bounds a model file's classes (the intent model has 6) and
 // maxModelBytes its inflated size, so a crafted file is refused before it
 // asks for gigabytes.
@@ -322,6 +321,7 @@ const (
 	maxModelBytes = 1<<16 + maxClasses*Dim*2
 )
 
+// UnmarshalBinary decodes a model file.
 func (m *linear) UnmarshalBinary(b []byte) error {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {

@@ -211,13 +211,7 @@ var askOpts = trainOptions{Epochs: 10, Rate: 0.05, L2: 1e-6, Balance: true}
 
 // askFold places a labelled row, and every copy of it, in one of
 // askFolds folds.
-func askFold(l Labelled) int {
-	s := l.Text
-	if l.origin != "" {
-		s = l.origin
-	}
-	return int(hash('a', "ask:"+s) % askFolds)
-}
+func askFold(l Labelled) int { return int(hash('a', "ask:"+l.source()) % askFolds) }
 
 // trainAsk trains the ask model on the requests and complaints among the
 // rows keep selects, each read as the classifier reads it.
