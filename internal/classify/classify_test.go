@@ -766,7 +766,21 @@ func FuzzModelFiles(f *testing.F) {
 // shippedModel reads an embedded model file.
 func shippedModel(name string) ([]byte, error) { return modelFS.ReadFile("models/" + name + ".bin") }
 
-// TestAgreement reads the blind second and third annotations of 590
+// rowRange is a range of labelled.tsv's rows, counted from 1.
+type rowRange struct {
+	name   string
+	lo, hi int
+}
+
+func (r rowRange) has(n int) bool { return n >= r.lo && n <= r.hi }
+
+// labelledRounds are the labelling rounds in labelled.tsv (LABELLING.md).
+var labelledRounds = []rowRange{
+	{"rows 1–500", 1, 500}, {"rows 501–921", 501, 921}, {"rows 922–2066", 922, 2066},
+	{"rows 2067–3114", 2067, 3114}, {"rows 3115–4133", 3115, 4133}, {"rows 4134–6041", 4134, 6041},
+}
+
+// TestAgreement reads the blind second and third annotations of 710
 // labelled rows (testdata/agreement.tsv, LABELLING.md) and prints how often
 // each pair of annotators agrees, with Cohen's kappa.
 func TestAgreement(t *testing.T) {
@@ -774,7 +788,7 @@ func TestAgreement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := readAgreement(t, "testdata/agreement.tsv", 590)
+	recs := readAgreement(t, "testdata/agreement.tsv", 710)
 	var first, a, b, firstR, aR, bR []string
 	for _, rec := range recs[1:] {
 		n, err := strconv.Atoi(rec[0])
@@ -795,15 +809,10 @@ func TestAgreement(t *testing.T) {
 		if agree < 0.5 {
 			t.Errorf("%s agree on %.3f only: the file is out of step with labelled.tsv", p.name, agree)
 		}
-		for _, round := range []struct {
-			name string
-			in   func(n int) bool
-		}{{"rows 1–500", func(n int) bool { return n <= 500 }}, {"rows 501–921", func(n int) bool { return n > 500 && n <= 921 }},
-			{"rows 922–2066", func(n int) bool { return n > 921 && n <= 2066 }}, {"rows 2067–3114", func(n int) bool { return n > 2066 && n <= 3114 }},
-			{"rows 3115–4133", func(n int) bool { return n > 3114 }}} {
+		for _, round := range labelledRounds {
 			var x, y []string
 			for i, rec := range recs[1:] {
-				if n, _ := strconv.Atoi(rec[0]); round.in(n) {
+				if n, _ := strconv.Atoi(rec[0]); round.has(n) {
 					x, y = append(x, p.x[i]), append(y, p.y[i])
 				}
 			}
@@ -813,16 +822,12 @@ func TestAgreement(t *testing.T) {
 	}
 	// The two samples three ways: all agree, the file has the majority's
 	// label, no majority, and which intents the pairs disagree on.
-	for _, sample := range []struct {
-		name string
-		in   func(n int) bool
-	}{{"rows 1–921", func(n int) bool { return n <= 921 }}, {"rows 922–2066", func(n int) bool { return n > 921 && n <= 2066 }},
-		{"rows 2067–3114", func(n int) bool { return n > 2066 && n <= 3114 }},
-		{"rows 3115–4133", func(n int) bool { return n > 3114 }}} {
+	samples := append([]rowRange{{"rows 1–921", 1, 921}}, labelledRounds[2:]...)
+	for _, sample := range samples {
 		var all, major, none, n int
 		pairs := map[string]int{}
 		for i, rec := range recs[1:] {
-			if row, _ := strconv.Atoi(rec[0]); !sample.in(row) {
+			if row, _ := strconv.Atoi(rec[0]); !sample.has(row) {
 				continue
 			}
 			n++

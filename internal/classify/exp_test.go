@@ -8,6 +8,7 @@ package classify
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -61,9 +62,11 @@ func withIntent(m *linear) *Classifier {
 }
 
 // intentModel trains the intent model on the weak labels and the labelled
-// rows keep selects (none, as `hark train` does with a stack).
+// rows keep selects, weighted w (none: the first stage of the stack's
+// experiments before the seventh round, whose intent model learnt no
+// labelled row).
 // EPOCHS and RATE override its options.
-func intentModel(d *data, keep func(string) bool) *linear {
+func intentModel(d *data, keep func(string) bool, w float32) *linear {
 	o := withSeed(intentOpts, 1)
 	if v, err := strconv.Atoi(os.Getenv("EPOCHS")); err == nil {
 		o.Epochs = v
@@ -71,7 +74,7 @@ func intentModel(d *data, keep func(string) bool) *linear {
 	if v, err := strconv.ParseFloat(os.Getenv("RATE"), 64); err == nil {
 		o.Rate = v
 	}
-	return trainLinear("intent", Intents, intentExamples(d, keep), o)
+	return trainLinear("intent", Intents, intentExamples(d, keep, w), o)
 }
 
 // TestExpRules scores the configuration before the stack (the intent
@@ -82,7 +85,7 @@ func TestExpRules(t *testing.T) {
 	var mu sync.Mutex
 	var tl tally
 	parallel(5, func(f int) {
-		m := intentModel(d, func(s string) bool { return LabelledTrain(s) && fold(s) != f })
+		m := intentModel(d, func(s string) bool { return LabelledTrain(s) && fold(s) != f }, rulesLabelledWeight)
 		for i := range m.w {
 			m.w[i] /= intentTemperature
 		}
@@ -164,7 +167,7 @@ func fitFold(rows []Labelled, zs []signals, f int, keep func(Labelled) bool, o s
 // of each fold's training rows the stack learns from.
 func TestExpStack(t *testing.T) {
 	d, rows := loadLabelled(t)
-	c := withIntent(intentModel(d, func(string) bool { return false }))
+	c := withIntent(intentModel(d, func(string) bool { return false }, 0))
 	train := stackRows(rows)
 	zs := stackInputs(c, train)
 	o := stackDefaults
@@ -204,10 +207,10 @@ func TestExpSelfTrain(t *testing.T) {
 		w      float32
 	}
 	var ws []weak
-	weakIntents(d, none, func(text, intent string, w float32) {
+	weakIntents(d, func(text, intent string, w float32) {
 		ws = append(ws, weak{text, slices.Index(Intents, intent), w})
 	})
-	c := withIntent(intentModel(d, none))
+	c := withIntent(intentModel(d, none, 0))
 	zs := stackInputs(c, rows)
 	mode := os.Getenv("MODE")
 	var tl tally
@@ -261,7 +264,7 @@ func TestExpStackOOF(t *testing.T) {
 		f, g := j/6, j%6
 		keep := func(s string) bool { return LabelledTrain(s) && fold(s) != f && (g == 5 || inner(s) != g) }
 		want := func(s string) bool { return fold(s) == f && g == 5 || fold(s) != f && inner(s) == g }
-		c := withIntent(intentModel(d, keep))
+		c := withIntent(intentModel(d, keep, labelledWeight))
 		for i, l := range rows {
 			if want(l.Text) {
 				z := c.stackInput(input(l))
@@ -301,7 +304,7 @@ func TestExpPair(t *testing.T) {
 	if v, err := strconv.ParseFloat(os.Getenv("BETA"), 64); err == nil {
 		beta = v
 	}
-	c := withIntent(intentModel(d, func(string) bool { return false }))
+	c := withIntent(intentModel(d, func(string) bool { return false }, 0))
 	base := stackInputs(c, rows)
 	var fx features
 	vecs := make([]vec, len(rows))
@@ -365,7 +368,7 @@ func TestExpPair(t *testing.T) {
 // with copies of one half of the rows (HALF=0 or 1).
 func TestExpNoHandle(t *testing.T) {
 	d, rows := loadLabelled(t)
-	c := withIntent(intentModel(d, func(string) bool { return false }))
+	c := withIntent(intentModel(d, func(string) bool { return false }, 0))
 	blank := func(l Labelled, channel bool) Labelled {
 		l.ToHandle = ""
 		if channel {
@@ -423,7 +426,7 @@ func TestExpNoHandle(t *testing.T) {
 // their row's fold.
 func TestExpComments(t *testing.T) {
 	d, rows := loadLabelled(t)
-	c := withIntent(intentModel(d, func(string) bool { return false }))
+	c := withIntent(intentModel(d, func(string) bool { return false }, 0))
 	aug := os.Getenv("AUG")
 	train := withUnknownHandles(rows)
 	for _, l := range rows {
@@ -465,6 +468,21 @@ func TestExpComments(t *testing.T) {
 	}
 }
 
+// withModel returns files with m's file in place of its namesake's (nil:
+// files).
+func withModel(files map[string][]byte, m *linear) map[string][]byte {
+	if m == nil {
+		return files
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		panic(err)
+	}
+	out := maps.Clone(files)
+	out[m.Name] = b
+	return out
+}
+
 // TestExpCurve fits the ask model and the stack on a share of the
 // labelled training rows (chosen by text hash) and scores the held-out
 // rows: whether more labelled rows would still help.
@@ -488,11 +506,11 @@ func TestExpCurve(t *testing.T) {
 					sub = append(sub, l)
 				}
 			}
-			s, ask, err := fitStack(files, sub, 1)
+			s, ask, intent, err := fitStackWith(files, sub, 1, shippedRecipe(d, 1))
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := loadWith(files, ask)
+			c, err := loadWith(withModel(files, intent), ask)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -516,7 +534,8 @@ func TestExpCurve(t *testing.T) {
 // per fold, then fitted on every training row and scored on the held-out
 // rows, all and per labelling round. NOASK=1: the ask model's weights
 // zeroed, the stack as before it; SEED: the ask model's seed;
-// ASK_EPOCHS, ASK_RATE, ASK_NB=1: its options; ASK_EVERY=1: its logit
+// ASK_EPOCHS, ASK_RATE, ASK_NB=1: its options; ASK_WEAK=w: it also
+// learns the weak labels' requests and complaints; ASK_EVERY=1: its logit
 // weighs on every intent; ASK_GATE=0: its logit not multiplied by
 // p(request) + p(complaint). The "stack" lines score the stack's
 // probabilities alone (no guards, no needs_reply), the only way to score
@@ -544,8 +563,21 @@ func TestExpAsk(t *testing.T) {
 		seed = uint64(v)
 	}
 	noask := os.Getenv("NOASK") != ""
+	// ASK_WEAK=w: the ask model also learns the weak labels' requests
+	// and complaints, each at w times its weight.
+	var weak []example
+	if w, err := strconv.ParseFloat(os.Getenv("ASK_WEAK"), 64); err == nil {
+		var f features
+		weakIntents(d, func(text, intent string, wt float32) {
+			if intent != Intents[intentRequest] && intent != Intents[intentComplaint] {
+				return
+			}
+			weak = append(weak, example{vec: f.featurize(text), label: b2i(intent == Intents[intentRequest]), weight: wt * float32(w)})
+		})
+		fmt.Fprintf(os.Stderr, "ASK_WEAK=%v: %d weak rows\n", w, len(weak))
+	}
 	train := func(rows []Labelled, keep func(Labelled) bool, seed uint64) *linear {
-		m := trainAsk(rows, keep, seed)
+		m := trainAskWith(rows, keep, seed, weak)
 		if noask {
 			clear(m.w)
 		}
@@ -559,15 +591,33 @@ func TestExpAsk(t *testing.T) {
 			z[sigAsk] /= math.Exp(z[sigIntent+intentRequest]) + math.Exp(z[sigIntent+intentComplaint])
 		}
 	}
-	name := fmt.Sprintf("NOASK=%v SEED=%d ASK_EVERY=%v ASK_GATE=%v", noask, seed, o.AskEveryIntent, edit == nil)
+	// INTENT_OOF=0: the intent model does not learn the labelled rows,
+	// as before the seventh round (recipe.intent); W: their weight in it.
+	intentOOF := os.Getenv("INTENT_OOF") != "0"
+	if v, err := strconv.ParseFloat(os.Getenv("W"), 32); err == nil {
+		saved := labelledWeight
+		t.Cleanup(func() { labelledWeight = saved })
+		labelledWeight = float32(v)
+	}
+	if !intentOOF {
+		// The shipped intent model has read every training row: in its
+		// place the one the old recipe shipped, from the weak labels alone.
+		files = withModel(files, intentModel(d, func(string) bool { return false }, 0))
+	}
+	name := fmt.Sprintf("NOASK=%v SEED=%d ASK_EVERY=%v ASK_GATE=%v INTENT_OOF=%v W=%g", noask, seed, o.AskEveryIntent, edit == nil, intentOOF, labelledWeight)
 	// fit fits the recipe on rows and returns the classifier and a
 	// function that scores a row on the stack alone.
 	fit := func(rows []Labelled) (*Classifier, func(Labelled) int) {
-		s, ask, err := fitStackWith(files, rows, seed, train, o, edit)
+		r := shippedRecipe(d, 1)
+		r.ask, r.opts, r.edit = train, o, edit
+		if !intentOOF {
+			r.intent = nil
+		}
+		s, ask, intent, err := fitStackWith(files, rows, seed, r)
 		if err != nil {
 			panic(err)
 		}
-		c, err := loadWith(files, ask)
+		c, err := loadWith(withModel(files, intent), ask)
 		if err != nil {
 			panic(err)
 		}
@@ -600,19 +650,19 @@ func TestExpAsk(t *testing.T) {
 	cvStack.report(name + ", CV, stack")
 	c, stackOnly := fit(rows)
 	var ho, hoStack tally
-	var round [5]tally
+	round := make([]tally, len(labelledRounds))
 	for i, l := range d.labelled {
 		if !LabelledTrain(l.Text) {
 			r := c.Classify(input(l))
 			ho.add(l, r)
 			hoStack.addIntent(l, stackOnly(l))
-			round[slices.IndexFunc([]int{500, 921, 2066, 3114, 1 << 30}, func(n int) bool { return i < n })].add(l, r)
+			round[slices.IndexFunc(labelledRounds, func(r rowRange) bool { return r.has(i + 1) })].add(l, r)
 		}
 	}
 	if edit == nil {
 		ho.report(name + ", held out")
-		for i, name := range []string{"1–500", "501–921", "922–2066", "2067–3114", "3115–4133"} {
-			round[i].report("  held-out rows " + name)
+		for i, r := range labelledRounds {
+			round[i].report("  held-out " + r.name)
 		}
 	}
 	hoStack.report(name + ", held out, stack")

@@ -8,6 +8,7 @@ Run from the project root:
     python3 internal/classify/testdata/sample_labelled.py --round 4  # round 4: rows 2067-3114
     python3 internal/classify/testdata/sample_labelled.py --round 5  # round 5: rows 3115-4133
     python3 internal/classify/testdata/sample_labelled.py --round 6  # round 6: fresh.tsv, never trained on
+    python3 internal/classify/testdata/sample_labelled.py --round 7  # round 7: rows 4134-
 Writes candidates to stdout as TSV: idx, source, source_id, hint, channel, to_handle, text.
 Labels were then assigned by reading each message (see LABELLING.md); the
 dataset labels printed in `hint` were used only as a hint.
@@ -56,6 +57,12 @@ PLANS = {
 # Rounds 5 and 6 repeat round 4's plan with their own seed.
 PLANS[5] = dict(PLANS[4], seed=11, skip=3114)
 PLANS[6] = dict(PLANS[4], seed=12, skip=4133)
+# Round 7 asks twice round 4's numbers of every stratum (some run short).
+PLANS[7] = dict(PLANS[4], seed=13, skip=4133,
+                air={k: 2 * n for k, n in PLANS[4]['air'].items()},
+                comp=tuple(2 * n for n in PLANS[4]['comp']),
+                **{k: 2 * PLANS[4][k] for k in ('brand', 'off', 'peerish', 'bitext', 'banking')},
+                sugg=tuple(2 * n for n in PLANS[4]['sugg']))
 ROUND = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[1] == '--round' else 1
 plan = PLANS[ROUND]
 random.seed(plan['seed'])
@@ -93,7 +100,8 @@ if plan['skip']:  # every text labelled in the earlier rounds
         if i < plan['skip']:
             seen.add(r[0].lower())
 # Round 6 went to fresh.tsv, not labelled.tsv: every later round skips its
-# texts too (and needs a plan of its own, with a seed after 12).
+# texts too. A round after the seventh needs a plan of its own, with a seed
+# after 13 and skip=6041; the complaints corpus's company strata are spent.
 if ROUND > 6:
     rows = csv.reader(open(FRESH, encoding='utf-8'), delimiter='\t', quoting=csv.QUOTE_NONE)
     next(rows)
