@@ -108,8 +108,13 @@ func TestIngestedMessagesAreClassified(t *testing.T) {
 
 // A DM reaches a social account ("x") but is private: it is read as one,
 // so "does anyone know…" sent privately to the brand asks the brand, while
-// the same words posted publicly, the brand tagged along the way, ask
-// other customers.
+// the same words posted publicly, the brand tagged along the way, read far
+// more as a question to other customers. Whether the public one is peer or
+// request is a close call (the labelled set has such questions both ways:
+// "Has anyone used @Parcelo…?" peer, "@united … does anyone know the UK
+// customer service number" request); since the seventh labelling round
+// the models read it as request 0.52, peer 0.46 (MODELS.md), so the test
+// asserts the difference the channel makes, not that call.
 func TestDirectMessagesAreReadAsPrivate(t *testing.T) {
 	ctx := context.Background()
 	a, ws, acct := openAirline(t)
@@ -125,15 +130,25 @@ func TestDirectMessagesAreReadAsPrivate(t *testing.T) {
 	if err != nil || len(page.Conversations) != 2 {
 		t.Fatalf("conversations: %+v %v", page.Conversations, err)
 	}
+	probs := map[string]map[string]float64{}
 	for _, c := range page.Conversations {
-		want := "peer"
-		if c.Visibility == "private" {
-			want = "request"
+		ms, err := a.Conversations.Messages(ctx, c.ID)
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("messages: %v %v", ms, err)
 		}
-		// needs_reply of a public peer question follows whether it reports
-		// a problem; a request always needs one.
-		if c.Intent != want || want == "request" && !c.NeedsReply {
-			t.Errorf("%s message: intent %s needs_reply %v, want %s", c.Visibility, c.Intent, c.NeedsReply, want)
+		var stored map[string]struct {
+			IntentProbs map[string]float64 `json:"intent_probs"`
 		}
+		if err := json.Unmarshal(ms[0].Labels, &stored); err != nil {
+			t.Fatalf("labels %s: %v", ms[0].Labels, err)
+		}
+		probs[c.Visibility] = stored[conversation.LabelsKey].IntentProbs
+		if c.Visibility == "private" && (c.Intent != "request" || !c.NeedsReply) {
+			t.Errorf("private message: intent %s needs_reply %v, want a request that needs a reply", c.Intent, c.NeedsReply)
+		}
+	}
+	pub, dm := probs["public"], probs["private"]
+	if pub["peer"]-dm["peer"] < 0.2 || dm["request"]-pub["request"] < 0.2 {
+		t.Errorf("the channel made too little difference: public %v, private %v", pub, dm)
 	}
 }

@@ -264,6 +264,9 @@ func TestTrainShared(t *testing.T) {
 	}
 	d.sentTrain, d.requests, d.airline = d.sentTrain[:500], d.requests[:200], d.airline[:500]
 	d.complaints, d.sugTrain = d.complaints[:200], d.sugTrain[:200]
+	// Enough labelled rows for a stack; all of them made this test, which
+	// trains six intent models per build, the slowest under -race.
+	d.labelled = d.labelled[:1500]
 	// Agents keep filing the release notes of a product called Zorblat,
 	// posted to the brand's handle, as share.
 	var corrections []Labelled

@@ -285,14 +285,7 @@ func (m *linear) MarshalBinary() ([]byte, error) {
 	for _, c := range m.Classes {
 		str(c)
 	}
-	var maxAbs float64
-	for _, v := range m.w {
-		maxAbs = max(maxAbs, math.Abs(float64(v)))
-	}
-	scale := float32(maxAbs / 32767)
-	if scale == 0 {
-		scale = 1
-	}
+	qi, scale := m.int16s()
 	w(uint32(Dim))
 	w(scale)
 	// Class-major order compresses better: a class's weights are alike.
@@ -300,7 +293,7 @@ func (m *linear) MarshalBinary() ([]byte, error) {
 	q := make([]int16, len(m.w))
 	for c := range k {
 		for i := range Dim {
-			q[c*Dim+i] = int16(math.Round(float64(m.w[i*k+c] / scale)))
+			q[c*Dim+i] = qi[i*k+c]
 		}
 	}
 	w(q)
@@ -311,6 +304,36 @@ func (m *linear) MarshalBinary() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// int16s returns the weights as the model file holds them: int16, one
+// scale for the model.
+func (m *linear) int16s() ([]int16, float32) {
+	var maxAbs float64
+	for _, v := range m.w {
+		maxAbs = max(maxAbs, math.Abs(float64(v)))
+	}
+	scale := float32(maxAbs / 32767)
+	if scale == 0 {
+		scale = 1
+	}
+	q := make([]int16, len(m.w))
+	for j, v := range m.w {
+		q[j] = int16(math.Round(float64(v / scale)))
+	}
+	return q, scale
+}
+
+// quantized returns m as it reads back from its model file, without
+// encoding one: fitStackWith's fold models, which the stack must see as
+// the binary will, and which gzip made the slowest part of training.
+func (m *linear) quantized() *linear {
+	q, scale := m.int16s()
+	out := &linear{Name: m.Name, Classes: m.Classes, w: make([]float32, len(q))}
+	for j, v := range q {
+		out.w[j] = float32(v) * scale
+	}
+	return out
 }
 
 // maxClasses bounds a model file's classes (the intent model has 6) and

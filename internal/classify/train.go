@@ -201,20 +201,24 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 			fn()
 		}()
 	}
+	base := map[string]*linear{}
+	for _, name := range ModelNames {
+		if b, ok := files[name]; ok {
+			base[name] = &linear{}
+			if err := base[name].UnmarshalBinary(b); err != nil {
+				return nil, nil, nil, fmt.Errorf("model %s: %w", name, err)
+			}
+		}
+	}
 	for k := range askFolds {
 		run(func() {
 			keep := func(l Labelled) bool { return askFold(l) != k }
-			fk := files
+			models := maps.Clone(base)
+			models[askName] = r.ask(rows, keep, seed).quantized()
 			if r.intent != nil {
-				b, err := r.intent(rows, keep).MarshalBinary()
-				if err != nil {
-					errs[k] = err
-					return
-				}
-				fk = maps.Clone(files)
-				fk["intent"] = b
+				models["intent"] = r.intent(rows, keep).quantized()
 			}
-			folds[k], errs[k] = loadWith(fk, r.ask(rows, keep, seed))
+			folds[k], errs[k] = fuse(models)
 		})
 	}
 	if r.intent != nil {
