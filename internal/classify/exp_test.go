@@ -1,6 +1,8 @@
 // Experiments behind MODELS.md's intent tables, kept out of the normal
-// build; run with: go test -tags exp -run TestExp -v ./internal/classify
-// (ERRS=1 also lists the misclassified rows).
+// build; run one at a time with: go test -tags exp -timeout 60m -run
+// 'TestExpAsk$' -v ./internal/classify (TestExpAsk takes 5–9 minutes,
+// more than go test's default limit under load; ERRS=1 also lists the
+// misclassified rows).
 
 //go:build exp
 
@@ -252,6 +254,8 @@ func TestExpSelfTrain(t *testing.T) {
 func TestExpStackOOF(t *testing.T) {
 	d, rows := loadLabelled(t)
 	if v, err := strconv.ParseFloat(os.Getenv("W"), 32); err == nil {
+		saved := labelledWeight
+		t.Cleanup(func() { labelledWeight = saved })
 		labelledWeight = float32(v)
 	}
 	// zs[f][i]: row i's inputs as outer fold f sees them.
@@ -483,7 +487,8 @@ func withModel(files map[string][]byte, m *linear) map[string][]byte {
 	return out
 }
 
-// TestExpCurve fits the ask model and the stack on a share of the
+// TestExpCurve fits the intent and ask models and the stack (the shipped
+// recipe) on a share of the
 // labelled training rows (chosen by text hash) and scores the held-out
 // rows: whether more labelled rows would still help.
 func TestExpCurve(t *testing.T) {

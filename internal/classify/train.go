@@ -190,7 +190,7 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 		errs   [askFolds]error
 		intent *linear
 		wg     sync.WaitGroup
-		sem    = make(chan struct{}, 2)
+		sem    = make(chan struct{}, 2) // the 2 cores hark train is sized for; more would only hold more memory
 	)
 	run := func(fn func()) {
 		wg.Add(1)
@@ -558,6 +558,9 @@ func intentExamples(d *data, only func(string) bool, w float32) []example {
 		if only == nil || only(l.Text) {
 			rows = append(rows, l)
 		}
+	}
+	if w == 0 { // weight 0 would read as 1 (example.weight)
+		return weakExamples(d)
 	}
 	return append(weakExamples(d), labelledExamples(append(rows, d.extra...), w)...)
 }
