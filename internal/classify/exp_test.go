@@ -10,6 +10,7 @@ package classify
 
 import (
 	"fmt"
+	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -470,6 +471,24 @@ func TestExpComments(t *testing.T) {
 	for i, name := range []string{"as labelled", "text only", "tagged rows as comments", "untagged rows as comments", "rows tagging people as comments"} {
 		tl[i].report("AUG=" + aug + " " + name)
 	}
+}
+
+// loadWith loads the classifier of the model files and ask, as the
+// binary will read them: from their encoded bytes.
+func loadWith(files map[string][]byte, ask *linear) (*Classifier, error) {
+	askFile, err := ask.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return Load(func(name string) ([]byte, error) {
+		if name == askName {
+			return askFile, nil
+		}
+		if b, ok := files[name]; ok && name != stackName {
+			return b, nil
+		}
+		return nil, fs.ErrNotExist
+	})
 }
 
 // withModel returns files with m's file in place of its namesake's (nil:

@@ -221,8 +221,11 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 			folds[k], errs[k] = fuse(models)
 		})
 	}
+	all := func(Labelled) bool { return true }
+	var ask *linear
+	run(func() { ask = r.ask(rows, all, seed) })
 	if r.intent != nil {
-		run(func() { intent = r.intent(rows, func(Labelled) bool { return true }) })
+		run(func() { intent = r.intent(rows, all) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
@@ -238,7 +241,6 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 		}
 		labels[i] = slices.Index(Intents, l.Intent)
 	}
-	ask := r.ask(rows, func(Labelled) bool { return true }, seed)
 	return trainStack(zs, labels, r.opts), ask, intent, nil
 }
 
@@ -297,24 +299,6 @@ func trainAskWith(rows []Labelled, keep func(Labelled) bool, seed uint64, extra 
 		ex = append(ex, example{vec: vec{slices.Clone(f.idx), f.split}, label: b2i(l.Intent == Intents[intentRequest]), key: hashString(fnvOffset, l.Text)})
 	}
 	return trainLinear(askName, binaryClasses, ex, withSeed(askOpts, seed))
-}
-
-// loadWith loads the classifier of the model files and ask, as the
-// binary will read them: from their encoded bytes.
-func loadWith(files map[string][]byte, ask *linear) (*Classifier, error) {
-	askFile, err := ask.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	return Load(func(name string) ([]byte, error) {
-		if name == askName {
-			return askFile, nil
-		}
-		if b, ok := files[name]; ok && name != stackName {
-			return b, nil
-		}
-		return nil, fs.ErrNotExist
-	})
 }
 
 // withUnknownHandles returns rows followed by a copy of each with no
