@@ -293,7 +293,7 @@ func TestExpStackOOF(t *testing.T) {
 }
 
 // sigCaps is the caps flag, the last but one, which TestExpPair overwrites.
-const sigCaps = sigBias - 2
+const sigCaps = sigFlags + 14
 
 // TestExpPair: a binary model trained on the labelled rows alone tells
 // request from complaint (PAIR=request,complaint by default); its logit
@@ -561,7 +561,8 @@ func TestExpCurve(t *testing.T) {
 // ASK_EPOCHS, ASK_RATE, ASK_NB=1: its options; ASK_WEAK=w: it also
 // learns the weak labels' requests and complaints; ASK_EVERY=1: its logit
 // weighs on every intent; ASK_GATE=0: its logit not multiplied by
-// p(request) + p(complaint). The "stack" lines score the stack's
+// p(request) + p(complaint); INTENT_OOF=0, W, EPOCHS, RATE, DROP: the
+// intent model's recipe (below). The "stack" lines score the stack's
 // probabilities alone (no guards, no needs_reply), the only way to score
 // ASK_GATE=0, whose inputs the classifier does not compute.
 func TestExpAsk(t *testing.T) {
@@ -628,11 +629,44 @@ func TestExpAsk(t *testing.T) {
 		// place the one the old recipe shipped, from the weak labels alone.
 		files = withModel(files, intentModel(d, func(string) bool { return false }, 0))
 	}
-	name := fmt.Sprintf("NOASK=%v SEED=%d ASK_EVERY=%v ASK_GATE=%v INTENT_OOF=%v W=%g", noask, seed, o.AskEveryIntent, edit == nil, intentOOF, labelledWeight)
+	// EPOCHS, RATE: the intent model's options; DROP=a,b: leave out weak
+	// sources (airline, complaints, requests, suggestions, sentiment).
+	if v, err := strconv.Atoi(os.Getenv("EPOCHS")); err == nil {
+		saved := intentOpts
+		t.Cleanup(func() { intentOpts = saved })
+		intentOpts.Epochs = v
+	}
+	if v, err := strconv.ParseFloat(os.Getenv("RATE"), 64); err == nil {
+		saved := intentOpts
+		t.Cleanup(func() { intentOpts = saved })
+		intentOpts.Rate = v
+	}
+	weakData := d
+	if drop := os.Getenv("DROP"); drop != "" {
+		dd := *d
+		for _, src := range strings.Split(drop, ",") {
+			switch src {
+			case "airline":
+				dd.airline = nil
+			case "complaints":
+				dd.complaints = nil
+			case "requests":
+				dd.requests = nil
+			case "suggestions":
+				dd.sugTrain = nil
+			case "sentiment":
+				dd.sentTrain = nil
+			default:
+				t.Fatalf("DROP: no weak source %q", src)
+			}
+		}
+		weakData = &dd
+	}
+	name := fmt.Sprintf("NOASK=%v SEED=%d ASK_EVERY=%v ASK_GATE=%v INTENT_OOF=%v W=%g EPOCHS=%d RATE=%g DROP=%s", noask, seed, o.AskEveryIntent, edit == nil, intentOOF, labelledWeight, intentOpts.Epochs, intentOpts.Rate, os.Getenv("DROP"))
 	// fit fits the recipe on rows and returns the classifier and a
 	// function that scores a row on the stack alone.
 	fit := func(rows []Labelled) (*Classifier, func(Labelled) int) {
-		r := shippedRecipe(d, 1)
+		r := shippedRecipe(weakData, 1)
 		r.ask, r.opts, r.edit = train, o, edit
 		if !intentOOF {
 			r.intent = nil
@@ -690,4 +724,56 @@ func TestExpAsk(t *testing.T) {
 		}
 	}
 	hoStack.report(name + ", held out, stack")
+}
+
+// TestExpComplaintLabelled: the complaint model's 10-fold CV (as hark
+// eval) when it also learns the labelled rows that are not from the
+// complaints corpus: complaint → 1, praise, share and other → 0, requests
+// → REQ (skip, 0 or 1); each at weight CW. Only the labelled training
+// part is read, as hark train would.
+func TestExpComplaintLabelled(t *testing.T) {
+	d, rows := loadLabelled(t)
+	cw := 0.3
+	if v, err := strconv.ParseFloat(os.Getenv("CW"), 64); err == nil {
+		cw = v
+	}
+	corpus := map[string]bool{}
+	for _, c := range d.complaints {
+		corpus[c.Text] = true
+	}
+	var extra []example
+	var f features
+	for _, l := range rows {
+		if corpus[l.Text] {
+			continue
+		}
+		label := -1
+		switch l.Intent {
+		case "complaint":
+			label = 1
+		case "praise", "share", "other":
+			label = 0
+		case "request":
+			switch os.Getenv("REQ") {
+			case "1":
+				label = 1
+			case "0":
+				label = 0
+			}
+		}
+		if label >= 0 {
+			extra = append(extra, example{vec: f.featurize(l.Text), label: label, weight: float32(cw)})
+		}
+	}
+	comp := examples(d.complaints, binaryClasses)
+	air := complaintExamples(nil, d.airline)
+	if os.Getenv("NOEXTRA") != "" {
+		extra = nil
+	}
+	gold, got := crossValidate(comp, 10, func(train []example) *linear {
+		ex := append(append(slices.Clip(train), air...), extra...)
+		return trainLinear("complaint", binaryClasses, ex, withSeed(complaintOpts, 1))
+	})
+	t.Logf("CW=%g REQ=%s extra=%d: macro F1 %.3f, complaint F1 %.3f, accuracy %.3f", cw, os.Getenv("REQ"), len(extra),
+		macroF1(gold, got, 2), f1(gold, got, 1), accuracy(gold, got))
 }
