@@ -96,6 +96,35 @@ func TestSignals(t *testing.T) {
 	}
 }
 
+// TestScamsAndBotComments: prize scams, "collab" and follower-selling
+// bots and get-rich pitches are noise that must not wait in the queue as
+// requests, while customers using nearby words (a gift card, a claim,
+// congratulations, "you won't") are not taken for them.
+func TestScamsAndBotComments(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in    Input
+		spam  bool
+		reply bool
+	}{
+		{Input{Text: "Congratulations! You have been selected to receive a $500 gift card. Claim now: bit.ly/3xGft7Q", Channel: "email"}, true, false},
+		{Input{Text: "DM us to collab 💕", Channel: "instagram", ToHandle: "acme"}, true, false},
+		{Input{Text: "Nice pics! Send pic to @featurehub to get featured 🔥", Channel: "instagram", ToHandle: "acme"}, true, false},
+		{Input{Text: "Want real followers? Grow your page fast, check my page", Channel: "instagram", ToHandle: "acme"}, true, false},
+		{Input{Text: "I made $5000 a week with forex and binary options, double your money, ask me how", Channel: "facebook", ToHandle: "acme"}, true, false},
+		{Input{Text: "my gift card balance is wrong, can you help?", Channel: "x", ToHandle: "acme"}, false, true},
+		{Input{Text: "Congratulations to the whole team on the launch!", Channel: "linkedin", ToHandle: "acme"}, false, false},
+		{Input{Text: "@USAirways You won't give us a hotel or food. Can you at least suggest options?", Channel: "x", ToHandle: "USAirways"}, false, true},
+		{Input{Text: "how do I claim the refund you promised?", Channel: "x", ToHandle: "acme"}, false, true},
+		{Input{Text: "would love to work with you on a collaboration, who should I email?", Channel: "linkedin", ToHandle: "acme"}, false, true},
+	} {
+		l := c.Classify(tc.in)
+		if spam := l.Spam >= 0.3; spam != tc.spam || l.NeedsReply != tc.reply || tc.spam && l.Intent != "other" {
+			t.Errorf("%q: spam %v, intent %s, needs_reply %v; want spam %v, needs_reply %v", tc.in.Text, l.Spam, l.Intent, l.NeedsReply, tc.spam, tc.reply)
+		}
+	}
+}
+
 // TestClassifyConcurrent checks that concurrent calls agree with serial
 // ones (run with -race).
 func TestClassifyConcurrent(t *testing.T) {
