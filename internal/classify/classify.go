@@ -276,7 +276,7 @@ func (c *Classifier) Classify(in Input) Labels {
 	case intentPeer:
 		l.NeedsReply = addressed && l.Complaint >= 0.5
 	}
-	l.Why = c.why(f, best, l.Sentiment, addressed)
+	l.Why = c.why(f, best, l.Sentiment, addressed, spam)
 	return l
 }
 

@@ -99,7 +99,8 @@ func TestSignals(t *testing.T) {
 // TestScamsAndBotComments: prize scams, "collab" and follower-selling
 // bots and get-rich pitches are noise that must not wait in the queue as
 // requests, while customers using nearby words (a gift card, a claim,
-// congratulations, "you won't") are not taken for them.
+// congratulations, "you won't") are not taken for them; the hover says
+// why a message was filed as other.
 func TestScamsAndBotComments(t *testing.T) {
 	c := Default()
 	for _, tc := range []struct {
@@ -122,6 +123,14 @@ func TestScamsAndBotComments(t *testing.T) {
 		if spam := l.Spam >= 0.3; spam != tc.spam || l.NeedsReply != tc.reply || tc.spam && l.Intent != "other" {
 			t.Errorf("%q: spam %v, intent %s, needs_reply %v; want spam %v, needs_reply %v", tc.in.Text, l.Spam, l.Intent, l.NeedsReply, tc.spam, tc.reply)
 		}
+		// The hover says why such a message is filed as other.
+		if said := slices.Contains(l.Why, "reads as spam or a pitch"); said != tc.spam {
+			t.Errorf("%q: why %q", tc.in.Text, l.Why)
+		}
+	}
+	l := c.Classify(Input{Text: "@bob_k Sorry for the wait, please DM us your booking reference and we'll look into it. ^JM", Channel: "x"})
+	if l.Intent != "other" || !slices.Contains(l.Why, "signed like a company's own post (^JM)") {
+		t.Errorf("an agent's signed reply: intent %s, why %q", l.Intent, l.Why)
 	}
 }
 

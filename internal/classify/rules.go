@@ -93,7 +93,7 @@ func (f *features) spam() float64 {
 
 // why names the few words and signals that drove the intent and the
 // sentiment, for the desk's hover explanation.
-func (c *Classifier) why(f *features, intent int, sentiment string, addressed bool) []string {
+func (c *Classifier) why(f *features, intent int, sentiment string, addressed bool, spam float64) []string {
 	type hit struct {
 		tok int
 		v   float32
@@ -146,6 +146,15 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 			s += quoteWord(f, int(t))
 		}
 		out = append(out, s)
+	}
+	// The guards that push towards other (guard) say so: without them
+	// an agent would read "addressed to the brand" under a message filed
+	// as other.
+	if intent == intentOther && spam >= 0.3 {
+		out = append(out, "reads as spam or a pitch")
+	}
+	if intent == intentOther && f.signed {
+		out = append(out, "signed like a company's own post (^JM)")
 	}
 	switch {
 	case f.othersOnly && f.question:
