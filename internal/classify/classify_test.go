@@ -96,11 +96,12 @@ func TestSignals(t *testing.T) {
 	}
 }
 
-// TestScamsAndBotComments: prize scams, "collab" and follower-selling
+// TestScamsAndBotComments: prize scams, collab and follower-selling
 // bots and get-rich pitches are noise that must not wait in the queue as
-// requests, while customers using nearby words (a gift card, a claim,
-// congratulations, "you won't") are not taken for them; the hover says
-// why a message was filed as other.
+// requests, while customers writing nearby words (a gift card, a claim, a
+// collab sold out, forex fees, "you won't") are not taken for them; the
+// hover says why a message was filed as other. (The prize scam here is
+// not the held-out one of labelled.tsv.)
 func TestScamsAndBotComments(t *testing.T) {
 	c := Default()
 	for _, tc := range []struct {
@@ -108,22 +109,23 @@ func TestScamsAndBotComments(t *testing.T) {
 		spam  bool
 		reply bool
 	}{
-		{Input{Text: "Congratulations! You have been selected to receive a $500 gift card. Claim now: bit.ly/3xGft7Q", Channel: "email"}, true, false},
-		{Input{Text: "DM us to collab 💕", Channel: "instagram", ToHandle: "acme"}, true, false},
-		{Input{Text: "Nice pics! Send pic to @featurehub to get featured 🔥", Channel: "instagram", ToHandle: "acme"}, true, false},
-		{Input{Text: "Want real followers? Grow your page fast, check my page", Channel: "instagram", ToHandle: "acme"}, true, false},
-		{Input{Text: "I made $5000 a week with forex and binary options, double your money, ask me how", Channel: "facebook", ToHandle: "acme"}, true, false},
+		{Input{Text: "Dear customer, you have been selected for our loyalty reward! Claim your prize today at rewards-4u.example", Channel: "email"}, true, false},
+		{Input{Text: "DM us to collab 💕 love your feed", Channel: "instagram", ToHandle: "acme"}, true, false},
+		{Input{Text: "Want real followers? Grow your page fast", Channel: "instagram", ToHandle: "acme"}, true, false},
+		{Input{Text: "I made $5000 a week with binary options, double your money, ask me how", Channel: "facebook", ToHandle: "acme"}, true, false},
 		{Input{Text: "my gift card balance is wrong, can you help?", Channel: "x", ToHandle: "acme"}, false, true},
 		{Input{Text: "Congratulations to the whole team on the launch!", Channel: "linkedin", ToHandle: "acme"}, false, false},
 		{Input{Text: "@USAirways You won't give us a hotel or food. Can you at least suggest options?", Channel: "x", ToHandle: "USAirways"}, false, true},
 		{Input{Text: "how do I claim the refund you promised?", Channel: "x", ToHandle: "acme"}, false, true},
+		{Input{Text: "waited an hour at baggage claim. Now we wait for a bag that never came", Channel: "x", ToHandle: "acme"}, false, true},
+		{Input{Text: "the collab is sold out already 😭 will you restock it?", Channel: "instagram", ToHandle: "acme"}, false, true},
+		{Input{Text: "why was I charged a forex fee on my card in London?", Channel: "x", ToHandle: "acme"}, false, true},
 		{Input{Text: "would love to work with you on a collaboration, who should I email?", Channel: "linkedin", ToHandle: "acme"}, false, true},
 	} {
 		l := c.Classify(tc.in)
-		if spam := l.Spam >= 0.3; spam != tc.spam || l.NeedsReply != tc.reply || tc.spam && l.Intent != "other" {
+		if spam := l.Spam >= spamGuard; spam != tc.spam || l.NeedsReply != tc.reply || tc.spam && l.Intent != "other" {
 			t.Errorf("%q: spam %v, intent %s, needs_reply %v; want spam %v, needs_reply %v", tc.in.Text, l.Spam, l.Intent, l.NeedsReply, tc.spam, tc.reply)
 		}
-		// The hover says why such a message is filed as other.
 		if said := slices.Contains(l.Why, "reads as spam or a pitch"); said != tc.spam {
 			t.Errorf("%q: why %q", tc.in.Text, l.Why)
 		}

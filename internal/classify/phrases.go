@@ -99,6 +99,6 @@ var _ = addPhrases(hitPeer, `anyone | anybody | any one | does any | has any | r
 	investment opportunity | whatsapp me | telegram | work from home | limited offer | retweet to win | rt to win |
 	giving away | get it here | were hiring | we are hiring | apply at | apply now | join our | deals and promotions |
 	enter to win | contest | you have been selected | youve been selected | claim your prize | claim your reward |
-	claim now | collab | promote it on | send pic to | buy followers | cheap followers | real followers |
-	grow your account | grow your page | check my page | check out my page | subscribe to my channel |
-	passive income | forex | binary options | double your money | guaranteed profit | sugar daddy`)
+	dm us to collab | dm to collab | dm us for collab | dm for collab | dm for a collab | buy followers |
+	cheap followers | real followers | grow your account | grow your page | subscribe to my channel |
+	passive income | binary options | double your money | guaranteed profit | sugar daddy`)

@@ -46,7 +46,7 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand bool, spam flo
 // greeting sent privately as a request, whatever the model or the stack
 // made of them: the labelled set has too few of any to teach it.
 func (f *features) guard(p *[6]float64, spam float64) {
-	if spam >= 0.3 {
+	if spam >= spamGuard {
 		p[intentOther] += spam
 	}
 	if f.signed {
@@ -66,6 +66,10 @@ func (f *features) guard(p *[6]float64, spam float64) {
 		p[i] /= sum
 	}
 }
+
+// spamGuard is the spam score from which guard pushes a message towards
+// other: one pitch phrase (0.35) is enough.
+const spamGuard = 0.3
 
 // spam flags noise no agent should see first: link-only posts, hashtag
 // walls, follow-back bait and giveaway or crypto pitches. (The author's
@@ -147,10 +151,9 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 		}
 		out = append(out, s)
 	}
-	// The guards that push towards other (guard) say so: without them
-	// an agent would read "addressed to the brand" under a message filed
-	// as other.
-	if intent == intentOther && spam >= 0.3 {
+	// When guard's push towards other decided, say so: otherwise an agent
+	// would read only "addressed to the brand" under the other badge.
+	if intent == intentOther && spam >= spamGuard {
 		out = append(out, "reads as spam or a pitch")
 	}
 	if intent == intentOther && f.signed {
