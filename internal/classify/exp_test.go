@@ -70,14 +70,18 @@ func withIntent(m *linear) *Classifier {
 // labelled row).
 // EPOCHS and RATE override its options.
 func intentModel(d *data, keep func(string) bool, w float32) *linear {
-	o := withSeed(intentOpts, 1)
+	return trainLinear("intent", Intents, intentExamples(d, keep, w), withEnv(withSeed(intentOpts, 1)))
+}
+
+// withEnv returns o with the epochs and rate EPOCHS and RATE give.
+func withEnv(o trainOptions) trainOptions {
 	if v, err := strconv.Atoi(os.Getenv("EPOCHS")); err == nil {
 		o.Epochs = v
 	}
 	if v, err := strconv.ParseFloat(os.Getenv("RATE"), 64); err == nil {
 		o.Rate = v
 	}
-	return trainLinear("intent", Intents, intentExamples(d, keep, w), o)
+	return o
 }
 
 // TestExpRules scores the configuration before the stack (the intent
@@ -626,16 +630,9 @@ func TestExpAsk(t *testing.T) {
 	}
 	// EPOCHS, RATE: the intent model's options; DROP=a,b: leave out weak
 	// sources (airline, complaints, requests, suggestions, sentiment).
-	if v, err := strconv.Atoi(os.Getenv("EPOCHS")); err == nil {
-		saved := intentOpts
-		t.Cleanup(func() { intentOpts = saved })
-		intentOpts.Epochs = v
-	}
-	if v, err := strconv.ParseFloat(os.Getenv("RATE"), 64); err == nil {
-		saved := intentOpts
-		t.Cleanup(func() { intentOpts = saved })
-		intentOpts.Rate = v
-	}
+	savedOpts := intentOpts
+	t.Cleanup(func() { intentOpts = savedOpts })
+	intentOpts = withEnv(intentOpts)
 	weakData := d
 	if drop := os.Getenv("DROP"); drop != "" {
 		dd := *d
@@ -726,8 +723,8 @@ func TestExpAsk(t *testing.T) {
 	hoStack.report(name + ", held out, stack")
 }
 
-// TestExpComplaintLabelled: the complaint model's 10-fold CV (as hark
-// eval) when it also learns the labelled rows that are not from the
+// TestExpComplaintLabelled: the complaint model's 10-fold CV (hark eval's
+// complaintCV) when it also learns the labelled rows that are not from the
 // complaints corpus: complaint → 1, praise, share and other → 0, requests
 // → REQ (skip, 0 or 1); each at weight CW. Only the labelled training
 // part is read, as hark train would.
@@ -765,15 +762,10 @@ func TestExpComplaintLabelled(t *testing.T) {
 			extra = append(extra, example{vec: f.featurize(l.Text), label: label, weight: float32(cw)})
 		}
 	}
-	comp := examples(d.complaints, binaryClasses)
-	air := complaintExamples(nil, d.airline)
 	if os.Getenv("NOEXTRA") != "" {
 		extra = nil
 	}
-	gold, got := crossValidate(comp, 10, func(train []example) *linear {
-		ex := append(append(slices.Clip(train), air...), extra...)
-		return trainLinear("complaint", binaryClasses, ex, withSeed(complaintOpts, 1))
-	})
+	gold, got := complaintCV(d, withSeed(complaintOpts, 1), extra)
 	t.Logf("CW=%g REQ=%s extra=%d (none: as shipped): macro F1 %.3f, complaint F1 %.3f, accuracy %.3f", cw, os.Getenv("REQ"), len(extra),
 		macroF1(gold, got, 2), f1(gold, got, 1), accuracy(gold, got))
 }

@@ -537,14 +537,14 @@ var problemReasons = map[string]bool{"Lost Luggage": true, "Cancelled Flight": t
 // hand-labelled rows only selects (nil: all) and the agents' corrections,
 // both weighted w.
 func intentExamples(d *data, only func(string) bool, w float32) []example {
+	if w == 0 { // weight 0 would read as 1 (example.weight)
+		return weakExamples(d)
+	}
 	var rows []Labelled
 	for _, l := range d.labelled {
 		if only == nil || only(l.Text) {
 			rows = append(rows, l)
 		}
-	}
-	if w == 0 { // weight 0 would read as 1 (example.weight)
-		return weakExamples(d)
 	}
 	return append(weakExamples(d), labelledExamples(append(rows, d.extra...), w)...)
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Compare two hark binaries message by message on a labelled file
+(MODELS.md's "won / lost" figures on fresh.tsv).
+
+    python3 internal/classify/testdata/compare_binaries.py OLD NEW [FILE]
+
+FILE is a labelled set in labelled.tsv's format (default: fresh.tsv, read
+whole). Prints each binary's intent accuracy, the messages NEW gets right
+that OLD got wrong (won) and the reverse (lost), and a two-sided sign test
+on them.
+"""
+import csv, math, os, sys
+
+from comments_heldout import classify
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sign_test(won, lost):
+    n, k = won + lost, min(won, lost)
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n) if n else 1.0
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
+    old, new = sys.argv[1:3]
+    path = sys.argv[3] if len(sys.argv) == 4 else os.path.join(HERE, "fresh.tsv")
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    inputs = [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for r in rows]
+    a, b = classify(old, inputs), classify(new, inputs)
+    gold = [r["intent"] for r in rows]
+    won = sum(x != g and y == g for x, y, g in zip(a, b, gold))
+    lost = sum(x == g and y != g for x, y, g in zip(a, b, gold))
+    acc = lambda p: sum(x == g for x, g in zip(p, gold)) / len(gold)
+    print("%s: %.3f  %s: %.3f  (%d messages)" % (old, acc(a), new, acc(b), len(gold)))
+    print("won %d, lost %d, sign test p = %.2f" % (won, lost, sign_test(won, lost)))
+
+
+if __name__ == "__main__":
+    main()
