@@ -123,7 +123,7 @@ func TestScamsAndBotComments(t *testing.T) {
 		{Input{Text: "would love to work with you on a collaboration, who should I email?", Channel: "linkedin", ToHandle: "acme"}, false, true},
 	} {
 		l := c.Classify(tc.in)
-		if spam := l.Spam >= spamGuard; spam != tc.spam || l.NeedsReply != tc.reply || tc.spam && l.Intent != "other" {
+		if spam := l.Spam >= SpamThreshold; spam != tc.spam || l.NeedsReply != tc.reply || tc.spam && l.Intent != "other" {
 			t.Errorf("%q: spam %v, intent %s, needs_reply %v; want spam %v, needs_reply %v", tc.in.Text, l.Spam, l.Intent, l.NeedsReply, tc.spam, tc.reply)
 		}
 		if said := slices.Contains(l.Why, "reads as spam or a pitch"); said != tc.spam {

@@ -46,7 +46,7 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand bool, spam flo
 // greeting sent privately as a request, whatever the model or the stack
 // made of them: the labelled set has too few of any to teach it.
 func (f *features) guard(p *[6]float64, spam float64) {
-	if spam >= spamGuard {
+	if spam >= SpamThreshold {
 		p[intentOther] += spam
 	}
 	if f.signed {
@@ -67,9 +67,11 @@ func (f *features) guard(p *[6]float64, spam float64) {
 	}
 }
 
-// spamGuard is the spam score from which guard pushes a message towards
-// other: one pitch phrase (0.35) is enough.
-const spamGuard = 0.3
+// SpamThreshold is the spam score from which guard pushes a message
+// towards other: one pitch phrase (0.35) is enough. The desk shows its
+// "spam?" badge from the same score, wherever spam weighed on the
+// decision (a private message may still come out a request).
+const SpamThreshold = 0.3
 
 // spam flags noise no agent should see first: link-only posts, hashtag
 // walls, follow-back bait and giveaway or crypto pitches. (The author's
@@ -153,7 +155,7 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 	}
 	// When guard's push towards other decided, say so: otherwise an agent
 	// would read only "addressed to the brand" under the other badge.
-	if intent == intentOther && spam >= spamGuard {
+	if intent == intentOther && spam >= SpamThreshold {
 		out = append(out, "reads as spam or a pitch")
 	}
 	if intent == intentOther && f.signed {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/classify"
 	"github.com/harkdesk/hark/internal/conversation"
 )
 
@@ -51,7 +52,7 @@ func (l shownLabels) Explain() string {
 	if l.Suggestion >= 0.5 {
 		fmt.Fprintf(&b, "; idea %.0f%%", 100*l.Suggestion)
 	}
-	if l.Spam >= 0.5 {
+	if l.Spammy() {
 		fmt.Fprintf(&b, "; spam %.0f%%", 100*l.Spam)
 	}
 	if l.Language != "" && l.Language != "und" {
@@ -62,6 +63,11 @@ func (l shownLabels) Explain() string {
 	}
 	return b.String()
 }
+
+// Spammy reports whether the spam score weighed on the classifier's
+// decision (it pushes such a message towards other), so the badge shows
+// wherever it did; until then it showed from 0.5 only.
+func (l shownLabels) Spammy() bool { return l.Spam >= classify.SpamThreshold }
 
 // messageLabels reads the classification stored with a message, if any.
 func messageLabels(m conversation.Message) *shownLabels {
