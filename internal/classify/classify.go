@@ -71,10 +71,11 @@ const (
 
 // Classifier holds the models; it is safe for concurrent use.
 type Classifier struct {
-	table []int16         // Dim rows of stride weights, quantised
-	scale [stride]float32 // each slot's quantisation step
-	stack *stack          // the intent's second stage; nil for older model sets
-	pool  sync.Pool       // *features scratch
+	table   []int16         // Dim rows of stride weights, quantised
+	scale   [stride]float32 // each slot's quantisation step
+	stack   *stack          // the intent's second stage; nil for older model sets
+	english wordSet         // tells English from the languages language lists; nil for older model sets
+	pool    sync.Pool       // *features scratch
 }
 
 //go:embed models/*.bin
@@ -101,6 +102,9 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 	}
 	c, err := fuse(models)
 	if err != nil {
+		return nil, err
+	}
+	if c.english, err = readEnglish(read); err != nil {
 		return nil, err
 	}
 	// The stack and the ask model are optional so model sets from before
@@ -242,7 +246,7 @@ func (c *Classifier) Classify(in Input) Labels {
 	l.Suggestion = round3(sigmoid(acc[slotSuggestion+1] - acc[slotSuggestion]))
 	spam := f.spam()
 	l.Spam = round3(spam)
-	l.Language = f.language()
+	l.Language = f.language(c.english)
 
 	addressed := f.toHandle || f.mentions > 0 || f.private
 	if c.stack != nil {

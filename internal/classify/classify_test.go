@@ -85,6 +85,21 @@ func TestSignals(t *testing.T) {
 		{"Ich habe ein Problem mit dem Bad und der Rechnung", false, "de"},
 		{"Vado a casa domani, non è possibile", false, "it"},
 		{"FREE crypto airdrop!! click here http://a.co http://b.co http://c.co", true, ""},
+		// Short English with one function word or none reads as English
+		// by its words; a lone word or name does not name a language.
+		{"wow @acme is slow...", false, "en"},
+		{"@acme contact agent", false, "en"},
+		{"Samsung", false, "und"},
+		{"lol", false, "und"},
+		// Words two languages share count less than their own words, and
+		// spelling tells apart what function words cannot.
+		{"Merci pour votre aide, tout est réglé", false, "fr"},
+		{"Vielen Dank, das Paket ist heute gekommen", false, "de"},
+		{"la entrega llegó tarde otra vez", false, "es"},
+		{"la consegna è arrivata in ritardo", false, "it"},
+		{"Obrigado pela ajuda, já está resolvido", false, "pt"},
+		// Mostly words English does not use: a language not listed.
+		{"Terima kasih atas bantuannya kak, paketnya sudah sampai", false, "und"},
 	} {
 		l := c.Classify(Input{Text: tc.text})
 		if (l.Spam >= 0.5) != tc.spammy {
@@ -1011,5 +1026,81 @@ func TestWriteDropsStaleStack(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "intent.bin")); string(b) != "c" {
 		t.Errorf("intent.bin = %q", b)
+	}
+}
+
+// TestLanguageSets scores the language guess on the two sets of
+// testdata/LANGUAGES.md: language_dev.tsv, which the word lists were
+// chosen on, and language_test.tsv, written blind and only scored.
+// The floors sit a little under what the guess scored when it shipped
+// (0.932 and 0.902; wrong languages 0.010 and 0.022).
+func TestLanguageSets(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		file            string
+		floor, maxWrong float64
+	}{
+		{"language_dev.tsv", 0.92, 0.02},
+		{"language_test.tsv", 0.89, 0.03},
+	} {
+		rows, err := LoadLanguages(filepath.Join("testdata", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		right, wrong := 0, 0
+		miss := map[string]int{}
+		for _, r := range rows {
+			switch got := c.Classify(Input{Text: r.Text}).Language; got {
+			case r.Language:
+				right++
+			case "und":
+				miss[r.Language+"→und"]++
+			default:
+				wrong++
+				miss[r.Language+"→"+got]++
+			}
+		}
+		acc, bad := float64(right)/float64(len(rows)), float64(wrong)/float64(len(rows))
+		t.Logf("%s: accuracy %.3f, wrong language %.3f (n=%d); misses %v", tc.file, acc, bad, len(rows), miss)
+		if acc < tc.floor || bad > tc.maxWrong {
+			t.Errorf("%s: accuracy %.3f (floor %.2f), wrong language %.3f (at most %.2f)", tc.file, acc, tc.floor, bad, tc.maxWrong)
+		}
+	}
+}
+
+// TestEnglishWords: the word list keeps words enough texts use, spelt as
+// tokenize spells them, and no function word of any language; a model
+// set without it reads languages by function words alone.
+func TestEnglishWords(t *testing.T) {
+	var texts []Text
+	for i := range englishMinTexts {
+		texts = append(texts, Text{Text: fmt.Sprintf("@acme My parcel is LATE twice, doesn't it ship? la la %d café", i)})
+	}
+	texts = append(texts, Text{Text: "rare words only once"})
+	got := parseWords(string(englishWords(texts)))
+	for _, w := range []string{"parcel", "late", "twice", "doesnt", "ship"} {
+		if _, ok := got[w]; !ok {
+			t.Errorf("%q missing from %v", w, got)
+		}
+	}
+	for _, w := range []string{"my", "is", "it", "la", "café", "rare", "acme", "user"} {
+		if _, ok := got[w]; ok {
+			t.Errorf("%q should not be in the list", w)
+		}
+	}
+	c, err := Load(func(name string) ([]byte, error) {
+		if name == englishName {
+			return nil, fs.ErrNotExist
+		}
+		return shippedModel(name)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.english != nil || Default().english == nil {
+		t.Fatal("the shipped models should have the word list, a set without it none")
+	}
+	if got := c.Classify(Input{Text: "wow @acme is slow..."}).Language; got != "und" {
+		t.Errorf("without the word list: %s, want und (one function word that Dutch shares)", got)
 	}
 }

@@ -187,3 +187,32 @@ func LoadLabelled(path string) ([]Labelled, error) {
 	}
 	return out, nil
 }
+
+// Lang is a message labelled with its language (ISO 639-1, or "und").
+type Lang struct{ Text, Language string }
+
+// LoadLanguages reads a language set: a header "text<TAB>language" and
+// one message a line, unquoted (testdata/LANGUAGES.md).
+func LoadLanguages(path string) ([]Lang, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimPrefix(string(b), "\uFEFF"), "\n")
+	if strings.TrimSuffix(lines[0], "\r") != "text\tlanguage" {
+		return nil, fmt.Errorf("%s: the first line is no header text<TAB>language", path)
+	}
+	var out []Lang
+	for i, line := range lines[1:] {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			continue
+		}
+		text, lang, ok := strings.Cut(line, "\t")
+		if !ok || lang == "" || strings.Contains(lang, "\t") {
+			return nil, fmt.Errorf("%s line %d: want text<TAB>language", path, i+2)
+		}
+		out = append(out, Lang{text, lang})
+	}
+	return out, nil
+}

@@ -28,8 +28,11 @@ type EvalOptions struct {
 	// Fresh is a hand-labelled set that nothing is trained or chosen on,
 	// scored whole ("" or a missing file: none; LABELLING.md, "Sixth round").
 	Fresh string
-	Seed  uint64
-	Quick bool // skip the cross-validations
+	// Languages is a language set written blind to the language guess,
+	// scored whole ("" or a missing file: none; testdata/LANGUAGES.md).
+	Languages string
+	Seed      uint64
+	Quick     bool // skip the cross-validations
 }
 
 // Evaluate retrains each model the way `hark train` does, on the training
@@ -145,6 +148,40 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 				add(Score{"needs_reply", "accuracy, " + name, accuracy(gn, pn), "cross-check", "", len(gn), 0})
 			}
 		}
+	}
+	// Language: the blind set, and the airline tweets, all English and
+	// unread by the English word list (englishWords).
+	if o.Languages != "" {
+		rows, err := LoadLanguages(o.Languages)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, err
+		default:
+			began = time.Now()
+			right, wrong := 0, 0
+			for _, r := range rows {
+				switch c.Classify(Input{Text: r.Text}).Language {
+				case r.Language:
+					right++
+				case "und":
+				default:
+					wrong++
+				}
+			}
+			name := filepath.Base(o.Languages)
+			n := max(len(rows), 1)
+			add(Score{"language", "accuracy, " + name + " (written blind)", float64(right) / float64(n), "cross-check", "", len(rows), time.Since(began)})
+			add(Score{"language", "wrong language named (not und), " + name, float64(wrong) / float64(n), "cross-check", "", len(rows), 0})
+		}
+	}
+	if len(d.airline) > 0 {
+		began = time.Now()
+		en := 0
+		for _, t := range d.airline {
+			en += b2i(c.Classify(Input{Text: t.Text}).Language == "en")
+		}
+		add(Score{"language", "read as English, airline tweets (all English, unseen)", float64(en) / float64(len(d.airline)), "cross-check", "", len(d.airline), time.Since(began)})
 	}
 	return out, nil
 }

@@ -1,6 +1,11 @@
 package classify
 
-import "unicode"
+import (
+	"math/bits"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Scripts counted to name languages that function words cannot.
 const (
@@ -46,22 +51,46 @@ func (f *features) countScript(r rune) {
 
 var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl"}
 
-// stopwords are each Latin-script language's commonest function words.
+const langEN = 0 // latinLangs[0]
+
+// stopwords are each Latin-script language's commonest function words,
+// greetings, thanks and short words of customer messages. A word several
+// languages share is listed under each (in, an, of, me, la, que, a, mal)
+// and counts less for each (language).
 var stopwords = [len(latinLangs)]string{
-	"the and is are to of my you for it this that was with have not but on in your be at can we they just what will get how why been has its im dont know anyone any does me so all like from about would there their an or if i he she our out up new good " +
+	"the and is are to of my you for it this that was with have not but on in your be at can we they just what will get how why " +
+		"been has its im dont know anyone any does me so all like from about would there their an or if i he she our out up new good " +
 		// Words of customer messages that other Latin-script languages
 		// rarely use, so a short "@brand thanks!" or "still waiting" is en.
-		// Not "a", "no", "do", "problem", "service", "terrible", "bad" or
+		// Not "no", "do", "problem", "service", "terrible", "bad" or
 		// "want": other languages' own words.
 		"did yes thanks thank thx please pls plz help hello hey hi still waiting when where who which than " +
 		"then very really again now today need could should didnt cant wont ive youre thats here flight " +
 		"customer order great awesome love hate worst amazing",
-	"el la los las que de y en es un una por para con mi no se lo pero muy del al esta estoy como tengo hay porque ya le su",
-	"le la les et est un une des du de pour pas que je vous mon ma avec sur ce qui dans tres mais il elle au sont cest jai",
-	"der die das und ist nicht ich ein eine mit für auf den dem zu sie es wir bei von mein sehr auch noch aber wie habe",
-	"o a os as que de e em um uma não para com meu minha por mas está muito do da você no na isso eu tem",
-	"il la le che di e è un una non per con mio mia ma sono del della molto questo ho gli anche come",
-	"de het een en is niet ik van voor met op dat zijn je mijn maar ook wel nog heb naar",
+	"el la los las que de y en es un una por para con mi me no se lo pero muy del al esta estoy como tengo hay porque ya le su a " +
+		"hola gracias favor nunca cuando donde dónde qué cómo también tiene tienen puedo pueden hace ni sus este esto eso nos " +
+		"buenas buenos días dias quiero necesito todo nada vez veces otra otro hoy ayer mañana algo alguien alguna están estan " +
+		"fue ser hacer cuanto cuánto porfa sigue sigo llevo bien mal q",
+	"le la les et est un une des du de en pour pas que je me vous mon ma avec sur ce qui dans tres mais il elle au sont cest jai a " +
+		"bonjour bonsoir merci nous votre vos depuis toujours rien aucun chez été cette ces leur où très aux " +
+		"sous devant avant après apres aussi encore jamais déjà deja moins peut pouvez faire fait être etre avoir suis était " +
+		"ça quel quelle quelquun trop bien nul franchement mal",
+	"der die das und ist nicht ich ein eine mit für auf den dem zu sie es wir bei von mein sehr auch noch aber wie habe in an war " +
+		"hallo danke bitte kein keine nie wieder seit schon warum wann wird werden haben sind ihr euch uns unser meine mir mich dich dir " +
+		"jetzt echt heute gestern morgen mehr immer nur kann können muss soll möchte gibt geht leider hier oder dass weil wenn doch " +
+		"einfach vielen als mal",
+	"o a os as que de e em um uma não para com meu minha me por mas está muito do da você no na isso eu tem " +
+		"obrigado obrigada olá ola voce vocês nao estou pelo pela já também tambem quando onde ainda " +
+		"estão estao são sao foi ser fazer tudo nada vez hoje ontem amanhã agora sempre nunca preciso quero aqui até ate depois " +
+		"antes pra pq vc vcs algo mal q",
+	"il la le che di e è un una in non per con mio mia mi ma sono del della molto questo ho gli anche come a " +
+		"grazie ciao buongiorno salve perché perche quando dove ancora niente nessun dello alla questa " +
+		"siete stato stata fatto fare sempre mai oggi ieri domani qualcuno qualche nulla troppo tutto tutti voglio vorrei posso " +
+		"potete avete abbiamo dopo senza sotto",
+	"de het een en is niet ik van voor met op dat zijn je mijn maar ook wel nog heb naar in of " +
+		"bedankt hallo hoi goedemorgen geen nooit waarom wanneer kan kunnen jullie " +
+		"heel echt al niks niets hebben heeft wordt worden moet wil waar omdat als dit deze die graag gisteren vandaag morgen " +
+		"sinds weer alleen",
 }
 
 // stopIndex maps a function word to the set of languages (bits) using it.
@@ -85,9 +114,14 @@ var stopIndex = func() map[string]uint8 {
 
 // language guesses the language: by script for non-Latin writing, else by
 // counting function words, and "und" when too few tell the languages
-// apart. No multilingual training data ships with the project, so this is
-// a heuristic, not a trained model (MODELS.md).
-func (f *features) language() string {
+// apart. english, the words of the English training texts (englishWords;
+// nil for a model set without it), counts for English at half a function
+// word's weight, so a short or slangy English message that has one
+// function word or none ("wow @acme is slow", "contact agent") is read as
+// English, and one whose words are mostly unknown to English is not. No
+// multilingual training data ships with the project, so this is a
+// heuristic, not a trained model (MODELS.md).
+func (f *features) language(english wordSet) string {
 	best, total := 0, 0
 	for s, n := range f.script {
 		total += n
@@ -104,28 +138,110 @@ func (f *features) language() string {
 		}
 		return "und"
 	}
-	var counts [len(latinLangs)]int
+	// A function word counts 12 shared by no other language, 6 by two,
+	// 4 by three; a spelling cue half that; an English word 6.
+	var stops, hits, score [len(latinLangs)]int
+	words := 0
 	for i := range f.toks {
-		bits := f.toks[i].info.langs
+		w := f.word(i)
+		if c := w[0]; c >= 'a' && c <= 'z' || c >= utf8.RuneSelf {
+			words++
+		}
+		langs, weight := f.toks[i].info.langs, 12
+		if langs == 0 {
+			langs, weight = accents(w), 6
+		} else {
+			for l := range latinLangs {
+				stops[l] += int(langs >> l & 1)
+			}
+		}
+		if langs == 0 {
+			continue
+		}
+		share := weight / bits.OnesCount8(langs)
 		for l := range latinLangs {
-			if bits&(1<<l) != 0 {
-				counts[l]++
+			if langs&(1<<l) != 0 {
+				hits[l]++
+				score[l] += share
 			}
 		}
 	}
+	// Look English words up only when the function words leave a doubt:
+	// most English messages have two or more and no other language's.
+	known := 0
+	if english != nil && (stops[langEN] <= 1 || slices.Max(stops[langEN+1:]) >= stops[langEN]) {
+		for i := range f.toks {
+			if f.toks[i].info.langs == 0 {
+				if _, ok := english[string(f.word(i))]; ok {
+					known++
+				}
+			}
+		}
+	}
+	if stops[langEN] == 0 && known == 1 {
+		known = 0 // a lone "ok", "lol" or "Samsung" is no sentence
+	}
+	score[langEN] += 6 * known
+	hits[langEN] += known
 	first, second := 0, -1
 	for l := 1; l < len(latinLangs); l++ {
-		if counts[l] > counts[first] {
+		if score[l] > score[first] {
 			first, second = l, first
-		} else if second < 0 || counts[l] > counts[second] {
+		} else if second < 0 || score[l] > score[second] {
 			second = l
 		}
 	}
 	switch {
-	case counts[first] == 0 || counts[first] == counts[second]:
+	case score[first] == 0 || score[first] == score[second]:
 		return "und"
-	case counts[first] == 1 && counts[second] == 0 && len(f.toks) > 6:
-		return "und" // one function word in a long message is weak evidence
+	case first == langEN && english != nil && stops[langEN] <= 1 && 2*hits[langEN] < words:
+		return "und" // mostly words English does not use: a language we do not list
+	case hits[first] == 1 && score[second] == 0 && len(f.toks) > 6:
+		return "und" // one word of evidence in a long message is weak
 	}
 	return latinLangs[first]
+}
+
+// wordSet is a set of normalised words (as tokenize spells them).
+type wordSet map[string]struct{}
+
+// accents returns the languages (bits of latinLangs) whose spelling has a
+// letter of w that English does not use: ñ is Spanish, ã Portuguese, ß
+// German, è French or Italian. A word votes once for each.
+func accents(w []byte) uint8 {
+	const es, fr, de, pt, it, nl = 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6
+	var bits uint8
+	for i := 0; i < len(w); {
+		if w[i] < 0xc3 {
+			i++ // ASCII, or not the first byte of a letter below
+			continue
+		}
+		r, n := utf8.DecodeRune(w[i:])
+		i += n
+		switch r {
+		case 'ñ':
+			bits |= es
+		case 'á', 'í', 'ó', 'ú':
+			bits |= es | pt
+		case 'ã', 'õ':
+			bits |= pt
+		case 'ç', 'â', 'ê', 'ô':
+			bits |= fr | pt
+		case 'î', 'û', 'œ':
+			bits |= fr
+		case 'ë', 'ï':
+			bits |= fr | nl
+		case 'à':
+			bits |= fr | it | pt
+		case 'è', 'ù':
+			bits |= fr | it
+		case 'ì', 'ò':
+			bits |= it
+		case 'é':
+			bits |= es | fr | pt | it
+		case 'ä', 'ö', 'ü', 'ß':
+			bits |= de
+		}
+	}
+	return bits
 }

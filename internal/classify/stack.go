@@ -80,7 +80,7 @@ func (c *Classifier) stackInput(in Input) (z signals) {
 	defer c.pool.Put(f)
 	acc := c.logits(f, in)
 	sent, intent := probs(&acc)
-	z.read(f, &acc, &sent, &intent, f.spam(), f.language())
+	z.read(f, &acc, &sent, &intent, f.spam(), f.language(c.english))
 	return z
 }
 

@@ -127,6 +127,8 @@ func train(d *data, seed uint64, log io.Writer) (map[string][]byte, error) {
 		}
 		out[name] = b
 	}
+	// Before the stack, whose "not English" input reads it.
+	out[englishName] = englishWords(d.sentTrain, d.complaints, d.sugTrain, d.requests)
 	if !useStack {
 		fmt.Fprintf(log, "%d labelled messages, fewer than the stack needs (%d): intent by the model and hand-set rules\n", len(labelled), minStackRows)
 		return out, nil
@@ -230,6 +232,12 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, nil, nil, err
+	}
+	if b, ok := files[englishName]; ok {
+		english := parseWords(string(b))
+		for _, c := range folds {
+			c.english = english
+		}
 	}
 	srows := stackRows(rows)
 	zs := make([]signals, len(srows))
