@@ -121,15 +121,15 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 			return nil, fmt.Errorf("model %s: %w", stackName, err)
 		}
 		if c.stack.first != first {
-			return nil, fmt.Errorf("model %s was fitted over other intent and ask models; retrain with hark train", stackName)
+			return nil, fmt.Errorf("model %s was fitted over other intent and ask models or another English word list; retrain with hark train", stackName)
 		}
 	}
 	return c, nil
 }
 
 // readModels reads and decodes the linear model files. It also returns
-// the digest of the intent and ask model files, which a stack is checked
-// against (firstStage). The ask model is optional: model sets from before
+// the digest of the intent and ask model files and the word list, which a
+// stack is checked against (firstStage). The ask model is optional: model sets from before
 // it, or trained with too few labelled rows for a stack, have none.
 func readModels(read func(name string) ([]byte, error)) (map[string]*linear, [sha256.Size]byte, error) {
 	models := map[string]*linear{}
@@ -160,17 +160,26 @@ func readModels(read func(name string) ([]byte, error)) (map[string]*linear, [sh
 			return nil, [sha256.Size]byte{}, err
 		}
 	}
-	return models, firstStage(files["intent"], files[askName]), nil
+	english, err := read(englishName)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", englishName, err)
+	}
+	return models, firstStage(files["intent"], files[askName], english), nil
 }
 
 // firstStage is the digest of the model files whose outputs a stack was
-// fitted over: the intent model's probabilities and the ask model's logit.
-func firstStage(intentFile, askFile []byte) [sha256.Size]byte {
+// fitted over: the intent model's probabilities, the ask model's logit
+// and the English word list, which decides its "not English" input.
+func firstStage(intentFile, askFile, englishFile []byte) [sha256.Size]byte {
 	h := sha256.New()
 	h.Write(intentFile)
 	if askFile != nil {
 		h.Write([]byte("\x00ask\x00"))
 		h.Write(askFile)
+	}
+	if englishFile != nil {
+		h.Write([]byte("\x00english\x00"))
+		h.Write(englishFile)
 	}
 	return [sha256.Size]byte(h.Sum(nil))
 }

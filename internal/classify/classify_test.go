@@ -99,7 +99,10 @@ func TestSignals(t *testing.T) {
 		{"la consegna è arrivata in ritardo", false, "it"},
 		{"Obrigado pela ajuda, já está resolvido", false, "pt"},
 		// Mostly words English does not use: a language not listed.
-		{"Terima kasih atas bantuannya kak, paketnya sudah sampai", false, "und"},
+		{"Makasih kak, paketnya sudah sampai, thanks", false, "und"},
+		// A lone accented name is no evidence either.
+		{"Jalapeño poppers cold", false, "und"},
+		{"As usual, no reply.", false, "en"},
 	} {
 		l := c.Classify(Input{Text: tc.text})
 		if (l.Spam >= 0.5) != tc.spammy {
@@ -731,7 +734,9 @@ func TestStack(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		file []byte
-	}{{"intent", retouched("intent")}, {askName, retouched(askName)}, {askName, nil}} {
+	}{{"intent", retouched("intent")}, {askName, retouched(askName)}, {askName, nil},
+		// The word list decides the stack's "not English" input.
+		{englishName, nil}, {englishName, []byte("# another list\nparcel\n")}} {
 		_, err = Load(func(name string) ([]byte, error) {
 			if name == tc.name && tc.file == nil {
 				return nil, fs.ErrNotExist
@@ -741,7 +746,7 @@ func TestStack(t *testing.T) {
 			}
 			return shippedModel(name)
 		})
-		if err == nil || !strings.Contains(err.Error(), "other intent and ask models") {
+		if err == nil || !strings.Contains(err.Error(), "fitted over other") {
 			t.Errorf("a stack over another %s model (%d bytes) loaded: %v", tc.name, len(tc.file), err)
 		}
 	}
@@ -754,7 +759,7 @@ func TestStack(t *testing.T) {
 	binary.Write(&older, binary.LittleEndian, uint16(len(joined)))
 	older.WriteString(joined)
 	intentFile, _ := shippedModel("intent")
-	first := firstStage(intentFile, nil)
+	first := firstStage(intentFile, nil, nil)
 	older.Write(first[:])
 	for k := range c.stack.w {
 		for j, v := range c.stack.w[k] {
@@ -767,7 +772,7 @@ func TestStack(t *testing.T) {
 		switch name {
 		case stackName:
 			return older.Bytes(), nil
-		case askName:
+		case askName, englishName:
 			return nil, fs.ErrNotExist
 		}
 		return shippedModel(name)
@@ -1033,7 +1038,7 @@ func TestWriteDropsStaleStack(t *testing.T) {
 // testdata/LANGUAGES.md: language_dev.tsv, which the word lists were
 // chosen on, and language_test.tsv, written blind and only scored.
 // The floors sit a little under what the guess scored when it shipped
-// (0.932 and 0.902; wrong languages 0.010 and 0.022).
+// (0.935 and 0.895; wrong languages 0.010 and 0.020).
 func TestLanguageSets(t *testing.T) {
 	c := Default()
 	for _, tc := range []struct {
@@ -1041,7 +1046,7 @@ func TestLanguageSets(t *testing.T) {
 		floor, maxWrong float64
 	}{
 		{"language_dev.tsv", 0.92, 0.02},
-		{"language_test.tsv", 0.89, 0.03},
+		{"language_test.tsv", 0.88, 0.03},
 	} {
 		rows, err := LoadLanguages(filepath.Join("testdata", tc.file))
 		if err != nil {
@@ -1088,8 +1093,10 @@ func TestEnglishWords(t *testing.T) {
 			t.Errorf("%q should not be in the list", w)
 		}
 	}
+	// A model set from before the list had no stack fitted over it
+	// either (TestStack: the shipped stack refuses to load without it).
 	c, err := Load(func(name string) ([]byte, error) {
-		if name == englishName {
+		if name == englishName || name == stackName {
 			return nil, fs.ErrNotExist
 		}
 		return shippedModel(name)

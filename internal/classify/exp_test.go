@@ -520,12 +520,7 @@ func TestExpCurve(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := labelledTrain(d.labelled)
-	files := map[string][]byte{}
-	for _, name := range ModelNames {
-		if files[name], err = shippedModel(name); err != nil {
-			t.Fatal(err)
-		}
-	}
+	files := shippedFiles(t)
 	for _, pct := range []uint32{25, 50, 75, 100} {
 		for seed := range 3 {
 			var sub []Labelled
@@ -571,13 +566,7 @@ func TestExpCurve(t *testing.T) {
 // ASK_GATE=0, whose inputs the classifier does not compute.
 func TestExpAsk(t *testing.T) {
 	d, rows := loadLabelled(t)
-	files := map[string][]byte{}
-	var err error
-	for _, name := range ModelNames {
-		if files[name], err = shippedModel(name); err != nil {
-			t.Fatal(err)
-		}
-	}
+	files := shippedFiles(t)
 	saved := askOpts
 	t.Cleanup(func() { askOpts = saved })
 	if v, err := strconv.Atoi(os.Getenv("ASK_EPOCHS")); err == nil {
@@ -768,4 +757,21 @@ func TestExpComplaintLabelled(t *testing.T) {
 	gold, got := complaintCV(d, withSeed(complaintOpts, 1), extra)
 	t.Logf("CW=%g REQ=%s extra=%d (none: as shipped): macro F1 %.3f, complaint F1 %.3f, accuracy %.3f", cw, os.Getenv("REQ"), len(extra),
 		macroF1(gold, got, 2), f1(gold, got, 1), accuracy(gold, got))
+}
+
+// shippedFiles returns the shipped linear models and the English word
+// list, as hark train hands them to fitStackWith: without the list the
+// folds would read languages, and so the stack's "not English" input,
+// differently from the shipped classifier.
+func shippedFiles(t *testing.T) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	for _, name := range append(slices.Clone(ModelNames), englishName) {
+		b, err := shippedModel(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = b
+	}
+	return files
 }

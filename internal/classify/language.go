@@ -58,34 +58,34 @@ const langEN = 0 // latinLangs[0]
 // languages share is listed under each (in, an, of, me, la, que, a, mal)
 // and counts less for each (language).
 var stopwords = [len(latinLangs)]string{
-	"the and is are to of my you for it this that was with have not but on in your be at can we they just what will get how why " +
+	"the a as and is are to of my you for it this that was with have not but on in your be at can we they just what will get how why " +
 		"been has its im dont know anyone any does me so all like from about would there their an or if i he she our out up new good " +
 		// Words of customer messages that other Latin-script languages
 		// rarely use, so a short "@brand thanks!" or "still waiting" is en.
 		// Not "no", "do", "problem", "service", "terrible", "bad" or
-		// "want": other languages' own words.
+		// "want": other languages' own words, as "a" and "as" are too.
 		"did yes thanks thank thx please pls plz help hello hey hi still waiting when where who which than " +
 		"then very really again now today need could should didnt cant wont ive youre thats here flight " +
 		"customer order great awesome love hate worst amazing",
 	"el la los las que de y en es un una por para con mi me no se lo pero muy del al esta estoy como tengo hay porque ya le su a " +
-		"hola gracias favor nunca cuando donde dónde qué cómo también tiene tienen puedo pueden hace ni sus este esto eso nos " +
+		"hola gracias nunca cuando donde dónde qué cómo también tiene tienen puedo pueden hace ni sus este esto eso nos " +
 		"buenas buenos días dias quiero necesito todo nada vez veces otra otro hoy ayer mañana algo alguien alguna están estan " +
-		"fue ser hacer cuanto cuánto porfa sigue sigo llevo bien mal q",
+		"fue ser hacer cuanto cuánto porfa sigue sigo llevo bien mal",
 	"le la les et est un une des du de en pour pas que je me vous mon ma avec sur ce qui dans tres mais il elle au sont cest jai a " +
 		"bonjour bonsoir merci nous votre vos depuis toujours rien aucun chez été cette ces leur où très aux " +
 		"sous devant avant après apres aussi encore jamais déjà deja moins peut pouvez faire fait être etre avoir suis était " +
 		"ça quel quelle quelquun trop bien nul franchement mal",
-	"der die das und ist nicht ich ein eine mit für auf den dem zu sie es wir bei von mein sehr auch noch aber wie habe in an war " +
+	"der die das und ist nicht ich ein eine mit für auf den dem zu sie es wir bei von mein sehr auch noch aber wie habe in an " +
 		"hallo danke bitte kein keine nie wieder seit schon warum wann wird werden haben sind ihr euch uns unser meine mir mich dich dir " +
 		"jetzt echt heute gestern morgen mehr immer nur kann können muss soll möchte gibt geht leider hier oder dass weil wenn doch " +
 		"einfach vielen als mal",
 	"o a os as que de e em um uma não para com meu minha me por mas está muito do da você no na isso eu tem " +
 		"obrigado obrigada olá ola voce vocês nao estou pelo pela já também tambem quando onde ainda " +
 		"estão estao são sao foi ser fazer tudo nada vez hoje ontem amanhã agora sempre nunca preciso quero aqui até ate depois " +
-		"antes pra pq vc vcs algo mal q",
+		"antes pra pq vc vcs algo mal",
 	"il la le che di e è un una in non per con mio mia mi ma sono del della molto questo ho gli anche come a " +
-		"grazie ciao buongiorno salve perché perche quando dove ancora niente nessun dello alla questa " +
-		"siete stato stata fatto fare sempre mai oggi ieri domani qualcuno qualche nulla troppo tutto tutti voglio vorrei posso " +
+		"grazie ciao buongiorno salve perché perche quando ancora niente nessun dello alla questa " +
+		"siete stato stata fatto sempre mai oggi ieri domani qualcuno qualche nulla troppo tutto tutti voglio vorrei posso " +
 		"potete avete abbiamo dopo senza sotto",
 	"de het een en is niet ik van voor met op dat zijn je mijn maar ook wel nog heb naar in of " +
 		"bedankt hallo hoi goedemorgen geen nooit waarom wanneer kan kunnen jullie " +
@@ -139,7 +139,7 @@ func (f *features) language(english wordSet) string {
 		return "und"
 	}
 	// A function word counts 12 shared by no other language, 6 by two,
-	// 4 by three; a spelling cue half that; an English word 6.
+	// 4 by three; a spelling cue 6, shared the same way; an English word 6.
 	var stops, hits, score [len(latinLangs)]int
 	words := 0
 	for i := range f.toks {
@@ -196,6 +196,8 @@ func (f *features) language(english wordSet) string {
 		return "und"
 	case first == langEN && english != nil && stops[langEN] <= 1 && 2*hits[langEN] < words:
 		return "und" // mostly words English does not use: a language we do not list
+	case hits[first] == 1 && stops[first] == 0 && first != langEN:
+		return "und" // a lone spelling cue: "Jalapeño poppers cold", "Müller yogurt"
 	case hits[first] == 1 && score[second] == 0 && len(f.toks) > 6:
 		return "und" // one word of evidence in a long message is weak
 	}

@@ -144,7 +144,7 @@ func train(d *data, seed uint64, log io.Writer) (map[string][]byte, error) {
 			return nil, err
 		}
 	}
-	s.first = firstStage(out["intent"], out[askName])
+	s.first = firstStage(out["intent"], out[askName], out[englishName])
 	if out[stackName], err = s.MarshalBinary(); err != nil {
 		return nil, err
 	}
