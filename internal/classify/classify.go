@@ -262,10 +262,10 @@ func (c *Classifier) Classify(in Input) Labels {
 		var z signals
 		z.read(f, &acc, &sent, &intent, spam, l.Language)
 		intent = c.stack.probs(&z)
-		f.guard(&intent, spam)
+		f.guard(&intent, spam, l.Language)
 	} else {
 		// Models without a stack: hand-set rules.
-		f.adjustIntent(&intent, addressed, f.toHandle || f.private, spam)
+		f.adjustIntent(&intent, addressed, f.toHandle || f.private, spam, l.Language)
 	}
 	best := 0
 	for i := range intent {
@@ -289,7 +289,7 @@ func (c *Classifier) Classify(in Input) Labels {
 	case intentPeer:
 		l.NeedsReply = addressed && l.Complaint >= 0.5
 	}
-	l.Why = c.why(f, best, l.Sentiment, addressed, spam)
+	l.Why = c.why(f, best, l.Sentiment, addressed, spam, l.Language)
 	return l
 }
 

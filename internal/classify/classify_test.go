@@ -609,6 +609,35 @@ func TestGreetingOpensAConversation(t *testing.T) {
 	}
 }
 
+// TestForeignPrivateMessages: the models learnt English only, so a
+// message written privately to the brand in another language must not
+// pass for a share or noise that needs no reply. The guard leaves alone
+// the same words in public, thanks that ask nothing, a lone word, spam
+// and English.
+func TestForeignPrivateMessages(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in   Input
+		want bool // a request that needs a reply, the hover saying why
+	}{
+		{Input{Text: "Bonjour, je voudrais annuler mon abonnement s'il vous plaît", Channel: "chat"}, true},
+		{Input{Text: "Hallo, ich habe eine Frage zu meiner Rechnung", Channel: "email"}, true},
+		{Input{Text: "Buongiorno, vorrei cambiare l'indirizzo di consegna del mio ordine", Channel: "form"}, true},
+		{Input{Text: "Goedemiddag, mijn pakket is nog steeds niet bezorgd", Channel: "whatsapp"}, true},
+		{Input{Text: "Bonjour, je voudrais annuler mon abonnement s'il vous plaît", Channel: "facebook"}, false},
+		{Input{Text: "merci beaucoup", Channel: "chat"}, false},
+		{Input{Text: "Vielen Dank, das hat super geklappt!", Channel: "whatsapp"}, false},
+		{Input{Text: "ciao!", Channel: "chat"}, false},
+		{Input{Text: "Hola, gana dinero desde casa, haz click here http://x.co http://y.co", Channel: "email"}, false},
+	} {
+		l := c.Classify(tc.in)
+		said := slices.ContainsFunc(l.Why, func(s string) bool { return strings.HasPrefix(s, "written privately, in a language") })
+		if got := l.Intent == "request" && l.NeedsReply; got != tc.want || said != tc.want {
+			t.Errorf("%+v: intent %s needs_reply %v (language %s, why %q), want a request for its language: %v", tc.in, l.Intent, l.NeedsReply, l.Language, l.Why, tc.want)
+		}
+	}
+}
+
 // TestPrivateChannel: callers name channels in many ways; the private
 // ones must all be read as private, the public ones never.
 func TestPrivateChannel(t *testing.T) {

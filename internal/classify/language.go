@@ -141,12 +141,9 @@ func (f *features) language(english wordSet) string {
 	// A function word counts 12 shared by no other language, 6 by two,
 	// 4 by three; a spelling cue 6, shared the same way; an English word 6.
 	var stops, hits, score [len(latinLangs)]int
-	words := 0
+	words := f.words()
 	for i := range f.toks {
 		w := f.word(i)
-		if c := w[0]; c >= 'a' && c <= 'z' || c >= utf8.RuneSelf {
-			words++
-		}
 		langs, weight := f.toks[i].info.langs, 12
 		if langs == 0 {
 			langs, weight = accents(w), 6
@@ -202,6 +199,18 @@ func (f *features) language(english wordSet) string {
 		return "und" // one word of evidence in a long message is weak
 	}
 	return latinLangs[first]
+}
+
+// words counts the tokens that are words, not handles, links, numbers,
+// emoji or punctuation.
+func (f *features) words() int {
+	n := 0
+	for i := range f.toks {
+		if c := f.buf[f.toks[i].start]; c >= 'a' && c <= 'z' || c >= utf8.RuneSelf {
+			n++
+		}
+	}
+	return n
 }
 
 // wordSet is a set of normalised words (as tokenize spells them).

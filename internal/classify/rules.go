@@ -8,7 +8,7 @@ import (
 // adjustIntent applies what the weak labels could not teach: whether the
 // message is addressed to the brand, the phrasing of asks and peer
 // questions, and spam.
-func (f *features) adjustIntent(p *[6]float64, addressed, toBrand bool, spam float64) {
+func (f *features) adjustIntent(p *[6]float64, addressed, toBrand bool, spam float64, lang string) {
 	peer := f.hits&hitPeer != 0
 	switch {
 	case peer && f.question && !f.leadMention && f.hits&hitInvite != 0:
@@ -39,15 +39,24 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand bool, spam flo
 		p[intentShare] *= 0.5
 		p[intentOther] *= 0.5
 	}
-	f.guard(p, spam)
+	f.guard(p, spam, lang)
 }
 
 // guard files spam and the company's own posts as other, and a bare
-// greeting sent privately as a request, whatever the model or the stack
-// made of them: the labelled set has too few of any to teach it.
-func (f *features) guard(p *[6]float64, spam float64) {
+// greeting sent privately, or a private message in another language than
+// English, as a request, whatever the model or the stack made of them:
+// the labelled set has too few of any to teach it.
+func (f *features) guard(p *[6]float64, spam float64, lang string) {
 	if spam >= SpamThreshold {
 		p[intentOther] += spam
+	} else if foreignPrivate(f, spam, lang) {
+		// Written privately to the brand in a language the models never
+		// learnt: what they cannot read must not pass for a share or
+		// noise that needs no reply ("Bonjour, je voudrais annuler mon
+		// abonnement" in a chat). Praise, complaint and peer, where the
+		// words or emoji told, stay as read.
+		p[intentRequest] += p[intentShare] + p[intentOther]
+		p[intentShare], p[intentOther] = 0, 0
 	}
 	if f.signed {
 		p[intentOther] += 0.5 // an agent's signature (^JM): the company's own post
@@ -66,6 +75,29 @@ func (f *features) guard(p *[6]float64, spam float64) {
 		p[i] /= sum
 	}
 }
+
+// foreignPrivate reports whether guard reads the message as a request
+// for being written privately in a language other than English, in three
+// words or more, unless it thanks without asking anything: "merci
+// beaucoup", "Vielen Dank, das hat super geklappt!" or "ciao!" close a
+// chat as often as they open one.
+func foreignPrivate(f *features, spam float64, lang string) bool {
+	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.words() < 3 {
+		return false
+	}
+	if !f.question {
+		for i := range f.toks {
+			if foreignThanks[string(f.word(i))] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// foreignThanks are the thanks of the languages language names.
+var foreignThanks = map[string]bool{"gracias": true, "merci": true, "danke": true, "dank": true, "obrigado": true,
+	"obrigada": true, "valeu": true, "grazie": true, "bedankt": true}
 
 // SpamThreshold is the spam score from which guard pushes a message
 // towards other: one pitch phrase (0.35) is enough. The desk shows its
@@ -99,7 +131,7 @@ func (f *features) spam() float64 {
 
 // why names the few words and signals that drove the intent and the
 // sentiment, for the desk's hover explanation.
-func (c *Classifier) why(f *features, intent int, sentiment string, addressed bool, spam float64) []string {
+func (c *Classifier) why(f *features, intent int, sentiment string, addressed bool, spam float64, lang string) []string {
 	type hit struct {
 		tok int
 		v   float32
@@ -160,6 +192,9 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 	}
 	if intent == intentOther && f.signed {
 		out = append(out, "signed like a company's own post (^JM)")
+	}
+	if intent == intentRequest && foreignPrivate(f, spam, lang) {
+		out = append(out, "written privately, in a language the models do not read ("+lang+")")
 	}
 	switch {
 	case f.othersOnly && f.question:
