@@ -232,6 +232,36 @@ func TestAccountsPage(t *testing.T) {
 	}
 }
 
+// A message in another language than English shows its language as a
+// badge, from the classifier's guess through the pipeline; an English one
+// shows none.
+func TestLanguageBadgeInTheDesk(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, db.SQLite)
+	a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
+	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
+	a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+	fr, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "9", Handle: "eve"},
+		Text: "@brand mon colis n'est toujours pas arrivé, pouvez-vous vérifier ?", SentAt: time.Now()})
+	en, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "2", Author: ingest.Author{ID: "8", Handle: "bob"},
+		Text: "@brand my parcel still hasn't arrived, can you check?", SentAt: time.Now()})
+	srv := httptest.NewServer(server.Handler(a))
+	defer srv.Close()
+	ag := newClient(t, srv.URL)
+	ag.login("agent@b.test", "password1")
+	if _, page := ag.get("/c/" + itoa(fr[0].ConversationID)); !strings.Contains(page, `<em class="lang" title="written in fr; the models read English only">fr</em>`) {
+		t.Fatal("no language badge on a French message")
+	}
+	if _, page := ag.get("/c/" + itoa(en[0].ConversationID)); strings.Contains(page, `class="lang"`) {
+		t.Fatal("a language badge on an English message")
+	}
+}
+
 // An agent corrects a message's labels in one click; the badge shows the
 // correction and the inbox's needs-reply filter finds the conversation.
 func TestLabelCorrectionInTheDesk(t *testing.T) {

@@ -64,6 +64,17 @@ func (l shownLabels) Explain() string {
 	return b.String()
 }
 
+// Foreign is the language of a message the classifier named as another
+// than English, for a badge: an agent sees who should answer it, and that
+// the models, which read English only, read it less well. Empty for
+// English and for a language it could not tell.
+func (l shownLabels) Foreign() string {
+	if l.Language == "en" || l.Language == "und" {
+		return ""
+	}
+	return l.Language
+}
+
 // Spammy reports whether the spam score weighed on the classifier's
 // decision (it pushes such a message towards other), so the badge shows
 // wherever it did; until then it showed from 0.5 only.
