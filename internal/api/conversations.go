@@ -30,7 +30,8 @@ func (s *service) listConversations(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	f := conversation.Filter{WorkspaceID: ws.ID, Status: q.Get("status"), Channel: q.Get("channel"),
-		Tag: q.Get("tag"), Query: q.Get("q"), Cursor: q.Get("cursor"), Intent: q.Get("intent"), Sentiment: q.Get("sentiment")}
+		Tag: q.Get("tag"), Query: q.Get("q"), Cursor: q.Get("cursor"), Intent: q.Get("intent"), Sentiment: q.Get("sentiment"),
+		Language: q.Get("language")}
 	switch q.Get("needs_reply") {
 	case "", "false", "0":
 	case "true", "1":

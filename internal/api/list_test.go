@@ -110,12 +110,15 @@ func TestListPaginationFiltersAndSearch(t *testing.T) {
 			{"q=nothing-like-this", 0, ""},
 			{"q=%22%29+OR+1%3D1+--", 0, ""}, // operators in the input are never query syntax
 			{"channel=x&q=flight&limit=200", n - 1, ""},
+			{"language=fr", 0, ""}, // every message here is English
+			{"language=en&q=zebra", 1, ""},
 		} {
 			got := count(c.query)
 			if len(got) != c.want || (c.must != "" && !contains(got, c.must)) {
 				t.Errorf("%s: %d conversations %v, want %d including %q", c.query, len(got), got, c.want, c.must)
 			}
 		}
+		e.mustJSON(400, "GET", "/api/v1/conversations?language=french", "", "agent")
 	})
 }
 

@@ -14,7 +14,7 @@ import (
 // writer never waits for it. Everything that reaches a brand account is
 // addressed to that brand, so the account's handle is the message's
 // addressee. The conversation takes its latest customer message's intent,
-// sentiment and needs-reply in the same commit (the writer folds them into
+// sentiment, needs-reply and (when it could be named) language in the same commit (the writer folds them into
 // the thread's one update per batch), so the inbox's filters are never
 // behind it.
 func classifyStage(c *classify.Classifier) ingest.Stage {
@@ -33,6 +33,9 @@ func classifyStage(c *classify.Classifier) ingest.Stage {
 			}
 			it.Labels[conversation.LabelsKey] = l
 			it.Thread = &conversation.ThreadLabels{Intent: l.Intent, Sentiment: l.Sentiment, NeedsReply: l.NeedsReply}
+			if l.Language != "und" {
+				it.Thread.Language = l.Language
+			}
 		}
 		return nil
 	}}

@@ -213,6 +213,18 @@ func (f *features) words() int {
 	return n
 }
 
+// Languages lists the codes language can name: English first, then the
+// other Latin-script languages, then those told by their script.
+func Languages() []string {
+	out := append([]string{}, latinLangs[:]...)
+	for _, l := range scriptLang {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // wordSet is a set of normalised words (as tokenize spells them).
 type wordSet map[string]struct{}
 

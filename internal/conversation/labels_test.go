@@ -89,3 +89,56 @@ func TestCorrectionsRelabelAndExport(t *testing.T) {
 		}
 	})
 }
+
+// The conversation keeps the language its customer last wrote in, where
+// the classifier could name it: a later "ok" it cannot name leaves it, a
+// message in another language moves it. The inbox filters by it.
+func TestLanguageFollowsTheCustomer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		// A stand-in for the classify stage: each text names its language.
+		w.pipeline.Use(ingest.Stage{Name: "label", Phase: ingest.BeforeCommit, Run: func(ctx context.Context, b *ingest.Batch) error {
+			for _, it := range b.Items {
+				lang, _, _ := strings.Cut(it.Msg.Text, ":")
+				if lang == "und" {
+					lang = ""
+				}
+				it.Thread = &conversation.ThreadLabels{Intent: "request", Sentiment: "neutral", NeedsReply: true, Language: lang}
+			}
+			return nil
+		}}, "")
+		at := time.Now().Add(-time.Hour)
+		es := w.post(t, w.x, "m1", "lucia", "es: hola, mi pedido no ha llegado", at)
+		en := w.post(t, w.x, "m2", "sam", "en: my parcel is late", at.Add(time.Minute))
+		list := func(lang string) []int64 {
+			t.Helper()
+			p, err := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Language: lang})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, c := range p.Conversations {
+				ids = append(ids, c.ID)
+			}
+			return ids
+		}
+		if got := list("es"); len(got) != 1 || got[0] != es {
+			t.Fatalf("Spanish: %v, want [%d]", got, es)
+		}
+		w.post(t, w.x, "m3", "lucia", "und: ok", at.Add(2*time.Minute))
+		if got := list("es"); len(got) != 1 || got[0] != es {
+			t.Fatalf("after a message no language was named for: %v, want [%d]", got, es)
+		}
+		w.post(t, w.x, "m4", "lucia", "en: actually it arrived, thanks", at.Add(3*time.Minute))
+		if got := list("es"); len(got) != 0 {
+			t.Fatalf("after an English message: still Spanish %v", got)
+		}
+		if got := list("en"); len(got) != 2 || got[1] != en {
+			t.Fatalf("English: %v", got)
+		}
+		if _, err := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Language: "spanish"}); !errors.Is(err, hark.ErrInvalid) {
+			t.Fatalf("a language that is no code: %v", err)
+		}
+	})
+}

@@ -27,6 +27,7 @@ type Filter struct {
 	NeedsReply bool
 	Intent     string // the latest customer message's intent
 	Sentiment  string
+	Language   string // the latest named language of the customer's messages (ISO 639-1)
 	Query      string // full-text search over messages
 	Cursor     string // from the previous page's NextCursor
 	Limit      int
@@ -85,6 +86,12 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 			return Page{}, fmt.Errorf("%w: unknown sentiment %q", hark.ErrInvalid, f.Sentiment)
 		}
 		add("sentiment = ?", f.Sentiment)
+	}
+	if f.Language != "" {
+		if !validLanguage(f.Language) {
+			return Page{}, fmt.Errorf("%w: language %q is no ISO 639-1 code", hark.ErrInvalid, f.Language)
+		}
+		add("language = ?", f.Language)
 	}
 	if f.AssigneeID < 0 {
 		add("assignee_id IS NULL")
@@ -183,4 +190,9 @@ func searchQuery(d db.Dialect, q string) string {
 		terms[i] = `"` + t + `"`
 	}
 	return strings.Join(terms, " ") + "*"
+}
+
+// validLanguage reports whether s is shaped like an ISO 639-1 code.
+func validLanguage(s string) bool {
+	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
 }

@@ -181,6 +181,9 @@ type ThreadLabels struct {
 	Intent     string
 	Sentiment  string
 	NeedsReply bool
+	// Language is the message's language when the classifier could name
+	// it, else "": the thread then keeps the one it had.
+	Language string
 }
 
 type pendingMessage struct {
@@ -489,7 +492,7 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 		}
 		_, err := w.named("CreateConversation").ExecContext(ctx, t.id, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
 			in.Visibility, in.Subject, name, handle, t.preview, t.count, t.maxSent, t.maxSent, t.firstSent, t.now, t.now,
-			l.Intent, l.Sentiment, boolInt(l.NeedsReply))
+			l.Intent, l.Sentiment, boolInt(l.NeedsReply), l.Language)
 		if err != nil {
 			return fmt.Errorf("create conversation: %w", err)
 		}
@@ -500,7 +503,7 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 		owner = t.key.contact
 	}
 	_, err := w.named("TouchInbound").ExecContext(ctx, t.preview, owner, t.ownerName, owner, t.ownerHandle, t.count,
-		t.maxSent, t.maxSent, t.firstSent, t.now, at, l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.id)
+		t.maxSent, t.maxSent, t.firstSent, t.now, at, l.Intent, l.Sentiment, boolInt(l.NeedsReply), l.Language, t.id)
 	if err != nil {
 		return fmt.Errorf("update conversation %d: %w", t.id, err)
 	}

@@ -234,7 +234,7 @@ func TestAccountsPage(t *testing.T) {
 
 // A message in another language than English shows its language as a
 // badge, from the classifier's guess through the pipeline; an English one
-// shows none.
+// shows none. The inbox filters conversations by it.
 func TestLanguageBadgeInTheDesk(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.Open(t, db.SQLite)
@@ -259,6 +259,17 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	}
 	if _, page := ag.get("/c/" + itoa(en[0].ConversationID)); strings.Contains(page, `class="lang"`) {
 		t.Fatal("a language badge on an English message")
+	}
+	// The inbox's language filter shows the French conversation alone.
+	_, page := ag.get("/w/brand")
+	if !strings.Contains(page, `href="/w/brand?lang=fr&amp;status=open" title="French"`) || !strings.Contains(page, "eve") || !strings.Contains(page, "bob") {
+		t.Fatal("the inbox has no language filter, or misses a conversation")
+	}
+	if _, page := ag.get("/w/brand?lang=fr"); !strings.Contains(page, "eve") || strings.Contains(page, "bob") {
+		t.Fatal("the French filter does not keep the French conversation alone")
+	}
+	if code, _ := ag.get("/w/brand?lang=french"); code != http.StatusBadRequest {
+		t.Fatalf("a language that is no code: %d", code)
 	}
 }
 

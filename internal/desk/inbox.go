@@ -60,7 +60,7 @@ func (d *desk) home(w http.ResponseWriter, r *http.Request, c auth.Caller) error
 // inboxQuery is the inbox's filters as they appear in the URL.
 type inboxQuery struct {
 	Status, Channel, Account, Assignee, Tag, Q, Cursor string
-	Needs, Intent, Sentiment                           string
+	Needs, Intent, Sentiment, Lang                     string
 }
 
 func (q inboxQuery) URL(slug string, change ...string) string {
@@ -79,6 +79,7 @@ func (q inboxQuery) URL(slug string, change ...string) string {
 	set("needs", q.Needs)
 	set("intent", q.Intent)
 	set("sentiment", q.Sentiment)
+	set("lang", q.Lang)
 	for i := 0; i+1 < len(change); i += 2 {
 		v.Del(change[i])
 		set(change[i], change[i+1])
@@ -104,12 +105,12 @@ func (d *desk) inboxData(r *http.Request, c auth.Caller) (map[string]any, error)
 	qs := r.URL.Query()
 	q := inboxQuery{Status: qs.Get("status"), Channel: qs.Get("channel"), Account: qs.Get("account"),
 		Assignee: qs.Get("assignee"), Tag: qs.Get("tag"), Q: qs.Get("q"), Cursor: qs.Get("cursor"),
-		Needs: qs.Get("needs"), Intent: qs.Get("intent"), Sentiment: qs.Get("sentiment")}
+		Needs: qs.Get("needs"), Intent: qs.Get("intent"), Sentiment: qs.Get("sentiment"), Lang: qs.Get("lang")}
 	if q.Status == "" {
 		q.Status = hark.StatusOpen
 	}
 	f := conversation.Filter{WorkspaceID: ws.ID, Channel: q.Channel, Tag: q.Tag, Query: q.Q, Cursor: q.Cursor, Limit: 50,
-		NeedsReply: q.Needs == "1", Intent: q.Intent, Sentiment: q.Sentiment}
+		NeedsReply: q.Needs == "1", Intent: q.Intent, Sentiment: q.Sentiment, Language: q.Lang}
 	if q.Status != "all" {
 		f.Status = q.Status
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/harkdesk/hark/internal/classify"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 )
@@ -39,8 +40,15 @@ var funcs = template.FuncMap{
 	"statuses": func() []string { return hark.Statuses },
 	"channels": func() []string { return hark.Channels },
 	"intents":  func() []string { return hark.Intents },
-	"labels":   messageLabels,
-	"eq64":     func(a, b int64) bool { return a == b },
+	"languages": func() []language {
+		var out []language
+		for _, code := range classify.Languages() {
+			out = append(out, language{code, languageNames[code]})
+		}
+		return out
+	},
+	"labels": messageLabels,
+	"eq64":   func(a, b int64) bool { return a == b },
 	"rowData": func(c conversation.Conversation, v view) map[string]any {
 		return map[string]any{"C": c, "Accounts": v.Accounts, "Users": v.Users}
 	},
@@ -129,3 +137,10 @@ func humanCount(n int64) string {
 	}
 	return fmt.Sprint(n)
 }
+
+// language is one the classifier can name, for the inbox's filter.
+type language struct{ Code, Name string }
+
+var languageNames = map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
+	"pt": "Portuguese", "it": "Italian", "nl": "Dutch", "ru": "Russian", "ar": "Arabic", "zh": "Chinese",
+	"ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew", "th": "Thai", "hi": "Hindi"}

@@ -35,8 +35,8 @@ ORDER BY last_message_at DESC LIMIT 1;
 -- A thread is created with the state its first batch leaves it in.
 INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
     contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
-    created_at, updated_at, intent, sentiment, needs_reply)
-VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19);
+    created_at, updated_at, intent, sentiment, needs_reply, language)
+VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
 
 -- name: TouchInbound
 -- A batch of a customer's messages to one thread: it opens again and waits
@@ -54,8 +54,9 @@ UPDATE conversations SET
     updated_at = $10,
     intent = CASE WHEN $11 >= last_inbound_at THEN $12 ELSE intent END,
     sentiment = CASE WHEN $11 >= last_inbound_at THEN $13 ELSE sentiment END,
-    needs_reply = CASE WHEN $11 >= last_inbound_at THEN $14 ELSE needs_reply END
-WHERE id = $15;
+    needs_reply = CASE WHEN $11 >= last_inbound_at THEN $14 ELSE needs_reply END,
+    language = CASE WHEN $11 >= last_inbound_at AND $15 <> '' THEN $15 ELSE language END
+WHERE id = $16;
 
 -- name: InsertInboundMessages
 -- Composed: the VALUES tuple repeats once per message, so a batch's messages
