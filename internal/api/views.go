@@ -61,6 +61,7 @@ type conversationView struct {
 	Intent        string    `json:"intent"`
 	Sentiment     string    `json:"sentiment"`
 	NeedsReply    bool      `json:"needs_reply"`
+	Language      string    `json:"language"`
 }
 
 func viewConversation(c conversation.Conversation) conversationView {
@@ -76,7 +77,7 @@ func viewConversation(c conversation.Conversation) conversationView {
 		LastInboundAt: timestamp(c.LastInboundAt), WaitingSince: timestamp(c.WaitingSince),
 		SnoozedUntil: timestamp(c.SnoozedUntil), LinkedID: nullID(c.LinkedID),
 		CreatedAt: timestamp(c.CreatedAt), UpdatedAt: timestamp(c.UpdatedAt),
-		Intent: c.Intent, Sentiment: c.Sentiment, NeedsReply: c.NeedsReply,
+		Intent: c.Intent, Sentiment: c.Sentiment, NeedsReply: c.NeedsReply, Language: c.Language,
 	}
 }
 

@@ -76,6 +76,12 @@ func TestInboxViewsOnSmallFixture(t *testing.T) {
 			t.Errorf("%s: plan sorts or scans instead of walking an index: %s", name, plan)
 		}
 	}
+	// A rare language would walk the whole open inbox for one page through
+	// any other index: it must take its own.
+	plan := queryPlan(t, f.DB, "SELECT * FROM conversations WHERE workspace_id = ? AND status = 'open' AND language = 'fr' ORDER BY last_message_at DESC, id DESC LIMIT 51", f.Workspace)
+	if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, " INDEX conversations_language") {
+		t.Errorf("language, open: plan does not walk conversations_language: %s", plan)
+	}
 }
 
 func queryPlan(t *testing.T, d *db.DB, q string, args ...any) string {

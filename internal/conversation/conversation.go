@@ -52,6 +52,9 @@ type Conversation struct {
 	Intent     string `json:"intent,omitempty"`
 	Sentiment  string `json:"sentiment,omitempty"`
 	NeedsReply bool   `json:"needs_reply"`
+	// The language the customer last wrote in, where the classifier could
+	// name it (ISO 639-1).
+	Language string `json:"language,omitempty"`
 }
 
 // Author is a snapshot of who wrote a message, as the channel showed them then.
@@ -130,7 +133,7 @@ func (s *Store) q(name string) string { return queries.Get(s.db.Dialect, name) }
 
 const conversationColumns = `id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
        subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
-       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply`
+       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language`
 
 type scanner interface{ Scan(...any) error }
 
@@ -140,7 +143,8 @@ func scanConversation(r scanner) (Conversation, error) {
 	var tags string
 	err := r.Scan(&c.ID, &c.WorkspaceID, &c.AccountID, &c.Channel, &c.ContactID, &c.Visibility, &c.Status, &assignee, &team,
 		&c.Priority, &c.Subject, &tags, &c.ContactName, &c.ContactHandle, &c.Preview, &c.MessageCount, &c.LastMessageAt,
-		&c.LastInboundAt, &c.WaitingSince, &c.SnoozedUntil, &linked, &c.CreatedAt, &c.UpdatedAt, &c.Intent, &c.Sentiment, &c.NeedsReply)
+		&c.LastInboundAt, &c.WaitingSince, &c.SnoozedUntil, &linked, &c.CreatedAt, &c.UpdatedAt, &c.Intent, &c.Sentiment, &c.NeedsReply,
+		&c.Language)
 	c.AssigneeID, c.TeamID, c.LinkedID = assignee.Int64, team.Int64, linked.Int64
 	c.Tags = splitTags(tags)
 	return c, err

@@ -48,10 +48,12 @@ func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private M
 		if err != sql.ErrNoRows {
 			return err
 		}
+		// The private thread starts in the public one's language, so it
+		// stays in that language's queue before the customer writes.
 		privID = db.NewID()
 		now := db.Now()
 		_, err = tx.ExecContext(ctx, s.q("CreatePrivateThread"), privID, pub.WorkspaceID, pub.AccountID, pub.Channel, pub.ContactID,
-			pub.ContactName, pub.ContactHandle, now, now, now)
+			pub.ContactName, pub.ContactHandle, now, now, now, pub.Language)
 		return err
 	})
 	if err != nil {

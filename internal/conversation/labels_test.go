@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,6 +140,60 @@ func TestLanguageFollowsTheCustomer(t *testing.T) {
 		}
 		if _, err := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Language: "spanish"}); !errors.Is(err, hark.ErrInvalid) {
 			t.Fatalf("a language that is no code: %v", err)
+		}
+		// Two messages in one batch, the later in no named language: the
+		// earlier one's language holds.
+		res, err := w.pipeline.Ingest(ctx, w.x.ID,
+			ingest.Message{ProviderID: "b1", Author: ingest.Author{ID: "mia", Handle: "mia"}, Text: "fr: bonjour, mon colis", SentAt: at.Add(4 * time.Minute)},
+			ingest.Message{ProviderID: "b2", Author: ingest.Author{ID: "mia", Handle: "mia"}, Text: "und: ?", SentAt: at.Add(5 * time.Minute)})
+		if err != nil || res[0].Err != nil || res[1].Err != nil || res[0].ConversationID != res[1].ConversationID {
+			t.Fatalf("ingest a batch: %v %+v", err, res)
+		}
+		if got := list("fr"); len(got) != 1 || got[0] != res[0].ConversationID {
+			t.Fatalf("French after a batch ending in no named language: %v", got)
+		}
+		// Handed off to a private thread, the conversation stays in the
+		// French queue before the customer writes there.
+		_, dm, err := w.convs.Handoff(ctx, conversation.HandoffInput{ConversationID: res[0].ConversationID, UserID: w.agent.ID,
+			Public: "Nous vous écrivons en privé.", Private: "Bonjour Mia, quel est le numéro du colis ?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := list("FR"); len(got) != 2 || !slices.Contains(got, dm.ConversationID) {
+			t.Fatalf("French after the hand-off (filtered as the badge shows it, FR): %v, want the private thread %d too", got, dm.ConversationID)
+		}
+	})
+}
+
+// Conversations from before the language column take it from their
+// latest customer message whose stored labels name one (migration 0007).
+func TestLanguageBackfill(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		w.pipeline.Use(ingest.Stage{Name: "label", Phase: ingest.BeforeCommit, Run: func(ctx context.Context, b *ingest.Batch) error {
+			for _, it := range b.Items {
+				lang, _, _ := strings.Cut(it.Msg.Text, ":")
+				it.Labels = map[string]any{conversation.LabelsKey: map[string]any{"intent": "request", "language": lang}}
+			}
+			return nil
+		}}, "")
+		at := time.Now().Add(-time.Hour)
+		de := w.post(t, w.x, "m1", "jonas", "de: hallo", at)
+		w.post(t, w.x, "m2", "jonas", "und: ok", at.Add(time.Minute))
+		none := w.post(t, w.x, "m3", "kim", "und: ?", at)
+		ms, err := db.Migrations(d.Dialect)
+		if err != nil || len(ms) < 7 || !strings.Contains(ms[6].Name, "language_backfill") {
+			t.Fatalf("migrations: %v", err)
+		}
+		if _, err := d.W.ExecContext(ctx, ms[6].SQL); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[int64]string{de: "de", none: ""} {
+			c, err := w.convs.Get(ctx, id)
+			if err != nil || c.Language != want {
+				t.Errorf("conversation %d: language %q (%v), want %q", id, c.Language, err, want)
+			}
 		}
 	})
 }

@@ -88,6 +88,7 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		add("sentiment = ?", f.Sentiment)
 	}
 	if f.Language != "" {
+		f.Language = strings.ToLower(f.Language) // as the badge shows it: FR
 		if !validLanguage(f.Language) {
 			return Page{}, fmt.Errorf("%w: language %q is no ISO 639-1 code", hark.ErrInvalid, f.Language)
 		}

@@ -174,6 +174,10 @@ type threadState struct {
 	ownerSeen               bool
 	labels                  *ThreadLabels // the batch's latest labelled message's
 	labelAt                 int64         // its sent-at
+	// The batch's latest named language and its sent-at: a batch whose
+	// last message names none ("ok") keeps an earlier one's.
+	lang   string
+	langAt int64
 }
 
 // ThreadLabels are the labels a conversation shows and filters by.
@@ -363,6 +367,9 @@ func (w *Writer) touch(t *threadState, in *Inbound, now int64) {
 	if in.Thread != nil && (t.labels == nil || in.SentAt >= t.labelAt) {
 		t.labels, t.labelAt = in.Thread, in.SentAt
 	}
+	if in.Thread != nil && in.Thread.Language != "" && (t.lang == "" || in.SentAt >= t.langAt) {
+		t.lang, t.langAt = in.Thread.Language, in.SentAt
+	}
 	if a := w.ahead[t.key]; a == nil || t.lastMsg >= a.lastMsg {
 		w.ahead[t.key] = t
 	}
@@ -446,7 +453,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 		if err := w.writeThread(ctx, t); err != nil {
 			return err
 		}
-		t.count, t.created, t.ownerSeen, t.in, t.labels = 0, false, false, nil, nil
+		t.count, t.created, t.ownerSeen, t.in, t.labels, t.lang = 0, false, false, nil, nil, ""
 	}
 	w.order = w.order[:0]
 	for rest := w.pending; len(rest) > 0; {
@@ -484,6 +491,10 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 	if t.labels != nil {
 		l, at = *t.labels, t.labelAt
 	}
+	langAt := int64(-1)
+	if t.lang != "" {
+		langAt = t.langAt
+	}
 	if t.created {
 		in := t.in
 		name, handle := in.ContactName, in.ContactHandle
@@ -492,7 +503,7 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 		}
 		_, err := w.named("CreateConversation").ExecContext(ctx, t.id, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
 			in.Visibility, in.Subject, name, handle, t.preview, t.count, t.maxSent, t.maxSent, t.firstSent, t.now, t.now,
-			l.Intent, l.Sentiment, boolInt(l.NeedsReply), l.Language)
+			l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang)
 		if err != nil {
 			return fmt.Errorf("create conversation: %w", err)
 		}
@@ -503,7 +514,7 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 		owner = t.key.contact
 	}
 	_, err := w.named("TouchInbound").ExecContext(ctx, t.preview, owner, t.ownerName, owner, t.ownerHandle, t.count,
-		t.maxSent, t.maxSent, t.firstSent, t.now, at, l.Intent, l.Sentiment, boolInt(l.NeedsReply), l.Language, t.id)
+		t.maxSent, t.maxSent, t.firstSent, t.now, at, l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang, t.id, langAt)
 	if err != nil {
 		return fmt.Errorf("update conversation %d: %w", t.id, err)
 	}

@@ -265,8 +265,9 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	if !strings.Contains(page, `href="/w/brand?lang=fr&amp;status=open" title="French"`) || !strings.Contains(page, "eve") || !strings.Contains(page, "bob") {
 		t.Fatal("the inbox has no language filter, or misses a conversation")
 	}
-	if _, page := ag.get("/w/brand?lang=fr"); !strings.Contains(page, "eve") || strings.Contains(page, "bob") {
-		t.Fatal("the French filter does not keep the French conversation alone")
+	if _, page := ag.get("/w/brand?lang=fr"); !strings.Contains(page, "eve") || strings.Contains(page, "bob") ||
+		!strings.Contains(page, `<em class="lang" title="the customer last wrote in fr">fr</em>`) {
+		t.Fatal("the French filter does not keep the French conversation alone, with its badge")
 	}
 	if code, _ := ag.get("/w/brand?lang=french"); code != http.StatusBadRequest {
 		t.Fatalf("a language that is no code: %d", code)

@@ -2,13 +2,13 @@
 -- name: ConversationByID
 SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
        subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
-       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply
+       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language
 FROM conversations WHERE id = ?;
 
 -- name: ConversationsOfContact
 SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
        subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
-       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply
+       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language
 FROM conversations WHERE contact_id = ? ORDER BY last_message_at DESC LIMIT 50;
 
 -- name: MessageByProvider
@@ -55,7 +55,7 @@ UPDATE conversations SET
     intent = CASE WHEN ?11 >= last_inbound_at THEN ?12 ELSE intent END,
     sentiment = CASE WHEN ?11 >= last_inbound_at THEN ?13 ELSE sentiment END,
     needs_reply = CASE WHEN ?11 >= last_inbound_at THEN ?14 ELSE needs_reply END,
-    language = CASE WHEN ?11 >= last_inbound_at AND ?15 <> '' THEN ?15 ELSE language END
+    language = CASE WHEN ?17 >= last_inbound_at AND ?15 <> '' THEN ?15 ELSE language END
 WHERE id = ?16;
 
 -- name: InsertInboundMessages
@@ -180,8 +180,8 @@ ORDER BY last_message_at DESC LIMIT 1;
 -- name: CreatePrivateThread
 INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
     contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
-    created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'private', 'open', '', ?, ?, '', 0, ?, 0, 0, ?, ?);
+    created_at, updated_at, language)
+VALUES (?, ?, ?, ?, ?, 'private', 'open', '', ?, ?, '', 0, ?, 0, 0, ?, ?, ?);
 
 -- name: SetThreadLabels
 UPDATE conversations SET intent = ?, sentiment = ?, needs_reply = ? WHERE id = ?;
