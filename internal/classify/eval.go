@@ -130,50 +130,41 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 	// The fresh set: messages labelled after the models were, which no
 	// training run or setting has read. The held-out rows are drawn like
 	// the training rows and were looked at while choosing; these were not.
-	if o.Fresh != "" {
-		rows, err := LoadLabelled(o.Fresh)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			began = time.Now()
-			gi, pi, gn, pn := score(c, rows, func(Labelled) bool { return true }, nil)
-			if len(gi) > 0 {
-				name := filepath.Base(o.Fresh)
-				if progress != nil {
-					printConfusion(progress, name, gi, pi)
-				}
-				add(Score{"intent", "accuracy, " + name + " (labels never trained or chosen on)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
-				add(Score{"needs_reply", "accuracy, " + name, accuracy(gn, pn), "cross-check", "", len(gn), 0})
-			}
+	fresh, err := optionalSet(o.Fresh, LoadLabelled)
+	if err != nil {
+		return nil, err
+	}
+	if len(fresh) > 0 {
+		began = time.Now()
+		gi, pi, gn, pn := score(c, fresh, func(Labelled) bool { return true }, nil)
+		name := filepath.Base(o.Fresh)
+		if progress != nil {
+			printConfusion(progress, name, gi, pi)
 		}
+		add(Score{"intent", "accuracy, " + name + " (labels never trained or chosen on)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
+		add(Score{"needs_reply", "accuracy, " + name, accuracy(gn, pn), "cross-check", "", len(gn), 0})
 	}
 	// Language: the blind set, and the airline tweets, all English and
 	// unread by the English word list (englishWords).
-	if o.Languages != "" {
-		rows, err := LoadLanguages(o.Languages)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, err
-		default:
-			began = time.Now()
-			right, wrong := 0, 0
-			for _, r := range rows {
-				switch c.Classify(Input{Text: r.Text}).Language {
-				case r.Language:
-					right++
-				case "und":
-				default:
-					wrong++
-				}
+	langs, err := optionalSet(o.Languages, LoadLanguages)
+	if err != nil {
+		return nil, err
+	}
+	if len(langs) > 0 {
+		began = time.Now()
+		right, wrong := 0, 0
+		for _, r := range langs {
+			switch c.Classify(Input{Text: r.Text}).Language {
+			case r.Language:
+				right++
+			case "und":
+			default:
+				wrong++
 			}
-			name := filepath.Base(o.Languages)
-			n := max(len(rows), 1)
-			add(Score{"language", "accuracy, " + name + " (written blind)", float64(right) / float64(n), "cross-check", "", len(rows), time.Since(began)})
-			add(Score{"language", "wrong language named (not und), " + name, float64(wrong) / float64(n), "cross-check", "", len(rows), 0})
 		}
+		name, n := filepath.Base(o.Languages), float64(len(langs))
+		add(Score{"language", "accuracy, " + name + " (written blind)", float64(right) / n, "cross-check", "", len(langs), time.Since(began)})
+		add(Score{"language", "wrong language named (not und), " + name, float64(wrong) / n, "cross-check", "", len(langs), 0})
 	}
 	if len(d.airline) > 0 {
 		began = time.Now()
@@ -184,6 +175,19 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"language", "read as English, airline tweets (all English, unseen)", float64(en) / float64(len(d.airline)), "cross-check", "", len(d.airline), time.Since(began)})
 	}
 	return out, nil
+}
+
+// optionalSet loads a scored set that may be absent: no path, or a file
+// that is not there, is no set and no error.
+func optionalSet[T any](path string, load func(string) ([]T, error)) ([]T, error) {
+	if path == "" {
+		return nil, nil
+	}
+	rows, err := load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return rows, err
 }
 
 // printConfusion writes the intent confusion matrix of the rows named,

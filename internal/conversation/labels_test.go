@@ -98,17 +98,12 @@ func TestLanguageFollowsTheCustomer(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		ctx := context.Background()
-		// A stand-in for the classify stage: each text names its language.
-		w.pipeline.Use(ingest.Stage{Name: "label", Phase: ingest.BeforeCommit, Run: func(ctx context.Context, b *ingest.Batch) error {
-			for _, it := range b.Items {
-				lang, _, _ := strings.Cut(it.Msg.Text, ":")
-				if lang == "und" {
-					lang = ""
-				}
-				it.Thread = &conversation.ThreadLabels{Intent: "request", Sentiment: "neutral", NeedsReply: true, Language: lang}
+		w.labelLanguages(func(it *ingest.Item, lang string) {
+			if lang == "und" {
+				lang = ""
 			}
-			return nil
-		}}, "")
+			it.Thread = &conversation.ThreadLabels{Intent: "request", Sentiment: "neutral", NeedsReply: true, Language: lang}
+		})
 		at := time.Now().Add(-time.Hour)
 		es := w.post(t, w.x, "m1", "lucia", "es: hola, mi pedido no ha llegado", at)
 		en := w.post(t, w.x, "m2", "sam", "en: my parcel is late", at.Add(time.Minute))
@@ -171,13 +166,9 @@ func TestLanguageBackfill(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		ctx := context.Background()
-		w.pipeline.Use(ingest.Stage{Name: "label", Phase: ingest.BeforeCommit, Run: func(ctx context.Context, b *ingest.Batch) error {
-			for _, it := range b.Items {
-				lang, _, _ := strings.Cut(it.Msg.Text, ":")
-				it.Labels = map[string]any{conversation.LabelsKey: map[string]any{"intent": "request", "language": lang}}
-			}
-			return nil
-		}}, "")
+		w.labelLanguages(func(it *ingest.Item, lang string) {
+			it.Labels = map[string]any{conversation.LabelsKey: map[string]any{"intent": "request", "language": lang}}
+		})
 		at := time.Now().Add(-time.Hour)
 		de := w.post(t, w.x, "m1", "jonas", "de: hallo", at)
 		w.post(t, w.x, "m2", "jonas", "und: ok", at.Add(time.Minute))
@@ -196,4 +187,16 @@ func TestLanguageBackfill(t *testing.T) {
 			}
 		}
 	})
+}
+
+// labelLanguages plugs in a stand-in for the classify stage: each text
+// starts with the language it is in ("es: hola"), which set records.
+func (w *world) labelLanguages(set func(it *ingest.Item, lang string)) {
+	w.pipeline.Use(ingest.Stage{Name: "label", Phase: ingest.BeforeCommit, Run: func(ctx context.Context, b *ingest.Batch) error {
+		for _, it := range b.Items {
+			lang, _, _ := strings.Cut(it.Msg.Text, ":")
+			set(it, lang)
+		}
+		return nil
+	}}, "")
 }

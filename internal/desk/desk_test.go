@@ -237,15 +237,7 @@ func TestAccountsPage(t *testing.T) {
 // shows none. The inbox filters conversations by it.
 func TestLanguageBadgeInTheDesk(t *testing.T) {
 	ctx := context.Background()
-	d := dbtest.Open(t, db.SQLite)
-	a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
-	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
-	a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+	a, x := brandOnX(t)
 	fr, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "9", Handle: "eve"},
 		Text: "@brand mon colis n'est toujours pas arrivé, pouvez-vous vérifier ?", SentAt: time.Now()})
 	en, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "2", Author: ingest.Author{ID: "8", Handle: "bob"},
@@ -278,15 +270,7 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 // correction and the inbox's needs-reply filter finds the conversation.
 func TestLabelCorrectionInTheDesk(t *testing.T) {
 	ctx := context.Background()
-	d := dbtest.Open(t, db.SQLite)
-	a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
-	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
-	a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+	a, x := brandOnX(t)
 	a.Users.Add(ctx, "viewer@b.test", "Viewer", "viewer", "password1")
 	res, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "9", Handle: "eve"}, Text: "where is my refund", SentAt: time.Now()})
 	srv := httptest.NewServer(server.Handler(a))
@@ -318,4 +302,20 @@ func TestLabelCorrectionInTheDesk(t *testing.T) {
 	if code, _ := vw.post("/m/"+itoa(res[0].MessageID)+"/labels", url.Values{"csrf_token": {vw.csrf}, "intent": {"other"}}); code != http.StatusForbidden {
 		t.Fatalf("a viewer corrected labels: %d", code)
 	}
+}
+
+// brandOnX opens an app with the classifier on a fresh database: a
+// workspace "brand" with an X account and an agent (agent@b.test).
+func brandOnX(t *testing.T) (*app.App, workspace.Account) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: dbtest.Open(t, db.SQLite).DSN, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
+	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
+	a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+	return a, x
 }
