@@ -113,8 +113,9 @@ var stopIndex = func() map[string]uint8 {
 }()
 
 // language guesses the language: by script for non-Latin writing, else by
-// counting function words, and "und" when too few tell the languages
-// apart. english, the words of the English training texts (englishWords;
+// counting function words (those several languages share count less for
+// each) and spelling cues (ñ, ß, ã), and "und" when too few tell the
+// languages apart. english, the words of the English training texts (englishWords;
 // nil for a model set without it), counts for English at half a function
 // word's weight, so a short or slangy English message that has one
 // function word or none ("wow @acme is slow", "contact agent") is read as
