@@ -96,7 +96,7 @@ var defaultClassifier = sync.OnceValue(func() *Classifier {
 // Load builds a classifier from model files read by name. The stack file
 // is optional: read must then return an error wrapping fs.ErrNotExist.
 func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
-	models, first, err := readModels(read)
+	models, files, err := readModels(read)
 	if err != nil {
 		return nil, err
 	}
@@ -104,9 +104,7 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.english, err = readEnglish(read); err != nil {
-		return nil, err
-	}
+	c.english = englishOf(files[englishName])
 	// The stack and the ask model are optional so model sets from before
 	// them still load (with the hand-set rules, or a stack that reads no
 	// ask logit), e.g. to compare them in hark eval --models.
@@ -120,18 +118,19 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 		if err := c.stack.UnmarshalBinary(b); err != nil {
 			return nil, fmt.Errorf("model %s: %w", stackName, err)
 		}
-		if c.stack.first != first {
+		if c.stack.first != firstStage(files["intent"], files[askName], files[englishName]) {
 			return nil, fmt.Errorf("model %s was fitted over other intent and ask models or another English word list; retrain with hark train", stackName)
 		}
 	}
 	return c, nil
 }
 
-// readModels reads and decodes the linear model files. It also returns
-// the digest of the intent and ask model files and the word list, which a
-// stack is checked against (firstStage). The ask model is optional: model sets from before
-// it, or trained with too few labelled rows for a stack, have none.
-func readModels(read func(name string) ([]byte, error)) (map[string]*linear, [sha256.Size]byte, error) {
+// readModels reads and decodes the linear model files, and reads the
+// English word list. It also returns the files by name, which a stack is
+// checked against (firstStage). The ask model and the word list are
+// optional: model sets from before them, or trained with too few labelled
+// rows for a stack, have none.
+func readModels(read func(name string) ([]byte, error)) (map[string]*linear, map[string][]byte, error) {
 	models := map[string]*linear{}
 	files := map[string][]byte{}
 	decode := func(name string, b []byte) error {
@@ -145,26 +144,29 @@ func readModels(read func(name string) ([]byte, error)) (map[string]*linear, [sh
 	for _, name := range ModelNames {
 		b, err := read(name)
 		if err != nil {
-			return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", name, err)
+			return nil, nil, fmt.Errorf("model %s: %w", name, err)
 		}
 		if err := decode(name, b); err != nil {
-			return nil, [sha256.Size]byte{}, err
+			return nil, nil, err
 		}
 	}
 	switch b, err := read(askName); {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", askName, err)
+		return nil, nil, fmt.Errorf("model %s: %w", askName, err)
 	default:
 		if err := decode(askName, b); err != nil {
-			return nil, [sha256.Size]byte{}, err
+			return nil, nil, err
 		}
 	}
-	english, err := read(englishName)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, [sha256.Size]byte{}, fmt.Errorf("model %s: %w", englishName, err)
+	switch b, err := read(englishName); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, nil, fmt.Errorf("model %s: %w", englishName, err)
+	default:
+		files[englishName] = b
 	}
-	return models, firstStage(files["intent"], files[askName], english), nil
+	return models, files, nil
 }
 
 // firstStage is the digest of the model files whose outputs a stack was

@@ -149,41 +149,20 @@ func (l Labelled) source() string {
 func input(l Labelled) Input { return Input{Text: l.Text, Channel: l.Channel, ToHandle: l.ToHandle} }
 
 // LoadLabelled reads a labelled set in the project's format: a header and
-// tab-separated text, intent, needs_reply (yes/no), channel, to_handle,
-// one row a line and no quoting (LABELLING.md), so a message that starts
-// with a quote ("“@JetBlue: …” LOL") is read as written; a CSV reader took
-// it for a quoted field and ran it into the rows after it. Blank lines
-// and a byte-order mark are skipped; a file without the header, or a row
-// with another number of fields, is an error that names it.
+// tab-separated text, intent, needs_reply (yes/no), channel, to_handle
+// (LABELLING.md), read by eachRow.
 func LoadLabelled(path string) ([]Labelled, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	lines := strings.Split(strings.TrimPrefix(string(b), "\uFEFF"), "\n")
-	names := strings.Split(strings.TrimSuffix(lines[0], "\r"), "\t")
-	if !slices.Contains(names, "text") || !slices.Contains(names, "intent") {
-		return nil, fmt.Errorf("%s: the first line is no header naming text and intent (LABELLING.md)", path)
-	}
 	var out []Labelled
-	for i, line := range lines[1:] {
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" {
-			continue
-		}
-		fields := strings.Split(line, "\t")
-		if len(fields) != len(names) {
-			return nil, fmt.Errorf("%s line %d: %d fields, the header names %d", path, i+2, len(fields), len(names))
-		}
-		r := make(map[string]string, len(names))
-		for j, f := range fields {
-			r[names[j]] = f
-		}
+	err := eachRow(path, "LABELLING.md", []string{"text", "intent"}, func(line int, r map[string]string) error {
 		l := Labelled{Text: r["text"], Intent: r["intent"], Channel: r["channel"], ToHandle: r["to_handle"], NeedsReply: r["needs_reply"] == "yes"}
 		if !validIntent(l.Intent) {
-			return nil, fmt.Errorf("%s line %d: intent %q", path, i+2, l.Intent)
+			return fmt.Errorf("%s line %d: intent %q", path, line, l.Intent)
 		}
 		out = append(out, l)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -192,27 +171,57 @@ func LoadLabelled(path string) ([]Labelled, error) {
 type Lang struct{ Text, Language string }
 
 // LoadLanguages reads a language set: a header "text<TAB>language" and
-// one message a line, unquoted (testdata/LANGUAGES.md).
+// one message a line (testdata/LANGUAGES.md), read by eachRow.
 func LoadLanguages(path string) ([]Lang, error) {
-	b, err := os.ReadFile(path)
+	var out []Lang
+	err := eachRow(path, "testdata/LANGUAGES.md", []string{"text", "language"}, func(line int, r map[string]string) error {
+		if r["language"] == "" {
+			return fmt.Errorf("%s line %d: no language", path, line)
+		}
+		out = append(out, Lang{r["text"], r["language"]})
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	lines := strings.Split(strings.TrimPrefix(string(b), "\uFEFF"), "\n")
-	if strings.TrimSuffix(lines[0], "\r") != "text\tlanguage" {
-		return nil, fmt.Errorf("%s: the first line is no header text<TAB>language", path)
+	return out, nil
+}
+
+// eachRow reads the project's own tab-separated sets: a header naming at
+// least the columns need, then one row a line with as many fields, and no
+// quoting, so a message that starts with a quote ("“@JetBlue: …” LOL") is
+// read as written; a CSV reader took it for a quoted field and ran it into
+// the rows after it. Blank lines and a byte-order mark are skipped; a file
+// without the header, or a row with another number of fields, is an error
+// that names it. row gets each row's fields by column name and its line.
+func eachRow(path, doc string, need []string, row func(line int, r map[string]string) error) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
 	}
-	var out []Lang
+	lines := strings.Split(strings.TrimPrefix(string(b), "\uFEFF"), "\n")
+	names := strings.Split(strings.TrimSuffix(lines[0], "\r"), "\t")
+	for _, n := range need {
+		if !slices.Contains(names, n) {
+			return fmt.Errorf("%s: the first line is no header naming %s (%s)", path, strings.Join(need, " and "), doc)
+		}
+	}
 	for i, line := range lines[1:] {
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
 			continue
 		}
-		text, lang, ok := strings.Cut(line, "\t")
-		if !ok || lang == "" || strings.Contains(lang, "\t") {
-			return nil, fmt.Errorf("%s line %d: want text<TAB>language", path, i+2)
+		fields := strings.Split(line, "\t")
+		if len(fields) != len(names) {
+			return fmt.Errorf("%s line %d: %d fields, the header names %d", path, i+2, len(fields), len(names))
 		}
-		out = append(out, Lang{text, lang})
+		r := make(map[string]string, len(names))
+		for j, f := range fields {
+			r[names[j]] = f
+		}
+		if err := row(i+2, r); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }

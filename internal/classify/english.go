@@ -2,9 +2,7 @@ package classify
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 )
@@ -67,17 +65,13 @@ func lettersOnly(w []byte) bool {
 	return true
 }
 
-// readEnglish reads the English word list; a model set without one
-// (from before it) reads languages by function words alone.
-func readEnglish(read func(name string) ([]byte, error)) (wordSet, error) {
-	b, err := read(englishName)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("model %s: %w", englishName, err)
+// englishOf parses a word list file; a model set without one (from
+// before it) reads languages by function words alone.
+func englishOf(file []byte) wordSet {
+	if file == nil {
+		return nil
 	}
-	return parseWords(string(b)), nil
+	return parseWords(string(file))
 }
 
 func parseWords(s string) wordSet {

@@ -282,10 +282,6 @@ func argmax(p []float64) int {
 	return best
 }
 
-// crossValidate trains on all folds but one and predicts that one, for
-// each of k folds fixed by a hash of the text; folds train two at a time,
-// each on its own goroutine, and results are gathered in fold order so the
-// scores do not depend on scheduling.
 // complaintCV is the complaint model's 10-fold cross-validation over the
 // corpus: every fold's model also reads the airline tweets and extra,
 // never the held-out fold.
@@ -297,6 +293,10 @@ func complaintCV(d *data, o trainOptions, extra []example) (gold, got []int) {
 	})
 }
 
+// crossValidate trains on all folds but one and predicts that one, for
+// each of k folds fixed by a hash of the text; folds train two at a time,
+// each on its own goroutine, and results are gathered in fold order so the
+// scores do not depend on scheduling.
 func crossValidate(all []example, k int, train func([]example) *linear) (gold, got []int) {
 	type result struct{ gold, got []int }
 	results := make([]result, k)

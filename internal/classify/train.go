@@ -233,11 +233,9 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, nil, nil, err
 	}
-	if b, ok := files[englishName]; ok {
-		english := parseWords(string(b))
-		for _, c := range folds {
-			c.english = english
-		}
+	english := englishOf(files[englishName])
+	for _, c := range folds {
+		c.english = english
 	}
 	srows := stackRows(rows)
 	zs := make([]signals, len(srows))

@@ -175,7 +175,8 @@ type threadState struct {
 	labels                  *ThreadLabels // the batch's latest labelled message's
 	labelAt                 int64         // its sent-at
 	// The batch's latest named language and its sent-at: a batch whose
-	// last message names none ("ok") keeps an earlier one's.
+	// last message names none ("ok") keeps an earlier one's; "" names
+	// none, and TouchInbound then leaves the thread's as it is.
 	lang   string
 	langAt int64
 }
@@ -491,10 +492,6 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 	if t.labels != nil {
 		l, at = *t.labels, t.labelAt
 	}
-	langAt := int64(-1)
-	if t.lang != "" {
-		langAt = t.langAt
-	}
 	if t.created {
 		in := t.in
 		name, handle := in.ContactName, in.ContactHandle
@@ -514,7 +511,7 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 		owner = t.key.contact
 	}
 	_, err := w.named("TouchInbound").ExecContext(ctx, t.preview, owner, t.ownerName, owner, t.ownerHandle, t.count,
-		t.maxSent, t.maxSent, t.firstSent, t.now, at, l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang, t.id, langAt)
+		t.maxSent, t.maxSent, t.firstSent, t.now, at, l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang, t.id, t.langAt)
 	if err != nil {
 		return fmt.Errorf("update conversation %d: %w", t.id, err)
 	}

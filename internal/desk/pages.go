@@ -27,28 +27,22 @@ type pages struct {
 }
 
 var funcs = template.FuncMap{
-	"asset":    func(name string) string { return assetNames[name] },
-	"channel":  func(c string) string { return hark.ChannelLabels[c] },
-	"linkify":  linkify,
-	"ago":      ago,
-	"waiting":  waiting,
-	"clock":    func(ms int64) string { return time.UnixMilli(ms).Format("2 Jan 15:04") },
-	"iso":      func(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339) },
-	"id":       func(id int64) string { return fmt.Sprint(id) },
-	"count":    humanCount,
-	"rhythm":   func(ms int64) string { return (time.Duration(ms) * time.Millisecond).Round(time.Second).String() },
-	"statuses": func() []string { return hark.Statuses },
-	"channels": func() []string { return hark.Channels },
-	"intents":  func() []string { return hark.Intents },
-	"languages": func() []language {
-		var out []language
-		for _, code := range classify.Languages() {
-			out = append(out, language{code, languageNames[code]})
-		}
-		return out
-	},
-	"labels": messageLabels,
-	"eq64":   func(a, b int64) bool { return a == b },
+	"asset":     func(name string) string { return assetNames[name] },
+	"channel":   func(c string) string { return hark.ChannelLabels[c] },
+	"linkify":   linkify,
+	"ago":       ago,
+	"waiting":   waiting,
+	"clock":     func(ms int64) string { return time.UnixMilli(ms).Format("2 Jan 15:04") },
+	"iso":       func(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339) },
+	"id":        func(id int64) string { return fmt.Sprint(id) },
+	"count":     humanCount,
+	"rhythm":    func(ms int64) string { return (time.Duration(ms) * time.Millisecond).Round(time.Second).String() },
+	"statuses":  func() []string { return hark.Statuses },
+	"channels":  func() []string { return hark.Channels },
+	"intents":   func() []string { return hark.Intents },
+	"languages": func() []language { return inboxLanguages },
+	"labels":    messageLabels,
+	"eq64":      func(a, b int64) bool { return a == b },
 	"rowData": func(c conversation.Conversation, v view) map[string]any {
 		return map[string]any{"C": c, "Accounts": v.Accounts, "Users": v.Users}
 	},
@@ -141,6 +135,14 @@ func humanCount(n int64) string {
 // language is one the classifier can name, for the inbox's filter.
 type language struct{ Code, Name string }
 
-var languageNames = map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
-	"pt": "Portuguese", "it": "Italian", "nl": "Dutch", "ru": "Russian", "ar": "Arabic", "zh": "Chinese",
-	"ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew", "th": "Thai", "hi": "Hindi"}
+// inboxLanguages are the inbox filter's languages, built once.
+var inboxLanguages = func() []language {
+	names := map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
+		"pt": "Portuguese", "it": "Italian", "nl": "Dutch", "ru": "Russian", "ar": "Arabic", "zh": "Chinese",
+		"ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew", "th": "Thai", "hi": "Hindi"}
+	var out []language
+	for _, code := range classify.Languages() {
+		out = append(out, language{code, names[code]})
+	}
+	return out
+}()
