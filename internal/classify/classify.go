@@ -377,6 +377,19 @@ func privateChannel(ch string) bool {
 	}
 }
 
+// commentChannel reports whether the channel's public messages are
+// comments under the brand's own posts.
+func commentChannel(ch string) bool {
+	for _, c := range commentChannels {
+		if strings.EqualFold(ch, c) {
+			return true
+		}
+	}
+	return false
+}
+
+var commentChannels = [...]string{"facebook", "instagram", "linkedin", "blog", "wordpress", "youtube", "tiktok"}
+
 func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

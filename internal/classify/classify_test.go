@@ -476,8 +476,15 @@ func TestCommentsUnderAPost(t *testing.T) {
 		{"messages that start with their brand's tag", taggedComment, 0.03, 150},
 		{"public messages to no brand", strayComment, 0.08, 150},
 		// Before tags were compared with to_handle these read as addressed
-		// to the brand: 0.561 as comments against 0.634 as written.
-		{"public messages that tag people but no brand", friendComment, 0.03, 60},
+		// to the brand: 0.561 as comments against 0.634 as written. Since
+		// the models learnt real comments under brand posts (the eighth
+		// round), these stand-ins are not label-preserving: a friend's
+		// tag under a brand's post is mostly a share, on X chatter
+		// (other), and "@VerizonSupport I can't connect" is a request to
+		// another company. They lose 0.052 (0.674 → 0.622, 14 others read
+		// as shares); the labelled comments gain 0.477 → 0.713
+		// (TestLabelledComments).
+		{"public messages that tag people but no brand", friendComment, 0.08, 60},
 	} {
 		gold, written, commented := asComments(c, rows, kind.comment)
 		a, b := accuracy(gold, written), accuracy(gold, commented)
@@ -870,6 +877,7 @@ func (r rowRange) has(n int) bool { return n >= r.lo && n <= r.hi }
 var labelledRounds = []rowRange{
 	{"rows 1–500", 1, 500}, {"rows 501–921", 501, 921}, {"rows 922–2066", 922, 2066},
 	{"rows 2067–3114", 2067, 3114}, {"rows 3115–4133", 3115, 4133}, {"rows 4134–6041", 4134, 6041},
+	{"rows 6042–6881 (comments)", 6042, 6881},
 }
 
 // TestAgreement reads the blind second and third annotations of 710
@@ -1138,5 +1146,117 @@ func TestEnglishWords(t *testing.T) {
 	}
 	if got := c.Classify(Input{Text: "wow @acme is slow..."}).Language; got != "und" {
 		t.Errorf("without the word list: %s, want und (one function word that Dutch shares)", got)
+	}
+}
+
+// TestCommentPasses reads the three labelling passes of the eighth round,
+// comments under brand posts (testdata/comments_passes.tsv, LABELLING.md):
+// the writer's labels and two blind passes. labelled.tsv must hold the
+// majority's intent (the writer's where all three differ) and a
+// needs_reply that follows it, so the round can be re-derived; the test
+// prints how often each pair agrees.
+func TestCommentPasses(t *testing.T) {
+	rows, err := LoadLabelled("testdata/labelled.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readAgreement(t, "testdata/comments_passes.tsv", 840)
+	var w, a, b, wr, ar, br []string
+	for i, rec := range recs[1:] {
+		n, err := strconv.Atoi(rec[0])
+		if err != nil || n != 6042+i || n > len(rows) || len(rec) != 7 {
+			t.Fatalf("bad row %q", rec)
+		}
+		for _, j := range []int{1, 3, 5} {
+			if !validIntent(rec[j]) || (rec[j+1] != "yes" && rec[j+1] != "no") {
+				t.Fatalf("bad row %q", rec)
+			}
+		}
+		w, a, b = append(w, rec[1]), append(a, rec[3]), append(b, rec[5])
+		wr, ar, br = append(wr, rec[2]), append(ar, rec[4]), append(br, rec[6])
+		l := rows[n-1]
+		want := rec[1]
+		if rec[3] == rec[5] {
+			want = rec[3]
+		}
+		if l.Intent != want {
+			t.Errorf("row %d: labelled.tsv says %s, the passes' majority %s", n, l.Intent, want)
+		}
+		if l.Channel == "" || l.ToHandle == "" {
+			t.Errorf("row %d: a comment under a brand's post needs its channel and to_handle", n)
+		}
+		// needs_reply follows the intent where the definitions fix it.
+		if fixed, ok := map[string]bool{"request": true, "praise": false, "share": false, "other": false}[l.Intent]; ok && fixed != l.NeedsReply {
+			t.Errorf("row %d: %s with needs_reply %v", n, l.Intent, l.NeedsReply)
+		}
+	}
+	for _, p := range []struct {
+		name         string
+		x, y, xr, yr []string
+	}{{"writer vs A", w, a, wr, ar}, {"writer vs B", w, b, wr, br}, {"A vs B", a, b, ar, br}} {
+		agree, kappa := cohen(p.x, p.y)
+		agreeR, kappaR := cohen(p.xr, p.yr)
+		t.Logf("%s: intent agreement %.3f, kappa %.3f; needs_reply agreement %.3f, kappa %.3f", p.name, agree, kappa, agreeR, kappaR)
+		if agree < 0.8 {
+			t.Errorf("%s agree on %.3f only", p.name, agree)
+		}
+	}
+}
+
+// TestLabelledComments scores the held-out comments under brand posts
+// (the eighth labelling round, LABELLING.md) as the desk sends them. The
+// models of 6774fcb, which had learnt from no such comment, read 0.477 of
+// their intents and 0.771 of their needs_reply right; friend tags read as
+// requests and shares as other.
+func TestLabelledComments(t *testing.T) {
+	rows, err := LoadLabelled("testdata/labelled.tsv")
+	if err != nil {
+		t.Skip(err)
+	}
+	gi, pi, gn, pn := score(Default(), rows, func(l Labelled) bool { return !LabelledTrain(l.Text) && postComment(l) }, nil)
+	a, n := accuracy(gi, pi), accuracy(gn, pn)
+	t.Logf("held-out comments under a brand's post (%d): intent %.3f, needs_reply %.3f", len(gi), a, n)
+	if len(gi) < 300 || a < 0.65 || n < 0.80 {
+		t.Errorf("held-out comments (%d): intent %.3f (want ≥ 0.65), needs_reply %.3f (want ≥ 0.80)", len(gi), a, n)
+	}
+}
+
+// TestNameLead: Facebook and LinkedIn write a tagged friend as a plain
+// name; the stack reads such a comment's start as a flag.
+func TestNameLead(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"Karen Doyle did you get home ok", true}, {"Amy Collins 😍", true}, {"Tina Rowe", true},
+		{"Aisha Kamara, you were asking about this", true},
+		{"Great Service from the team", false}, // a sentiment word
+		{"Kestrel Home is the best", false},    // the brand
+		{"The Best", false}, {"Worst Service ever", false}, {"Sarah O'Neill look", false},
+		{"McDonald Smith", false}, {"SARAH JONES", false}, {"Sarah", false},
+	} {
+		if got := nameLead(c.text, "kestrel.home"); got != c.want {
+			t.Errorf("nameLead(%q) = %v", c.text, got)
+		}
+	}
+	var f features
+	for _, in := range []Input{
+		{Text: "Karen Doyle did you get home ok", ToHandle: "kestrel", Channel: "facebook"},
+		{Text: "Karen Doyle did you get home ok", ToHandle: "kestrel", Channel: "LinkedIn"},
+	} {
+		if f.read(in); !f.nameLead {
+			t.Errorf("%+v: no name first", in)
+		}
+	}
+	for _, in := range []Input{
+		{Text: "Karen Doyle did you get home ok", ToHandle: "kestrel", Channel: "instagram"}, // Instagram tags with @
+		{Text: "Karen Doyle did you get home ok", ToHandle: "kestrel", Channel: "x"},
+		{Text: "Karen Doyle did you get home ok", Channel: "facebook"},                   // to no brand
+		{Text: "Karen Doyle did you get home ok", ToHandle: "kestrel", Channel: "email"}, // private
+		{Text: "Karen Doyle @kestrel did you", ToHandle: "kestrel", Channel: "facebook"}, // tags someone
+	} {
+		if f.read(in); f.nameLead {
+			t.Errorf("%+v: read as a name first", in)
+		}
 	}
 }

@@ -126,6 +126,13 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"intent", "accuracy, held-out public rows to no brand, as comments to one", accuracy(g, cm), "cross-check", "", len(g), 0})
 		g, _, cm = asComments(c, d.labelled, friendComment)
 		add(Score{"intent", "accuracy, held-out public rows that tag people but no brand, as comments under a brand's post", accuracy(g, cm), "cross-check", "", len(g), 0})
+		// The labelled comments themselves, as the desk receives them.
+		gi, pi, gn, pn = score(c, d.labelled, func(l Labelled) bool { return !LabelledTrain(l.Text) && postComment(l) }, nil)
+		add(Score{"intent", "accuracy, held-out comments under a brand's post (Instagram, Facebook, LinkedIn, blog)", accuracy(gi, pi), "cross-check", "", len(gi), 0})
+		add(Score{"needs_reply", "accuracy, same comments", accuracy(gn, pn), "cross-check", "", len(gn), 0})
+		gi, pi, gn, pn = score(c, d.labelled, func(l Labelled) bool { return !LabelledTrain(l.Text) && !postComment(l) }, nil)
+		add(Score{"intent", "accuracy, held-out rows other than those comments (tweets, e-mail, chat, forms)", accuracy(gi, pi), "cross-check", "", len(gi), 0})
+		add(Score{"needs_reply", "accuracy, same rows", accuracy(gn, pn), "cross-check", "", len(gn), 0})
 	}
 	// The fresh set: messages labelled after the models were, which no
 	// training run or setting has read. The held-out rows are drawn like
@@ -252,6 +259,16 @@ func asComments(c *Classifier, rows []Labelled, comment func(Labelled) (Labelled
 		commented = append(commented, slices.Index(Intents, c.Classify(input(cl)).Intent))
 	}
 	return gold, written, commented
+}
+
+// postComment reports whether l is a comment under a brand's own post:
+// sent on a channel of comments, to a brand.
+func postComment(l Labelled) bool {
+	switch l.Channel {
+	case "instagram", "facebook", "linkedin", "blog":
+		return l.ToHandle != ""
+	}
+	return false
 }
 
 func b2i(b bool) int {

@@ -66,6 +66,8 @@ type features struct {
 	toHandle       bool // written to the to_handle: one was given, and the text tags no one else only (set by read)
 	brandTag       bool // a tag names the handle tokenize was given
 	private        bool // sent on a private channel (set by read)
+	comment        bool // a comment under the brand's own post (set by read)
+	nameLead       bool // a Facebook or LinkedIn comment that starts with a person's name (set by read)
 	urls           int
 	hashtags       int
 	upperWords     int
@@ -81,7 +83,7 @@ func (f *features) reset() {
 	f.lexPos, f.lexNeg = f.lexPos[:0], f.lexNeg[:0]
 	f.question, f.exclaim, f.elongated = false, 0, false
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
-	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag = false, false, false, false, false
+	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead = false, false, false, false, false, false, false
 	f.signed, f.hits, f.spamHits = false, 0, 0
 	f.script = [nScripts]int{}
 }
@@ -161,6 +163,8 @@ func (f *features) read(in Input) {
 	f.tokenize(in.Text, handle, public)
 	// After tokenize, which resets every reading.
 	f.private = private
+	f.comment = in.ToHandle != "" && commentChannel(in.Channel)
+	f.nameLead = f.comment && f.implied && namedTags(in.Channel) && nameLead(in.Text, in.ToHandle)
 	f.othersOnly = handle != "" && f.mentions > 0 && !f.implied && !f.brandTag
 	f.toHandle = in.ToHandle != "" && !f.othersOnly
 }
@@ -535,4 +539,46 @@ func unescape(hex string) (rune, bool) {
 		}
 	}
 	return r, true
+}
+
+// namedTags reports whether the channel writes a tagged person as their
+// name, without an @: Facebook and LinkedIn do.
+func namedTags(ch string) bool {
+	return strings.EqualFold(ch, "facebook") || strings.EqualFold(ch, "linkedin")
+}
+
+// nameLead reports whether text starts as a Facebook or LinkedIn comment
+// that tags a friend does: two capitalised words, neither a function
+// word, a sentiment word nor the brand's name ("Karen Doyle did you get
+// home ok?", not "Great Service" or "Kestrel Home").
+func nameLead(text, handle string) bool {
+	i := 0
+	for k := range 2 {
+		j := i
+		if j >= len(text) || text[j] < 'A' || text[j] > 'Z' {
+			return false
+		}
+		var low [24]byte
+		n := 0
+		for ; j < len(text) && (j == i || text[j] >= 'a' && text[j] <= 'z'); j++ {
+			if n == len(low) {
+				return false
+			}
+			low[n], n = text[j]|0x20, n+1
+		}
+		if n < 2 {
+			return false
+		}
+		if info := wordIndex[string(low[:n])]; info.langs != 0 || info.lex != 0 || sameHandle(text[i:j], handle) {
+			return false
+		}
+		if k == 0 {
+			if j >= len(text) || text[j] != ' ' {
+				return false
+			}
+			j++
+		}
+		i = j
+	}
+	return i == len(text) || !isHandleByte(text[i])
 }
