@@ -352,21 +352,8 @@ func needsReply(p *[6]float64, addressed bool, complaint float64) float64 {
 // privateChannel reports whether every message on the channel is
 // addressed to the brand.
 func privateChannel(ch string) bool {
-	// Callers name channels in many ways ("E-mail", "twitter_dm", "Live
-	// Chat"): compare letters and digits only, lower-cased, without
-	// allocating.
 	var buf [24]byte
-	n := 0
-	for i := 0; i < len(ch); i++ {
-		c := ch[i] | 0x20 // ASCII lower case; other bytes never match below
-		if (c >= 'a' && c <= 'z') || (ch[i] >= '0' && ch[i] <= '9') {
-			if n == len(buf) {
-				return false
-			}
-			buf[n], n = c, n+1
-		}
-	}
-	switch k := string(buf[:n]); k {
+	switch k := channelKey(&buf, ch); k {
 	case "email", "mail", "chat", "livechat", "webchat", "form", "webform", "contactform", "phone", "call",
 		"voice", "sms", "text", "whatsapp", "dm", "directmessage", "privatemessage", "pm", "messenger",
 		"telegram", "wechat", "private", "ticket", "supportticket", "helpdesk":
@@ -380,15 +367,30 @@ func privateChannel(ch string) bool {
 // commentChannel reports whether the channel's public messages are
 // comments under the brand's own posts.
 func commentChannel(ch string) bool {
-	for _, c := range commentChannels {
-		if strings.EqualFold(ch, c) {
-			return true
-		}
+	var buf [24]byte
+	switch channelKey(&buf, ch) {
+	case "facebook", "facebookpage", "fb", "instagram", "ig", "linkedin", "blog", "wordpress", "youtube", "tiktok":
+		return true
 	}
 	return false
 }
 
-var commentChannels = [...]string{"facebook", "instagram", "linkedin", "blog", "wordpress", "youtube", "tiktok"}
+// channelKey returns ch's letters and digits, lower-cased, in buf: callers
+// name channels in many ways ("E-mail", "twitter_dm", "Live Chat",
+// "Facebook Page"). A name longer than buf has no key.
+func channelKey(buf *[24]byte, ch string) string {
+	n := 0
+	for i := 0; i < len(ch); i++ {
+		c := ch[i] | 0x20 // ASCII lower case; other bytes never match
+		if (c >= 'a' && c <= 'z') || (ch[i] >= '0' && ch[i] <= '9') {
+			if n == len(buf) {
+				return ""
+			}
+			buf[n], n = c, n+1
+		}
+	}
+	return string(buf[:n])
+}
 
 func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
 

@@ -481,9 +481,9 @@ func TestCommentsUnderAPost(t *testing.T) {
 		// round), these stand-ins are not label-preserving: a friend's
 		// tag under a brand's post is mostly a share, on X chatter
 		// (other), and "@VerizonSupport I can't connect" is a request to
-		// another company. They lose 0.052 (0.674 → 0.622, 14 others read
-		// as shares); the labelled comments gain 0.477 → 0.713
-		// (TestLabelledComments).
+		// another company. They lose 0.056 (0.674 → 0.618, most of it others
+		// read as shares), so this row now only catches a collapse; the
+		// labelled comments gain 0.477 → 0.716 (TestLabelledComments).
 		{"public messages that tag people but no brand", friendComment, 0.08, 60},
 	} {
 		gold, written, commented := asComments(c, rows, kind.comment)
@@ -1175,19 +1175,35 @@ func TestCommentPasses(t *testing.T) {
 		w, a, b = append(w, rec[1]), append(a, rec[3]), append(b, rec[5])
 		wr, ar, br = append(wr, rec[2]), append(ar, rec[4]), append(br, rec[6])
 		l := rows[n-1]
-		want := rec[1]
+		major := rec[1]
 		if rec[3] == rec[5] {
-			want = rec[3]
+			major = rec[3]
 		}
-		if l.Intent != want {
-			t.Errorf("row %d: labelled.tsv says %s, the passes' majority %s", n, l.Intent, want)
+		if l.Intent != major {
+			t.Errorf("row %d: labelled.tsv says %s, the passes' majority %s", n, l.Intent, major)
 		}
 		if l.Channel == "" || l.ToHandle == "" {
 			t.Errorf("row %d: a comment under a brand's post needs its channel and to_handle", n)
 		}
-		// needs_reply follows the intent where the definitions fix it.
-		if fixed, ok := map[string]bool{"request": true, "praise": false, "share": false, "other": false}[l.Intent]; ok && fixed != l.NeedsReply {
-			t.Errorf("row %d: %s with needs_reply %v", n, l.Intent, l.NeedsReply)
+		// needs_reply follows the intent where the definitions fix it, and
+		// elsewhere the majority of the passes that chose that intent (the
+		// writer's on a tie).
+		want, yes, no := "", 0, 0
+		for _, j := range []int{1, 3, 5} {
+			if rec[j] == l.Intent {
+				yes, no = yes+b2i(rec[j+1] == "yes"), no+b2i(rec[j+1] == "no")
+			}
+		}
+		switch fixed, ok := map[string]bool{"request": true, "praise": false, "share": false, "other": false}[l.Intent]; {
+		case ok:
+			want = fmt.Sprint(fixed)
+		case yes != no:
+			want = fmt.Sprint(yes > no)
+		default:
+			want = fmt.Sprint(rec[2] == "yes")
+		}
+		if fmt.Sprint(l.NeedsReply) != want {
+			t.Errorf("row %d: %s with needs_reply %v, the passes say %s", n, l.Intent, l.NeedsReply, want)
 		}
 	}
 	for _, p := range []struct {
@@ -1204,10 +1220,10 @@ func TestCommentPasses(t *testing.T) {
 }
 
 // TestLabelledComments scores the held-out comments under brand posts
-// (the eighth labelling round, LABELLING.md) as the desk sends them. The
-// models of 6774fcb, which had learnt from no such comment, read 0.477 of
-// their intents and 0.771 of their needs_reply right; friend tags read as
-// requests and shares as other.
+// (the eighth labelling round, LABELLING.md, and 4 older ones) as the
+// desk sends them. The models of 6774fcb, which had learnt from no such
+// comment, read 0.477 of the intents and 0.771 of the needs_reply of the
+// same 327 right; friend tags read as requests and shares as other.
 func TestLabelledComments(t *testing.T) {
 	rows, err := LoadLabelled("testdata/labelled.tsv")
 	if err != nil {

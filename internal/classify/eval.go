@@ -262,14 +262,8 @@ func asComments(c *Classifier, rows []Labelled, comment func(Labelled) (Labelled
 }
 
 // postComment reports whether l is a comment under a brand's own post:
-// sent on a channel of comments, to a brand.
-func postComment(l Labelled) bool {
-	switch l.Channel {
-	case "instagram", "facebook", "linkedin", "blog":
-		return l.ToHandle != ""
-	}
-	return false
-}
+// sent on a channel of comments, to a brand, as features.read tells.
+func postComment(l Labelled) bool { return l.ToHandle != "" && commentChannel(l.Channel) }
 
 func b2i(b bool) int {
 	if b {

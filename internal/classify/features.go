@@ -544,13 +544,21 @@ func unescape(hex string) (rune, bool) {
 // namedTags reports whether the channel writes a tagged person as their
 // name, without an @: Facebook and LinkedIn do.
 func namedTags(ch string) bool {
-	return strings.EqualFold(ch, "facebook") || strings.EqualFold(ch, "linkedin")
+	var buf [24]byte
+	switch channelKey(&buf, ch) {
+	case "facebook", "facebookpage", "fb", "linkedin":
+		return true
+	}
+	return false
 }
 
 // nameLead reports whether text starts as a Facebook or LinkedIn comment
 // that tags a friend does: two capitalised words, neither a function
 // word, a sentiment word nor the brand's name ("Karen Doyle did you get
-// home ok?", not "Great Service" or "Kestrel Home").
+// home ok?", not "Great Service" or "Kestrel Home"). It reads ASCII
+// letters only, so "José García" and "Sarah O'Neill" are missed, and it
+// can tell the brand's name only from a handle that spells it (not a
+// page id or an organisation URN); "Black Friday deals?" passes.
 func nameLead(text, handle string) bool {
 	i := 0
 	for k := range 2 {

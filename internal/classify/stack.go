@@ -66,7 +66,7 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 	// last three tell a comment under the brand's post from a tweet, and
 	// a friend's tag there, with @ or as a plain name, from an address to
 	// the brand: learnt from the labelled comments (MODELS.md, "Comments
-	// under brand posts, labelled": 0.607 → 0.709 on the held-out ones).
+	// under brand posts, labelled": 0.607 → 0.712 on the held-out ones).
 	flags := [nFlags]bool{f.toHandle, f.mentions > 0, f.private, f.leadMention,
 		f.question, f.exclaim > 0, f.urls > 0, f.signed, f.hits&hitPeer != 0, f.hits&hitAsk != 0,
 		f.hits&hitVent != 0, f.hits&hitService != 0, f.hits&hitBrand != 0, lang != "en" && lang != "und",

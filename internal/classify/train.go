@@ -340,14 +340,23 @@ func stackRows(rows []Labelled) []Labelled { return withComments(withUnknownHand
 func withComments(out, rows []Labelled) []Labelled {
 	for _, l := range rows {
 		if c, ok := taggedComment(l); ok {
+			c.Channel = copyChannel
 			out = append(out, c)
 		}
 		if c, ok := strayComment(l); ok {
+			c.Channel = copyChannel
 			out = append(out, c)
 		}
 	}
 	return out
 }
+
+// copyChannel is the channel of the training copies: a channel of
+// comments, but one that tags with an @, so the stack learns its "name
+// first" input from the labelled Facebook and LinkedIn comments alone,
+// not from news tweets that start with a celebrity's name (MODELS.md,
+// "Comments under brand posts, labelled").
+const copyChannel = "instagram"
 
 // taggedComment returns l, a message that starts with its brand's tag and
 // tags no one else, as a comment under the brand's post: the tag removed.
