@@ -150,21 +150,21 @@ func readModels(read func(name string) ([]byte, error)) (map[string]*linear, map
 			return nil, nil, err
 		}
 	}
-	switch b, err := read(askName); {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, nil, fmt.Errorf("model %s: %w", askName, err)
-	default:
-		if err := decode(askName, b); err != nil {
-			return nil, nil, err
+	// The ask model and the word list came later: a set without them loads.
+	for _, name := range []string{askName, englishName} {
+		b, err := read(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, nil, fmt.Errorf("model %s: %w", name, err)
+		case name == englishName:
+			files[name] = b // a word list, not a linear model
+		default:
+			if err := decode(name, b); err != nil {
+				return nil, nil, err
+			}
 		}
-	}
-	switch b, err := read(englishName); {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, nil, fmt.Errorf("model %s: %w", englishName, err)
-	default:
-		files[englishName] = b
 	}
 	return models, files, nil
 }
@@ -349,48 +349,50 @@ func needsReply(p *[6]float64, addressed bool, complaint float64) float64 {
 	return math.Min(1, v)
 }
 
-// privateChannel reports whether every message on the channel is
-// addressed to the brand.
-func privateChannel(ch string) bool {
-	var buf [24]byte
-	switch k := channelKey(&buf, ch); k {
-	case "email", "mail", "chat", "livechat", "webchat", "form", "webform", "contactform", "phone", "call",
-		"voice", "sms", "text", "whatsapp", "dm", "directmessage", "privatemessage", "pm", "messenger",
-		"telegram", "wechat", "private", "ticket", "supportticket", "helpdesk":
-		return true
-	default:
-		// instagram_dm, x_dm, facebook_messenger, …
-		return strings.HasSuffix(k, "dm") || strings.HasSuffix(k, "messenger")
-	}
+// channelKind is what the name of a message's channel says about it.
+type channelKind struct {
+	private   bool // every message is addressed to the brand
+	comment   bool // public messages are comments under the brand's own posts
+	namedTags bool // a tagged person is written as their name, without an @
 }
 
-// commentChannel reports whether the channel's public messages are
-// comments under the brand's own posts.
-func commentChannel(ch string) bool {
+// kindOf reads a channel's name. Callers name channels in many ways
+// ("E-mail", "twitter_dm", "Live Chat", "Facebook Page"): it compares
+// letters and digits only, lower-cased, without allocating.
+func kindOf(ch string) channelKind {
 	var buf [24]byte
-	switch channelKey(&buf, ch) {
-	case "facebook", "facebookpage", "fb", "instagram", "ig", "linkedin", "blog", "wordpress", "youtube", "tiktok":
-		return true
-	}
-	return false
-}
-
-// channelKey returns ch's letters and digits, lower-cased, in buf: callers
-// name channels in many ways ("E-mail", "twitter_dm", "Live Chat",
-// "Facebook Page"). A name longer than buf has no key.
-func channelKey(buf *[24]byte, ch string) string {
 	n := 0
 	for i := 0; i < len(ch); i++ {
-		c := ch[i] | 0x20 // ASCII lower case; other bytes never match
+		c := ch[i] | 0x20 // ASCII lower case; other bytes never match below
 		if (c >= 'a' && c <= 'z') || (ch[i] >= '0' && ch[i] <= '9') {
 			if n == len(buf) {
-				return ""
+				return channelKind{}
 			}
 			buf[n], n = c, n+1
 		}
 	}
-	return string(buf[:n])
+	switch k := string(buf[:n]); k {
+	case "email", "mail", "chat", "livechat", "webchat", "form", "webform", "contactform", "phone", "call",
+		"voice", "sms", "text", "whatsapp", "dm", "directmessage", "privatemessage", "pm", "messenger",
+		"telegram", "wechat", "private", "ticket", "supportticket", "helpdesk":
+		return channelKind{private: true}
+	case "facebook", "facebookpage", "fb", "linkedin":
+		return channelKind{comment: true, namedTags: true}
+	case "instagram", "ig", "blog", "wordpress", "youtube", "tiktok":
+		return channelKind{comment: true}
+	default:
+		// instagram_dm, x_dm, facebook_messenger, …
+		return channelKind{private: strings.HasSuffix(k, "dm") || strings.HasSuffix(k, "messenger")}
+	}
 }
+
+// privateChannel reports whether every message on the channel is
+// addressed to the brand.
+func privateChannel(ch string) bool { return kindOf(ch).private }
+
+// commentChannel reports whether the channel's public messages are
+// comments under the brand's own posts.
+func commentChannel(ch string) bool { return kindOf(ch).comment }
 
 func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
 

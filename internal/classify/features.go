@@ -154,7 +154,8 @@ func Normalize(text string) string {
 // to_handle, is users talking under the brand's post (f.othersOnly): it
 // is read as written to no brand ("Comments that tag people").
 func (f *features) read(in Input) {
-	private := privateChannel(in.Channel)
+	kind := kindOf(in.Channel)
+	private := kind.private
 	public := in.ToHandle != "" && !private
 	handle := ""
 	if public && namesSomeone(in.ToHandle) {
@@ -163,8 +164,8 @@ func (f *features) read(in Input) {
 	f.tokenize(in.Text, handle, public)
 	// After tokenize, which resets every reading.
 	f.private = private
-	f.comment = in.ToHandle != "" && commentChannel(in.Channel)
-	f.nameLead = f.comment && f.implied && namedTags(in.Channel) && nameLead(in.Text, in.ToHandle)
+	f.comment = in.ToHandle != "" && kind.comment
+	f.nameLead = f.comment && f.implied && kind.namedTags && nameLead(in.Text, in.ToHandle)
 	f.othersOnly = handle != "" && f.mentions > 0 && !f.implied && !f.brandTag
 	f.toHandle = in.ToHandle != "" && !f.othersOnly
 }
@@ -539,17 +540,6 @@ func unescape(hex string) (rune, bool) {
 		}
 	}
 	return r, true
-}
-
-// namedTags reports whether the channel writes a tagged person as their
-// name, without an @: Facebook and LinkedIn do.
-func namedTags(ch string) bool {
-	var buf [24]byte
-	switch channelKey(&buf, ch) {
-	case "facebook", "facebookpage", "fb", "linkedin":
-		return true
-	}
-	return false
 }
 
 // nameLead reports whether text starts as a Facebook or LinkedIn comment

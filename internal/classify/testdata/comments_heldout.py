@@ -12,8 +12,11 @@ strayComment choose them: rows that start with their brand's tag and tag no
 one else (the tag removed, sent to that brand on facebook; and again
 without to_handle), and public rows to no brand that tag no one (sent to
 "brand" on facebook), and public rows to no brand that tag people, none of
-them the brand (friendComment: sent to "brand" on instagram). The held-out
-split is classify.LabelledTrain's, recomputed here (FNV-1a).
+them the brand (friendComment: sent to "brand" on instagram). Last, the
+labelled comments under a brand's post themselves (eval.go postComment:
+a to_handle on a channel of comments), intent and needs_reply, all of
+them and those of the eighth round (rows 6042-6881, LABELLING.md). The
+held-out split is classify.LabelledTrain's, recomputed here (FNV-1a).
 """
 import csv, json, os, re, subprocess, sys
 
@@ -118,15 +121,21 @@ def friend_comment(r):
     return {"text": r["text"], "channel": "instagram", "to_handle": "brand"}
 
 
-def classify(binary, inputs):
+def classify(binary, inputs, field="intent"):
     out = subprocess.run([binary, "classify"], input="".join(json.dumps(i) + "\n" for i in inputs),
                          capture_output=True, text=True, check=True).stdout.splitlines()
-    return [json.loads(o)["intent"] for o in out]
+    return [json.loads(o)[field] for o in out]
+
+
+COMMENTS = {"facebook", "instagram", "linkedin", "blog"}  # the labelled set's channels of comments
 
 
 def main():
     with open(os.path.join(HERE, "labelled.tsv"), newline="") as f:
-        rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if held_out(r["text"])]
+        every = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    rows = [r for r in every if held_out(r["text"])]
+    comments = [(i >= 6041, r) for i, r in enumerate(every)
+                if held_out(r["text"]) and r["to_handle"] and r["channel"] in COMMENTS]
     written = [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for r in rows]
     for binary in sys.argv[1:]:
         got = classify(binary, written)
@@ -141,6 +150,12 @@ def main():
             if name == "tagged":
                 # The same comments from a scorer that does not say the brand.
                 line.append("tagged as comments without to_handle %.3f" % acc(classify(binary, [dict(c, to_handle="") for _, c in pairs])))
+        inputs = [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for _, r in comments]
+        intents, replies = classify(binary, inputs), classify(binary, inputs, "needs_reply")
+        for name, keep in (("comments", lambda new: True), ("eighth round", lambda new: new)):
+            got = [(g, n, r) for g, n, (new, r) in zip(intents, replies, comments) if keep(new)]
+            line.append("%s %.3f / %.3f (%d)" % (name, sum(g == r["intent"] for g, _, r in got) / len(got),
+                                                 sum(n == (r["needs_reply"] == "yes") for _, n, r in got) / len(got), len(got)))
         print(", ".join(line))
 
 

@@ -7,7 +7,7 @@
 FILE is a labelled set in labelled.tsv's format (default: fresh.tsv, read
 whole). Prints each binary's intent accuracy, the messages NEW gets right
 that OLD got wrong (won) and the reverse (lost), and a two-sided sign test
-on them.
+on them; then each binary's needs_reply accuracy.
 """
 import csv, math, os, sys
 
@@ -35,6 +35,9 @@ def main():
     lost = sum(x == g and y != g for x, y, g in zip(a, b, gold))
     acc = lambda p: sum(x == g for x, g in zip(p, gold)) / len(gold)
     print("%s: %.3f  %s: %.3f  (%d messages)" % (old, acc(a), new, acc(b), len(gold)))
+    replies = [r["needs_reply"] == "yes" for r in rows]
+    na, nb = (sum(x == y for x, y in zip(classify(bin, inputs, "needs_reply"), replies)) / len(rows) for bin in (old, new))
+    print("needs_reply: %.3f  %.3f" % (na, nb))
     print("won %d, lost %d, sign test p = %.2f" % (won, lost, sign_test(won, lost)))
 
 
