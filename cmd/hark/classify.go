@@ -247,6 +247,7 @@ func cmdEval(args []string) error {
 	labelled := f.fs.String("labelled", "internal/classify/testdata/labelled.tsv", "the hand-labelled intent set")
 	fresh := f.fs.String("fresh", "internal/classify/testdata/fresh.tsv", "a hand-labelled set nothing is trained on, scored whole (\"\" for none)")
 	languages := f.fs.String("languages", "internal/classify/testdata/language_test.tsv", "a language set written blind to the language guess, scored whole (\"\" for none)")
+	foreign := f.fs.String("foreign", "internal/classify/testdata/foreign_test.tsv", "messages in six other languages written blind to the glossaries, scored whole (\"\" for none)")
 	models := f.fs.String("models", "", "score the models in this directory instead of the embedded ones")
 	quick := f.fs.Bool("quick", false, "skip the cross-validations that retrain models")
 	seed := f.fs.Uint64("seed", 1, "seed for the cross-validation training")
@@ -262,11 +263,14 @@ func cmdEval(args []string) error {
 	if err := optionalFile(f, "languages", languages, "not scored"); err != nil {
 		return err
 	}
+	if err := optionalFile(f, "foreign", foreign, "not scored"); err != nil {
+		return err
+	}
 	c, err := loadClassifier(*models)
 	if err != nil {
 		return err
 	}
-	scores, err := classify.Evaluate(c, classify.EvalOptions{Data: *data, Labelled: *labelled, Fresh: *fresh, Languages: *languages, Quick: *quick, Seed: *seed}, os.Stderr)
+	scores, err := classify.Evaluate(c, classify.EvalOptions{Data: *data, Labelled: *labelled, Fresh: *fresh, Languages: *languages, Foreign: *foreign, Quick: *quick, Seed: *seed}, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -105,6 +105,7 @@ func Load(read func(name string) ([]byte, error)) (*Classifier, error) {
 		return nil, err
 	}
 	c.english = englishOf(files[englishName])
+	glossaries() // read now, not while the first message in another language waits
 	// The stack and the ask model are optional so model sets from before
 	// them still load (with the hand-set rules, or a stack that reads no
 	// ask logit), e.g. to compare them in hark eval --models.
@@ -239,7 +240,7 @@ func fuse(models map[string]*linear) (*Classifier, error) {
 func (c *Classifier) Classify(in Input) Labels {
 	f := c.pool.Get().(*features)
 	defer c.pool.Put(f)
-	acc := c.logits(f, in)
+	acc, lang := c.read(f, in)
 	sent, intent := probs(&acc)
 
 	var l Labels
@@ -257,7 +258,7 @@ func (c *Classifier) Classify(in Input) Labels {
 	l.Suggestion = round3(sigmoid(acc[slotSuggestion+1] - acc[slotSuggestion]))
 	spam := f.spam()
 	l.Spam = round3(spam)
-	l.Language = f.language(c.english)
+	l.Language = lang
 
 	addressed := f.toHandle || f.mentions > 0 || f.private
 	if c.stack != nil {
@@ -295,10 +296,29 @@ func (c *Classifier) Classify(in Input) Labels {
 	return l
 }
 
-// logits reads the message into f and returns every model's logits from
-// the fused table, one slot per class.
-func (c *Classifier) logits(f *features, in Input) (acc [stride]float32) {
+// read reads the message into f, names its language and returns every
+// model's logits. A message in another language the models read through
+// its glossary (gloss.go): f then holds the glossed words, and the words
+// glossed.
+func (c *Classifier) read(f *features, in Input) (acc [stride]float32, lang string) {
 	f.read(in)
+	lang = f.language(c.english)
+	if lang == "und" {
+		lang = f.glossLanguage(c.english)
+	}
+	if g := glossaryFor(lang); g != nil {
+		if text, made := g.gloss(in.Text); made != nil {
+			in.Text = text
+			f.read(in)
+			f.glossed = made
+		}
+	}
+	return c.logits(f), lang
+}
+
+// logits returns every model's logits for the message read into f, from
+// the fused table, one slot per class.
+func (c *Classifier) logits(f *features) (acc [stride]float32) {
 	f.hashFeatures()
 	f.findPhrases()
 	var word, char [stride]int32

@@ -616,31 +616,34 @@ func TestGreetingOpensAConversation(t *testing.T) {
 	}
 }
 
-// TestForeignPrivateMessages: the models learnt English only, so a
-// message written privately to the brand in another language must not
-// pass for a share or noise that needs no reply. The guard leaves alone
-// the same words in public, thanks that ask nothing, a lone word, spam
-// and English.
+// TestForeignPrivateMessages: the models learnt English and read other
+// languages through glossaries (gloss.go), so a message written privately
+// to the brand in another language must not pass for a share or noise
+// that needs no reply, whatever words the glossary missed. The guard
+// leaves alone the same words in public (read through the glossary, a
+// request on its own), thanks that ask nothing, a lone word, spam and
+// English.
 func TestForeignPrivateMessages(t *testing.T) {
 	c := Default()
 	for _, tc := range []struct {
-		in   Input
-		want bool // a request that needs a reply, the hover saying why
+		in          Input
+		want, guard bool // a request that needs a reply; the hover says the guard made it one
 	}{
-		{Input{Text: "Bonjour, je voudrais annuler mon abonnement s'il vous plaît", Channel: "chat"}, true},
-		{Input{Text: "Hallo, ich habe eine Frage zu meiner Rechnung", Channel: "email"}, true},
-		{Input{Text: "Buongiorno, vorrei cambiare l'indirizzo di consegna del mio ordine", Channel: "form"}, true},
-		{Input{Text: "Goedemiddag, mijn pakket is nog steeds niet bezorgd", Channel: "whatsapp"}, true},
-		{Input{Text: "Bonjour, je voudrais annuler mon abonnement s'il vous plaît", Channel: "facebook"}, false},
-		{Input{Text: "merci beaucoup", Channel: "chat"}, false},
-		{Input{Text: "Vielen Dank, das hat super geklappt!", Channel: "whatsapp"}, false},
-		{Input{Text: "ciao!", Channel: "chat"}, false},
-		{Input{Text: "Hola, gana dinero desde casa, haz click here http://x.co http://y.co", Channel: "email"}, false},
+		{Input{Text: "Bonjour, je voudrais annuler mon abonnement s'il vous plaît", Channel: "chat"}, true, true},
+		{Input{Text: "Hallo, ich habe eine Frage zu meiner Rechnung", Channel: "email"}, true, true},
+		{Input{Text: "Buongiorno, vorrei cambiare l'indirizzo di consegna del mio ordine", Channel: "form"}, true, true},
+		{Input{Text: "Goedemiddag, mijn pakket is nog steeds niet bezorgd", Channel: "whatsapp"}, true, true},
+		{Input{Text: "Bonjour, je voudrais annuler mon abonnement s'il vous plaît", Channel: "facebook", ToHandle: "acme"}, true, false},
+		{Input{Text: "merci beaucoup", Channel: "chat"}, false, false},
+		{Input{Text: "Vielen Dank, das hat super geklappt!", Channel: "whatsapp"}, false, false},
+		{Input{Text: "Merci beaucoup pour votre aide, tout est réglé", Channel: "chat"}, false, false},
+		{Input{Text: "ciao!", Channel: "chat"}, false, false},
+		{Input{Text: "Hola, gana dinero desde casa, haz click here http://x.co http://y.co", Channel: "email"}, false, false},
 	} {
 		l := c.Classify(tc.in)
-		said := slices.ContainsFunc(l.Why, func(s string) bool { return strings.HasPrefix(s, "written privately, in a language") })
-		if got := l.Intent == "request" && l.NeedsReply; got != tc.want || said != tc.want {
-			t.Errorf("%+v: intent %s needs_reply %v (language %s, why %q), want a request for its language: %v", tc.in, l.Intent, l.NeedsReply, l.Language, l.Why, tc.want)
+		said := slices.ContainsFunc(l.Why, func(s string) bool { return strings.HasPrefix(s, "written privately, in another language") })
+		if got := l.Intent == "request" && l.NeedsReply; got != tc.want || said != tc.guard {
+			t.Errorf("%+v: intent %s needs_reply %v (language %s, why %q), want a request: %v, the guard's: %v", tc.in, l.Intent, l.NeedsReply, l.Language, l.Why, tc.want, tc.guard)
 		}
 	}
 }
@@ -1085,7 +1088,9 @@ func TestWriteDropsStaleStack(t *testing.T) {
 // testdata/LANGUAGES.md: language_dev.tsv, which the word lists were
 // chosen on, and language_test.tsv, written blind and only scored.
 // The floors sit a little under what the guess scored when it shipped
-// (0.935 and 0.895; wrong languages 0.010 and 0.020).
+// (0.935 and 0.895; wrong languages 0.010 and 0.020); since the
+// glossaries name some messages it left und (gloss.go), 0.963 and 0.935,
+// wrong 0.007 and 0.022.
 func TestLanguageSets(t *testing.T) {
 	c := Default()
 	for _, tc := range []struct {

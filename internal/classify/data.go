@@ -131,6 +131,8 @@ func LoadRequests(dir string) ([]Text, error) {
 type Labelled struct {
 	Text, Intent, Channel, ToHandle string
 	NeedsReply                      bool
+	// Where the set has them: the foreign sets (testdata/FOREIGN.md).
+	Sentiment, Language string
 	// origin is the text of the row a training copy was made from, so
 	// cross-validation keeps a copy in its row's fold.
 	origin string
@@ -154,7 +156,8 @@ func input(l Labelled) Input { return Input{Text: l.Text, Channel: l.Channel, To
 func LoadLabelled(path string) ([]Labelled, error) {
 	var out []Labelled
 	err := eachRow(path, "LABELLING.md", []string{"text", "intent"}, func(line int, r map[string]string) error {
-		l := Labelled{Text: r["text"], Intent: r["intent"], Channel: r["channel"], ToHandle: r["to_handle"], NeedsReply: r["needs_reply"] == "yes"}
+		l := Labelled{Text: r["text"], Intent: r["intent"], Channel: r["channel"], ToHandle: r["to_handle"], NeedsReply: r["needs_reply"] == "yes",
+			Sentiment: r["sentiment"], Language: r["language"]}
 		if !validIntent(l.Intent) {
 			return fmt.Errorf("%s line %d: intent %q", path, line, l.Intent)
 		}

@@ -31,8 +31,12 @@ type EvalOptions struct {
 	// Languages is a language set written blind to the language guess,
 	// scored whole ("" or a missing file: none; testdata/LANGUAGES.md).
 	Languages string
-	Seed      uint64
-	Quick     bool // skip the cross-validations
+	// Foreign is a set of messages in six other languages with intent,
+	// needs_reply and sentiment, written blind to the glossaries, scored
+	// whole ("" or a missing file: none; testdata/FOREIGN.md).
+	Foreign string
+	Seed    uint64
+	Quick   bool // skip the cross-validations
 }
 
 // Evaluate retrains each model the way `hark train` does, on the training
@@ -173,6 +177,18 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"language", "accuracy, " + name + " (written blind)", float64(right) / n, "cross-check", "", len(langs), time.Since(began)})
 		add(Score{"language", "wrong language named (not und), " + name, float64(wrong) / n, "cross-check", "", len(langs), 0})
 	}
+	foreign, err := optionalSet(o.Foreign, LoadLabelled)
+	if err != nil {
+		return nil, err
+	}
+	if len(foreign) > 0 {
+		began = time.Now()
+		gi, pi, gn, pn, gs, ps := scoreForeign(c, foreign)
+		name := filepath.Base(o.Foreign)
+		add(Score{"intent", "accuracy, " + name + " (fr es de it pt nl, written blind)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
+		add(Score{"needs_reply", "accuracy, " + name, accuracy(gn, pn), "cross-check", "", len(gn), 0})
+		add(Score{"sentiment", "macro recall, " + name, macroRecall(gs, ps, 3), "cross-check", "", len(gs), 0})
+	}
 	if len(d.airline) > 0 {
 		began = time.Now()
 		en := 0
@@ -182,6 +198,19 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"language", "read as English, airline tweets (all English, unseen)", float64(en) / float64(len(d.airline)), "cross-check", "", len(d.airline), time.Since(began)})
 	}
 	return out, nil
+}
+
+// scoreForeign classifies every row of a foreign set: intents,
+// needs_reply and sentiments (negative, neutral, positive), gold and got.
+func scoreForeign(c *Classifier, rows []Labelled) (gi, pi, gn, pn, gs, ps []int) {
+	sentiments := []string{"negative", "neutral", "positive"}
+	for _, r := range rows {
+		l := c.Classify(input(r))
+		gi, pi = append(gi, slices.Index(Intents, r.Intent)), append(pi, slices.Index(Intents, l.Intent))
+		gn, pn = append(gn, b2i(r.NeedsReply)), append(pn, b2i(l.NeedsReply))
+		gs, ps = append(gs, slices.Index(sentiments, r.Sentiment)), append(ps, slices.Index(sentiments, l.Sentiment))
+	}
+	return
 }
 
 // optionalSet loads a scored set that may be absent: no path, or a file

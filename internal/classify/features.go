@@ -76,6 +76,7 @@ type features struct {
 	hits           uint8 // phrase lists matched (phrases.go)
 	spamHits       int
 	script         [nScripts]int
+	glossed        []glossed // the words read through a glossary (gloss.go), for the explanation
 }
 
 func (f *features) reset() {
@@ -86,6 +87,7 @@ func (f *features) reset() {
 	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead = false, false, false, false, false, false, false
 	f.signed, f.hits, f.spamHits = false, 0, 0
 	f.script = [nScripts]int{}
+	f.glossed = nil
 }
 
 // word returns token i's text (without any negation mark).

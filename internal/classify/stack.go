@@ -82,9 +82,9 @@ func (z *signals) read(f *features, acc *[stride]float32, sent *[3]float64, inte
 func (c *Classifier) stackInput(in Input) (z signals) {
 	f := c.pool.Get().(*features)
 	defer c.pool.Put(f)
-	acc := c.logits(f, in)
+	acc, lang := c.read(f, in)
 	sent, intent := probs(&acc)
-	z.read(f, &acc, &sent, &intent, f.spam(), f.language(c.english))
+	z.read(f, &acc, &sent, &intent, f.spam(), lang)
 	return z
 }
 

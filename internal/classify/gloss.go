@@ -1,0 +1,406 @@
+package classify
+
+import (
+	"bufio"
+	"bytes"
+	"embed"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The models learnt English only. A message the language guess names as
+// one of the other Latin-script languages is read through a word-by-word
+// English gloss: each word found in that language's glossary
+// (gloss/LANG.tsv, hand-written bilingual word lists) is replaced by its
+// English, the rest is kept, and the models read "c'est nul, mon colis
+// n'est jamais arrivé" as "it is terrible , my parcel is never arrived".
+// Word order matters little to models of words, word pairs and letters;
+// the feelings, problems, asks and thanks are what they need to see.
+// Without it a French complaint to the brand came out other, needing no
+// reply (MODELS.md, "Messages in other languages").
+
+//go:embed gloss/*.tsv
+var glossFS embed.FS
+
+// glossary is one language's word list.
+type glossary struct {
+	words  map[string]string // by lower-case spelling, accents as written
+	folded map[string]string // by lower-case spelling without accents, for customers who leave them out
+	// phrases are fixed expressions of two to four words ("por favor",
+	// "s'il vous plaît": s, il, vous, plaît), joined by one space.
+	phrases map[string]string
+	starts  map[string]uint8 // the first words of phrases, and the most words of one
+}
+
+// glossSet is every language's glossary, and an index of their words.
+type glossSet struct {
+	byLang map[string]*glossary
+	// langs maps every word of a glossary, as written and without
+	// accents, to the languages (bits of latinLangs) that list it.
+	langs map[string]uint8
+}
+
+// glossaries are read once, when the first classifier is built.
+var glossaries = sync.OnceValue(func() glossSet {
+	set := glossSet{byLang: map[string]*glossary{}, langs: map[string]uint8{}}
+	for l, lang := range latinLangs {
+		data, err := glossFS.ReadFile("gloss/" + lang + ".tsv")
+		if err != nil {
+			continue // English
+		}
+		g := parseGlossary(data)
+		set.byLang[lang] = g
+		for _, m := range []map[string]string{g.words, g.folded} {
+			for w := range m {
+				set.langs[w] |= 1 << l
+			}
+		}
+	}
+	return set
+})
+
+// maxPhrase is the most words a glossary's expression has.
+const maxPhrase = 4
+
+// glossaryFor returns lang's glossary, or nil for English and for a
+// language without one.
+func glossaryFor(lang string) *glossary {
+	if lang == "en" || lang == "und" {
+		return nil
+	}
+	return glossaries().byLang[lang]
+}
+
+// parseGlossary reads "foreign<TAB>english" lines; an empty English drops
+// the word. The first entry of a spelling wins.
+func parseGlossary(data []byte) *glossary {
+	g := &glossary{words: map[string]string{}, folded: map[string]string{}, phrases: map[string]string{}, starts: map[string]uint8{}}
+	var accented []string // in the file's order, so a clash resolves the same way every time
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		from, to, ok := strings.Cut(sc.Text(), "\t")
+		if !ok {
+			continue
+		}
+		ws := splitWords(strings.ToLower(strings.TrimSpace(from)))
+		if len(ws) == 0 || len(ws) > maxPhrase {
+			continue
+		}
+		to = strings.TrimSpace(to)
+		if len(ws) > 1 {
+			key := unaccent(strings.Join(ws, " "))
+			if _, dup := g.phrases[key]; !dup {
+				g.phrases[key] = to
+			}
+			first := unaccent(ws[0])
+			g.starts[first] = max(g.starts[first], uint8(len(ws)))
+			continue
+		}
+		if _, dup := g.words[ws[0]]; dup {
+			continue
+		}
+		g.words[ws[0]] = to
+		if k := unaccent(ws[0]); k != ws[0] {
+			accented = append(accented, ws[0])
+		}
+	}
+	// An accented word is also found without its accents, unless a word
+	// is written so itself: "si" (if) is not shadowed by "sí" (yes).
+	for _, w := range accented {
+		k := unaccent(w)
+		if _, taken := g.words[k]; taken {
+			continue
+		}
+		if _, taken := g.folded[k]; !taken {
+			g.folded[k] = g.words[w]
+		}
+	}
+	return g
+}
+
+// splitWords splits s into its runs of letters, as gloss reads a message:
+// at spaces, apostrophes, hyphens and anything else that is not a letter.
+func splitWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
+}
+
+// wordSpan is one word of a message, as gloss reads it.
+type wordSpan struct{ start, end int }
+
+// glossed is one word a gloss replaced, for the explanation.
+type glossed struct{ from, to string }
+
+// gloss returns text with every word of the glossary replaced by its
+// English, and the replacements made. Handles, hashtags and links stay as
+// written.
+func (g *glossary) gloss(text string) (string, []glossed) {
+	words := make([]wordSpan, 0, 32)
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == '@' || r == '#' || linkAt(text[i:]):
+			// Skip to the end of the handle, hashtag or link.
+			j := i + n
+			for j < len(text) {
+				r2, n2 := utf8.DecodeRuneInString(text[j:])
+				if unicode.IsSpace(r2) || r == '@' && !(unicode.IsLetter(r2) || unicode.IsDigit(r2) || r2 == '_' || r2 == '.') {
+					break
+				}
+				j += n2
+			}
+			i = j
+		case unicode.IsLetter(r):
+			j := i + n
+			for j < len(text) {
+				r2, n2 := utf8.DecodeRuneInString(text[j:])
+				if !unicode.IsLetter(r2) {
+					break
+				}
+				j += n2
+			}
+			words = append(words, wordSpan{i, j})
+			i = j
+		default:
+			i += n
+		}
+	}
+	var b strings.Builder
+	var made []glossed
+	var buf [64]byte // the look-up keys, built without allocating
+	last := 0
+	for i := 0; i < len(words); {
+		k, to, ok := 1, "", false
+		// The longest expression first, down to two words, when one
+		// starts with this word.
+		first := appendKey(buf[:0], text[words[i].start:words[i].end])
+		for k = min(int(g.starts[string(first)]), len(words)-i); k >= 2; k-- {
+			if !joined(text, words[i:i+k]) {
+				continue
+			}
+			key := first
+			for _, w := range words[i+1 : i+k] {
+				key = appendKey(append(key, ' '), text[w.start:w.end])
+			}
+			if to, ok = g.phrases[string(key)]; ok {
+				break
+			}
+		}
+		if !ok {
+			k = 1
+			to, ok = g.lookup(text[words[i].start:words[i].end], buf[:0])
+		}
+		if !ok {
+			i++
+			continue
+		}
+		start, end := words[i].start, words[i+k-1].end
+		gap := text[last:start]
+		if strings.Trim(gap, "'’-") == "" && gap != "" {
+			gap = " " // "n'est" → "n est": the pieces are words of their own
+		}
+		b.WriteString(gap)
+		if shouted(text, start, end) {
+			to = strings.ToUpper(to) // "NUL" shouts as "TERRIBLE" does
+		}
+		b.WriteString(to)
+		made = append(made, glossed{text[start:end], to})
+		last = end
+		if r, n := utf8.DecodeRuneInString(text[end:]); r == '\'' || r == '’' || r == '-' {
+			// The elided piece's apostrophe: a space, or nothing for a
+			// piece dropped ("n'est" → "is").
+			if to != "" {
+				b.WriteByte(' ')
+			}
+			last = end + n
+		}
+		i += k
+	}
+	if made == nil {
+		return text, nil
+	}
+	b.WriteString(text[last:])
+	return b.String(), made
+}
+
+// lookup returns the English of one word as written, looked up in lower
+// case with its accents, then without them; buf is scratch space.
+func (g *glossary) lookup(w string, buf []byte) (string, bool) {
+	lower := appendLower(buf, w)
+	if to, ok := g.words[string(lower)]; ok {
+		return to, true
+	}
+	if isASCII(lower) {
+		to, ok := g.folded[string(lower)]
+		return to, ok
+	}
+	folded := appendUnaccented(lower[len(lower):], lower)
+	if to, ok := g.words[string(folded)]; ok {
+		return to, true
+	}
+	to, ok := g.folded[string(folded)]
+	return to, ok
+}
+
+// appendKey appends w in lower case without accents: how expressions and
+// their first words are keyed.
+func appendKey(dst []byte, w string) []byte {
+	n := len(dst)
+	dst = appendLower(dst, w)
+	if isASCII(dst[n:]) {
+		return dst
+	}
+	folded := appendUnaccented(nil, dst[n:])
+	return append(dst[:n], folded...)
+}
+
+// appendLower appends w in lower case.
+func appendLower(dst []byte, w string) []byte {
+	for i := 0; i < len(w); {
+		if c := w[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(w[i:])
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		i += n
+	}
+	return dst
+}
+
+// shouted reports whether the word at text[start:end] is written in
+// capitals: two or more, or one elided before a word in capitals (C'EST).
+func shouted(text string, start, end int) bool {
+	if r, _ := utf8.DecodeRuneInString(text[start:]); !unicode.IsUpper(r) {
+		return false // the common case, without allocating
+	}
+	w := text[start:end]
+	if strings.ToUpper(w) != w {
+		return false
+	}
+	if utf8.RuneCountInString(w) > 1 {
+		return true
+	}
+	rest := strings.TrimLeft(text[end:], "'’")
+	if len(rest) == len(text[end:]) || len(rest) < 2 {
+		return false
+	}
+	next := strings.FieldsFunc(rest, func(r rune) bool { return !unicode.IsLetter(r) })
+	return len(next) > 0 && len(next[0]) > 1 && strings.ToUpper(next[0]) == next[0]
+}
+
+// joined reports whether consecutive words are one expression: nothing
+// but spaces, apostrophes and hyphens between them.
+func joined(text string, ws []wordSpan) bool {
+	for j := 1; j < len(ws); j++ {
+		if strings.Trim(text[ws[j-1].end:ws[j].start], " '’-") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII[T string | []byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// unaccent removes the accents of the Latin letters the glossed languages
+// use, and spells ß as ss.
+func unaccent(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	return string(appendUnaccented(nil, []byte(s)))
+}
+
+// appendUnaccented appends s without accents.
+func appendUnaccented(dst, s []byte) []byte {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		i += n
+		switch {
+		case strings.ContainsRune("àáâãäå", r):
+			dst = append(dst, 'a')
+		case r == 'ç':
+			dst = append(dst, 'c')
+		case strings.ContainsRune("èéêë", r):
+			dst = append(dst, 'e')
+		case strings.ContainsRune("ìíîï", r):
+			dst = append(dst, 'i')
+		case r == 'ñ':
+			dst = append(dst, 'n')
+		case strings.ContainsRune("òóôõö", r):
+			dst = append(dst, 'o')
+		case strings.ContainsRune("ùúûü", r):
+			dst = append(dst, 'u')
+		case r == 'ß':
+			dst = append(dst, "ss"...)
+		case r == 'ÿ' || r == 'ý':
+			dst = append(dst, 'y')
+		default:
+			dst = utf8.AppendRune(dst, r)
+		}
+	}
+	return dst
+}
+
+// glossLanguage names the language of a Latin-script message the
+// language guess left undecided ("und"), when its words are in one
+// glossary and not in English: "meu pedido tá parado no tracking há 12
+// dias, alguém vai me responder?" has too few function words for the
+// guess, but most of its words are Portuguese. Two such words at least,
+// more than any other glossary finds and more than the words of English.
+func (f *features) glossLanguage(english wordSet) string {
+	if f.script[scriptLatin] == 0 {
+		return "und"
+	}
+	var hits [len(latinLangs)]int
+	known := 0 // words of English
+	index := glossaries().langs
+	var buf [64]byte
+	for i := range f.toks {
+		w := f.word(i)
+		if len(w) < 2 || w[0] == '<' || w[0] == '@' || w[0] == '#' {
+			continue
+		}
+		if _, ok := english[string(w)]; ok {
+			known++
+			continue
+		}
+		langs, ok := index[string(w)]
+		if !ok && !isASCII(w) {
+			langs = index[string(appendUnaccented(buf[:0], w))]
+		}
+		for l := range latinLangs {
+			hits[l] += int(langs >> l & 1)
+		}
+	}
+	best, second := 0, 0
+	for l := range hits {
+		if hits[l] > hits[best] {
+			best, second = l, hits[best]
+		} else if l != best && hits[l] > second {
+			second = hits[l]
+		}
+	}
+	if hits[best] < 2 || hits[best] == second || hits[best] <= known {
+		return "und"
+	}
+	return latinLangs[best]
+}

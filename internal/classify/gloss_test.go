@@ -1,0 +1,180 @@
+package classify
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestGlossReplacesWordsAndKeepsTheRest(t *testing.T) {
+	g := parseGlossary([]byte(strings.Join([]string{
+		"nul\tterrible", "n\t", "est\tis", "jamais\tnever", "arrivé\tarrived", "mon\tmy",
+		"c\tit", "s'il vous plaît\tplease", "si\tif", "sí\tyes", "est\twas", // a second "est" is ignored
+		"no tab on this line", "à\tto", "a\thas",
+	}, "\n")))
+	for _, tc := range []struct{ in, want string }{
+		{"@nul_shop c'est nul, mon colis n'est jamais arrivé", "@nul_shop it is terrible, my colis is never arrived"},
+		{"C'EST NUL!!", "IT IS TERRIBLE!!"},
+		{"jamais arrive https://nul.example/est #nul", "never arrived https://nul.example/est #nul"}, // accents left out
+		{"aidez-moi s'il vous plaît", "aidez-moi please"},
+		{"si", "if"}, {"sí", "yes"}, // a word written without accents is not shadowed
+		{"a", "has"}, {"à", "to"},
+		{"bonjour tout le monde", "bonjour tout le monde"}, // nothing known: as written
+	} {
+		got, made := g.gloss(tc.in)
+		if got != tc.want {
+			t.Errorf("gloss(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if (made == nil) != (got == tc.in) {
+			t.Errorf("gloss(%q) made %v", tc.in, made)
+		}
+	}
+}
+
+func TestGlossariesLoad(t *testing.T) {
+	for _, lang := range latinLangs[1:] {
+		// Every line is read: none is skipped for its shape.
+		data, err := glossFS.ReadFile("gloss/" + lang + ".tsv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+			from, _, ok := strings.Cut(line, "\t")
+			if n := len(splitWords(from)); !ok || n == 0 || n > maxPhrase || strings.ToLower(from) != from {
+				t.Errorf("gloss/%s.tsv line %d: %q", lang, i+1, line)
+			}
+		}
+		g := glossaryFor(lang)
+		if g == nil || len(g.words) < 300 {
+			t.Errorf("%s: no glossary or a small one", lang)
+			continue
+		}
+		for w, to := range g.words {
+			if strings.ToLower(w) != w || len(strings.Fields(to)) > 3 {
+				t.Errorf("%s: entry %q → %q", lang, w, to)
+			}
+		}
+	}
+	if glossaryFor("en") != nil || glossaryFor("und") != nil || glossaryFor("ru") != nil {
+		t.Error("a glossary for English, und or a language without a file")
+	}
+}
+
+// A message in another language is read through its glossary: what the
+// customer feels and wants reaches the models, the explanation shows the
+// customer's words, and the language stays the customer's.
+func TestForeignMessagesReadThroughTheGlossary(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in        Input
+		lang      string
+		intent    []string
+		reply     bool
+		sentiment string
+		why       string
+	}{
+		{Input{Text: "@acme c'est nul, mon colis n'est jamais arrivé", Channel: "x", ToHandle: "acme"}, "fr",
+			[]string{"complaint", "request"}, true, "negative", `"nul" (`},
+		{Input{Text: "Servicio pésimo, llevo dos semanas esperando el reembolso", Channel: "facebook", ToHandle: "acme"}, "es",
+			[]string{"complaint", "request"}, true, "negative", ""},
+		{Input{Text: "Adoro questo prodotto, bellissimo! Grazie mille", Channel: "instagram", ToHandle: "acme"}, "it",
+			[]string{"praise"}, false, "positive", ""},
+		{Input{Text: "Ich warte seit drei Wochen auf meine Rückerstattung, können Sie mir bitte helfen?", Channel: "email", ToHandle: "acme"}, "de",
+			[]string{"request"}, true, "", ""},
+	} {
+		l := c.Classify(tc.in)
+		if l.Language != tc.lang {
+			t.Errorf("%q: language %s, want %s", tc.in.Text, l.Language, tc.lang)
+		}
+		if !slices.Contains(tc.intent, l.Intent) || l.NeedsReply != tc.reply {
+			t.Errorf("%q: %s (needs reply %v), want one of %v (%v); %v", tc.in.Text, l.Intent, l.NeedsReply, tc.intent, tc.reply, l.IntentProbs)
+		}
+		if tc.sentiment != "" && l.Sentiment != tc.sentiment {
+			t.Errorf("%q: sentiment %s, want %s", tc.in.Text, l.Sentiment, tc.sentiment)
+		}
+		if tc.why != "" && !strings.Contains(strings.Join(l.Why, " "), tc.why) {
+			t.Errorf("%q: why %q, want %s", tc.in.Text, l.Why, tc.why)
+		}
+	}
+}
+
+// BenchmarkClassifyForeign classifies the messages of foreign_dev.tsv,
+// most of them read twice: once to name the language, once through its
+// glossary. BenchmarkClassify, the English path, is its baseline.
+func BenchmarkClassifyForeign(b *testing.B) {
+	rows, err := LoadLabelled("testdata/foreign_dev.tsv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := Default()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		c.Classify(input(rows[i%len(rows)]))
+	}
+}
+
+// TestForeignPasses checks foreign_test.tsv against the three passes that
+// labelled it (testdata/FOREIGN.md): its writer and two blind passes, A
+// and B. Each label is the majority's, the writer's where all three
+// differ.
+func TestForeignPasses(t *testing.T) {
+	rows, err := LoadLabelled("testdata/foreign_test.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readAgreement(t, "testdata/foreign_passes.tsv", len(rows))
+	var passes [3][3][]string // pass (writer, A, B), label (intent, needs_reply, sentiment)
+	for i, rec := range recs[1:] {
+		if len(rec) != 10 || rec[0] != strconv.Itoa(i+1) {
+			t.Fatalf("bad row %q", rec)
+		}
+		l := rows[i]
+		got := [3]string{l.Intent, map[bool]string{true: "yes", false: "no"}[l.NeedsReply], l.Sentiment}
+		for k := range 3 {
+			w, a, b := rec[1+k], rec[4+k], rec[7+k]
+			major := w
+			if a == b {
+				major = a
+			}
+			if got[k] != major {
+				t.Errorf("row %d: %s, the passes' majority %s", i+1, got[k], major)
+			}
+			for p, v := range []string{w, a, b} {
+				passes[p][k] = append(passes[p][k], v)
+			}
+		}
+		if !slices.Contains(Languages(), l.Language) || l.Channel == "" {
+			t.Errorf("row %d: language %q, channel %q", i+1, l.Language, l.Channel)
+		}
+	}
+	for _, pair := range [][2]int{{0, 1}, {0, 2}, {1, 2}} {
+		x, y := passes[pair[0]], passes[pair[1]]
+		name := []string{"writer", "A", "B"}[pair[0]] + " vs " + []string{"writer", "A", "B"}[pair[1]]
+		if agree := (annotatorPair{name, x[0], y[0], x[1], y[1]}).log(t); agree < 0.8 {
+			t.Errorf("%s agree on %.3f only", name, agree)
+		}
+		agree, kappa := cohen(x[2], y[2])
+		t.Logf("%s: sentiment agreement %.3f, kappa %.3f", name, agree, kappa)
+	}
+}
+
+// TestForeignSet scores the messages in six other languages written blind
+// to the glossaries (testdata/FOREIGN.md) as the desk sends them. Read
+// without the glossaries (the models of 700d343) they scored 0.403 intent,
+// 0.747 needs_reply and 0.424 sentiment macro recall; through them 0.683,
+// 0.863 and 0.681 (MODELS.md, "Messages in other languages"). The floors
+// leave room for a retrained stack, not for losing the glossaries.
+func TestForeignSet(t *testing.T) {
+	rows, err := LoadLabelled("testdata/foreign_test.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gi, pi, gn, pn, gs, ps := scoreForeign(Default(), rows)
+	intent, reply, sentiment := accuracy(gi, pi), accuracy(gn, pn), macroRecall(gs, ps, 3)
+	t.Logf("foreign_test.tsv: intent %.3f, needs_reply %.3f, sentiment macro recall %.3f", intent, reply, sentiment)
+	if intent < 0.6 || reply < 0.8 || sentiment < 0.6 {
+		t.Errorf("intent %.3f, needs_reply %.3f, sentiment %.3f: under 0.6, 0.8, 0.6", intent, reply, sentiment)
+	}
+}
