@@ -303,15 +303,34 @@ func (c *Classifier) Classify(in Input) Labels {
 func (c *Classifier) read(f *features, in Input) (acc [stride]float32, lang string) {
 	f.read(in)
 	lang = f.language(c.english)
-	if lang == "und" {
-		lang = f.glossLanguage(c.english)
+	if lang == "en" || f.script[scriptLatin] == 0 {
+		return c.logits(f), lang
 	}
-	if g := glossaryFor(lang); g != nil {
-		if text, made := g.gloss(in.Text); made != nil {
-			in.Text = text
+	hits, known := f.glossVotes(c.english)
+	if lang == "und" {
+		lang = glossLanguage(hits, known)
+	}
+	// Gloss only what reads more as the language than as English: "Do
+	// you do business in the EU?", which the guess names Portuguese, is
+	// left alone.
+	g := glossaryFor(lang)
+	if g == nil || hits[slices.Index(latinLangs[:], lang)] <= known {
+		return c.logits(f), lang
+	}
+	written := in.Text
+	if text, made := g.gloss(written, f.glossed[:0]); len(made) > 0 {
+		toks, words := f.writtenToks, f.writtenWords
+		in.Text = text
+		if f.read(in); f.words() == 0 {
+			// Glossed to nothing ("doch doch"): read as written.
+			in.Text = written
 			f.read(in)
-			f.glossed = made
+			return c.logits(f), lang
 		}
+		// What was written counts: a goodbye glossed to three words is
+		// still two (guard), a gloss that shortens a message with a
+		// link does not make it "a link and little else" (spam).
+		f.glossed, f.writtenToks, f.writtenWords = made, toks, words
 	}
 	return c.logits(f), lang
 }

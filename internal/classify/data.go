@@ -161,6 +161,12 @@ func LoadLabelled(path string) ([]Labelled, error) {
 		if !validIntent(l.Intent) {
 			return fmt.Errorf("%s line %d: intent %q", path, line, l.Intent)
 		}
+		if v, ok := r["sentiment"]; ok && !slices.Contains([]string{"negative", "neutral", "positive"}, v) {
+			return fmt.Errorf("%s line %d: sentiment %q", path, line, v)
+		}
+		if v, ok := r["language"]; ok && v == "" {
+			return fmt.Errorf("%s line %d: no language", path, line)
+		}
 		out = append(out, l)
 		return nil
 	})

@@ -77,6 +77,8 @@ type features struct {
 	spamHits       int
 	script         [nScripts]int
 	glossed        []glossed // the words read through a glossary (gloss.go), for the explanation
+	// The message as written, before any gloss: its tokens and words.
+	writtenToks, writtenWords int
 }
 
 func (f *features) reset() {
@@ -87,7 +89,7 @@ func (f *features) reset() {
 	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead = false, false, false, false, false, false, false
 	f.signed, f.hits, f.spamHits = false, 0, 0
 	f.script = [nScripts]int{}
-	f.glossed = nil
+	f.glossed = f.glossed[:0]
 }
 
 // word returns token i's text (without any negation mark).
@@ -170,6 +172,7 @@ func (f *features) read(in Input) {
 	f.nameLead = f.comment && f.implied && kind.namedTags && nameLead(in.Text, in.ToHandle)
 	f.othersOnly = handle != "" && f.mentions > 0 && !f.implied && !f.brandTag
 	f.toHandle = in.ToHandle != "" && !f.othersOnly
+	f.writtenToks, f.writtenWords = len(f.toks), f.words()
 }
 
 // tags reports whether text tags anyone, as tokenize reads it, and whether

@@ -61,6 +61,9 @@ var glossaries = sync.OnceValue(func() glossSet {
 	return set
 })
 
+// Glossed reports whether messages in lang are read through a glossary.
+func Glossed(lang string) bool { return glossaryFor(lang) != nil }
+
 // maxPhrase is the most words a glossary's expression has.
 const maxPhrase = 4
 
@@ -120,54 +123,69 @@ func parseGlossary(data []byte) *glossary {
 	return g
 }
 
-// splitWords splits s into its runs of letters, as gloss reads a message:
-// at spaces, apostrophes, hyphens and anything else that is not a letter.
+// splitWords splits s into its words, as gloss reads a message: at
+// spaces, apostrophes, hyphens and anything else that is not a letter, a
+// digit ("salu2") or an accent written as a mark of its own.
 func splitWords(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
+	return strings.FieldsFunc(s, func(r rune) bool { return !glossLetter(r) })
+}
+
+// glossLetter reports whether r belongs to a word as gloss reads it.
+func glossLetter(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
 // wordSpan is one word of a message, as gloss reads it.
 type wordSpan struct{ start, end int }
 
-// glossed is one word a gloss replaced, for the explanation.
+// glossed is one word or expression a gloss replaced, as written and
+// its English in lower case, for the explanation.
 type glossed struct{ from, to string }
 
 // gloss returns text with every word of the glossary replaced by its
 // English, and the replacements made. Handles, hashtags and links stay as
 // written.
-func (g *glossary) gloss(text string) (string, []glossed) {
+func (g *glossary) gloss(text string, made []glossed) (string, []glossed) {
 	words := make([]wordSpan, 0, 32)
 	for i := 0; i < len(text); {
-		r, n := utf8.DecodeRuneInString(text[i:])
-		switch {
-		case r == '@' || r == '#' || linkAt(text[i:]):
-			// Skip to the end of the handle, hashtag or link.
-			j := i + n
-			for j < len(text) {
-				r2, n2 := utf8.DecodeRuneInString(text[j:])
-				if unicode.IsSpace(r2) || r == '@' && !(unicode.IsLetter(r2) || unicode.IsDigit(r2) || r2 == '_' || r2 == '.') {
-					break
-				}
-				j += n2
-			}
-			i = j
-		case unicode.IsLetter(r):
-			j := i + n
-			for j < len(text) {
-				r2, n2 := utf8.DecodeRuneInString(text[j:])
-				if !unicode.IsLetter(r2) {
-					break
-				}
-				j += n2
-			}
-			words = append(words, wordSpan{i, j})
-			i = j
-		default:
+		if r, n := utf8.DecodeRuneInString(text[i:]); unicode.IsSpace(r) {
 			i += n
+			continue
 		}
+		j := i // the field runs to the next space
+		for j < len(text) {
+			r, n := utf8.DecodeRuneInString(text[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += n
+		}
+		field := text[i:j]
+		if strings.ContainsRune(field, '@') || field[0] == '#' || linkAt(field) {
+			i = j // a handle, an address, a hashtag or a link, as written
+			continue
+		}
+		for k := i; k < j; {
+			r, n := utf8.DecodeRuneInString(text[k:])
+			if !glossLetter(r) || unicode.Is(unicode.Mn, r) {
+				k += n
+				continue
+			}
+			e := k + n
+			for e < j {
+				r2, n2 := utf8.DecodeRuneInString(text[e:])
+				if !glossLetter(r2) {
+					break
+				}
+				e += n2
+			}
+			words = append(words, wordSpan{k, e})
+			k = e
+		}
+		i = j
 	}
 	var b strings.Builder
-	var made []glossed
+	b.Grow(len(text) + len(text)/2)
 	var buf [64]byte // the look-up keys, built without allocating
 	last := 0
 	for i := 0; i < len(words); {
@@ -201,11 +219,11 @@ func (g *glossary) gloss(text string) (string, []glossed) {
 			gap = " " // "n'est" → "n est": the pieces are words of their own
 		}
 		b.WriteString(gap)
+		made = append(made, glossed{text[start:end], to})
 		if shouted(text, start, end) {
 			to = strings.ToUpper(to) // "NUL" shouts as "TERRIBLE" does
 		}
 		b.WriteString(to)
-		made = append(made, glossed{text[start:end], to})
 		last = end
 		if r, n := utf8.DecodeRuneInString(text[end:]); r == '\'' || r == '’' || r == '-' {
 			// The elided piece's apostrophe: a space, or nothing for a
@@ -217,8 +235,8 @@ func (g *glossary) gloss(text string) (string, []glossed) {
 		}
 		i += k
 	}
-	if made == nil {
-		return text, nil
+	if len(made) == 0 {
+		return text, made
 	}
 	b.WriteString(text[last:])
 	return b.String(), made
@@ -251,8 +269,8 @@ func appendKey(dst []byte, w string) []byte {
 	if isASCII(dst[n:]) {
 		return dst
 	}
-	folded := appendUnaccented(nil, dst[n:])
-	return append(dst[:n], folded...)
+	// In place: a letter without its accent is never longer.
+	return append(dst[:n], appendUnaccented(dst[n:n], dst[n:])...)
 }
 
 // appendLower appends w in lower case.
@@ -324,7 +342,8 @@ func unaccent(s string) string {
 	return string(appendUnaccented(nil, []byte(s)))
 }
 
-// appendUnaccented appends s without accents.
+// appendUnaccented appends s without accents; dst may be s[:0], as no
+// letter grows: œ and æ (two bytes) become oe and ae, ß ss.
 func appendUnaccented(dst, s []byte) []byte {
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
@@ -353,6 +372,12 @@ func appendUnaccented(dst, s []byte) []byte {
 			dst = append(dst, "ss"...)
 		case r == 'ÿ' || r == 'ý':
 			dst = append(dst, 'y')
+		case r == 'œ':
+			dst = append(dst, "oe"...)
+		case r == 'æ':
+			dst = append(dst, "ae"...)
+		case unicode.Is(unicode.Mn, r):
+			// An accent written as a mark of its own (NFD): dropped.
 		default:
 			dst = utf8.AppendRune(dst, r)
 		}
@@ -360,26 +385,19 @@ func appendUnaccented(dst, s []byte) []byte {
 	return dst
 }
 
-// glossLanguage names the language of a Latin-script message the
-// language guess left undecided ("und"), when its words are in one
-// glossary and not in English: "meu pedido tá parado no tracking há 12
-// dias, alguém vai me responder?" has too few function words for the
-// guess, but most of its words are Portuguese. Two such words at least,
-// more than any other glossary finds and more than the words of English.
-func (f *features) glossLanguage(english wordSet) string {
-	if f.script[scriptLatin] == 0 {
-		return "und"
-	}
-	var hits [len(latinLangs)]int
-	known := 0 // words of English
+// glossVotes counts, once per distinct word, the words each language's
+// glossary has (bits of latinLangs), and the words of English: its
+// function words, and those of the English word list that no glossary
+// has (english).
+func (f *features) glossVotes(english wordSet) (hits [len(latinLangs)]int, known int) {
 	index := glossaries().langs
 	var buf [64]byte
 	for i := range f.toks {
 		w := f.word(i)
-		if len(w) < 2 || w[0] == '<' || w[0] == '@' || w[0] == '#' {
+		if len(w) < 2 || w[0] == '<' || w[0] == '@' || f.seen(i) {
 			continue
 		}
-		if _, ok := english[string(w)]; ok {
+		if f.toks[i].info.langs&(1<<langEN) != 0 {
 			known++
 			continue
 		}
@@ -387,10 +405,37 @@ func (f *features) glossLanguage(english wordSet) string {
 		if !ok && !isASCII(w) {
 			langs = index[string(appendUnaccented(buf[:0], w))]
 		}
+		if langs == 0 {
+			if _, ok := english[string(w)]; ok {
+				known++
+			}
+			continue
+		}
 		for l := range latinLangs {
 			hits[l] += int(langs >> l & 1)
 		}
 	}
+	return hits, known
+}
+
+// seen reports whether token i repeats an earlier one.
+func (f *features) seen(i int) bool {
+	for j := range i {
+		if bytes.Equal(f.word(j), f.word(i)) {
+			return true
+		}
+	}
+	return false
+}
+
+// glossLanguage names the language of a Latin-script message the
+// language guess left undecided ("und"), when its words are in one
+// glossary and not in English: "meu pedido tá parado no tracking há 12
+// dias, alguém vai me responder?" has too few function words for the
+// guess, but most of its words are Portuguese. Two such words at least,
+// more than any other glossary finds and twice the words of English
+// ("El Paso flight" stays und).
+func glossLanguage(hits [len(latinLangs)]int, known int) string {
 	best, second := 0, 0
 	for l := range hits {
 		if hits[l] > hits[best] {
@@ -399,7 +444,7 @@ func (f *features) glossLanguage(english wordSet) string {
 			second = hits[l]
 		}
 	}
-	if hits[best] < 2 || hits[best] == second || hits[best] <= known {
+	if hits[best] < 2 || hits[best] == second || hits[best] <= 2*known {
 		return "und"
 	}
 	return latinLangs[best]

@@ -203,11 +203,15 @@ func (f *features) language(english wordSet) string {
 }
 
 // words counts the tokens that are words, not handles, links, numbers,
-// emoji or punctuation.
+// emoji, the variation selector an emoji leaves ("✔️") or punctuation.
 func (f *features) words() int {
 	n := 0
 	for i := range f.toks {
-		if c := f.buf[f.toks[i].start]; c >= 'a' && c <= 'z' || c >= utf8.RuneSelf {
+		c := f.buf[f.toks[i].start]
+		if c >= utf8.RuneSelf {
+			r, _ := utf8.DecodeRune(f.buf[f.toks[i].start:f.toks[i].end])
+			n += b2i(unicode.IsLetter(r))
+		} else if c >= 'a' && c <= 'z' {
 			n++
 		}
 	}

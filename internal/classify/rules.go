@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -59,8 +60,8 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 		// reply ("Bonjour, je voudrais annuler mon abonnement" in a
 		// chat). Praise, complaint and peer, where the words or emoji
 		// told, stay as read. On the foreign dev set, with the
-		// glossaries, the guard is a wash (intent 0.710 with it, 0.707
-		// without; needs_reply 0.850, 0.857): kept, as the safer error.
+		// glossaries, the guard is a wash (intent 0.700 with it, 0.697
+		// without; needs_reply 0.857 both): kept, as the safer error.
 		p[intentRequest] += p[intentShare] + p[intentOther]
 		p[intentShare], p[intentOther] = 0, 0
 	}
@@ -88,7 +89,7 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 // beaucoup", "Vielen Dank, das hat super geklappt!" or "ciao!" close a
 // chat as often as they open one.
 func foreignPrivate(f *features, spam float64, lang string) bool {
-	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.words() < 3 {
+	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.writtenWords < 3 {
 		return false
 	}
 	if !f.question {
@@ -120,7 +121,7 @@ func (f *features) spam() float64 {
 	if f.hashtags >= 5 {
 		score += 0.3
 	}
-	words := len(f.toks) - f.urls - f.mentions - 2*f.hashtags
+	words := f.writtenToks - f.urls - f.mentions - 2*f.hashtags
 	if f.urls > 0 && words <= 3 {
 		score += 0.4 // a link and little else
 	}
@@ -130,7 +131,7 @@ func (f *features) spam() float64 {
 	if f.mentions >= 6 {
 		score += 0.3 // tagging a crowd
 	}
-	if len(f.toks) == 0 {
+	if f.writtenToks == 0 {
 		score += 0.5
 	}
 	return math.Min(1, score)
@@ -140,8 +141,8 @@ func (f *features) spam() float64 {
 // sentiment, for the desk's hover explanation.
 func (c *Classifier) why(f *features, intent int, sentiment string, addressed bool, spam float64, lang string) []string {
 	type hit struct {
-		tok int
-		v   float32
+		tok, gloss int // gloss: on a glossed message, the gloss the word is of (glossOf)
+		v          float32
 	}
 	var top [3]hit
 	for i := range top {
@@ -161,22 +162,30 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 			h = notH
 		}
 		v := float32(c.table[int(hashBytes(h, w)&(Dim-1))*stride+slotIntent+intent]) * c.scale[slotIntent+intent]
+		if v <= 0.03 {
+			continue
+		}
+		g := -1
+		if len(f.glossed) > 0 {
+			g = f.glossOf(i)
+		}
 		for k := range top {
-			if top[k].tok >= 0 && bytes.Equal(f.word(top[k].tok), w) {
-				break
+			if top[k].tok >= 0 && (bytes.Equal(f.word(top[k].tok), w) || g >= 0 && g == top[k].gloss) {
+				break // two words of one glossed expression count once
 			}
-			if v > 0.03 && v > top[k].v {
+			if v > top[k].v {
 				copy(top[k+1:], top[k:len(top)-1])
-				top[k] = hit{i, v}
+				top[k] = hit{i, g, v}
 				break
 			}
 		}
 	}
 	var out []string
 	for _, h := range top {
-		if h.tok >= 0 {
-			out = append(out, quoteWord(f, h.tok))
+		if h.tok < 0 {
+			continue
 		}
+		out = append(out, quoteWord(f, h.tok))
 	}
 	var lex []int32
 	switch sentiment {
@@ -186,14 +195,14 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 		lex = f.lexPos
 	}
 	if len(lex) > 0 {
-		s := sentiment + ": "
-		for i, t := range lex[:min(len(lex), 3)] {
-			if i > 0 {
-				s += ", "
+		var quoted [3]string
+		n := 0
+		for _, t := range lex[:min(len(lex), 3)] {
+			if q := quoteWord(f, int(t)); !slices.Contains(quoted[:n], q) {
+				quoted[n], n = q, n+1
 			}
-			s += quoteWord(f, int(t))
 		}
-		out = append(out, s)
+		out = append(out, sentiment+": "+strings.Join(quoted[:n], ", "))
 	}
 	// When guard's push towards other decided, say so: otherwise an agent
 	// would read only "addressed to the brand" under the other badge.
@@ -225,18 +234,44 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 }
 
 func quoteWord(f *features, i int) string {
-	w := string(f.word(i))
-	for _, g := range f.glossed {
-		// A glossed word is shown as the customer wrote it: "nul" (terrible).
-		if to := strings.ToLower(g.to); to == w || strings.Contains(" "+to+" ", " "+w+" ") {
-			// Its negation is the customer's own: "marche pas" (not working).
-			return `"` + g.from + `" (` + g.to + `)`
-		}
+	if q, ok := quoteGlossed(f, i); ok {
+		return q
 	}
 	if f.toks[i].neg {
-		return `"not ` + w + `"`
+		return `"not ` + string(f.word(i)) + `"`
 	}
-	return `"` + w + `"`
+	return `"` + string(f.word(i)) + `"`
+}
+
+// quoteGlossed shows a glossed word as the customer wrote it: "nul"
+// (terrible), and "bon" (not good) after a negation, unless the gloss
+// says it: "marche pas" (not working).
+func quoteGlossed(f *features, i int) (string, bool) {
+	j := f.glossOf(i)
+	if j < 0 {
+		return "", false
+	}
+	g := f.glossed[j]
+	if f.toks[i].neg && !strings.HasPrefix(g.to, "not ") && !strings.HasPrefix(g.to, "no ") {
+		return `"` + g.from + `" (not ` + g.to + `)`, true
+	}
+	return `"` + g.from + `" (` + g.to + `)`, true
+}
+
+// glossOf returns the index in f.glossed of the gloss token i is a word
+// of, or -1.
+func (f *features) glossOf(i int) int {
+	w := string(f.word(i))
+	for j, g := range f.glossed {
+		for rest := g.to; rest != ""; {
+			var word string
+			word, rest, _ = strings.Cut(rest, " ")
+			if word == w {
+				return j
+			}
+		}
+	}
+	return -1
 }
 
 // greetingWords are the words a bare greeting is made of; true marks the

@@ -246,11 +246,17 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	defer srv.Close()
 	ag := newClient(t, srv.URL)
 	ag.login("agent@b.test", "password1")
-	if _, page := ag.get("/c/" + itoa(fr[0].ConversationID)); !strings.Contains(page, `<em class="lang" title="written in fr; the models read English only">fr</em>`) {
+	if _, page := ag.get("/c/" + itoa(fr[0].ConversationID)); !strings.Contains(page, `<em class="lang" title="written in fr; the models read it word by word through an English glossary">fr</em>`) {
 		t.Fatal("no language badge on a French message")
 	}
 	if _, page := ag.get("/c/" + itoa(en[0].ConversationID)); strings.Contains(page, `class="lang"`) {
 		t.Fatal("a language badge on an English message")
+	}
+	// A language without a glossary says the models cannot read it.
+	ru, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "3", Author: ingest.Author{ID: "7", Handle: "ivan"},
+		Text: "@brand моя посылка до сих пор не пришла", SentAt: time.Now()})
+	if _, page := ag.get("/c/" + itoa(ru[0].ConversationID)); !strings.Contains(page, `<em class="lang" title="written in ru; the models read English only">ru</em>`) {
+		t.Fatal("no language badge, or the wrong hover, on a Russian message")
 	}
 	// The inbox's language filter shows the French conversation alone.
 	_, page := ag.get("/w/brand")

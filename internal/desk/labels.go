@@ -65,14 +65,22 @@ func (l shownLabels) Explain() string {
 }
 
 // Foreign is the language of a message the classifier named as another
-// than English, for a badge: an agent sees who should answer it, and that
-// the models, which read English only, read it less well. Empty for
-// English and for a language it could not tell.
+// than English, for a badge: an agent sees who should answer it, and
+// (ForeignNote) that the models, which learnt English, read it less well.
+// Empty for English and for a language it could not tell.
 func (l shownLabels) Foreign() string {
 	if l.Language == "en" || l.Language == "und" {
 		return ""
 	}
 	return l.Language
+}
+
+// ForeignNote is the language badge's hover.
+func (l shownLabels) ForeignNote() string {
+	if classify.Glossed(l.Language) {
+		return "written in " + l.Language + "; the models read it word by word through an English glossary"
+	}
+	return "written in " + l.Language + "; the models read English only"
 }
 
 // Spammy reports whether the spam score weighed on the classifier's
