@@ -297,16 +297,23 @@ func (c *Classifier) Classify(in Input) Labels {
 }
 
 // read reads the message into f, names its language and returns every
-// model's logits. A message in another language the models read through
-// its glossary (gloss.go): f then holds the glossed words, and the words
-// glossed.
+// model's logits (readGlossed).
 func (c *Classifier) read(f *features, in Input) (acc [stride]float32, lang string) {
+	lang, _ = f.readGlossed(in, c.english)
+	return c.logits(f), lang
+}
+
+// readGlossed reads the message into f as the models read it, and names
+// its language: a message in another language through its glossary
+// (gloss.go), f then holding the glossed words and the words glossed.
+// It returns the text read. english is the English word list.
+func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	f.read(in)
-	lang = f.language(c.english)
+	lang = f.language(english)
 	if lang == "en" || f.script[scriptLatin] == 0 {
-		return c.logits(f), lang
+		return lang, in.Text
 	}
-	hits, known := f.glossVotes(c.english)
+	hits, known := f.glossVotes(english)
 	if lang == "und" {
 		lang = glossLanguage(hits, known)
 	}
@@ -315,24 +322,25 @@ func (c *Classifier) read(f *features, in Input) (acc [stride]float32, lang stri
 	// left alone.
 	g := glossaryFor(lang)
 	if g == nil || hits[slices.Index(latinLangs[:], lang)] <= known {
-		return c.logits(f), lang
+		return lang, in.Text
 	}
 	written := in.Text
-	if text, made := g.gloss(written, f.glossed[:0]); len(made) > 0 {
-		toks, words := f.writtenToks, f.writtenWords
-		in.Text = text
-		if f.read(in); f.words() == 0 {
-			// Glossed to nothing ("doch doch"): read as written.
-			in.Text = written
-			f.read(in)
-			return c.logits(f), lang
-		}
-		// What was written counts: a goodbye glossed to three words is
-		// still two (guard), a gloss that shortens a message with a
-		// link does not make it "a link and little else" (spam).
-		f.glossed, f.writtenToks, f.writtenWords = made, toks, words
+	glossed, made := g.gloss(written, f.glossed[:0])
+	if len(made) == 0 {
+		return lang, written
 	}
-	return c.logits(f), lang
+	toks, words := f.writtenToks, f.writtenWords
+	read := in
+	read.Text = glossed
+	if f.read(read); f.words() == 0 {
+		f.read(in) // glossed to nothing ("doch doch"): read as written
+		return lang, written
+	}
+	// What was written counts: a goodbye glossed to three words is still
+	// two (guard), a gloss that shortens a message with a link does not
+	// make it "a link and little else" (spam).
+	f.glossed, f.writtenToks, f.writtenWords = made, toks, words
+	return lang, glossed
 }
 
 // logits returns every model's logits for the message read into f, from

@@ -212,6 +212,11 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 			}
 		}
 	}
+	// The intent and ask models learn the rows as the classifier reads
+	// them: a message in another language glossed (readGlossed). The
+	// stack's inputs gloss them on their own (stackInput).
+	english := englishOf(files[englishName])
+	rows, written := glossRows(rows, english), rows
 	for k := range askFolds {
 		run(func() {
 			keep := func(l Labelled) bool { return askFold(l) != k }
@@ -233,11 +238,10 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, nil, nil, err
 	}
-	english := englishOf(files[englishName])
 	for _, c := range folds {
 		c.english = english
 	}
-	srows := stackRows(rows)
+	srows := stackRows(written)
 	zs := make([]signals, len(srows))
 	labels := make([]int, len(srows))
 	for i, l := range srows {
@@ -248,6 +252,20 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 		labels[i] = slices.Index(Intents, l.Intent)
 	}
 	return trainStack(zs, labels, r.opts), ask, intent, nil
+}
+
+// glossRows returns rows with each text as the classifier reads it
+// (readGlossed); a glossed row keeps its written text as its source, so
+// it stays in its fold.
+func glossRows(rows []Labelled, english wordSet) []Labelled {
+	var f features
+	out := slices.Clone(rows)
+	for i, l := range out {
+		if _, text := f.readGlossed(input(l), english); text != l.Text {
+			out[i].origin, out[i].Text = l.source(), text
+		}
+	}
+	return out
 }
 
 // shippedRecipe is hark train's: the intent model learns the labelled
