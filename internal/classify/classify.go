@@ -329,17 +329,14 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	if len(made) == 0 {
 		return lang, written
 	}
-	toks, words := f.writtenToks, f.writtenWords
+	toks, words := len(f.toks), f.words() // as written (writtenToks)
 	read := in
 	read.Text = glossed
 	if f.read(read); f.words() == 0 {
 		f.read(in) // glossed to nothing ("doch doch"): read as written
 		return lang, written
 	}
-	// What was written counts: a goodbye glossed to three words is still
-	// two (guard), a gloss that shortens a message with a link does not
-	// make it "a link and little else" (spam).
-	f.glossed, f.writtenToks, f.writtenWords = made, toks, words
+	f.glossed, f.written.toks, f.written.words = made, toks, words
 	return lang, glossed
 }
 

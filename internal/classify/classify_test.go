@@ -443,10 +443,10 @@ func TestWithoutHandles(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	gold, with, _, _ := heldOut(Default(), rows, nil)
-	_, without, _, _ := heldOut(Default(), rows, func(in *Input) { in.ToHandle = "" })
-	a, b := accuracy(gold, with), accuracy(gold, without)
-	t.Logf("held-out intent accuracy %.3f with to_handle, %.3f without (%d rows)", a, b, len(gold))
+	with := heldOut(Default(), rows, nil)
+	without := heldOut(Default(), rows, func(in *Input) { in.ToHandle = "" })
+	a, b := accuracy(with.gi, with.pi), accuracy(with.gi, without.pi)
+	t.Logf("held-out intent accuracy %.3f with to_handle, %.3f without (%d rows)", a, b, len(with.gi))
 	if b < a-0.02 {
 		t.Errorf("without to_handle the intent accuracy falls from %.3f to %.3f", a, b)
 	}
@@ -1238,11 +1238,11 @@ func TestLabelledComments(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	gi, pi, gn, pn := score(Default(), rows, func(l Labelled) bool { return !LabelledTrain(l.Text) && postComment(l) }, nil)
-	a, n := accuracy(gi, pi), accuracy(gn, pn)
-	t.Logf("held-out comments under a brand's post (%d): intent %.3f, needs_reply %.3f", len(gi), a, n)
-	if len(gi) < 300 || a < 0.65 || n < 0.80 {
-		t.Errorf("held-out comments (%d): intent %.3f (want ≥ 0.65), needs_reply %.3f (want ≥ 0.80)", len(gi), a, n)
+	m := score(Default(), rows, func(l Labelled) bool { return !LabelledTrain(l.Text) && postComment(l) }, nil)
+	a, n := accuracy(m.gi, m.pi), accuracy(m.gn, m.pn)
+	t.Logf("held-out comments under a brand's post (%d): intent %.3f, needs_reply %.3f", len(m.gi), a, n)
+	if len(m.gi) < 300 || a < 0.65 || n < 0.80 {
+		t.Errorf("held-out comments (%d): intent %.3f (want ≥ 0.65), needs_reply %.3f (want ≥ 0.80)", len(m.gi), a, n)
 	}
 }
 

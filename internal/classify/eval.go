@@ -109,20 +109,20 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 	// the part of the hand-labelled set that training never reads.
 	if len(d.labelled) > 0 {
 		began = time.Now()
-		gi, pi, gn, pn := heldOut(c, d.labelled, nil)
+		m := heldOut(c, d.labelled, nil)
 		took = time.Since(began)
 		if progress != nil {
-			printConfusion(progress, "held-out", gi, pi)
+			printConfusion(progress, "held-out", m.gi, m.pi)
 		}
 		// The text alone is scored too: hark classify's channel and
 		// to_handle are optional, and a scorer may send neither.
-		_, ti, _, tn := heldOut(c, d.labelled, func(in *Input) { in.Channel, in.ToHandle = "", "" })
-		add(Score{"intent", "accuracy, held-out 40% of labelled.tsv", accuracy(gi, pi), "≥ 0.80", "no public reference", len(gi), took})
-		add(Score{"intent", "macro F1, held-out 40% of labelled.tsv", macroF1(gi, pi, len(Intents)), "", "", len(gi), 0})
-		add(Score{"needs_reply", "accuracy, held-out 40% of labelled.tsv", accuracy(gn, pn), "≥ 0.85", "", len(gn), 0})
-		add(Score{"needs_reply", "macro F1, held-out 40% of labelled.tsv", macroF1(gn, pn, 2), "", "", len(gn), 0})
-		add(Score{"intent", "accuracy, same rows, text only (no channel or to_handle)", accuracy(gi, ti), "cross-check", "", len(gi), 0})
-		add(Score{"needs_reply", "accuracy, same rows, text only", accuracy(gn, tn), "cross-check", "", len(gn), 0})
+		t := heldOut(c, d.labelled, func(in *Input) { in.Channel, in.ToHandle = "", "" })
+		add(Score{"intent", "accuracy, held-out 40% of labelled.tsv", accuracy(m.gi, m.pi), "≥ 0.80", "no public reference", len(m.gi), took})
+		add(Score{"intent", "macro F1, held-out 40% of labelled.tsv", macroF1(m.gi, m.pi, len(Intents)), "", "", len(m.gi), 0})
+		add(Score{"needs_reply", "accuracy, held-out 40% of labelled.tsv", accuracy(m.gn, m.pn), "≥ 0.85", "", len(m.gn), 0})
+		add(Score{"needs_reply", "macro F1, held-out 40% of labelled.tsv", macroF1(m.gn, m.pn, 2), "", "", len(m.gn), 0})
+		add(Score{"intent", "accuracy, same rows, text only (no channel or to_handle)", accuracy(m.gi, t.pi), "cross-check", "", len(m.gi), 0})
+		add(Score{"needs_reply", "accuracy, same rows, text only", accuracy(m.gn, t.pn), "cross-check", "", len(m.gn), 0})
 		// Comments under a brand's post tag no one (MODELS.md).
 		g, _, cm := asComments(c, d.labelled, taggedComment)
 		add(Score{"intent", "accuracy, held-out rows that start with the brand's tag, as comments without it", accuracy(g, cm), "cross-check", "", len(g), 0})
@@ -131,12 +131,12 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		g, _, cm = asComments(c, d.labelled, friendComment)
 		add(Score{"intent", "accuracy, held-out public rows that tag people but no brand, as comments under a brand's post", accuracy(g, cm), "cross-check", "", len(g), 0})
 		// The labelled comments themselves, as the desk receives them.
-		gi, pi, gn, pn = score(c, d.labelled, func(l Labelled) bool { return !LabelledTrain(l.Text) && postComment(l) }, nil)
-		add(Score{"intent", "accuracy, held-out comments under a brand's post (Instagram, Facebook, LinkedIn, blog)", accuracy(gi, pi), "cross-check", "", len(gi), 0})
-		add(Score{"needs_reply", "accuracy, same comments", accuracy(gn, pn), "cross-check", "", len(gn), 0})
-		gi, pi, gn, pn = score(c, d.labelled, func(l Labelled) bool { return !LabelledTrain(l.Text) && !postComment(l) }, nil)
-		add(Score{"intent", "accuracy, held-out rows other than those comments (tweets, e-mail, chat, forms)", accuracy(gi, pi), "cross-check", "", len(gi), 0})
-		add(Score{"needs_reply", "accuracy, same rows", accuracy(gn, pn), "cross-check", "", len(gn), 0})
+		m = score(c, d.labelled, func(l Labelled) bool { return !LabelledTrain(l.Text) && postComment(l) }, nil)
+		add(Score{"intent", "accuracy, held-out comments under a brand's post (Instagram, Facebook, LinkedIn, blog)", accuracy(m.gi, m.pi), "cross-check", "", len(m.gi), 0})
+		add(Score{"needs_reply", "accuracy, same comments", accuracy(m.gn, m.pn), "cross-check", "", len(m.gn), 0})
+		m = score(c, d.labelled, func(l Labelled) bool { return !LabelledTrain(l.Text) && !postComment(l) }, nil)
+		add(Score{"intent", "accuracy, held-out rows other than those comments (tweets, e-mail, chat, forms)", accuracy(m.gi, m.pi), "cross-check", "", len(m.gi), 0})
+		add(Score{"needs_reply", "accuracy, same rows", accuracy(m.gn, m.pn), "cross-check", "", len(m.gn), 0})
 	}
 	// The fresh set: messages labelled after the models were, which no
 	// training run or setting has read. The held-out rows are drawn like
@@ -147,13 +147,13 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 	}
 	if len(fresh) > 0 {
 		began = time.Now()
-		gi, pi, gn, pn := score(c, fresh, func(Labelled) bool { return true }, nil)
+		m := score(c, fresh, all, nil)
 		name := filepath.Base(o.Fresh)
 		if progress != nil {
-			printConfusion(progress, name, gi, pi)
+			printConfusion(progress, name, m.gi, m.pi)
 		}
-		add(Score{"intent", "accuracy, " + name + " (labels never trained or chosen on)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
-		add(Score{"needs_reply", "accuracy, " + name, accuracy(gn, pn), "cross-check", "", len(gn), 0})
+		add(Score{"intent", "accuracy, " + name + " (labels never trained or chosen on)", accuracy(m.gi, m.pi), "cross-check", "", len(m.gi), time.Since(began)})
+		add(Score{"needs_reply", "accuracy, " + name, accuracy(m.gn, m.pn), "cross-check", "", len(m.gn), 0})
 	}
 	// Language: the blind set, and the airline tweets, all English and
 	// unread by the English word list (englishWords).
@@ -183,11 +183,11 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 	}
 	if len(foreign) > 0 {
 		began = time.Now()
-		gi, pi, gn, pn, gs, ps := scoreForeign(c, foreign)
+		m := score(c, foreign, all, nil)
 		name := filepath.Base(o.Foreign)
-		add(Score{"intent", "accuracy, " + name + " (fr es de it pt nl, written blind)", accuracy(gi, pi), "cross-check", "", len(gi), time.Since(began)})
-		add(Score{"needs_reply", "accuracy, " + name, accuracy(gn, pn), "cross-check", "", len(gn), 0})
-		add(Score{"sentiment", "macro recall, " + name, macroRecall(gs, ps, 3), "cross-check", "", len(gs), 0})
+		add(Score{"intent", "accuracy, " + name + " (fr es de it pt nl, written blind)", accuracy(m.gi, m.pi), "cross-check", "", len(m.gi), time.Since(began)})
+		add(Score{"needs_reply", "accuracy, " + name, accuracy(m.gn, m.pn), "cross-check", "", len(m.gn), 0})
+		add(Score{"sentiment", "macro recall, " + name, macroRecall(m.gs, m.ps, 3), "cross-check", "", len(m.gs), 0})
 	}
 	if len(d.airline) > 0 {
 		began = time.Now()
@@ -198,19 +198,6 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"language", "read as English, airline tweets (all English, unseen)", float64(en) / float64(len(d.airline)), "cross-check", "", len(d.airline), time.Since(began)})
 	}
 	return out, nil
-}
-
-// scoreForeign classifies every row of a foreign set: intents,
-// needs_reply and sentiments (negative, neutral, positive), gold and got.
-func scoreForeign(c *Classifier, rows []Labelled) (gi, pi, gn, pn, gs, ps []int) {
-	sentiments := []string{"negative", "neutral", "positive"}
-	for _, r := range rows {
-		l := c.Classify(input(r))
-		gi, pi = append(gi, slices.Index(Intents, r.Intent)), append(pi, slices.Index(Intents, l.Intent))
-		gn, pn = append(gn, b2i(r.NeedsReply)), append(pn, b2i(l.NeedsReply))
-		gs, ps = append(gs, slices.Index(sentiments, r.Sentiment)), append(ps, slices.Index(sentiments, l.Sentiment))
-	}
-	return
 }
 
 // optionalSet loads a scored set that may be absent: no path, or a file
@@ -249,14 +236,24 @@ func printConfusion(w io.Writer, name string, gold, got []int) {
 // heldOut classifies the labelled rows training never reads, each input
 // first changed by edit when it is not nil, and returns the gold and
 // predicted intents and needs_reply.
-func heldOut(c *Classifier, rows []Labelled, edit func(*Input)) (gi, pi, gn, pn []int) {
+func heldOut(c *Classifier, rows []Labelled, edit func(*Input)) marks {
 	return score(c, rows, func(l Labelled) bool { return !LabelledTrain(l.Text) }, edit)
 }
 
+// marks are scored rows' gold and predicted intents (gi, pi), needs_reply
+// (gn, pn) and, where the set has them, sentiments (gs, ps: negative,
+// neutral, positive).
+type marks struct{ gi, pi, gn, pn, gs, ps []int }
+
+// sentiments are the sentiment labels in the order marks number them.
+var sentiments = []string{"negative", "neutral", "positive"}
+
+// all keeps every row.
+func all(Labelled) bool { return true }
+
 // score classifies the rows keep selects, each input first changed by
-// edit when it is not nil, and returns the gold and predicted intents and
-// needs_reply.
-func score(c *Classifier, rows []Labelled, keep func(Labelled) bool, edit func(*Input)) (gi, pi, gn, pn []int) {
+// edit when it is not nil.
+func score(c *Classifier, rows []Labelled, keep func(Labelled) bool, edit func(*Input)) (m marks) {
 	for _, l := range rows {
 		if !keep(l) {
 			continue
@@ -266,10 +263,13 @@ func score(c *Classifier, rows []Labelled, keep func(Labelled) bool, edit func(*
 			edit(&in)
 		}
 		r := c.Classify(in)
-		gi, pi = append(gi, slices.Index(Intents, l.Intent)), append(pi, slices.Index(Intents, r.Intent))
-		gn, pn = append(gn, b2i(l.NeedsReply)), append(pn, b2i(r.NeedsReply))
+		m.gi, m.pi = append(m.gi, slices.Index(Intents, l.Intent)), append(m.pi, slices.Index(Intents, r.Intent))
+		m.gn, m.pn = append(m.gn, b2i(l.NeedsReply)), append(m.pn, b2i(r.NeedsReply))
+		if l.Sentiment != "" {
+			m.gs, m.ps = append(m.gs, slices.Index(sentiments, l.Sentiment)), append(m.ps, slices.Index(sentiments, r.Sentiment))
+		}
 	}
-	return gi, pi, gn, pn
+	return m
 }
 
 // asComments classifies the held-out rows that comment turns into

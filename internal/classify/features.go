@@ -77,8 +77,9 @@ type features struct {
 	spamHits       int
 	script         [nScripts]int
 	glossed        []glossed // the words read through a glossary (gloss.go), for the explanation
-	// The message as written, before any gloss: its tokens and words.
-	writtenToks, writtenWords int
+	// A glossed message's tokens and words as written (writtenToks,
+	// writtenWords), set by readGlossed.
+	written struct{ toks, words int }
 }
 
 func (f *features) reset() {
@@ -90,6 +91,24 @@ func (f *features) reset() {
 	f.signed, f.hits, f.spamHits = false, 0, 0
 	f.script = [nScripts]int{}
 	f.glossed = f.glossed[:0]
+}
+
+// writtenToks and writtenWords count the message's tokens and words as
+// the customer wrote them, before any gloss: a goodbye glossed to three
+// words is still two (foreignPrivate), a gloss that shortens a message
+// with a link does not make it "a link and little else" (spam).
+func (f *features) writtenToks() int {
+	if len(f.glossed) > 0 {
+		return f.written.toks
+	}
+	return len(f.toks)
+}
+
+func (f *features) writtenWords() int {
+	if len(f.glossed) > 0 {
+		return f.written.words
+	}
+	return f.words()
 }
 
 // word returns token i's text (without any negation mark).
@@ -172,7 +191,6 @@ func (f *features) read(in Input) {
 	f.nameLead = f.comment && f.implied && kind.namedTags && nameLead(in.Text, in.ToHandle)
 	f.othersOnly = handle != "" && f.mentions > 0 && !f.implied && !f.brandTag
 	f.toHandle = in.ToHandle != "" && !f.othersOnly
-	f.writtenToks, f.writtenWords = len(f.toks), f.words()
 }
 
 // tags reports whether text tags anyone, as tokenize reads it, and whether

@@ -69,12 +69,7 @@ const maxPhrase = 4
 
 // glossaryFor returns lang's glossary, or nil for English and for a
 // language without one.
-func glossaryFor(lang string) *glossary {
-	if lang == "en" || lang == "und" {
-		return nil
-	}
-	return glossaries().byLang[lang]
-}
+func glossaryFor(lang string) *glossary { return glossaries().byLang[lang] }
 
 // parseGlossary reads "foreign<TAB>english" lines; an empty English drops
 // the word. The first entry of a spelling wins.
@@ -353,37 +348,26 @@ func appendUnaccented(dst, s []byte) []byte {
 		}
 		r, n := utf8.DecodeRune(s[i:])
 		i += n
-		switch {
-		case strings.ContainsRune("àáâãäå", r):
-			dst = append(dst, 'a')
-		case r == 'ç':
-			dst = append(dst, 'c')
-		case strings.ContainsRune("èéêë", r):
-			dst = append(dst, 'e')
-		case strings.ContainsRune("ìíîï", r):
-			dst = append(dst, 'i')
-		case r == 'ñ':
-			dst = append(dst, 'n')
-		case strings.ContainsRune("òóôõö", r):
-			dst = append(dst, 'o')
-		case strings.ContainsRune("ùúûü", r):
-			dst = append(dst, 'u')
-		case r == 'ß':
-			dst = append(dst, "ss"...)
-		case r == 'ÿ' || r == 'ý':
-			dst = append(dst, 'y')
-		case r == 'œ':
-			dst = append(dst, "oe"...)
-		case r == 'æ':
-			dst = append(dst, "ae"...)
-		case unicode.Is(unicode.Mn, r):
-			// An accent written as a mark of its own (NFD): dropped.
-		default:
+		if plain, ok := plainLetters[r]; ok {
+			dst = append(dst, plain...)
+		} else if !unicode.Is(unicode.Mn, r) { // an accent written as a mark of its own (NFD) goes
 			dst = utf8.AppendRune(dst, r)
 		}
 	}
 	return dst
 }
+
+// plainLetters spells the accented letters of the glossed languages
+// without their accents.
+var plainLetters = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'œ': "oe", 'æ': "ae"}
+	for _, group := range []string{"aàáâãäå", "cç", "eèéêë", "iìíîï", "nñ", "oòóôõö", "uùúûü", "yÿý"} {
+		for _, r := range group[1:] {
+			m[r] = group[:1]
+		}
+	}
+	return m
+}()
 
 // glossVotes counts, once per distinct word, the words each language's
 // glossary has (bits of latinLangs), and the words of English: its

@@ -174,8 +174,8 @@ func TestForeignSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gi, pi, gn, pn, gs, ps := scoreForeign(Default(), rows)
-	intent, reply, sentiment := accuracy(gi, pi), accuracy(gn, pn), macroRecall(gs, ps, 3)
+	m := score(Default(), rows, all, nil)
+	intent, reply, sentiment := accuracy(m.gi, m.pi), accuracy(m.gn, m.pn), macroRecall(m.gs, m.ps, 3)
 	t.Logf("foreign_test.tsv: intent %.3f, needs_reply %.3f, sentiment macro recall %.3f", intent, reply, sentiment)
 	if intent < 0.6 || reply < 0.8 || sentiment < 0.6 {
 		t.Errorf("intent %.3f, needs_reply %.3f, sentiment %.3f: under 0.6, 0.8, 0.6", intent, reply, sentiment)

@@ -89,7 +89,7 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 // beaucoup", "Vielen Dank, das hat super geklappt!" or "ciao!" close a
 // chat as often as they open one.
 func foreignPrivate(f *features, spam float64, lang string) bool {
-	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.writtenWords < 3 {
+	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.writtenWords() < 3 {
 		return false
 	}
 	if !f.question {
@@ -121,7 +121,7 @@ func (f *features) spam() float64 {
 	if f.hashtags >= 5 {
 		score += 0.3
 	}
-	words := f.writtenToks - f.urls - f.mentions - 2*f.hashtags
+	words := f.writtenToks() - f.urls - f.mentions - 2*f.hashtags
 	if f.urls > 0 && words <= 3 {
 		score += 0.4 // a link and little else
 	}
@@ -131,7 +131,7 @@ func (f *features) spam() float64 {
 	if f.mentions >= 6 {
 		score += 0.3 // tagging a crowd
 	}
-	if f.writtenToks == 0 {
+	if f.writtenToks() == 0 {
 		score += 0.5
 	}
 	return math.Min(1, score)

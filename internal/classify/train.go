@@ -228,7 +228,6 @@ func fitStackWith(files map[string][]byte, rows []Labelled, seed uint64, r recip
 			folds[k], errs[k] = fuse(models)
 		})
 	}
-	all := func(Labelled) bool { return true }
 	var ask *linear
 	run(func() { ask = r.ask(rows, all, seed) })
 	if r.intent != nil {

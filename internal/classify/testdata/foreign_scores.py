@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Score hark binaries on a foreign set, whole and per language (MODELS.md,
+"Messages in other languages"; FOREIGN.md).
+
+    python3 internal/classify/testdata/foreign_scores.py FILE HARK [HARK...]
+
+FILE is foreign_dev.tsv or foreign_test.tsv; HARK a hark binary built at any
+commit (go build -o /tmp/hark-X ./cmd/hark in a checkout of it). For each
+binary it prints intent accuracy, needs_reply accuracy, sentiment macro
+recall and language accuracy, over all rows and per language: the figures
+`hark eval --foreign FILE` prints for all rows, through `hark classify`.
+"""
+import csv, json, subprocess, sys
+
+SENTIMENTS = ("negative", "neutral", "positive")
+
+
+def macro_recall(gold, got):
+    recalls = []
+    for c in SENTIMENTS:
+        n = sum(g == c for g in gold)
+        recalls.append(sum(g == c and p == c for g, p in zip(gold, got)) / n if n else 0)
+    return sum(recalls) / len(recalls)
+
+
+def line(name, rows, out):
+    n = len(rows)
+    intent = sum(r["intent"] == o["intent"] for r, o in zip(rows, out)) / n
+    reply = sum((r["needs_reply"] == "yes") == o["needs_reply"] for r, o in zip(rows, out)) / n
+    sentiment = macro_recall([r["sentiment"] for r in rows], [o["sentiment"] for o in out])
+    language = sum(r["language"] == o["language"] for r, o in zip(rows, out)) / n
+    print(f"  {name:4} {n:4}  intent {intent:.3f}  needs_reply {reply:.3f}  sentiment {sentiment:.3f}  language {language:.3f}")
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    with open(sys.argv[1], newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    lines = "".join(json.dumps({"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]}) + "\n" for r in rows)
+    for binary in sys.argv[2:]:
+        res = subprocess.run([binary, "classify"], input=lines, capture_output=True, text=True, check=True)
+        out = [json.loads(l) for l in res.stdout.splitlines()]
+        print(binary)
+        line("all", rows, out)
+        for lang in ("fr", "es", "de", "it", "pt", "nl"):
+            pairs = [(r, o) for r, o in zip(rows, out) if r["language"] == lang]
+            line(lang, [r for r, _ in pairs], [o for _, o in pairs])
+
+
+if __name__ == "__main__":
+    main()
