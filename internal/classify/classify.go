@@ -310,18 +310,26 @@ func (c *Classifier) read(f *features, in Input) (acc [stride]float32, lang stri
 func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	f.read(in)
 	lang = f.language(english)
-	if lang == "en" || f.script[scriptLatin] == 0 {
+	if lang == "en" || f.script[scriptLatin]+f.script[scriptCyrillic] == 0 {
 		return lang, in.Text
 	}
 	hits, known := f.glossVotes(english)
-	if lang == "und" {
+	switch {
+	case lang == "und":
 		lang = glossLanguage(hits, known)
+	case (lang == "ru" || lang == "uk") && f.cyrillic[0] == f.cyrillic[1]:
+		// No letter of one or the other ("дякую, кошти повернули"): the
+		// glossaries tell, Russian when they do not.
+		lang = "ru"
+		if hits[langUK] > hits[langRU] {
+			lang = "uk"
+		}
 	}
 	// Gloss only what reads more as the language than as English: "Do
 	// you do business in the EU?", which the guess names Portuguese, is
 	// left alone.
 	g := glossaryFor(lang)
-	if g == nil || hits[slices.Index(latinLangs[:], lang)] <= known {
+	if g == nil || hits[slices.Index(glossLangs[:], lang)] <= known {
 		return lang, in.Text
 	}
 	written := in.Text

@@ -139,6 +139,11 @@ func TestScamsAndBotComments(t *testing.T) {
 		{Input{Text: "the collab is sold out already 😭 will you restock it?", Channel: "instagram", ToHandle: "acme"}, false, true},
 		{Input{Text: "why was I charged a forex fee on my card in London?", Channel: "x", ToHandle: "acme"}, false, true},
 		{Input{Text: "would love to work with you on a collaboration, who should I email?", Channel: "linkedin", ToHandle: "acme"}, false, true},
+		// Pitches in other languages, read through the glossaries.
+		{Input{Text: "Bonjour, nous proposons des services SEO pour booster votre visibilité", Channel: "form"}, true, false},
+		{Input{Text: "Folgt mir für tägliche Gewinnspiele 🎁🎁🎁", Channel: "instagram", ToHandle: "acme"}, true, false},
+		{Input{Text: "Wij bieden goedkope leads voor uw webshop! Vraag vandaag nog een gratis proefperiode aan.", Channel: "form"}, true, false},
+		{Input{Text: "Bonjour, le lien dans votre bio ne marche pas, où puis-je commander ?", Channel: "instagram", ToHandle: "acme"}, false, true},
 	} {
 		l := c.Classify(tc.in)
 		if spam := l.Spam >= SpamThreshold; spam != tc.spam || l.NeedsReply != tc.reply || tc.spam && l.Intent != "other" {
@@ -616,6 +621,36 @@ func TestGreetingOpensAConversation(t *testing.T) {
 	}
 }
 
+// TestAcknowledgementClosesAChat: "ok, got it" alone, in any language
+// glossed or not, is a bare reaction that needs no reply; with a question
+// mark, a thanks or more words it is read as before.
+func TestAcknowledgementClosesAChat(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in  Input
+		ack bool // other, needing no reply, the hover saying why
+	}{
+		{Input{Text: "ok got it", Channel: "chat"}, true},
+		{Input{Text: "Okay 👍", Channel: "whatsapp"}, true},
+		{Input{Text: "ok alles klar", Channel: "chat"}, true},
+		{Input{Text: "vale, entendido 👍", Channel: "chat"}, true},
+		{Input{Text: "ah ok d'accord", Channel: "chat"}, true},
+		{Input{Text: "oké, prima dan", Channel: "chat"}, true},
+		{Input{Text: "ok va bene 👌", Channel: "messenger"}, true},
+		{Input{Text: "ok?", Channel: "chat"}, false},
+		{Input{Text: "ok thanks", Channel: "chat"}, false},
+		{Input{Text: "ok but my order still hasn't arrived", Channel: "chat"}, false},
+		{Input{Text: "not fine", Channel: "chat"}, false},
+		{Input{Text: "@acme ok", Channel: "x", ToHandle: "acme"}, false},
+	} {
+		l := c.Classify(tc.in)
+		said := slices.Contains(l.Why, "a bare acknowledgement (ok, got it)")
+		if said != tc.ack || tc.ack && (l.Intent != "other" || l.NeedsReply) {
+			t.Errorf("%+v: intent %s needs_reply %v (why %q), want a bare acknowledgement: %v", tc.in, l.Intent, l.NeedsReply, l.Why, tc.ack)
+		}
+	}
+}
+
 // TestForeignPrivateMessages: the models learnt English and read other
 // languages through glossaries (gloss.go), so a message written privately
 // to the brand in another language must not pass for a share or noise
@@ -644,6 +679,65 @@ func TestForeignPrivateMessages(t *testing.T) {
 		said := slices.ContainsFunc(l.Why, func(s string) bool { return strings.HasPrefix(s, "written privately, in another language") })
 		if got := l.Intent == "request" && l.NeedsReply; got != tc.want || said != tc.guard {
 			t.Errorf("%+v: intent %s needs_reply %v (language %s, why %q), want a request: %v, the guard's: %v", tc.in, l.Intent, l.NeedsReply, l.Language, l.Why, tc.want, tc.guard)
+		}
+	}
+}
+
+// TestUnreadTag: a public message that tags the brand in a language
+// without a glossary is a request that needs a reply, unless it only
+// thanks; untagged comments, tags of other people and spam stay as read.
+func TestUnreadTag(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in    Input
+		guard bool // the guard made it a request that needs a reply
+	}{
+		{Input{Text: "@kestrel_eu 注文した商品がまだ届きません", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "طلبي لم يصل بعد @kestrel_eu", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@Kestrel_EU δεν έχω λάβει ακόμα την παραγγελία μου", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@kestrel_eu मेरा ऑर्डर अभी तक नहीं आया", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@kestrel_eu 我的包裹还没到？", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@kestrel_eu ευχαριστώ πολύ!", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu 谢谢你们的帮助", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu 감사합니다!", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "δεν έχω λάβει ακόμα την παραγγελία μου", Channel: "instagram", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@eleni δεν έχω λάβει ακόμα την παραγγελία μου", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu δεν έχω λάβει ακόμα την παραγγελία μου", Channel: "x"}, false},
+		{Input{Text: "@kestrel_eu κερδίστε 500€ την ημέρα! follow back http://x.co http://y.co http://z.co", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu ma commande n'est jamais arrivée", Channel: "x", ToHandle: "kestrel_eu"}, false},
+	} {
+		l := c.Classify(tc.in)
+		said := slices.ContainsFunc(l.Why, func(s string) bool {
+			return strings.HasPrefix(s, "tags the brand in a language the models cannot read")
+		})
+		if said != tc.guard || said && (l.Intent != "request" || !l.NeedsReply) {
+			t.Errorf("%+v: intent %s needs_reply %v (language %s, why %q), want the guard's request: %v", tc.in, l.Intent, l.NeedsReply, l.Language, l.Why, tc.guard)
+		}
+	}
+}
+
+// TestUnreadThanks: a brief thanks to the brand in a language without a
+// glossary is praise that needs no reply; a long message that signs off
+// with thanks is still read as a request.
+func TestUnreadThanks(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in     Input
+		intent string
+	}{
+		{Input{Text: "@kestrel_eu ευχαριστώ πολύ για τη γρήγορη εξυπηρέτηση!", Channel: "x", ToHandle: "kestrel_eu"}, "praise"},
+		{Input{Text: "شكرا جزيلا على المساعدة 🙏", Channel: "chat"}, "praise"},
+		{Input{Text: "問題解決了，謝謝", Channel: "whatsapp"}, "praise"},
+		{Input{Text: "交換品届きました！迅速な対応ありがとうございました", Channel: "email"}, "praise"},
+		{Input{Text: "Καλησπέρα σας, παρέλαβα σήμερα την παραγγελία 4409871 αλλά λείπει ένα από τα τρία προϊόντα. Παρακαλώ ενημερώστε με πώς θα το λάβω. Ευχαριστώ, Γιώργος", Channel: "email"}, "request"},
+		{Input{Text: "您好，订单中的耳机左耳没有声音。请问可以换货吗？谢谢", Channel: "chat"}, "request"},
+	} {
+		l := c.Classify(tc.in)
+		said := slices.ContainsFunc(l.Why, func(s string) bool {
+			return strings.HasPrefix(s, "thanks the brand in a language the models cannot read")
+		})
+		if l.Intent != tc.intent || l.NeedsReply != (tc.intent == "request") || said != (tc.intent == "praise") {
+			t.Errorf("%+v: intent %s needs_reply %v (language %s, why %q), want %s", tc.in, l.Intent, l.NeedsReply, l.Language, l.Why, tc.intent)
 		}
 	}
 }
@@ -1121,6 +1215,31 @@ func TestLanguageSets(t *testing.T) {
 		t.Logf("%s: accuracy %.3f, wrong language %.3f (n=%d); misses %v", tc.file, acc, bad, len(rows), miss)
 		if acc < tc.floor || bad > tc.maxWrong {
 			t.Errorf("%s: accuracy %.3f (floor %.2f), wrong language %.3f (at most %.2f)", tc.file, acc, tc.floor, bad, tc.maxWrong)
+		}
+	}
+}
+
+// TestTurkishPolishUkrainian: Turkish and Polish are named by their
+// function words and letters, typed with or without them, Ukrainian by
+// the letters Russian does not use; English that shares a word with them
+// stays English.
+func TestTurkishPolishUkrainian(t *testing.T) {
+	c := Default()
+	for text, want := range map[string]string{
+		"siparişim hala gelmedi, ne zaman gelecek?":                  "tr",
+		"uygulamaya giris yapamiyorum, sifre yanlis diyor ama dogru": "tr",
+		"Çok teşekkürler, kartım tekrar açıldı":                      "tr",
+		"zamówienie od tygodnia w statusie wysłane, co się dzieje?":  "pl",
+		"nie moge sie zalogowac, juz trzeci dzien":                   "pl",
+		"dzięki za szybki zwrot, wszystko gra":                       "pl",
+		"картку заблокувало, як розблокувати?":                       "uk",
+		"дякую, кошти повернули":                                     "uk",
+		"моя посылка до сих пор не пришла":                           "ru",
+		"Ben at the Leeds store was so helpful, thanks!":             "en",
+		"what size is the blue one? the site says var 2":             "en",
+	} {
+		if got := c.Classify(Input{Text: text}).Language; got != want {
+			t.Errorf("%q: %s, want %s", text, got, want)
 		}
 	}
 }

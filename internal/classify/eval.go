@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -35,8 +36,10 @@ type EvalOptions struct {
 	// needs_reply and sentiment, written blind to the glossaries, scored
 	// whole ("" or a missing file: none; testdata/FOREIGN.md).
 	Foreign string
-	Seed    uint64
-	Quick   bool // skip the cross-validations
+	// Foreign2 is a set like Foreign in ten more languages (testdata/FOREIGN.md).
+	Foreign2 string
+	Seed     uint64
+	Quick    bool // skip the cross-validations
 }
 
 // Evaluate retrains each model the way `hark train` does, on the training
@@ -177,15 +180,24 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"language", "accuracy, " + name + " (written blind)", float64(right) / n, "cross-check", "", len(langs), time.Since(began)})
 		add(Score{"language", "wrong language named (not und), " + name, float64(wrong) / n, "cross-check", "", len(langs), 0})
 	}
-	foreign, err := optionalSet(o.Foreign, LoadLabelled)
-	if err != nil {
-		return nil, err
-	}
-	if len(foreign) > 0 {
+	for _, path := range []string{o.Foreign, o.Foreign2} {
+		set, err := optionalSet(path, LoadLabelled)
+		if err != nil {
+			return nil, err
+		}
+		if len(set) == 0 {
+			continue
+		}
 		began = time.Now()
-		m := score(c, foreign, all, nil)
-		name := filepath.Base(o.Foreign)
-		add(Score{"intent", "accuracy, " + name + " (fr es de it pt nl, written blind)", accuracy(m.gi, m.pi), "cross-check", "", len(m.gi), time.Since(began)})
+		m := score(c, set, all, nil)
+		var langs []string
+		for _, r := range set {
+			if !slices.Contains(langs, r.Language) {
+				langs = append(langs, r.Language)
+			}
+		}
+		name := filepath.Base(path)
+		add(Score{"intent", "accuracy, " + name + " (" + strings.Join(langs, " ") + ", written blind)", accuracy(m.gi, m.pi), "cross-check", "", len(m.gi), time.Since(began)})
 		add(Score{"needs_reply", "accuracy, " + name, accuracy(m.gn, m.pn), "cross-check", "", len(m.gn), 0})
 		add(Score{"sentiment", "macro recall, " + name, macroRecall(m.gs, m.ps, 3), "cross-check", "", len(m.gs), 0})
 	}

@@ -21,9 +21,9 @@ type token struct {
 // wordInfo is what the lexicons know of a word, gathered in one map so a
 // token costs one look-up.
 type wordInfo struct {
-	lex     int8  // sentiment: +1, -1, or 0
-	negator bool  // opens a negation scope
-	langs   uint8 // bits of latinLangs using it as a function word
+	lex     int8   // sentiment: +1, -1, or 0
+	negator bool   // opens a negation scope
+	langs   uint16 // bits of latinLangs using it as a function word
 }
 
 var wordIndex = func() map[string]wordInfo {
@@ -76,6 +76,7 @@ type features struct {
 	hits           uint8 // phrase lists matched (phrases.go)
 	spamHits       int
 	script         [nScripts]int
+	cyrillic       [2]int    // letters only Russian (ы э ъ ё), only Ukrainian (і ї є ґ) uses
 	glossed        []glossed // the words read through a glossary (gloss.go), for the explanation
 	// A glossed message's tokens and words as written (writtenToks,
 	// writtenWords), set by readGlossed.
@@ -89,7 +90,7 @@ func (f *features) reset() {
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
 	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead = false, false, false, false, false, false, false
 	f.signed, f.hits, f.spamHits = false, 0, 0
-	f.script = [nScripts]int{}
+	f.script, f.cyrillic = [nScripts]int{}, [2]int{}
 	f.glossed = f.glossed[:0]
 }
 
@@ -454,11 +455,11 @@ func (f *features) tokenize(text, handle string, tagged bool) {
 			}
 			i = j
 			continue
-		case r == '?':
+		case r == '?' || r == '？' || r == '؟': // and the fullwidth and Arabic marks
 			f.question = true
 			negating = false
 			f.emitOnce("?")
-		case r == '!':
+		case r == '!' || r == '！':
 			f.exclaim++
 			negating = false
 			f.emitOnce("!")

@@ -38,14 +38,14 @@ type glossary struct {
 type glossSet struct {
 	byLang map[string]*glossary
 	// langs maps every word of a glossary, as written and without
-	// accents, to the languages (bits of latinLangs) that list it.
-	langs map[string]uint8
+	// accents, to the languages (bits of glossLangs) that list it.
+	langs map[string]uint16
 }
 
 // glossaries are read once, when the first classifier is built.
 var glossaries = sync.OnceValue(func() glossSet {
-	set := glossSet{byLang: map[string]*glossary{}, langs: map[string]uint8{}}
-	for l, lang := range latinLangs {
+	set := glossSet{byLang: map[string]*glossary{}, langs: map[string]uint16{}}
+	for l, lang := range glossLangs {
 		data, err := glossFS.ReadFile("gloss/" + lang + ".tsv")
 		if err != nil {
 			continue // English
@@ -360,8 +360,8 @@ func appendUnaccented(dst, s []byte) []byte {
 // plainLetters spells the accented letters of the glossed languages
 // without their accents.
 var plainLetters = func() map[rune]string {
-	m := map[rune]string{'ß': "ss", 'œ': "oe", 'æ': "ae"}
-	for _, group := range []string{"aàáâãäå", "cç", "eèéêë", "iìíîï", "nñ", "oòóôõö", "uùúûü", "yÿý"} {
+	m := map[rune]string{'ß': "ss", 'œ': "oe", 'æ': "ae", 'ё': "е"} // Russian writes ё as е as often as not
+	for _, group := range []string{"aàáâãäåą", "cçć", "eèéêëę", "gğ", "iìíîïı", "lł", "nñń", "oòóôõö", "sşś", "uùúûü", "yÿý", "zźż"} {
 		for _, r := range group[1:] {
 			m[r] = group[:1]
 		}
@@ -370,10 +370,10 @@ var plainLetters = func() map[rune]string {
 }()
 
 // glossVotes counts, once per distinct word, the words each language's
-// glossary has (bits of latinLangs), and the words of English: its
+// glossary has (indexed as glossLangs), and the words of English: its
 // function words, and those of the English word list that no glossary
 // has (english).
-func (f *features) glossVotes(english wordSet) (hits [len(latinLangs)]int, known int) {
+func (f *features) glossVotes(english wordSet) (hits [len(glossLangs)]int, known int) {
 	index := glossaries().langs
 	var buf [64]byte
 	for i := range f.toks {
@@ -395,7 +395,7 @@ func (f *features) glossVotes(english wordSet) (hits [len(latinLangs)]int, known
 			}
 			continue
 		}
-		for l := range latinLangs {
+		for l := range glossLangs {
 			hits[l] += int(langs >> l & 1)
 		}
 	}
@@ -419,7 +419,7 @@ func (f *features) seen(i int) bool {
 // guess, but most of its words are Portuguese. Two such words at least,
 // more than any other glossary finds and twice the words of English
 // ("El Paso flight" stays und).
-func glossLanguage(hits [len(latinLangs)]int, known int) string {
+func glossLanguage(hits [len(glossLangs)]int, known int) string {
 	best, second := 0, 0
 	for l := range hits {
 		if hits[l] > hits[best] {
@@ -431,5 +431,5 @@ func glossLanguage(hits [len(latinLangs)]int, known int) string {
 	if hits[best] < 2 || hits[best] == second || hits[best] <= 2*known {
 		return "und"
 	}
-	return latinLangs[best]
+	return glossLangs[best]
 }

@@ -30,6 +30,12 @@ func (f *features) countScript(r rune) {
 		f.script[scriptLatin]++
 	case unicode.Is(unicode.Cyrillic, r):
 		f.script[scriptCyrillic]++
+		switch unicode.ToLower(r) {
+		case 'ы', 'э', 'ъ', 'ё':
+			f.cyrillic[0]++
+		case 'і', 'ї', 'є', 'ґ':
+			f.cyrillic[1]++
+		}
 	case unicode.Is(unicode.Arabic, r):
 		f.script[scriptArabic]++
 	case unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
@@ -49,7 +55,13 @@ func (f *features) countScript(r rune) {
 	}
 }
 
-var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl"}
+var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl"}
+
+// glossLangs are the languages a glossary may be read by (gloss.go): the
+// Latin-script ones, then Russian and Ukrainian.
+var glossLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "ru", "uk"}
+
+const langRU, langUK = 9, 10 // glossLangs[9], glossLangs[10]
 
 const langEN = 0 // latinLangs[0]
 
@@ -91,11 +103,21 @@ var stopwords = [len(latinLangs)]string{
 		"bedankt hallo hoi goedemorgen geen nooit waarom wanneer kan kunnen jullie " +
 		"heel echt al niks niets hebben heeft wordt worden moet wil waar omdat als dit deze die graag gisteren vandaag morgen " +
 		"sinds weer alleen",
+	// Turkish and Polish: words no other language here uses, none an
+	// English word or name (not ben, sen, ama, size; not to, co, po, ale),
+	// with and without their letters, as typed on phones.
+	"ve bir bu için icin çok cok var yok değil degil mı mü neden nasıl nasil hala hâlâ daha gibi kadar sonra şimdi simdi " +
+		"bugün bugun dün yarın yarin merhaba teşekkürler tesekkurler teşekkür lütfen lutfen hiç hic hep artık artik olarak " +
+		"olan oldu ile veya diye şu beni bana sana bize benim sizin bizim hâlâ niye hiçbir hicbir iyi günler gunler",
+	"się sie jest że już juz czy mnie mam jestem bardzo dzięki dzieki dziękuję dziekuje proszę prosze dzień dzien dobry " +
+		"tylko jeszcze nigdy zawsze kiedy gdzie dlaczego czemu teraz dzisiaj dziś dzis wczoraj jutro mój moj moja moje " +
+		"może moze można mozna będzie bedzie było bylo był byl była byla nic nikt też tez tak bo przez dla żeby zeby " +
+		"nie",
 }
 
 // stopIndex maps a function word to the set of languages (bits) using it.
-var stopIndex = func() map[string]uint8 {
-	m := map[string]uint8{}
+var stopIndex = func() map[string]uint16 {
+	m := map[string]uint16{}
 	for lang, ws := range stopwords {
 		start := -1
 		for i := 0; i <= len(ws); i++ {
@@ -134,10 +156,13 @@ func (f *features) language(english wordSet) string {
 		return "und"
 	}
 	if best != scriptLatin {
-		if f.script[best]*2 >= total {
-			return scriptLang[best]
+		switch {
+		case f.script[best]*2 < total:
+			return "und"
+		case best == scriptCyrillic && f.cyrillic[1] > f.cyrillic[0]:
+			return "uk" // і, ї, є and ґ are Ukrainian; without either kind, Russian is likelier
 		}
-		return "und"
+		return scriptLang[best]
 	}
 	// A function word counts 12 shared by no other language, 6 by two,
 	// 4 by three; a spelling cue 6, shared the same way; an English word 6.
@@ -156,7 +181,7 @@ func (f *features) language(english wordSet) string {
 		if langs == 0 {
 			continue
 		}
-		share := weight / bits.OnesCount8(langs)
+		share := weight / bits.OnesCount16(langs)
 		for l := range latinLangs {
 			if langs&(1<<l) != 0 {
 				hits[l]++
@@ -226,6 +251,9 @@ func Languages() []string {
 		if l != "" {
 			out = append(out, l)
 		}
+		if l == "ru" {
+			out = append(out, "uk") // Cyrillic too, told by its letters
+		}
 	}
 	return out
 }
@@ -236,9 +264,9 @@ type wordSet map[string]struct{}
 // accents returns the languages (bits of latinLangs) whose spelling has a
 // letter of w that English does not use: ñ is Spanish, ã Portuguese, ß
 // German, è French or Italian. A word votes once for each.
-func accents(w []byte) uint8 {
-	const es, fr, de, pt, it, nl = 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6
-	var bits uint8
+func accents(w []byte) uint16 {
+	const es, fr, de, pt, it, nl, tr, pl = 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7, 1 << 8
+	var bits uint16
 	for i := 0; i < len(w); {
 		if w[i] < 0xc3 {
 			i++ // ASCII, or not the first byte of a letter below
@@ -249,11 +277,15 @@ func accents(w []byte) uint8 {
 		switch r {
 		case 'ñ':
 			bits |= es
-		case 'á', 'í', 'ó', 'ú':
+		case 'á', 'í', 'ú':
 			bits |= es | pt
+		case 'ó':
+			bits |= es | pt | pl
 		case 'ã', 'õ':
 			bits |= pt
-		case 'ç', 'â', 'ê', 'ô':
+		case 'ç':
+			bits |= fr | pt | tr
+		case 'â', 'ê', 'ô':
 			bits |= fr | pt
 		case 'î', 'û', 'œ':
 			bits |= fr
@@ -267,8 +299,14 @@ func accents(w []byte) uint8 {
 			bits |= it
 		case 'é':
 			bits |= es | fr | pt | it
-		case 'ä', 'ö', 'ü', 'ß':
+		case 'ä', 'ß':
 			bits |= de
+		case 'ö', 'ü':
+			bits |= de | tr
+		case 'ş', 'ğ', 'ı':
+			bits |= tr
+		case 'ł', 'ą', 'ę', 'ś', 'ź', 'ż', 'ń', 'ć':
+			bits |= pl
 		}
 	}
 	return bits

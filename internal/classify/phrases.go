@@ -101,4 +101,5 @@ var _ = addPhrases(hitPeer, `anyone | anybody | any one | does any | has any | r
 	enter to win | contest | you have been selected | youve been selected | claim your prize | claim your reward |
 	dm us to collab | dm to collab | dm us for collab | dm for collab | dm for a collab | buy followers |
 	cheap followers | real followers | grow your account | grow your page | subscribe to my channel |
-	passive income | binary options | double your money | guaranteed profit | sugar daddy`)
+	passive income | binary options | double your money | guaranteed profit | sugar daddy | giveaways |
+	link in bio | link in my bio | seo | we offer`)

@@ -252,14 +252,19 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	if _, page := ag.get("/c/" + itoa(en[0].ConversationID)); strings.Contains(page, `class="lang"`) {
 		t.Fatal("a language badge on an English message")
 	}
-	// A language without a glossary says the models cannot read it.
-	ru, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "3", Author: ingest.Author{ID: "7", Handle: "ivan"},
-		Text: "@brand моя посылка до сих пор не пришла", SentAt: time.Now()})
-	if _, page := ag.get("/c/" + itoa(ru[0].ConversationID)); !strings.Contains(page, `<em class="lang" title="written in ru; the models read English only">ru</em>`) {
-		t.Fatal("no language badge, or the wrong hover, on a Russian message")
+	// A language without a glossary says the models cannot read it, and
+	// a tag of the brand in it needs a reply.
+	el, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "3", Author: ingest.Author{ID: "7", Handle: "eleni"},
+		Text: "@brand δεν έχω λάβει ακόμα την παραγγελία μου", SentAt: time.Now()})
+	_, page := ag.get("/c/" + itoa(el[0].ConversationID))
+	if !strings.Contains(page, `<em class="lang" title="written in el; the models cannot read it: a private message or a tag of the brand is read as needing a reply">el</em>`) {
+		t.Fatal("no language badge, or the wrong hover, on a Greek message")
+	}
+	if !strings.Contains(page, "tags the brand in a language the models cannot read (el)") {
+		t.Fatal("the labels' hover does not say why a Greek message needs a reply")
 	}
 	// The inbox's language filter shows the French conversation alone.
-	_, page := ag.get("/w/brand")
+	_, page = ag.get("/w/brand")
 	if !strings.Contains(page, `href="/w/brand?lang=fr&amp;status=open" title="French"`) || !strings.Contains(page, "eve") || !strings.Contains(page, "bob") {
 		t.Fatal("the inbox has no language filter, or misses a conversation")
 	}

@@ -80,7 +80,7 @@ func (l shownLabels) ForeignNote() string {
 	if classify.Glossed(l.Language) {
 		return "written in " + l.Language + "; the models read it word by word through an English glossary"
 	}
-	return "written in " + l.Language + "; the models read English only"
+	return "written in " + l.Language + "; the models cannot read it: a private message or a tag of the brand is read as needing a reply"
 }
 
 // Spammy reports whether the spam score weighed on the classifier's

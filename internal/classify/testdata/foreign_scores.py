@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""Score hark binaries on a foreign set, whole and per language (MODELS.md,
-"Messages in other languages"; FOREIGN.md).
+"""Score hark binaries on a foreign set, whole, per language and per kind
+of message (MODELS.md, "Messages in other languages"; FOREIGN.md,
+UNREAD.md).
 
     python3 internal/classify/testdata/foreign_scores.py FILE HARK [HARK...]
 
-FILE is foreign_dev.tsv or foreign_test.tsv; HARK a hark binary built at any
+FILE is foreign_dev.tsv, foreign_test.tsv, unread_dev.tsv or
+unread_test.tsv; HARK a hark binary built at any
 commit (go build -o /tmp/hark-X ./cmd/hark in a checkout of it). For each
 binary it prints intent accuracy, needs_reply accuracy, sentiment macro
-recall and language accuracy, over all rows and per language: the figures
-`hark eval --foreign FILE` prints for all rows, through `hark classify`.
+recall and language accuracy, over all rows (the figures `hark eval
+--foreign FILE` prints, through `hark classify`), per language, and per
+kind: public posts that tag the brand, comments under its post that do
+not, private messages, and public posts to no brand.
 """
-import csv, json, subprocess, sys
+import csv, json, re, subprocess, sys
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -29,7 +33,16 @@ def line(name, rows, out):
     reply = sum((r["needs_reply"] == "yes") == o["needs_reply"] for r, o in zip(rows, out)) / n
     sentiment = macro_recall([r["sentiment"] for r in rows], [o["sentiment"] for o in out])
     language = sum(r["language"] == o["language"] for r, o in zip(rows, out)) / n
-    print(f"  {name:4} {n:4}  intent {intent:.3f}  needs_reply {reply:.3f}  sentiment {sentiment:.3f}  language {language:.3f}")
+    print(f"  {name:7} {n:4}  intent {intent:.3f}  needs_reply {reply:.3f}  sentiment {sentiment:.3f}  language {language:.3f}")
+
+
+def kind(r):
+    if r["channel"] in ("email", "chat", "form"):
+        return "private"
+    if not r["to_handle"]:
+        return "nobrand"
+    tags = [t.lower() for t in re.findall(r"@(\w+)", r["text"])]
+    return "tag" if r["to_handle"].lower() in tags else "comment"
 
 
 def main():
@@ -43,9 +56,12 @@ def main():
         out = [json.loads(l) for l in res.stdout.splitlines()]
         print(binary)
         line("all", rows, out)
-        for lang in ("fr", "es", "de", "it", "pt", "nl"):
-            pairs = [(r, o) for r, o in zip(rows, out) if r["language"] == lang]
-            line(lang, [r for r, _ in pairs], [o for _, o in pairs])
+        langs = list(dict.fromkeys(r["language"] for r in rows))
+        for group, key in [(lang, lambda r, l=lang: r["language"] == l) for lang in langs] + \
+                [(k, lambda r, k=k: kind(r) == k) for k in ("tag", "comment", "private", "nobrand")]:
+            pairs = [(r, o) for r, o in zip(rows, out) if key(r)]
+            if pairs:
+                line(group, [r for r, _ in pairs], [o for _, o in pairs])
 
 
 if __name__ == "__main__":
