@@ -318,8 +318,8 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	case lang == "und":
 		lang = glossLanguage(hits, known)
 	case (lang == "ru" || lang == "uk") && f.cyrillic[0] == f.cyrillic[1]:
-		// No letter of one or the other ("дякую, кошти повернули"): the
-		// glossaries tell, Russian when they do not.
+		// As many letters of one as of the other, mostly none ("дякую,
+		// кошти повернули"): the glossaries tell, Russian when they do not.
 		lang = "ru"
 		if hits[langUK] > hits[langRU] {
 			lang = "uk"

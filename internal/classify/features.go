@@ -455,7 +455,9 @@ func (f *features) tokenize(text, handle string, tagged bool) {
 			}
 			i = j
 			continue
-		case r == '?' || r == '？' || r == '؟': // and the fullwidth and Arabic marks
+		case r == '?' || r == '？' || r == '؟' || r == '\u037e' || r == ';' && f.script[scriptGreek] > 0 && !isEmoticon(text[i:]):
+			// and the fullwidth, Arabic and Greek marks: Greek writes its
+			// question mark as a semicolon
 			f.question = true
 			negating = false
 			f.emitOnce("?")

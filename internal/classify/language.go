@@ -61,7 +61,7 @@ var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl
 // Latin-script ones, then Russian and Ukrainian.
 var glossLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "ru", "uk"}
 
-const langRU, langUK = 9, 10 // glossLangs[9], glossLangs[10]
+const langRU, langUK = len(latinLangs), len(latinLangs) + 1 // their places in glossLangs
 
 const langEN = 0 // latinLangs[0]
 
@@ -103,13 +103,14 @@ var stopwords = [len(latinLangs)]string{
 		"bedankt hallo hoi goedemorgen geen nooit waarom wanneer kan kunnen jullie " +
 		"heel echt al niks niets hebben heeft wordt worden moet wil waar omdat als dit deze die graag gisteren vandaag morgen " +
 		"sinds weer alleen",
-	// Turkish and Polish: words no other language here uses, none an
-	// English word or name (not ben, sen, ama, size; not to, co, po, ale),
-	// with and without their letters, as typed on phones.
+	// Turkish and Polish: words no other language here uses but "nie" and
+	// "sie" (German too, and Polish typed without its letters), none an
+	// English word or name (not ben, sen, ama, size; not to, co, po, ale,
+	// jest), with and without their letters, as typed on phones.
 	"ve bir bu için icin çok cok var yok değil degil mı mü neden nasıl nasil hala hâlâ daha gibi kadar sonra şimdi simdi " +
 		"bugün bugun dün yarın yarin merhaba teşekkürler tesekkurler teşekkür lütfen lutfen hiç hic hep artık artik olarak " +
-		"olan oldu ile veya diye şu beni bana sana bize benim sizin bizim hâlâ niye hiçbir hicbir iyi günler gunler",
-	"się sie jest że już juz czy mnie mam jestem bardzo dzięki dzieki dziękuję dziekuje proszę prosze dzień dzien dobry " +
+		"olan oldu ile veya diye şu beni bana sana bize benim sizin bizim niye hiçbir hicbir iyi günler gunler",
+	"się sie że już juz czy mnie mam jestem bardzo dzięki dzieki dziękuję dziekuje proszę prosze dzień dzien dobry " +
 		"tylko jeszcze nigdy zawsze kiedy gdzie dlaczego czemu teraz dzisiaj dziś dzis wczoraj jutro mój moj moja moje " +
 		"może moze można mozna będzie bedzie było bylo był byl była byla nic nikt też tez tak bo przez dla żeby zeby " +
 		"nie",

@@ -75,6 +75,10 @@ var lexicon = func() map[string]int8 {
 	return m
 }()
 
+// isEmoticon reports whether s starts with an emoticon (";)" is a wink,
+// not a Greek question mark).
+func isEmoticon(s string) bool { _, n := emoticon(s); return n > 0 }
+
 // emoticon returns a sentiment token for an emoticon starting s, and its
 // length in bytes (0 when there is none).
 func emoticon(s string) (string, int) {

@@ -102,4 +102,4 @@ var _ = addPhrases(hitPeer, `anyone | anybody | any one | does any | has any | r
 	dm us to collab | dm to collab | dm us for collab | dm for collab | dm for a collab | buy followers |
 	cheap followers | real followers | grow your account | grow your page | subscribe to my channel |
 	passive income | binary options | double your money | guaranteed profit | sugar daddy | giveaways |
-	link in bio | link in my bio | seo | we offer`)
+	link in my bio | seo services | seo agency | seo optimization | we offer seo`)

@@ -62,8 +62,8 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 		// told, stay as read. On the foreign dev set, with the
 		// glossaries, the guard is a wash (intent 0.700 with it, 0.697
 		// without; needs_reply 0.857 both): kept, as the safer error.
-		// The same holds for a public message that tags the brand in a
-		// language without a glossary (unreadTag).
+		// A public message that tags the brand in a language without a
+		// glossary is read the same way (unreadTag).
 		p[intentRequest] += p[intentShare] + p[intentOther]
 		p[intentShare], p[intentOther] = 0, 0
 	} else if unreadThanks(f, spam, lang) {
@@ -99,7 +99,7 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 // beaucoup", "Vielen Dank, das hat super geklappt!" or "ciao!" close a
 // chat as often as they open one.
 func foreignPrivate(f *features, spam float64, lang string) bool {
-	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.writtenWords() < 3 {
+	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.wordCount() < 3 {
 		return false
 	}
 	return !f.briefThanks()
@@ -108,10 +108,11 @@ func foreignPrivate(f *features, spam float64, lang string) bool {
 // unreadTag reports whether guard reads the message as a request for
 // tagging the brand in public in a language the models cannot read even
 // word by word (unreadable), unless it briefly thanks. Read as English,
-// such a message is noise ("@kestrel_eu моя посылка до сих пор не
-// пришла" came out other, needing no reply), when of the labelled
-// messages that tag the brand alone 52% are requests and 80% need a
-// reply: what the words cannot tell, the tag does. Comments under the
+// such a message is noise ("@kestrel_eu δεν έχω λάβει ακόμα την
+// παραγγελία μου", "I have not received my order yet", came out other,
+// needing no reply), whereas of the labelled messages that tag the brand
+// alone 52% are requests and 80% need a reply: what the words cannot
+// tell, the tag does. Comments under the
 // brand's post without a tag are left as read: 26% of those are requests
 // and 41% need a reply.
 func unreadTag(f *features, spam float64, lang string) bool {
@@ -138,19 +139,51 @@ func unreadable(lang string) bool { return lang != "en" && lang != "und" && glos
 // the thanks is a polite sign-off ("…Подскажите, пожалуйста, как это
 // сделать. Спасибо, Ольга").
 func (f *features) briefThanks() bool {
-	return !f.question && f.writtenWords() <= 8 && f.thanks()
+	return !f.question && f.wordCount() <= 8 && f.thanks()
+}
+
+// wordCount is writtenWords with each run of Han, kana or Thai, which
+// write words together, counted as a word for every two letters: "我的包裹还没到"
+// is one token and about four words.
+func (f *features) wordCount() int {
+	n := f.writtenWords()
+	if f.script[scriptHan]+f.script[scriptKana]+f.script[scriptThai] == 0 {
+		return n
+	}
+	for i := range f.toks {
+		if w := f.word(i); runTogether(w) {
+			n += (utf8.RuneCount(w)+1)/2 - 1
+		}
+	}
+	return n
+}
+
+// runTogether reports whether word w starts in a script written without
+// spaces between words.
+func runTogether(w []byte) bool {
+	r, _ := utf8.DecodeRune(w)
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai)
 }
 
 // thanks reports whether the message thanks, in one of the languages
-// language names. Han, kana and hangul run words together, so their
-// thanks are looked for inside the token.
+// language names: a word of foreignThanks, a Korean word that starts as
+// one of koreanThanks does, or, in the scripts that run words together,
+// one of runTogetherThanks anywhere in the token.
 func (f *features) thanks() bool {
 	for i := range f.toks {
 		w := f.word(i)
 		if foreignThanks[string(w)] {
 			return true
 		}
-		if len(w) > 0 && w[0] >= 0xe0 {
+		if len(w) == 0 || w[0] < 0xe0 {
+			continue
+		}
+		for _, t := range koreanThanks {
+			if bytes.HasPrefix(w, []byte(t)) {
+				return true
+			}
+		}
+		if runTogether(w) {
 			for _, t := range runTogetherThanks {
 				if bytes.Contains(w, []byte(t)) {
 					return true
@@ -161,8 +194,13 @@ func (f *features) thanks() bool {
 	return false
 }
 
-// runTogetherThanks are the thanks of languages written without spaces.
-var runTogetherThanks = [...]string{"谢谢", "謝謝", "感谢", "ありがと", "感謝", "감사", "고마워", "고맙", "ขอบคุณ"}
+// runTogetherThanks are the thanks of languages written without spaces;
+// koreanThanks the starts of Korean thanks (감사합니다, 감사해요,
+// 고마워요), not 감사 alone, which is also an audit.
+var (
+	runTogetherThanks = [...]string{"谢谢", "謝謝", "感谢", "ありがと", "感謝", "ขอบคุณ"}
+	koreanThanks      = [...]string{"감사합", "감사해", "감사드", "감사했", "고마워", "고맙"}
+)
 
 // foreignThanks are the thanks of the languages language names.
 // A glossed message reads "thanks" (gloss.go).
@@ -391,6 +429,6 @@ var ackWords = map[string]bool{
 	"daccord": true, "entendu": true, "vale": true, "entendido": true, "klar": true, "verstanden": true,
 	"entendi": true, "bene": true, "capito": true, "prima": true, "begrepen": true, "duidelijk": true,
 	"it": false, "ah": false, "oh": false, "then": false, "dan": false, "so": false, "alles": false, "va": false,
-	"tá": false, "ta": false, "bom": false, "all": false, "right": false, "!": false,
+	"tá": false, "bom": false, "all": false, "right": false, "!": false,
 	"<emo+>": false, "<emoji>": false, // not "?": "ok?" waits for an answer
 }
