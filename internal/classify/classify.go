@@ -310,8 +310,8 @@ func (c *Classifier) read(f *features, in Input) (acc [stride]float32, lang stri
 func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	f.read(in)
 	lang = f.language(english)
-	if lang == "en" || f.script[scriptLatin]+f.script[scriptCyrillic] == 0 {
-		return lang, in.Text
+	if lang == "en" || lang != "und" && glossaryFor(lang) == nil || lang == "und" && f.script[scriptLatin]+f.script[scriptCyrillic] == 0 {
+		return lang, in.Text // English, a language without a glossary (zh, ja…), or no letters to name one by
 	}
 	hits, known := f.glossVotes(english)
 	switch {

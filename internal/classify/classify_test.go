@@ -697,17 +697,17 @@ func TestUnreadTag(t *testing.T) {
 		guard bool // the guard made it a request that needs a reply
 	}{
 		{Input{Text: "@kestrel_eu 注文した商品がまだ届きません", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "طلبي لم يصل بعد @kestrel_eu", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "@Kestrel_EU δεν έχω λάβει ακόμα την παραγγελία μου", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "@kestrel_eu मेरा ऑर्डर अभी तक नहीं आया", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "ההזמנה שלי עדיין לא הגיעה @kestrel_eu", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@Kestrel_EU 주문한 상품이 아직 안 왔어요", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@kestrel_eu พัสดุของฉันยังไม่มาถึงเลย", Channel: "x", ToHandle: "kestrel_eu"}, true},
 		{Input{Text: "@kestrel_eu 我的包裹还没到？", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "@kestrel_eu ευχαριστώ πολύ!", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu תודה רבה!", Channel: "x", ToHandle: "kestrel_eu"}, false},
 		{Input{Text: "@kestrel_eu 谢谢你们的帮助", Channel: "x", ToHandle: "kestrel_eu"}, false},
 		{Input{Text: "@kestrel_eu 감사합니다!", Channel: "x", ToHandle: "kestrel_eu"}, false},
-		{Input{Text: "δεν έχω λάβει ακόμα την παραγγελία μου", Channel: "instagram", ToHandle: "kestrel_eu"}, false},
-		{Input{Text: "@eleni δεν έχω λάβει ακόμα την παραγγελία μου", Channel: "x", ToHandle: "kestrel_eu"}, false},
-		{Input{Text: "@kestrel_eu δεν έχω λάβει ακόμα την παραγγελία μου", Channel: "x"}, false},
-		{Input{Text: "@kestrel_eu κερδίστε 500€ την ημέρα! follow back http://x.co http://y.co http://z.co", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "주문한 상품이 아직 안 왔어요", Channel: "instagram", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@minji 주문한 상품이 아직 안 왔어요", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu 주문한 상품이 아직 안 왔어요", Channel: "x"}, false},
+		{Input{Text: "@kestrel_eu 하루 50만원 벌기! follow back http://x.co http://y.co http://z.co", Channel: "x", ToHandle: "kestrel_eu"}, false},
 		{Input{Text: "@kestrel_eu ma commande n'est jamais arrivée", Channel: "x", ToHandle: "kestrel_eu"}, false},
 	} {
 		l := c.Classify(tc.in)
@@ -729,20 +729,19 @@ func TestUnreadThanks(t *testing.T) {
 		in     Input
 		intent string
 	}{
-		{Input{Text: "@kestrel_eu ευχαριστώ πολύ για τη γρήγορη εξυπηρέτηση!", Channel: "x", ToHandle: "kestrel_eu"}, "praise"},
-		{Input{Text: "شكرا جزيلا على المساعدة 🙏", Channel: "chat"}, "praise"},
+		{Input{Text: "@kestrel_eu 빠른 처리 감사합니다!", Channel: "x", ToHandle: "kestrel_eu"}, "praise"},
+		{Input{Text: "תודה רבה על העזרה 🙏", Channel: "chat"}, "praise"},
 		{Input{Text: "問題解決了，謝謝", Channel: "whatsapp"}, "praise"},
 		{Input{Text: "届きました！ありがとうございます", Channel: "email"}, "praise"},
-		{Input{Text: "Καλησπέρα σας, παρέλαβα σήμερα την παραγγελία 4409871 αλλά λείπει ένα από τα τρία προϊόντα. Παρακαλώ ενημερώστε με πώς θα το λάβω. Ευχαριστώ, Γιώργος", Channel: "email"}, "request"},
+		{Input{Text: "שלום, קיבלתי היום את ההזמנה 4409871 אבל חסר אחד משלושת המוצרים. אנא עדכנו אותי איך אקבל אותו. תודה, יוסי", Channel: "email"}, "request"},
 		{Input{Text: "您好，订单中的耳机左耳没有声音。请问可以换货吗？谢谢", Channel: "chat"}, "request"},
 		// Scripts that run words together count letters, not tokens.
 		{Input{Text: "您好，订单中的耳机左耳没有声音，我想换货。谢谢", Channel: "chat"}, "request"},
 		{Input{Text: "@kestrel_eu 注文した商品はいつ届きますか。ありがとうございます", Channel: "x", ToHandle: "kestrel_eu"}, "request"},
 		{Input{Text: "ส่งของยังไม่ถึงเลยค่ะ ขอบคุณค่ะ", Channel: "chat"}, "request"},
 		{Input{Text: "注文した商品がまだ届きません", Channel: "chat"}, "request"},
-		// 감사팀 is the audit team; Greek asks with ";".
+		// 감사팀 is the audit team.
 		{Input{Text: "감사팀에 제출했는데 환불은 언제 되나요", Channel: "chat"}, "request"},
-		{Input{Text: "Ευχαριστώ. Πότε θα έρθει η παραγγελία μου;", Channel: "chat"}, "request"},
 	} {
 		l := c.Classify(tc.in)
 		said := slices.ContainsFunc(l.Why, func(s string) bool {

@@ -526,7 +526,10 @@ func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '\''
 	}
-	return r == '’' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+	// Marks belong to their letter: accents written apart (Mn) and the
+	// vowel signs of Devanagari and other Indic scripts (Mc: the ी of
+	// नहीं), which would otherwise split a Hindi word in pieces.
+	return r == '’' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc)
 }
 
 func isDigits(b []byte) bool {

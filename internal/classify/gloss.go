@@ -128,7 +128,7 @@ func splitWords(s string) []string {
 
 // glossLetter reports whether r belongs to a word as gloss reads it.
 func glossLetter(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc)
 }
 
 // wordSpan is one word of a message, as gloss reads it.
@@ -163,7 +163,7 @@ func (g *glossary) gloss(text string, made []glossed) (string, []glossed) {
 		}
 		for k := i; k < j; {
 			r, n := utf8.DecodeRuneInString(text[k:])
-			if !glossLetter(r) || unicode.Is(unicode.Mn, r) {
+			if !glossLetter(r) || unicode.In(r, unicode.Mn, unicode.Mc) { // a word starts with a letter or a digit
 				k += n
 				continue
 			}
@@ -329,8 +329,8 @@ func isASCII[T string | []byte](s T) bool {
 	return true
 }
 
-// unaccent removes the accents of the Latin letters the glossed languages
-// use, spells ß as ss, and ё as е.
+// unaccent removes the accents of the letters the glossed languages use
+// (plainLetters).
 func unaccent(s string) string {
 	if isASCII(s) {
 		return s
@@ -359,12 +359,16 @@ func appendUnaccented(dst, s []byte) []byte {
 }
 
 // plainLetters spells the accented letters of the glossed languages
-// without their accents.
+// without their accents, as customers type them: Russian ё as е, Greek
+// without its tonos and σ for ς, Arabic alef without its hamza or madda,
+// ة as ه, ى as ي, and without the tatweel that stretches a word.
 var plainLetters = func() map[rune]string {
-	m := map[rune]string{'ß': "ss", 'œ': "oe", 'æ': "ae", 'ё': "е"} // Russian writes ё as е as often as not
-	for _, group := range []string{"aàáâãäåą", "cçć", "eèéêëę", "gğ", "iìíîïı", "lł", "nñń", "oòóôõö", "sşś", "uùúûü", "yÿý", "zźż"} {
-		for _, r := range group[1:] {
-			m[r] = group[:1]
+	m := map[rune]string{'ß': "ss", 'œ': "oe", 'æ': "ae", 'ё': "е", 'ς': "σ", 'ة': "ه", 'ى': "ي", 'ـ': ""}
+	for _, group := range []string{"aàáâãäåą", "cçć", "eèéêëę", "gğ", "iìíîïı", "lł", "nñń", "oòóôõö", "sşś", "uùúûü", "yÿý", "zźż",
+		"αά", "εέ", "ηή", "ιίϊΐ", "οό", "υύϋΰ", "ωώ", "اأإآ"} {
+		plain, size := utf8.DecodeRuneInString(group)
+		for _, r := range group[size:] {
+			m[r] = string(plain)
 		}
 	}
 	return m

@@ -108,9 +108,9 @@ func foreignPrivate(f *features, spam float64, lang string) bool {
 // unreadTag reports whether guard reads the message as a request for
 // tagging the brand in public in a language the models cannot read even
 // word by word (unreadable), unless it briefly thanks. Read as English,
-// such a message is noise ("@kestrel_eu δεν έχω λάβει ακόμα την
-// παραγγελία μου", "I have not received my order yet", came out other,
-// needing no reply), whereas of the labelled messages that tag the brand
+// such a message is noise ("@kestrel_eu 注文した商品がまだ届きません", "the
+// goods I ordered have not arrived", came out other, needing no reply;
+// so did Greek and Russian before their glossaries), whereas of the labelled messages that tag the brand
 // alone 52% are requests and 80% need a reply: what the words cannot
 // tell, the tag does. Comments under the
 // brand's post without a tag are left as read: 26% of those are requests
@@ -363,10 +363,21 @@ func quoteGlossed(f *features, i int) (string, bool) {
 		return "", false
 	}
 	g := f.glossed[j]
-	if f.toks[i].neg && !strings.HasPrefix(g.to, "not ") && !strings.HasPrefix(g.to, "no ") {
+	if f.toks[i].neg && !negatesItself(g.to) {
 		return `"` + g.from + `" (not ` + g.to + `)`, true
 	}
 	return `"` + g.from + `" (` + g.to + `)`, true
+}
+
+// negatesItself reports whether a gloss holds the negation that marks its
+// words: "not working", "still not arrived".
+func negatesItself(to string) bool {
+	for w := range strings.FieldsSeq(to) {
+		if negators[w] {
+			return true
+		}
+	}
+	return false
 }
 
 // glossOf returns the index in f.glossed of the gloss token i is a word

@@ -254,14 +254,14 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	}
 	// A language without a glossary says the models cannot read it, and
 	// a tag of the brand in it needs a reply.
-	el, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "3", Author: ingest.Author{ID: "7", Handle: "eleni"},
-		Text: "@brand δεν έχω λάβει ακόμα την παραγγελία μου", SentAt: time.Now()})
-	_, page := ag.get("/c/" + itoa(el[0].ConversationID))
-	if !strings.Contains(page, `<em class="lang" title="written in el; the models cannot read it: a private message or a tag of the brand is read as needing a reply">el</em>`) {
-		t.Fatal("no language badge, or the wrong hover, on a Greek message")
+	ja, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "3", Author: ingest.Author{ID: "7", Handle: "yuki"},
+		Text: "@brand 注文した商品がまだ届きません", SentAt: time.Now()})
+	_, page := ag.get("/c/" + itoa(ja[0].ConversationID))
+	if !strings.Contains(page, `<em class="lang" title="written in ja; the models cannot read it: a private message or a tag of the brand is read as needing a reply">ja</em>`) {
+		t.Fatal("no language badge, or the wrong hover, on a Japanese message")
 	}
-	if !strings.Contains(page, "tags the brand in a language the models cannot read (el)") {
-		t.Fatal("the labels' hover does not say why a Greek message needs a reply")
+	if !strings.Contains(page, "tags the brand in a language the models cannot read (ja)") {
+		t.Fatal("the labels' hover does not say why a Japanese message needs a reply")
 	}
 	// The inbox's language filter shows the French conversation alone.
 	_, page = ag.get("/w/brand")
