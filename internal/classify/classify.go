@@ -337,6 +337,9 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	if len(made) == 0 {
 		return lang, written
 	}
+	if lang == "el" {
+		glossed = greekQuestions(glossed) // once glossed, its words no longer tell ";" is Greek
+	}
 	toks, words := len(f.toks), f.words() // as written (writtenToks)
 	read := in
 	read.Text = glossed

@@ -465,7 +465,8 @@ func (f *features) tokenize(text, handle string, tagged bool) {
 			f.exclaim++
 			negating = false
 			f.emitOnce("!")
-		case r == '.' || r == ',' || r == ';' || r == ':' || r == '\n' || r == '(' || r == ')' || r == '"' || r == '-':
+		case r == '.' || r == ',' || r == ';' || r == ':' || r == '\n' || r == '(' || r == ')' || r == '"' || r == '-' ||
+			r == '।' || r == '॥' || r == '،' || r == '؛' || r == '·' || r == '\u0387': // and Hindi, Arabic and Greek stops
 			if e, n := emoticon(text[i:]); n > 0 {
 				f.emit(e, false)
 				i += n

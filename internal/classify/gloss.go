@@ -12,7 +12,7 @@ import (
 
 // The models learnt English only. A message the language guess names as
 // one of the languages with a glossary (glossLangs: the other Latin-script
-// languages, Russian and Ukrainian) is read through a word-by-word
+// languages, Russian, Ukrainian, Greek, Arabic and Hindi) is read through a word-by-word
 // English gloss: each word found in that language's glossary
 // (gloss/LANG.tsv, hand-written bilingual word lists) is replaced by its
 // English, the rest is kept, and the models read "c'est nul, mon colis
@@ -121,9 +121,23 @@ func parseGlossary(data []byte) *glossary {
 
 // splitWords splits s into its words, as gloss reads a message: at
 // spaces, apostrophes, hyphens and anything else that is not a letter, a
-// digit ("salu2") or an accent written as a mark of its own.
+// digit ("salu2") or a mark: an accent written apart, a vowel sign.
 func splitWords(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return !glossLetter(r) })
+}
+
+// countWords counts the words of s as splitWords splits them, without
+// allocating.
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		letter := glossLetter(r)
+		if letter && !in {
+			n++
+		}
+		in = letter
+	}
+	return n
 }
 
 // glossLetter reports whether r belongs to a word as gloss reads it.
@@ -338,6 +352,24 @@ func unaccent(s string) string {
 	return string(appendUnaccented(nil, []byte(s)))
 }
 
+// greekQuestions writes Greek's question mark, ";", as "?", but for the
+// ";" that starts an emoticon (";)").
+func greekQuestions(s string) string {
+	if !strings.Contains(s, ";") {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c == ';' && !isEmoticon(s[i:]) {
+			b[i] = '?'
+		}
+	}
+	return string(b)
+}
+
+// nukta is the dot under a Devanagari letter (ज़), often left out.
+const nukta = '\u093c'
+
 // appendUnaccented appends s without accents; dst may be s[:0], as no
 // letter grows: œ and æ (two bytes) become oe and ae, ß ss.
 func appendUnaccented(dst, s []byte) []byte {
@@ -351,7 +383,10 @@ func appendUnaccented(dst, s []byte) []byte {
 		i += n
 		if plain, ok := plainLetters[r]; ok {
 			dst = append(dst, plain...)
-		} else if !unicode.Is(unicode.Mn, r) { // an accent written as a mark of its own (NFD) goes
+		} else if !unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Devanagari, r) && r != nukta {
+			// An accent written as a mark of its own (NFD) goes, and
+			// Arabic's short vowels; Devanagari's marks are vowels and
+			// nasals that make the word (नहीं, में), all but the nukta (ज़ as ज).
 			dst = utf8.AppendRune(dst, r)
 		}
 	}

@@ -107,7 +107,7 @@ func foreignPrivate(f *features, spam float64, lang string) bool {
 
 // unreadTag reports whether guard reads the message as a request for
 // tagging the brand in public in a language the models cannot read even
-// word by word (unreadable), unless it briefly thanks. Read as English,
+// word by word (unread), unless it briefly thanks. Read as English,
 // such a message is noise ("@kestrel_eu 注文した商品がまだ届きません", "the
 // goods I ordered have not arrived", came out other, needing no reply;
 // so did Greek and Russian before their glossaries), whereas of the labelled messages that tag the brand
@@ -116,7 +116,7 @@ func foreignPrivate(f *features, spam float64, lang string) bool {
 // brand's post without a tag are left as read: 26% of those are requests
 // and 41% need a reply.
 func unreadTag(f *features, spam float64, lang string) bool {
-	if f.private || !f.brandTag || spam >= SpamThreshold || !unreadable(lang) {
+	if f.private || !f.brandTag || spam >= SpamThreshold || !f.unread(lang) {
 		return false
 	}
 	return !f.briefThanks()
@@ -127,12 +127,27 @@ func unreadTag(f *features, spam float64, lang string) bool {
 // models cannot read: thread closers that only thank are praise, and read
 // as English the words are noise.
 func unreadThanks(f *features, spam float64, lang string) bool {
-	return (f.private || f.brandTag) && spam < SpamThreshold && unreadable(lang) && f.briefThanks()
+	return (f.private || f.brandTag) && spam < SpamThreshold && f.unread(lang) && f.briefThanks()
 }
 
-// unreadable reports whether lang is named (by its script: language.go)
-// and has no glossary to read it by.
-func unreadable(lang string) bool { return lang != "en" && lang != "und" && glossaryFor(lang) == nil }
+// unread reports whether the message is in a language the models cannot
+// read: one named (by its script: language.go) that has no glossary, or
+// one whose glossary read fewer than a third of its words. Persian and
+// Urdu are named Arabic by their script, Nepali and Marathi Hindi, and
+// the glossary then reads a word or two of them.
+func (f *features) unread(lang string) bool {
+	if lang == "en" || lang == "und" {
+		return false
+	}
+	if glossaryFor(lang) == nil {
+		return true
+	}
+	glossed := 0
+	for _, g := range f.glossed {
+		glossed += countWords(g.from)
+	}
+	return 3*glossed < f.writtenWords()
+}
 
 // briefThanks reports whether the message thanks, in any language
 // language names, in eight words or fewer and without a question: longer,
@@ -373,12 +388,14 @@ func quoteGlossed(f *features, i int) (string, bool) {
 // words: "not working", "still not arrived".
 func negatesItself(to string) bool {
 	for w := range strings.FieldsSeq(to) {
-		if negators[w] {
+		if negators[apostrophes.Replace(w)] { // didn't → didnt, as tokenize reads it
 			return true
 		}
 	}
 	return false
 }
+
+var apostrophes = strings.NewReplacer("'", "", "’", "")
 
 // glossOf returns the index in f.glossed of the gloss token i is a word
 // of, or -1.
