@@ -12,7 +12,7 @@ import (
 
 // The models learnt English only. A message the language guess names as
 // one of the languages with a glossary (glossLangs: the other Latin-script
-// languages, Russian, Ukrainian, Greek, Arabic and Hindi) is read through a word-by-word
+// languages, Russian, Ukrainian, Greek, Arabic, Hindi and Korean) is read through a word-by-word
 // English gloss: each word found in that language's glossary
 // (gloss/LANG.tsv, hand-written bilingual word lists) is replaced by its
 // English, the rest is kept, and the models read "c'est nul, mon colis

@@ -58,8 +58,9 @@ func (f *features) countScript(r rune) {
 var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl"}
 
 // glossLangs are the languages a glossary may be read by (gloss.go): the
-// Latin-script ones, then Russian, Ukrainian, Greek, Arabic and Hindi.
-var glossLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "ru", "uk", "el", "ar", "hi"}
+// Latin-script ones, then Russian, Ukrainian, Greek, Arabic, Hindi and
+// Korean.
+var glossLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "ru", "uk", "el", "ar", "hi", "ko"}
 
 const langRU, langUK = len(latinLangs), len(latinLangs) + 1 // their places in glossLangs
 
