@@ -74,6 +74,7 @@ type features struct {
 	letters        int
 	signed         bool  // ends with an agent's initials, ^JM: a company's post
 	hits           uint8 // phrase lists matched (phrases.go)
+	guarded        uint8 // the rules guard applied (guardForeign, …)
 	spamHits       int
 	script         [nScripts]int
 	cyrillic       [2]int    // letters only Russian (ы э ъ ё), only Ukrainian (і ї є ґ) uses
@@ -89,7 +90,7 @@ func (f *features) reset() {
 	f.question, f.exclaim, f.elongated = false, 0, false
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
 	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead = false, false, false, false, false, false, false
-	f.signed, f.hits, f.spamHits = false, 0, 0
+	f.signed, f.hits, f.spamHits, f.guarded = false, 0, 0, 0
 	f.script, f.cyrillic = [nScripts]int{}, [2]int{}
 	f.glossed = f.glossed[:0]
 }
@@ -97,7 +98,9 @@ func (f *features) reset() {
 // writtenToks and writtenWords count the message's tokens and words as
 // the customer wrote them, before any gloss: a goodbye glossed to three
 // words is still two (foreignPrivate), a gloss that shortens a message
-// with a link does not make it "a link and little else" (spam).
+// with a link does not make it "a link and little else" (spam). A run of
+// Han, kana or Thai, which write words together, counts a word for every
+// two letters: "我的包裹还没到" is one token and about four words.
 func (f *features) writtenToks() int {
 	if len(f.glossed) > 0 {
 		return f.written.toks
@@ -107,9 +110,17 @@ func (f *features) writtenToks() int {
 
 func (f *features) writtenWords() int {
 	if len(f.glossed) > 0 {
-		return f.written.words
+		return f.written.words // no glossary reads a script that runs words together
 	}
-	return f.words()
+	n := f.words()
+	if f.script[scriptHan]+f.script[scriptKana]+f.script[scriptThai] > 0 {
+		for i := range f.toks {
+			if w := f.word(i); runTogether(w) {
+				n += (utf8.RuneCount(w)+1)/2 - 1
+			}
+		}
+	}
+	return n
 }
 
 // word returns token i's text (without any negation mark).

@@ -44,7 +44,10 @@ type glossSet struct {
 }
 
 // glossaries are read once, when the first classifier is built.
-var glossaries = sync.OnceValue(func() glossSet {
+var glossaries = sync.OnceValue(readGlossaries)
+
+// readGlossaries parses every glossary and indexes their words.
+func readGlossaries() glossSet {
 	set := glossSet{byLang: map[string]*glossary{}, langs: map[string]uint16{}}
 	for l, lang := range glossLangs {
 		data, err := glossFS.ReadFile("gloss/" + lang + ".tsv")
@@ -60,7 +63,7 @@ var glossaries = sync.OnceValue(func() glossSet {
 		}
 	}
 	return set
-})
+}
 
 // Glossed reports whether messages in lang are read through a glossary.
 func Glossed(lang string) bool { return glossaryFor(lang) != nil }
@@ -318,8 +321,15 @@ func shouted(text string, start, end int) bool {
 	if len(rest) == len(text[end:]) || len(rest) < 2 {
 		return false
 	}
-	next := strings.FieldsFunc(rest, func(r rune) bool { return !unicode.IsLetter(r) })
-	return len(next) > 0 && len(next[0]) > 1 && strings.ToUpper(next[0]) == next[0]
+	// The next word only: splitting the whole rest of the message, for
+	// every elided capital, grew with the square of its length.
+	notLetter := func(r rune) bool { return !unicode.IsLetter(r) }
+	rest = strings.TrimLeftFunc(rest, notLetter)
+	next := rest
+	if n := strings.IndexFunc(rest, notLetter); n >= 0 {
+		next = rest[:n]
+	}
+	return len(next) > 1 && strings.ToUpper(next) == next
 }
 
 // joined reports whether consecutive words are one expression: nothing
@@ -410,7 +420,7 @@ var plainLetters = func() map[rune]string {
 }()
 
 // turkishPolish are the bits of tr and pl in glossLangs.
-const turkishPolish = 1<<7 | 1<<8
+const turkishPolish = 1<<langTR | 1<<langPL
 
 // glossVotes counts, once per distinct word, the words each language's
 // glossary has (indexed as glossLangs), and the words of English: its
@@ -419,7 +429,10 @@ const turkishPolish = 1<<7 | 1<<8
 func (f *features) glossVotes(english wordSet) (hits [len(glossLangs)]int, known int) {
 	index := glossaries().langs
 	var buf [64]byte
-	for i := range f.toks {
+	// The first voteToks tokens tell the language; looking further, the
+	// check for a repeated word grows with the square of the message (a
+	// 500 kB French line took 6 s).
+	for i := range min(len(f.toks), voteToks) {
 		w := f.word(i)
 		if len(w) < 2 || w[0] == '<' || w[0] == '@' || f.seen(i) {
 			continue
@@ -455,6 +468,9 @@ func (f *features) glossVotes(english wordSet) (hits [len(glossLangs)]int, known
 	}
 	return hits, known
 }
+
+// voteToks is how many tokens glossVotes reads.
+const voteToks = 256
 
 // seen reports whether token i repeats an earlier one.
 func (f *features) seen(i int) bool {

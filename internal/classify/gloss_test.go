@@ -161,6 +161,59 @@ func BenchmarkClassifyForeign(b *testing.B) { benchSet(b, "testdata/foreign_dev.
 // by their script alone.
 func BenchmarkClassifyForeign2(b *testing.B) { benchSet(b, "testdata/foreign2_dev.tsv") }
 
+// BenchmarkClassifyLong classifies one message of about 100 kB: the
+// French messages of foreign_dev.tsv over and over (fr), and as its
+// baseline the English ones of labelled.tsv (en). The work per message
+// must grow with its length, not with its square (hark classify takes
+// lines up to 1 MiB).
+func BenchmarkClassifyLong(b *testing.B) {
+	c := Default()
+	for _, set := range []struct{ name, path, lang string }{
+		{"en", "testdata/labelled.tsv", ""},
+		{"fr", "testdata/foreign_dev.tsv", "fr"},
+	} {
+		rows, err := LoadLabelled(set.path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var text strings.Builder
+		for text.Len() < 100_000 {
+			for _, r := range rows {
+				if r.Language == set.lang && text.Len() < 100_000 {
+					text.WriteString(r.Text + " ")
+				}
+			}
+		}
+		in := Input{Text: text.String(), Channel: "email"}
+		b.Run(set.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Classify(in)
+			}
+		})
+	}
+}
+
+// BenchmarkStartUp is what building a classifier costs: loading the
+// embedded models (Load, the baseline), and reading the glossaries, which
+// the first Load in a process does on top of it.
+func BenchmarkStartUp(b *testing.B) {
+	b.Run("models", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Load(func(name string) ([]byte, error) { return modelFS.ReadFile("models/" + name + ".bin") }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("glossaries", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			readGlossaries()
+		}
+	})
+}
+
 func benchSet(b *testing.B, path string) {
 	rows, err := LoadLabelled(path)
 	if err != nil {

@@ -62,7 +62,12 @@ var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl
 // Korean.
 var glossLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "ru", "uk", "el", "ar", "hi", "ko"}
 
-const langRU, langUK = len(latinLangs), len(latinLangs) + 1 // their places in glossLangs
+// Places in glossLangs: Turkish and Polish end the Latin-script
+// languages, Russian and Ukrainian follow them.
+const (
+	langTR, langPL = len(latinLangs) - 2, len(latinLangs) - 1
+	langRU, langUK = len(latinLangs), len(latinLangs) + 1
+)
 
 const langEN = 0 // latinLangs[0]
 

@@ -51,9 +51,11 @@ func (f *features) adjustIntent(p *[6]float64, addressed, toBrand bool, spam flo
 // English, as a request, whatever the model or the stack made of them:
 // the labelled set has too few of any to teach it.
 func (f *features) guard(p *[6]float64, spam float64, lang string) {
-	if spam >= SpamThreshold {
+	f.guarded = 0
+	switch {
+	case spam >= SpamThreshold:
 		p[intentOther] += spam
-	} else if foreignPrivate(f, spam, lang) || unreadTag(f, spam, lang) {
+	case foreignPrivate(f, spam, lang):
 		// Written privately to the brand in a language the models never
 		// learnt, and read through a glossary at best (gloss.go): what
 		// they misread must not pass for a share or noise that needs no
@@ -62,13 +64,16 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 		// told, stay as read. On the foreign dev set, with the
 		// glossaries, the guard is a wash (intent 0.700 with it, 0.697
 		// without; needs_reply 0.857 both): kept, as the safer error.
-		// A public message that tags the brand in a language without a
-		// glossary is read the same way (unreadTag).
-		p[intentRequest] += p[intentShare] + p[intentOther]
-		p[intentShare], p[intentOther] = 0, 0
-	} else if unreadThanks(f, spam, lang) {
-		p[intentPraise] += p[intentShare] + p[intentOther]
-		p[intentShare], p[intentOther] = 0, 0
+		f.guarded = guardForeign
+		noiseTo(p, intentRequest)
+	case unreadTag(f, spam, lang):
+		// The same in public, tagging the brand, in a language without a
+		// glossary or that its glossary barely read.
+		f.guarded = guardUnreadTag
+		noiseTo(p, intentRequest)
+	case unreadThanks(f, spam, lang):
+		f.guarded = guardUnreadThanks
+		noiseTo(p, intentPraise)
 	}
 	if f.signed {
 		p[intentOther] += 0.5 // an agent's signature (^JM): the company's own post
@@ -76,6 +81,7 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 	if f.private && f.ackOnly() {
 		// "ok alles klar", "vale, entendido 👍": a chat's last word, a
 		// bare reaction that needs no reply.
+		f.guarded |= guardAck
 		p[intentOther] += 1
 	}
 	if f.private && f.greetingOnly() {
@@ -93,13 +99,27 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 	}
 }
 
+// The rules of guard that decided, for the explanation (why).
+const (
+	guardForeign      = 1 << iota // foreignPrivate
+	guardUnreadTag                // unreadTag
+	guardUnreadThanks             // unreadThanks
+	guardAck                      // ackOnly, privately
+)
+
+// noiseTo moves what the models read as a share or noise to intent.
+func noiseTo(p *[6]float64, intent int) {
+	p[intent] += p[intentShare] + p[intentOther]
+	p[intentShare], p[intentOther] = 0, 0
+}
+
 // foreignPrivate reports whether guard reads the message as a request
 // for being written privately in a language other than English, in three
 // words or more, unless it briefly thanks without asking anything: "merci
 // beaucoup", "Vielen Dank, das hat super geklappt!" or "ciao!" close a
 // chat as often as they open one.
 func foreignPrivate(f *features, spam float64, lang string) bool {
-	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.wordCount() < 3 {
+	if !f.private || spam >= SpamThreshold || lang == "en" || lang == "und" || f.writtenWords() < 3 {
 		return false
 	}
 	return !f.briefThanks()
@@ -107,14 +127,14 @@ func foreignPrivate(f *features, spam float64, lang string) bool {
 
 // unreadTag reports whether guard reads the message as a request for
 // tagging the brand in public in a language the models cannot read even
-// word by word (unread), unless it briefly thanks. Read as English,
-// such a message is noise ("@kestrel_eu 注文した商品がまだ届きません", "the
-// goods I ordered have not arrived", came out other, needing no reply;
-// so did Greek and Russian before their glossaries), whereas of the labelled messages that tag the brand
-// alone 52% are requests and 80% need a reply: what the words cannot
-// tell, the tag does. Comments under the
+// word by word (unread), unless it briefly thanks. Read as English, such
+// a message is noise ("@kestrel_eu 注文した商品がまだ届きません", "the goods
+// I ordered have not arrived", came out other, needing no reply; so did
+// Greek and Russian before their glossaries), whereas of the labelled
+// messages that tag the brand alone 52% are requests and 80% need a
+// reply: what the words cannot tell, the tag does. Comments under the
 // brand's post without a tag are left as read: 26% of those are requests
-// and 41% need a reply.
+// and 41% need a reply (testdata/tag_prior.py).
 func unreadTag(f *features, spam float64, lang string) bool {
 	if f.private || !f.brandTag || spam >= SpamThreshold || !f.unread(lang) {
 		return false
@@ -154,23 +174,7 @@ func (f *features) unread(lang string) bool {
 // the thanks is a polite sign-off ("…Подскажите, пожалуйста, как это
 // сделать. Спасибо, Ольга").
 func (f *features) briefThanks() bool {
-	return !f.question && f.wordCount() <= 8 && f.thanks()
-}
-
-// wordCount is writtenWords with each run of Han, kana or Thai, which
-// write words together, counted as a word for every two letters: "我的包裹还没到"
-// is one token and about four words.
-func (f *features) wordCount() int {
-	n := f.writtenWords()
-	if f.script[scriptHan]+f.script[scriptKana]+f.script[scriptThai] == 0 {
-		return n
-	}
-	for i := range f.toks {
-		if w := f.word(i); runTogether(w) {
-			n += (utf8.RuneCount(w)+1)/2 - 1
-		}
-	}
-	return n
+	return !f.question && f.writtenWords() <= 8 && f.thanks()
 }
 
 // runTogether reports whether word w starts in a script written without
@@ -279,8 +283,8 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 			h = notH
 		}
 		v := float32(c.table[int(hashBytes(h, w)&(Dim-1))*stride+slotIntent+intent]) * c.scale[slotIntent+intent]
-		if v <= 0.03 {
-			continue
+		if v <= 0.03 || v <= top[len(top)-1].v {
+			continue // not among the top: glossOf is not looked up for every word of a long message
 		}
 		g := -1
 		if len(f.glossed) > 0 {
@@ -326,19 +330,19 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 	if intent == intentOther && spam >= SpamThreshold {
 		out = append(out, "reads as spam or a pitch")
 	}
-	if intent == intentOther && f.private && f.ackOnly() {
+	if intent == intentOther && f.guarded&guardAck != 0 {
 		out = append(out, "a bare acknowledgement (ok, got it)")
 	}
 	if intent == intentOther && f.signed {
 		out = append(out, "signed like a company's own post (^JM)")
 	}
-	if intent == intentRequest && foreignPrivate(f, spam, lang) {
+	if intent == intentRequest && f.guarded&guardForeign != 0 {
 		out = append(out, "written privately, in another language ("+lang+")")
 	}
-	if intent == intentRequest && unreadTag(f, spam, lang) {
+	if intent == intentRequest && f.guarded&guardUnreadTag != 0 {
 		out = append(out, "tags the brand in a language the models cannot read ("+lang+")")
 	}
-	if intent == intentPraise && unreadThanks(f, spam, lang) {
+	if intent == intentPraise && f.guarded&guardUnreadThanks != 0 {
 		out = append(out, "thanks the brand in a language the models cannot read ("+lang+")")
 	}
 	switch {

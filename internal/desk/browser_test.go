@@ -101,10 +101,19 @@ func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
 		t.Fatalf("Facebook filter shows %d conversations, want 2", rows)
 	}
 	// Ben has the same conversation open in his own browser.
+	var inSize float64
+	var inWeight string
 	err = chromedp.Run(ben, signIn(srv.URL, "ben@skyway.test", "correct horse battery"),
-		chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(`#thread .msg.in`))
+		chromedp.Navigate(srv.URL+href), chromedp.WaitVisible(`#thread .msg.in`),
+		chromedp.Evaluate(`parseFloat(getComputedStyle(document.querySelector("#thread .msg.in .text")).fontSize)`, &inSize),
+		chromedp.Evaluate(`getComputedStyle(document.querySelector("#thread .msg.in .text")).fontWeight`, &inWeight))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The customer's message reads as text, not in the 10px bold of the
+	// intent badge (class "in" too).
+	if inSize < 12 || inWeight != "400" {
+		t.Fatalf("an inbound message is set in %vpx, weight %s", inSize, inWeight)
 	}
 	time.Sleep(300 * time.Millisecond) // let Ben's event stream connect
 	const answer = "So sorry, Li! Your refund left today; check your bank in 2 days."
