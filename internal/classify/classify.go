@@ -311,7 +311,10 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	f.read(in)
 	lang = f.language(english)
 	if lang == "en" || lang != "und" && glossaryFor(lang) == nil || lang == "und" && f.script[scriptLatin]+f.script[scriptCyrillic] == 0 {
-		return lang, in.Text // English, a language without a glossary (zh, ja…), or no letters to name one by
+		return lang, in.Text // English, a language without a glossary, or no letters to name one by
+	}
+	if g := glossaryFor(lang); g != nil && !slices.Contains(glossLangs[:], lang) {
+		return f.readThrough(g, in, lang) // named by its script, which no other glossary reads
 	}
 	hits, known := f.glossVotes(english)
 	switch {
@@ -332,6 +335,12 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	if g == nil || hits[slices.Index(glossLangs[:], lang)] <= known {
 		return lang, in.Text
 	}
+	return f.readThrough(g, in, lang)
+}
+
+// readThrough reads the message into f through lang's glossary g, or as
+// written when g finds none of its words.
+func (f *features) readThrough(g *glossary, in Input, lang string) (string, string) {
 	written := in.Text
 	glossed, made := g.gloss(written, f.glossed[:0])
 	if len(made) == 0 {
@@ -340,7 +349,7 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	if lang == "el" {
 		glossed = greekQuestions(glossed) // once glossed, its words no longer tell ";" is Greek
 	}
-	toks, words := len(f.toks), f.words() // as written (writtenToks)
+	toks, words := f.writtenToks(), f.writtenWords() // as written
 	read := in
 	read.Text = glossed
 	if f.read(read); f.words() == 0 {

@@ -687,30 +687,28 @@ func TestForeignPrivateMessages(t *testing.T) {
 	}
 }
 
-// TestUnreadTag: a public message that tags the brand in a language
-// without a glossary is a request that needs a reply, unless it only
-// thanks; untagged comments, tags of other people and spam stay as read.
+// TestUnreadTag: a public post that tags the brand in a language the
+// models cannot read, even through its glossary, is a request that needs
+// a reply: Persian and Urdu, which language names Arabic by their
+// script, and Nepali, named Hindi. The languages with a glossary are
+// read, the script-only ones (zh, ja, th) through its words.
 func TestUnreadTag(t *testing.T) {
 	c := Default()
 	for _, tc := range []struct {
 		in    Input
 		guard bool // the guard made it a request that needs a reply
 	}{
-		{Input{Text: "@kestrel_eu 注文した商品がまだ届きません", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "ההזמנה שלי עדיין לא הגיעה @kestrel_eu", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "@Kestrel_EU ההזמנה שלי עוד לא הגיעה", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "@kestrel_eu พัสดุของฉันยังไม่มาถึงเลย", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "@kestrel_eu 我的包裹还没到？", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@kestrel_eu سفارش من هنوز نرسیده", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@kestrel_eu آرڈر ابھی تک نہیں پہنچا", Channel: "x", ToHandle: "kestrel_eu"}, true},
+		{Input{Text: "@Kestrel_EU سفارش من هنوز نرسیده", Channel: "x", ToHandle: "kestrel_eu"}, true},
 		// Nepali, named Hindi by its script: the Hindi glossary reads a
 		// word or two of it, so it is no better read.
 		{Input{Text: "@kestrel_eu मेरो अर्डर अझै आएको छैन", Channel: "x", ToHandle: "kestrel_eu"}, true},
-		{Input{Text: "@kestrel_eu תודה רבה!", Channel: "x", ToHandle: "kestrel_eu"}, false},
-		{Input{Text: "@kestrel_eu 谢谢你们的帮助", Channel: "x", ToHandle: "kestrel_eu"}, false},
-		{Input{Text: "@kestrel_eu ขอบคุณมากค่ะ", Channel: "x", ToHandle: "kestrel_eu"}, false},
-		{Input{Text: "ההזמנה שלי עוד לא הגיעה", Channel: "instagram", ToHandle: "kestrel_eu"}, false},
-		{Input{Text: "@dana ההזמנה שלי עוד לא הגיעה", Channel: "x", ToHandle: "kestrel_eu"}, false},
-		{Input{Text: "@kestrel_eu ההזמנה שלי עוד לא הגיעה", Channel: "x"}, false},
-		{Input{Text: "@kestrel_eu 每天赚500元! follow back http://x.co http://y.co http://z.co", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu ممنون از کمک شما", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "سفارش من هنوز نرسیده", Channel: "instagram", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@dana سفارش من هنوز نرسیده", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu سفارش من هنوز نرسیده", Channel: "x"}, false},
+		{Input{Text: "@kestrel_eu هر روز 500 دلار! follow back http://x.co http://y.co http://z.co", Channel: "x", ToHandle: "kestrel_eu"}, false},
 		{Input{Text: "@kestrel_eu ma commande n'est jamais arrivée", Channel: "x", ToHandle: "kestrel_eu"}, false},
 	} {
 		l := c.Classify(tc.in)
@@ -723,35 +721,60 @@ func TestUnreadTag(t *testing.T) {
 	}
 }
 
-// TestUnreadThanks: a brief thanks to the brand in a language without a
-// glossary is praise that needs no reply; a long message that signs off
-// with thanks is still read as a request.
+// TestScriptLanguagesRead: the languages named by their script alone are
+// read through their glossaries, and a tag of the brand that reports a
+// problem is a request the models saw, not the guard.
+func TestScriptLanguagesRead(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		text, lang, gloss string // gloss: a word the explanation shows glossed
+	}{
+		{"@kestrel_eu 注文した商品がまだ届きません", "ja", `"届きません" (not arrived)`},
+		{"@kestrel_eu ההזמנה שלי עדיין לא הגיעה", "he", `"עדיין לא הגיעה" (still not arrived)`},
+		{"@kestrel_eu พัสดุของฉันยังไม่มาถึงเลย", "th", `"พัสดุ" (parcel)`},
+		{"@kestrel_eu 我的包裹还没到？", "zh", `"还没到" (still not arrived)`},
+	} {
+		l := c.Classify(Input{Text: tc.text, Channel: "x", ToHandle: "kestrel_eu"})
+		if l.Language != tc.lang || l.Intent != "request" || !l.NeedsReply || !slices.Contains(l.Why, tc.gloss) ||
+			slices.ContainsFunc(l.Why, func(s string) bool { return strings.Contains(s, "cannot read") }) {
+			t.Errorf("%q: %s, intent %s, needs_reply %v, why %q; want %s, a request read through %s", tc.text, l.Language, l.Intent, l.NeedsReply, l.Why, tc.lang, tc.gloss)
+		}
+	}
+}
+
+// TestUnreadThanks: a brief thanks to the brand in a language the models
+// cannot read is praise that needs no reply; a long message that signs
+// off with thanks is still read as a request. Thanks in a language with a
+// glossary is read.
 func TestUnreadThanks(t *testing.T) {
 	c := Default()
 	for _, tc := range []struct {
 		in     Input
 		intent string
+		guard  bool
 	}{
-		{Input{Text: "@kestrel_eu 対応ありがとうございます", Channel: "x", ToHandle: "kestrel_eu"}, "praise"},
-		{Input{Text: "תודה רבה על העזרה 🙏", Channel: "chat"}, "praise"},
-		{Input{Text: "問題解決了，謝謝", Channel: "whatsapp"}, "praise"},
-		{Input{Text: "届きました！ありがとうございます", Channel: "email"}, "praise"},
-		{Input{Text: "שלום, קיבלתי היום את ההזמנה 4409871 אבל חסר אחד משלושת המוצרים. אנא עדכנו אותי איך אקבל אותו. תודה, יוסי", Channel: "email"}, "request"},
-		{Input{Text: "您好，订单中的耳机左耳没有声音。请问可以换货吗？谢谢", Channel: "chat"}, "request"},
+		{Input{Text: "@kestrel_eu ممنون از کمک شما", Channel: "x", ToHandle: "kestrel_eu"}, "praise", true},
+		{Input{Text: "ممنون از کمک شما 🙏", Channel: "chat"}, "praise", true},
+		{Input{Text: "سلام، سفارشم رو دیروز گرفتم ولی یکی از محصولات داخلش نبود. لطفا بگید چطور میتونم بگیرمش. ممنون، علی", Channel: "email"}, "request", false},
+		{Input{Text: "@kestrel_eu 対応ありがとうございます", Channel: "x", ToHandle: "kestrel_eu"}, "praise", false},
+		{Input{Text: "תודה רבה על העזרה 🙏", Channel: "chat"}, "praise", false},
+		{Input{Text: "問題解決了，謝謝", Channel: "whatsapp"}, "praise", false},
+		{Input{Text: "届きました！ありがとうございます", Channel: "email"}, "praise", false},
+		{Input{Text: "שלום, קיבלתי היום את ההזמנה 4409871 אבל חסר אחד משלושת המוצרים. אנא עדכנו אותי איך אקבל אותו. תודה, יוסי", Channel: "email"}, "request", false},
+		{Input{Text: "您好，订单中的耳机左耳没有声音。请问可以换货吗？谢谢", Channel: "chat"}, "request", false},
 		// Scripts that run words together count letters, not tokens.
-		{Input{Text: "您好，订单中的耳机左耳没有声音，我想换货。谢谢", Channel: "chat"}, "request"},
-		{Input{Text: "@kestrel_eu 注文した商品はいつ届きますか。ありがとうございます", Channel: "x", ToHandle: "kestrel_eu"}, "request"},
-		{Input{Text: "ส่งของยังไม่ถึงเลยค่ะ ขอบคุณค่ะ", Channel: "chat"}, "request"},
-		{Input{Text: "注文した商品がまだ届きません", Channel: "chat"}, "request"},
+		{Input{Text: "您好，订单中的耳机左耳没有声音，我想换货。谢谢", Channel: "chat"}, "request", false},
+		{Input{Text: "@kestrel_eu 注文した商品はいつ届きますか。ありがとうございます", Channel: "x", ToHandle: "kestrel_eu"}, "request", false},
+		{Input{Text: "注文した商品がまだ届きません", Channel: "chat"}, "request", false},
 		// 감사팀 is the audit team.
-		{Input{Text: "감사팀에 제출했는데 환불은 언제 되나요", Channel: "chat"}, "request"},
+		{Input{Text: "감사팀에 제출했는데 환불은 언제 되나요", Channel: "chat"}, "request", false},
 	} {
 		l := c.Classify(tc.in)
 		said := slices.ContainsFunc(l.Why, func(s string) bool {
 			return strings.HasPrefix(s, "thanks the brand in a language the models cannot read")
 		})
-		if l.Intent != tc.intent || l.NeedsReply != (tc.intent == "request") || said != (tc.intent == "praise") {
-			t.Errorf("%+v: intent %s needs_reply %v (language %s, why %q), want %s", tc.in, l.Intent, l.NeedsReply, l.Language, l.Why, tc.intent)
+		if l.Intent != tc.intent || l.NeedsReply != (tc.intent == "request") || said != tc.guard {
+			t.Errorf("%+v: intent %s needs_reply %v (language %s, why %q), want %s (the guard: %v)", tc.in, l.Intent, l.NeedsReply, l.Language, l.Why, tc.intent, tc.guard)
 		}
 	}
 }

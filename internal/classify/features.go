@@ -100,19 +100,27 @@ func (f *features) reset() {
 // words is still two (foreignPrivate), a gloss that shortens a message
 // with a link does not make it "a link and little else" (spam). A run of
 // Han, kana or Thai, which write words together, counts a word for every
-// two letters: "我的包裹还没到" is one token and about four words.
+// two letters: "我的包裹还没到" is one token and about four words, and
+// "@brand 订单一直没到，看这里 https://t.cn/abc" is not a link with two
+// words (it read as spam).
 func (f *features) writtenToks() int {
 	if len(f.glossed) > 0 {
 		return f.written.toks
 	}
-	return len(f.toks)
+	return len(f.toks) + f.runWords()
 }
 
 func (f *features) writtenWords() int {
 	if len(f.glossed) > 0 {
-		return f.written.words // no glossary reads a script that runs words together
+		return f.written.words
 	}
-	n := f.words()
+	return f.words() + f.runWords()
+}
+
+// runWords is how many more words than tokens the runs of scripts that
+// write words together hold, at a word for every two letters.
+func (f *features) runWords() int {
+	n := 0
 	if f.script[scriptHan]+f.script[scriptKana]+f.script[scriptThai] > 0 {
 		for i := range f.toks {
 			if w := f.word(i); runTogether(w) {
@@ -477,7 +485,8 @@ func (f *features) tokenize(text, handle string, tagged bool) {
 			negating = false
 			f.emitOnce("!")
 		case r == '.' || r == ',' || r == ';' || r == ':' || r == '\n' || r == '(' || r == ')' || r == '"' || r == '-' ||
-			r == '।' || r == '॥' || r == '،' || r == '؛' || r == '·' || r == '\u0387': // and Hindi, Arabic and Greek stops
+			r == '।' || r == '॥' || r == '،' || r == '؛' || r == '·' || r == '\u0387' || // and Hindi, Arabic and Greek stops,
+			r == '。' || r == '，' || r == '、' || r == '；' || r == '：' || r == '．': // and Chinese and Japanese ones
 			if e, n := emoticon(text[i:]); n > 0 {
 				f.emit(e, false)
 				i += n

@@ -12,15 +12,18 @@ import (
 
 // The models learnt English only. A message the language guess names as
 // one of the languages with a glossary (glossLangs: the other Latin-script
-// languages, Russian, Ukrainian, Greek, Arabic, Hindi and Korean) is read through a word-by-word
-// English gloss: each word found in that language's glossary
+// languages, Russian, Ukrainian, Greek, Arabic, Hindi and Korean; and
+// scriptGlossed: Chinese, Japanese, Thai and Hebrew) is read through a
+// word-by-word English gloss: each word found in that language's glossary
 // (gloss/LANG.tsv, hand-written bilingual word lists) is replaced by its
 // English, the rest is kept, and the models read "c'est nul, mon colis
 // n'est jamais arrivé" as "it is terrible , my parcel is never arrived".
 // Word order matters little to models of words, word pairs and letters;
 // the feelings, problems, asks and thanks are what they need to see.
 // Without it a French complaint to the brand came out other, needing no
-// reply (MODELS.md, "Messages in other languages").
+// reply (MODELS.md, "Messages in other languages"). Chinese, Japanese and
+// Thai, which write words together, are first cut into the glossary's
+// words (segmentRuns).
 
 //go:embed gloss/*.tsv
 var glossFS embed.FS
@@ -33,6 +36,18 @@ type glossary struct {
 	// "s'il vous plaît": s, il, vous, plaît), joined by one space.
 	phrases map[string]string
 	starts  map[string]uint8 // the first words of phrases, and the most words of one
+	// segment: the language writes words together (zh, ja, th), and its
+	// runs of letters are cut into the glossary's words (segment);
+	// longest is its longest word, in letters.
+	segment bool
+	longest int
+	// spaceStops: the language writes a space where others end a clause
+	// (Thai), and segmentRuns writes a comma there, so a negation stops.
+	spaceStops bool
+	// prefixes: the language attaches one-letter words (Hebrew ו and, ה
+	// the, ב in, ל to, מ from, ש that, כ as), and a word not listed is
+	// also looked up without one or two of them.
+	prefixes bool
 }
 
 // glossSet is every language's glossary, and an index of their words.
@@ -54,7 +69,7 @@ func readGlossaries() glossSet {
 		if err != nil {
 			continue // English
 		}
-		g := parseGlossary(data)
+		g := parseGlossary(data, false)
 		set.byLang[lang] = g
 		for _, m := range []map[string]string{g.words, g.folded} {
 			for w := range m {
@@ -62,8 +77,21 @@ func readGlossaries() glossSet {
 			}
 		}
 	}
+	// The languages named by their script alone need no vote.
+	for _, lang := range scriptGlossed {
+		if data, err := glossFS.ReadFile("gloss/" + lang + ".tsv"); err == nil {
+			g := parseGlossary(data, lang != "he")
+			g.prefixes, g.spaceStops = lang == "he", lang == "th"
+			set.byLang[lang] = g
+		}
+	}
 	return set
 }
+
+// scriptGlossed are the languages with a glossary that language names by
+// their script alone, so glossVotes does not index them: Chinese,
+// Japanese and Thai, which write words together, and Hebrew.
+var scriptGlossed = [...]string{"zh", "ja", "th", "he"}
 
 // Glossed reports whether messages in lang are read through a glossary.
 func Glossed(lang string) bool { return glossaryFor(lang) != nil }
@@ -76,9 +104,10 @@ const maxPhrase = 4
 func glossaryFor(lang string) *glossary { return glossaries().byLang[lang] }
 
 // parseGlossary reads "foreign<TAB>english" lines; an empty English drops
-// the word. The first entry of a spelling wins.
-func parseGlossary(data []byte) *glossary {
-	g := &glossary{words: map[string]string{}, folded: map[string]string{}, phrases: map[string]string{}, starts: map[string]uint8{}}
+// the word. The first entry of a spelling wins. A glossary that segments
+// keeps its words as written, spaces and all.
+func parseGlossary(data []byte, segment bool) *glossary {
+	g := &glossary{words: map[string]string{}, folded: map[string]string{}, phrases: map[string]string{}, starts: map[string]uint8{}, segment: segment}
 	var accented []string // in the file's order, so a clash resolves the same way every time
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
@@ -86,11 +115,19 @@ func parseGlossary(data []byte) *glossary {
 		if !ok {
 			continue
 		}
+		to = strings.TrimSpace(to)
+		if segment {
+			from = strings.TrimSpace(from)
+			if _, dup := g.words[from]; !dup && from != "" && !strings.ContainsFunc(from, unicode.IsSpace) {
+				g.words[from] = to
+				g.longest = min(max(g.longest, utf8.RuneCountInString(from)), maxLetters)
+			}
+			continue
+		}
 		ws := splitWords(strings.ToLower(strings.TrimSpace(from)))
 		if len(ws) == 0 || len(ws) > maxPhrase {
 			continue
 		}
-		to = strings.TrimSpace(to)
 		if len(ws) > 1 {
 			key := unaccent(strings.Join(ws, " "))
 			if _, dup := g.phrases[key]; !dup {
@@ -159,6 +196,9 @@ type glossed struct{ from, to string }
 // English, and the replacements made. Handles, hashtags and links stay as
 // written.
 func (g *glossary) gloss(text string, made []glossed) (string, []glossed) {
+	if g.segment {
+		return g.segmentRuns(text, made)
+	}
 	words := make([]wordSpan, 0, 32)
 	for i := 0; i < len(text); {
 		if r, n := utf8.DecodeRuneInString(text[i:]); unicode.IsSpace(r) {
@@ -270,9 +310,217 @@ func (g *glossary) lookup(w string, buf []byte) (string, bool) {
 	if to, ok := g.words[string(folded)]; ok {
 		return to, true
 	}
-	to, ok := g.folded[string(folded)]
-	return to, ok
+	if to, ok := g.folded[string(folded)]; ok || !g.prefixes {
+		return to, ok
+	}
+	// Without its one or two attached words (Hebrew והזמנה, בהזמנה:
+	// "and the order", "in the order"), the word of three letters or more
+	// that is listed: shorter, too many words would be found in others
+	// (שלח, "sent", is not ש + לח, "moist").
+	w = string(folded)
+	for range 2 {
+		r, n := utf8.DecodeRuneInString(w)
+		if !strings.ContainsRune(hebrewPrefixes, r) || utf8.RuneCountInString(w[n:]) < 3 {
+			break
+		}
+		w = w[n:]
+		if to, ok := g.words[w]; ok {
+			return to, true
+		}
+	}
+	return "", false
 }
+
+// hebrewPrefixes are the one-letter words Hebrew writes onto the next:
+// and, in, to, the, that, as. Not מ (from), which also starts the
+// present tense of most verbs: מסביר (explains) is not מ + סביר
+// (reasonable).
+const hebrewPrefixes = "ובלהשכ"
+
+// maxLetters is the most letters segmentRuns tries a word of.
+const maxLetters = 12
+
+// segmentRuns glosses a message in a language that writes words
+// together: each run of its letters ("我的包裹还没到") is cut into the
+// glossary's words by longest match, left to right, and each is replaced
+// by its English ("my parcel still not arrived"); letters no word starts
+// with stay as written, together. A Japanese katakana run is a loanword
+// (アプリ, ログイン) and is looked up whole. The pieces are set apart by
+// spaces, as the models read English. Handles, hashtags and links stay as
+// written; so do other scripts' words (SN2024, app).
+func (g *glossary) segmentRuns(text string, made []glossed) (string, []glossed) {
+	if g.spaceStops {
+		text = clauseStops(text)
+	}
+	var b strings.Builder
+	var ends [maxLetters + 1]int // byte ends of the next letters of a run
+	last := 0                    // text[last:] is not yet written
+	piece := func(start, end int, to string) {
+		b.WriteString(text[last:start])
+		if b.Len() > 0 && !unicode.IsSpace(lastRune(b.String())) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(to)
+		if r, _ := utf8.DecodeRuneInString(text[end:]); end < len(text) && !unicode.IsSpace(r) && !writtenTogether(r) {
+			b.WriteByte(' ') // before "SN2024" or "。"; the next piece writes its own
+		}
+		last = end
+	}
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsSpace(r) {
+			i += n
+			continue
+		}
+		j := i // the field runs to the next space
+		for j < len(text) {
+			r, n := utf8.DecodeRuneInString(text[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += n
+		}
+		field := text[i:j]
+		if strings.ContainsRune(field, '@') || field[0] == '#' || linkAt(field) {
+			i = j
+			continue
+		}
+		unknown := -1 // where letters no word starts with began
+		for k := i; k < j; {
+			r, n := utf8.DecodeRuneInString(text[k:])
+			if !writtenTogether(r) {
+				if unknown >= 0 {
+					piece(unknown, k, text[unknown:k])
+					unknown = -1
+				}
+				k += n
+				continue
+			}
+			end, to, ok := k, "", false
+			if !boundary(text, k) {
+				// Inside a letter cluster, where no word starts: Thai
+				// เติม (top up) holds ติ (criticise).
+				if unknown < 0 {
+					unknown = k
+				}
+				k += n
+				continue
+			}
+			run := k // a katakana word runs to run, and is read whole
+			for katakana(r) && run < j {
+				r2, n2 := utf8.DecodeRuneInString(text[run:])
+				if !katakana(r2) {
+					break
+				}
+				run += n2
+			}
+			m := 0
+			for e := k; e < j && m < g.longest; m++ {
+				r2, n2 := utf8.DecodeRuneInString(text[e:])
+				if !writtenTogether(r2) || katakana(r2) && e >= run {
+					break // a katakana word starts
+				}
+				e += n2
+				ends[m] = e
+			}
+			for ; m > 0 && !ok && ends[m-1] >= run; m-- {
+				// The longest word here, which may run past a katakana
+				// one into its ending (ヤバい) but not end inside it.
+				if end = ends[m-1]; end == j || boundary(text, end) {
+					to, ok = g.words[text[k:end]]
+				}
+			}
+			if !ok && run > k {
+				end = run
+				to, ok = g.words[text[k:end]]
+			}
+			if !ok {
+				if unknown < 0 {
+					unknown = k
+				}
+				k = max(end, k+n)
+				continue
+			}
+			if unknown >= 0 {
+				piece(unknown, k, text[unknown:k])
+				unknown = -1
+			}
+			made = append(made, glossed{text[k:end], to})
+			piece(k, end, to)
+			k = end
+		}
+		if unknown >= 0 {
+			piece(unknown, j, text[unknown:j])
+		}
+		i = j
+	}
+	if len(made) == 0 {
+		return text, made
+	}
+	b.WriteString(text[last:])
+	return b.String(), made
+}
+
+// clauseStops writes a comma at each space between two Thai letters:
+// "ส่งของยังไม่ถึงเลยค่ะ ขอบคุณค่ะ" is two clauses ("the parcel has not
+// arrived" and "thank you"), and read without the stop the thanks was
+// negated.
+func clauseStops(text string) string {
+	var b []byte
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if r == ' ' && i > 0 && unicode.Is(unicode.Thai, lastRune(text[:i])) {
+			if next, _ := utf8.DecodeRuneInString(text[i+n:]); unicode.Is(unicode.Thai, next) {
+				if b == nil {
+					b = append(make([]byte, 0, len(text)+8), text[:i]...)
+				}
+				b = append(b, ", "...)
+				i += n
+				continue
+			}
+		}
+		if b != nil {
+			b = append(b, text[i:i+n]...)
+		}
+		i += n
+	}
+	if b == nil {
+		return text
+	}
+	return string(b)
+}
+
+// boundary reports whether a word may start at text[i:], a letter of a
+// script written together: not at a vowel sign or tone mark (Thai ั ่ ์,
+// the marks), not at a Thai vowel that follows its consonant (ะ า ำ), not
+// after one that precedes it (เ แ โ ใ ไ), and not at a small kana or the
+// long-vowel mark, which belong to the letter before (ゃ of きゃ), but for
+// っ, which also starts the particle って.
+func boundary(text string, i int) bool {
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	switch {
+	case unicode.In(r, unicode.Mn, unicode.Mc) || strings.ContainsRune("ะาำๅぁぃぅぇぉゃゅょゎァィゥェォャュョヮー", r):
+		return false
+	case i == 0:
+		return true
+	}
+	prev, _ := utf8.DecodeLastRuneInString(text[:i])
+	return prev < 'เ' || prev > 'ไ'
+}
+
+// writtenTogether reports whether r is a letter of a script written
+// without spaces between words: Han, kana (with the long-vowel mark ー)
+// and Thai, its vowel signs included.
+func writtenTogether(r rune) bool {
+	return r >= 0x0e00 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Thai) || katakana(r)
+}
+
+// katakana reports whether r writes a Japanese loanword: katakana and
+// the long-vowel mark.
+func katakana(r rune) bool { return r == 'ー' || r >= 0x30a0 && unicode.Is(unicode.Katakana, r) }
+
+// lastRune returns the last rune of s.
+func lastRune(s string) rune { r, _ := utf8.DecodeLastRuneInString(s); return r }
 
 // appendKey appends w in lower case without accents: how expressions and
 // their first words are keyed.

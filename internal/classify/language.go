@@ -153,9 +153,16 @@ var stopIndex = func() map[string]uint16 {
 // heuristic, not a trained model (MODELS.md).
 func (f *features) language(english wordSet) string {
 	best, total := 0, 0
-	for s, n := range f.script {
+	script := f.script
+	if script[scriptKana] > 0 {
+		// Japanese writes its words in kanji (Han) and its endings in
+		// kana: "注文番号の商品が届かない" has more of the one, and is
+		// not Chinese, which writes no kana.
+		script[scriptKana], script[scriptHan] = script[scriptKana]+script[scriptHan], 0
+	}
+	for s, n := range script {
 		total += n
-		if n > f.script[best] {
+		if n > script[best] {
 			best = s
 		}
 	}
@@ -164,7 +171,7 @@ func (f *features) language(english wordSet) string {
 	}
 	if best != scriptLatin {
 		switch {
-		case f.script[best]*2 < total:
+		case script[best]*2 < total:
 			return "und"
 		case best == scriptCyrillic && f.cyrillic[1] > f.cyrillic[0]:
 			return "uk" // і, ї, є and ґ are Ukrainian; without either kind, Russian is likelier

@@ -67,8 +67,8 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 		f.guarded = guardForeign
 		noiseTo(p, intentRequest)
 	case unreadTag(f, spam, lang):
-		// The same in public, tagging the brand, in a language without a
-		// glossary or that its glossary barely read.
+		// The same in public, tagging the brand, in a language its
+		// glossary barely read.
 		f.guarded = guardUnreadTag
 		noiseTo(p, intentRequest)
 	case unreadThanks(f, spam, lang):
@@ -128,9 +128,9 @@ func foreignPrivate(f *features, spam float64, lang string) bool {
 // unreadTag reports whether guard reads the message as a request for
 // tagging the brand in public in a language the models cannot read even
 // word by word (unread), unless it briefly thanks. Read as English, such
-// a message is noise ("@kestrel_eu 注文した商品がまだ届きません", "the goods
-// I ordered have not arrived", came out other, needing no reply; so did
-// Greek and Russian before their glossaries), whereas of the labelled
+// a message is noise ("@kestrel_eu سفارش من هنوز نرسیده", Persian for "my
+// order has not arrived yet", comes out other, needing no reply; so did
+// Japanese, Greek and Russian before their glossaries), whereas of the labelled
 // messages that tag the brand alone 52% are requests and 80% need a
 // reply: what the words cannot tell, the tag does. Comments under the
 // brand's post without a tag are left as read: 26% of those are requests
@@ -151,10 +151,11 @@ func unreadThanks(f *features, spam float64, lang string) bool {
 }
 
 // unread reports whether the message is in a language the models cannot
-// read: one named (by its script: language.go) that has no glossary, or
-// one whose glossary read fewer than a third of its words. Persian and
-// Urdu are named Arabic by their script, Nepali and Marathi Hindi, and
-// the glossary then reads a word or two of them.
+// read: one named that has no glossary (none since the glossaries for
+// zh, ja, th and he), or one whose glossary read fewer than a third of
+// its words. Persian and Urdu are named Arabic by their script, Nepali
+// and Marathi Hindi, and the glossary then reads a word or two of them;
+// a Chinese message of words no glossary lists reads no better.
 func (f *features) unread(lang string) bool {
 	if lang == "en" || lang == "und" {
 		return false
@@ -164,7 +165,11 @@ func (f *features) unread(lang string) bool {
 	}
 	glossed := 0
 	for _, g := range f.glossed {
-		glossed += countWords(g.from)
+		if r, _ := utf8.DecodeRuneInString(g.from); writtenTogether(r) {
+			glossed += (utf8.RuneCountInString(g.from) + 1) / 2 // as writtenWords counts them
+		} else {
+			glossed += countWords(g.from)
+		}
 	}
 	return 3*glossed < f.writtenWords()
 }

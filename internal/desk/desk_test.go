@@ -246,22 +246,22 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	defer srv.Close()
 	ag := newClient(t, srv.URL)
 	ag.login("agent@b.test", "password1")
-	if _, page := ag.get("/c/" + itoa(fr[0].ConversationID)); !strings.Contains(page, `<em class="lang" title="written in fr; the models read it word by word through an English glossary">fr</em>`) {
+	if _, page := ag.get("/c/" + itoa(fr[0].ConversationID)); !strings.Contains(page, `<em class="lang" title="written in French; the models read it word by word through an English glossary">fr</em>`) {
 		t.Fatal("no language badge on a French message")
 	}
 	if _, page := ag.get("/c/" + itoa(en[0].ConversationID)); strings.Contains(page, `class="lang"`) {
 		t.Fatal("a language badge on an English message")
 	}
-	// A language without a glossary says the models cannot read it, and
-	// a tag of the brand in it needs a reply.
+	// Japanese is cut into its words and read through its glossary; the
+	// explanation shows the customer's words and their English.
 	ja, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "3", Author: ingest.Author{ID: "7", Handle: "yuki"},
 		Text: "@brand 注文した商品がまだ届きません", SentAt: time.Now()})
 	_, page := ag.get("/c/" + itoa(ja[0].ConversationID))
-	if !strings.Contains(page, `<em class="lang" title="written in ja; the models cannot read it: a private message or a tag of the brand is read as needing a reply">ja</em>`) {
+	if !strings.Contains(page, `<em class="lang" title="written in Japanese; the models read it word by word through an English glossary">ja</em>`) {
 		t.Fatal("no language badge, or the wrong hover, on a Japanese message")
 	}
-	if !strings.Contains(page, "tags the brand in a language the models cannot read (ja)") {
-		t.Fatal("the labels' hover does not say why a Japanese message needs a reply")
+	if !strings.Contains(page, "&#34;届きません&#34; (not arrived)") {
+		t.Fatal("the labels' hover does not show the Japanese words read")
 	}
 	// The inbox's language filter shows the French conversation alone.
 	_, page = ag.get("/w/brand")

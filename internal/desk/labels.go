@@ -77,10 +77,14 @@ func (l shownLabels) Foreign() string {
 
 // ForeignNote is the language badge's hover.
 func (l shownLabels) ForeignNote() string {
-	if classify.Glossed(l.Language) {
-		return "written in " + l.Language + "; the models read it word by word through an English glossary"
+	name := languageNames[l.Language]
+	if name == "" {
+		name = l.Language
 	}
-	return "written in " + l.Language + "; the models cannot read it: a private message or a tag of the brand is read as needing a reply"
+	if classify.Glossed(l.Language) {
+		return "written in " + name + "; the models read it word by word through an English glossary"
+	}
+	return "written in " + name + "; the models cannot read it: a private message or a tag of the brand is read as needing a reply"
 }
 
 // Spammy reports whether the spam score weighed on the classifier's

@@ -137,13 +137,15 @@ type language struct{ Code, Name string }
 
 // inboxLanguages are the inbox filter's languages, built once.
 var inboxLanguages = func() []language {
-	names := map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
-		"pt": "Portuguese", "it": "Italian", "nl": "Dutch", "tr": "Turkish", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian",
-		"ar": "Arabic", "zh": "Chinese",
-		"ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew", "th": "Thai", "hi": "Hindi"}
 	var out []language
 	for _, code := range classify.Languages() {
-		out = append(out, language{code, names[code]})
+		out = append(out, language{code, languageNames[code]})
 	}
 	return out
 }()
+
+// languageNames are the English names of the languages the classifier
+// names.
+var languageNames = map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
+	"pt": "Portuguese", "it": "Italian", "nl": "Dutch", "tr": "Turkish", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian",
+	"ar": "Arabic", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew", "th": "Thai", "hi": "Hindi"}
