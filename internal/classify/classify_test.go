@@ -740,6 +740,14 @@ func TestScriptLanguagesRead(t *testing.T) {
 			t.Errorf("%q: %s, intent %s, needs_reply %v, why %q; want %s, a request read through %s", tc.text, l.Language, l.Intent, l.NeedsReply, l.Why, tc.lang, tc.gloss)
 		}
 	}
+	// Japanese writes hiragana; Chinese may hold a Japanese name in
+	// katakana, or a の.
+	for text, lang := range map[string]string{"注文番号の商品が届かない": "ja", "返金は？": "ja", "ワロタ": "ja",
+		"我の订单还没到，请尽快处理": "zh", "我在ユニクロ买的衣服还没到": "zh"} {
+		if got := c.Classify(Input{Text: text}).Language; got != lang {
+			t.Errorf("%q named %s, want %s", text, got, lang)
+		}
+	}
 }
 
 // TestUnreadThanks: a brief thanks to the brand in a language the models

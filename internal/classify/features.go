@@ -78,6 +78,7 @@ type features struct {
 	spamHits       int
 	script         [nScripts]int
 	cyrillic       [2]int    // letters only Russian (ы э ъ ё), only Ukrainian (і ї є ґ) uses
+	hiragana       int       // of script[scriptKana]: the kana of Japanese endings, which Chinese does not write
 	glossed        []glossed // the words read through a glossary (gloss.go), for the explanation
 	// A glossed message's tokens and words as written (writtenToks,
 	// writtenWords), set by readGlossed.
@@ -91,7 +92,7 @@ func (f *features) reset() {
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
 	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead = false, false, false, false, false, false, false
 	f.signed, f.hits, f.spamHits, f.guarded = false, 0, 0, 0
-	f.script, f.cyrillic = [nScripts]int{}, [2]int{}
+	f.script, f.cyrillic, f.hiragana = [nScripts]int{}, [2]int{}, 0
 	f.glossed = f.glossed[:0]
 }
 
@@ -118,13 +119,14 @@ func (f *features) writtenWords() int {
 }
 
 // runWords is how many more words than tokens the runs of scripts that
-// write words together hold, at a word for every two letters.
+// write words together hold, at a word for every two letters (marks
+// aside: letterCount).
 func (f *features) runWords() int {
 	n := 0
 	if f.script[scriptHan]+f.script[scriptKana]+f.script[scriptThai] > 0 {
 		for i := range f.toks {
 			if w := f.word(i); runTogether(w) {
-				n += (utf8.RuneCount(w)+1)/2 - 1
+				n += (letterCount(w)+1)/2 - 1
 			}
 		}
 	}

@@ -120,7 +120,7 @@ func parseGlossary(data []byte, segment bool) *glossary {
 			from = strings.TrimSpace(from)
 			if _, dup := g.words[from]; !dup && from != "" && !strings.ContainsFunc(from, unicode.IsSpace) {
 				g.words[from] = to
-				g.longest = min(max(g.longest, utf8.RuneCountInString(from)), maxLetters)
+				g.longest = min(max(g.longest, letterCount([]byte(from))), maxLetters)
 			}
 			continue
 		}
@@ -337,24 +337,30 @@ func (g *glossary) lookup(w string, buf []byte) (string, bool) {
 // (reasonable).
 const hebrewPrefixes = "ובלהשכ"
 
-// maxLetters is the most letters segmentRuns tries a word of.
-const maxLetters = 12
+// maxLetters is the most letters (marks aside) segmentRuns tries a word
+// of.
+const maxLetters = 20
 
 // segmentRuns glosses a message in a language that writes words
 // together: each run of its letters ("我的包裹还没到") is cut into the
 // glossary's words by longest match, left to right, and each is replaced
 // by its English ("my parcel still not arrived"); letters no word starts
-// with stay as written, together. A Japanese katakana run is a loanword
-// (アプリ, ログイン) and is looked up whole. The pieces are set apart by
-// spaces, as the models read English. Handles, hashtags and links stay as
-// written; so do other scripts' words (SN2024, app).
+// with stay as written, together. A word ends only where another may
+// start (boundary), so a Japanese katakana run, a loanword (アプリ,
+// ログイン), is read whole or not at all. The pieces are set apart by
+// spaces, as the models read English. Links and tags stay as written;
+// words in other scripts too (SN2024, app), but for the lower-case slang
+// the glossary lists (yyds, w).
 func (g *glossary) segmentRuns(text string, made []glossed) (string, []glossed) {
+	written := text
 	if g.spaceStops {
 		text = clauseStops(text)
 	}
 	var b strings.Builder
-	var ends [maxLetters + 1]int // byte ends of the next letters of a run
-	last := 0                    // text[last:] is not yet written
+	b.Grow(len(text) + len(text)/2)
+	var ends [maxLetters]int // byte ends of the words that may start here
+	var buf [64]byte
+	last, unknown := 0, -1 // text[last:] is not yet written; letters no word starts with began at unknown
 	piece := func(start, end int, to string) {
 		b.WriteString(text[last:start])
 		if b.Len() > 0 && !unicode.IsSpace(lastRune(b.String())) {
@@ -366,102 +372,111 @@ func (g *glossary) segmentRuns(text string, made []glossed) (string, []glossed) 
 		}
 		last = end
 	}
-	for i := 0; i < len(text); {
-		r, n := utf8.DecodeRuneInString(text[i:])
-		if unicode.IsSpace(r) {
-			i += n
-			continue
-		}
-		j := i // the field runs to the next space
-		for j < len(text) {
-			r, n := utf8.DecodeRuneInString(text[j:])
-			if unicode.IsSpace(r) {
-				break
-			}
-			j += n
-		}
-		field := text[i:j]
-		if strings.ContainsRune(field, '@') || field[0] == '#' || linkAt(field) {
-			i = j
-			continue
-		}
-		unknown := -1 // where letters no word starts with began
-		for k := i; k < j; {
-			r, n := utf8.DecodeRuneInString(text[k:])
-			if !writtenTogether(r) {
-				if unknown >= 0 {
-					piece(unknown, k, text[unknown:k])
-					unknown = -1
-				}
-				k += n
-				continue
-			}
-			end, to, ok := k, "", false
-			if !boundary(text, k) {
-				// Inside a letter cluster, where no word starts: Thai
-				// เติม (top up) holds ติ (criticise).
-				if unknown < 0 {
-					unknown = k
-				}
-				k += n
-				continue
-			}
-			run := k // a katakana word runs to run, and is read whole
-			for katakana(r) && run < j {
-				r2, n2 := utf8.DecodeRuneInString(text[run:])
-				if !katakana(r2) {
-					break
-				}
-				run += n2
-			}
-			m := 0
-			for e := k; e < j && m < g.longest; m++ {
-				r2, n2 := utf8.DecodeRuneInString(text[e:])
-				if !writtenTogether(r2) || katakana(r2) && e >= run {
-					break // a katakana word starts
-				}
-				e += n2
-				ends[m] = e
-			}
-			for ; m > 0 && !ok && ends[m-1] >= run; m-- {
-				// The longest word here, which may run past a katakana
-				// one into its ending (ヤバい) but not end inside it.
-				if end = ends[m-1]; end == j || boundary(text, end) {
-					to, ok = g.words[text[k:end]]
-				}
-			}
-			if !ok && run > k {
-				end = run
-				to, ok = g.words[text[k:end]]
-			}
-			if !ok {
-				if unknown < 0 {
-					unknown = k
-				}
-				k = max(end, k+n)
-				continue
-			}
-			if unknown >= 0 {
-				piece(unknown, k, text[unknown:k])
-				unknown = -1
-			}
-			made = append(made, glossed{text[k:end], to})
-			piece(k, end, to)
-			k = end
-		}
+	flush := func(k int) {
 		if unknown >= 0 {
-			piece(unknown, j, text[unknown:j])
+			piece(unknown, k, text[unknown:k])
+			unknown = -1
 		}
-		i = j
 	}
+	for k := 0; k < len(text); {
+		r, n := utf8.DecodeRuneInString(text[k:])
+		if !writtenTogether(r) {
+			flush(k)
+			k = g.other(text, k, &made, buf[:0], piece)
+			continue
+		}
+		if !boundary(text, k) {
+			// Inside a letter cluster, where no word starts: Thai เติม
+			// (top up) holds ติ (criticise).
+			if unknown < 0 {
+				unknown = k
+			}
+			k += n
+			continue
+		}
+		m, letters := 0, 0
+		for e := k; e < len(text) && m < len(ends); {
+			r2, n2 := utf8.DecodeRuneInString(text[e:])
+			mark := unicode.In(r2, unicode.Mn, unicode.Mc)
+			if !writtenTogether(r2) || !mark && letters == g.longest {
+				break // the marks on the last letter belong to it
+			}
+			if !mark {
+				letters++
+			}
+			if e += n2; boundary(text, e) {
+				ends[m] = e
+				m++
+			}
+		}
+		end, to, ok := k, "", false
+		for ; m > 0 && !ok; m-- {
+			end = ends[m-1]
+			to, ok = g.words[text[k:end]]
+		}
+		if !ok {
+			if unknown < 0 {
+				unknown = k
+			}
+			k += n
+			continue
+		}
+		flush(k)
+		made = append(made, glossed{text[k:end], to})
+		piece(k, end, to)
+		k = end
+	}
+	flush(len(text))
 	if len(made) == 0 {
-		return text, made
+		return written, made
 	}
 	b.WriteString(text[last:])
 	return b.String(), made
 }
 
-// clauseStops writes a comma at each space between two Thai letters:
+// other passes over what segmentRuns does not cut, from text[k:], and
+// returns where it ends: a link to the next space, a tag or hashtag (as
+// the tokenizer reads them: ASCII), a word in another script, glossed
+// when the glossary lists it as written in lower case (zh yyds, ja w:
+// "XS" is a size, not "xs", lol), or one character.
+func (g *glossary) other(text string, k int, made *[]glossed, buf []byte, piece func(start, end int, to string)) int {
+	r, n := utf8.DecodeRuneInString(text[k:])
+	switch {
+	case r == '@' || r == '#' || r == '＠' || r == '＃':
+		k += n
+		for k < len(text) && isHandleByte(text[k]) {
+			k++
+		}
+		return k
+	case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+		return k + n
+	case linkAt(text[k:]):
+		for k < len(text) && text[k] > ' ' {
+			k++
+		}
+		return k
+	}
+	e := k
+	for e < len(text) {
+		r2, n2 := utf8.DecodeRuneInString(text[e:])
+		if writtenTogether(r2) || !unicode.IsLetter(r2) && !unicode.IsDigit(r2) {
+			break
+		}
+		e += n2
+	}
+	w := text[k:e]
+	if len(w) <= cap(buf) {
+		if lower := appendLower(buf, w); string(lower) == w {
+			if to, ok := g.words[w]; ok {
+				*made = append(*made, glossed{w, to})
+				piece(k, e, to)
+			}
+		}
+	}
+	return e
+}
+
+// clauseStops writes a comma for the spaces between two Thai letters:
 // "ส่งของยังไม่ถึงเลยค่ะ ขอบคุณค่ะ" is two clauses ("the parcel has not
 // arrived" and "thank you"), and read without the stop the thanks was
 // negated.
@@ -469,13 +484,21 @@ func clauseStops(text string) string {
 	var b []byte
 	for i := 0; i < len(text); {
 		r, n := utf8.DecodeRuneInString(text[i:])
-		if r == ' ' && i > 0 && unicode.Is(unicode.Thai, lastRune(text[:i])) {
-			if next, _ := utf8.DecodeRuneInString(text[i+n:]); unicode.Is(unicode.Thai, next) {
+		if unicode.IsSpace(r) && i > 0 && unicode.Is(unicode.Thai, lastRune(text[:i])) {
+			j := i + n
+			for j < len(text) {
+				r2, n2 := utf8.DecodeRuneInString(text[j:])
+				if !unicode.IsSpace(r2) {
+					break
+				}
+				j += n2
+			}
+			if next, _ := utf8.DecodeRuneInString(text[j:]); unicode.Is(unicode.Thai, next) {
 				if b == nil {
 					b = append(make([]byte, 0, len(text)+8), text[:i]...)
 				}
 				b = append(b, ", "...)
-				i += n
+				i = j
 				continue
 			}
 		}
@@ -490,22 +513,39 @@ func clauseStops(text string) string {
 	return string(b)
 }
 
-// boundary reports whether a word may start at text[i:], a letter of a
-// script written together: not at a vowel sign or tone mark (Thai ั ่ ์,
-// the marks), not at a Thai vowel that follows its consonant (ะ า ำ), not
-// after one that precedes it (เ แ โ ใ ไ), and not at a small kana or the
-// long-vowel mark, which belong to the letter before (ゃ of きゃ), but for
-// っ, which also starts the particle って.
+// boundary reports whether a word may start at text[i:], or end before
+// it, in a script written together: not at a Thai vowel sign or tone mark
+// (ั ่ ์), a Thai vowel that follows its consonant (ะ า ำ), or after one
+// that precedes it (เ แ โ ใ ไ); not at a small kana or the long-vowel
+// mark, which belong to the letter before (ゃ of きゃ, ー of すごーい),
+// but for っ, which also starts the particle って; and not inside a
+// katakana word.
 func boundary(text string, i int) bool {
+	if i >= len(text) {
+		return true
+	}
 	r, _ := utf8.DecodeRuneInString(text[i:])
 	switch {
-	case unicode.In(r, unicode.Mn, unicode.Mc) || strings.ContainsRune("ะาำๅぁぃぅぇぉゃゅょゎァィゥェォャュョヮー", r):
+	case unicode.In(r, unicode.Mn, unicode.Mc) && unicode.Is(unicode.Thai, r) || strings.ContainsRune("ะาำๅぁぃぅぇぉゃゅょゎァィゥェォャュョヮー", r):
 		return false
 	case i == 0:
 		return true
 	}
 	prev, _ := utf8.DecodeLastRuneInString(text[:i])
-	return prev < 'เ' || prev > 'ไ'
+	return (prev < 'เ' || prev > 'ไ') && !(katakana(prev) && katakana(r))
+}
+
+// letterCount counts the letters of w, without the marks (vowel signs,
+// tone marks) written on them: ที่ is one letter. (Ranging over the
+// converted slice does not copy it.)
+func letterCount(w []byte) int {
+	n := 0
+	for _, r := range string(w) {
+		if r < utf8.RuneSelf || !unicode.In(r, unicode.Mn, unicode.Mc) {
+			n++
+		}
+	}
+	return n
 }
 
 // writtenTogether reports whether r is a letter of a script written

@@ -45,7 +45,11 @@ func TestSegmentRuns(t *testing.T) {
 		"订单\torder", "吗\t?", "アプリ\tapp", "使えない\tcannot use", "が\t", "まだ\tstill",
 		"ยังไม่\tnot yet", "มา\tcome", "ถึง\treach", "有 空\tspaced", // a key with a space is dropped
 		"ヤバい\tcrazy", "ヤバ\twow", "ติ\tcriticise", "ดี\tgood", "ดีเลย\tgreat", "って\t",
+		"yyds\tthe best", "w\tlol", "公式サイト\tofficial site", "公式\tofficial",
 	}, "\n")), true)
+	if _, ok := g.words["有 空"]; ok {
+		t.Error("a key with a space is kept")
+	}
 	for _, tc := range []struct{ in, want string }{
 		{"我的包裹还没到", "i parcel still not arrived"},
 		{"@shop_cn 我的订单号SN2024还没到吗", "@shop_cn i order 号 SN2024 still not arrived ?"},
@@ -55,7 +59,13 @@ func TestSegmentRuns(t *testing.T) {
 		{"アプリってまだ", "app still"},
 		{"เติมดีเลย์", "เติม good เลย์"}, // no word starts or ends inside a letter cluster
 		{"พัสดุยังไม่มาถึง", "พัสดุ not yet come reach"},
-		{"#我的包裹 https://t.cn/包裹", "#我的包裹 https://t.cn/包裹"},
+		{"#包裹# https://t.cn/包裹", "# parcel # https://t.cn/包裹"}, // a link as written; a Weibo topic is words
+		{"我的包裹还没到@kestrel_eu", "i parcel still not arrived @kestrel_eu"},
+		{"包裹https://t.cn/包裹", "parcel https://t.cn/包裹"},
+		{"包裹\ufe0e还没到", "parcel \ufe0e still not arrived"}, // a variation selector ends the word
+		{"yyds XS w W", "the best XS lol W"},               // the slang as written, in lower case
+		{"公式サイトが", "official site "},                       // into katakana, not inside it
+		{"公式サイ", "official サイ"},
 		{"有空", "有空"},
 		{"hello world", "hello world"},
 	} {
@@ -115,6 +125,12 @@ func TestGlossariesLoad(t *testing.T) {
 		for w, to := range g.words {
 			if strings.ToLower(w) != w || len(strings.Fields(to)) > 3 {
 				t.Errorf("%s: entry %q → %q", lang, w, to)
+			}
+			// A word of a language written together is found alone, whole:
+			// no key is dead (longer than maxLetters, or ending where no
+			// word may).
+			if _, made := g.gloss(w, nil); g.segment && (len(made) != 1 || made[0].from != w) {
+				t.Errorf("%s: %q is read as %v", lang, w, made)
 			}
 		}
 	}

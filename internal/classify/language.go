@@ -38,7 +38,10 @@ func (f *features) countScript(r rune) {
 		}
 	case unicode.Is(unicode.Arabic, r):
 		f.script[scriptArabic]++
-	case unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
+	case unicode.Is(unicode.Hiragana, r):
+		f.script[scriptKana]++
+		f.hiragana++
+	case unicode.Is(unicode.Katakana, r):
 		f.script[scriptKana]++
 	case unicode.Is(unicode.Han, r):
 		f.script[scriptHan]++
@@ -154,11 +157,16 @@ var stopIndex = func() map[string]uint16 {
 func (f *features) language(english wordSet) string {
 	best, total := 0, 0
 	script := f.script
-	if script[scriptKana] > 0 {
+	if kana, han := script[scriptKana], script[scriptHan]; kana > 0 {
 		// Japanese writes its words in kanji (Han) and its endings in
-		// kana: "注文番号の商品が届かない" has more of the one, and is
-		// not Chinese, which writes no kana.
-		script[scriptKana], script[scriptHan] = script[scriptKana]+script[scriptHan], 0
+		// hiragana: "注文番号の商品が届かない" has more of the one, and is
+		// not Chinese, which writes no kana but for a Japanese name in
+		// katakana ("我在ユニクロ买的衣服还没到") or a stylish の.
+		if f.hiragana >= 2 || f.hiragana == 1 && han <= 4 || han == 0 {
+			script[scriptKana], script[scriptHan] = kana+han, 0
+		} else {
+			script[scriptKana], script[scriptHan] = 0, kana+han
+		}
 	}
 	for s, n := range script {
 		total += n

@@ -163,15 +163,17 @@ func (f *features) unread(lang string) bool {
 	if glossaryFor(lang) == nil {
 		return true
 	}
-	glossed := 0
+	glossed, letters := 0, 0 // words, and letters of the scripts written together
 	for _, g := range f.glossed {
 		if r, _ := utf8.DecodeRuneInString(g.from); writtenTogether(r) {
-			glossed += (utf8.RuneCountInString(g.from) + 1) / 2 // as writtenWords counts them
+			for _, r := range g.from {
+				letters += b2i(!unicode.In(r, unicode.Mn, unicode.Mc))
+			}
 		} else {
 			glossed += countWords(g.from)
 		}
 	}
-	return 3*glossed < f.writtenWords()
+	return 3*(glossed+letters/2) < f.writtenWords() // as writtenWords counts them
 }
 
 // briefThanks reports whether the message thanks, in any language
