@@ -397,7 +397,7 @@ func (g *glossary) segmentRuns(text string, made []glossed) (string, []glossed) 
 		m, letters := 0, 0
 		for e := k; e < len(text) && m < len(ends); {
 			r2, n2 := utf8.DecodeRuneInString(text[e:])
-			mark := unicode.In(r2, unicode.Mn, unicode.Mc)
+			mark := isMark(r2)
 			if !writtenTogether(r2) || !mark && letters == g.longest {
 				break // the marks on the last letter belong to it
 			}
@@ -526,7 +526,11 @@ func boundary(text string, i int) bool {
 	}
 	r, _ := utf8.DecodeRuneInString(text[i:])
 	switch {
-	case unicode.In(r, unicode.Mn, unicode.Mc) && unicode.Is(unicode.Thai, r) || strings.ContainsRune("ะาำๅぁぃぅぇぉゃゅょゎァィゥェォャュョヮー", r):
+	case r >= 0x0e30 && r <= 0x0e4e && (r <= 0x0e3a || r >= 0x0e45): // Thai ะ ั า ำ … ฺ, ๅ ๆ(no) ็ … ๎
+		if r != 0x0e46 {
+			return false
+		}
+	case r >= 0x3041 && r <= 0x30fc && strings.ContainsRune("ぁぃぅぇぉゃゅょゎァィゥェォャュョヮー", r):
 		return false
 	case i == 0:
 		return true
@@ -535,15 +539,28 @@ func boundary(text string, i int) bool {
 	return (prev < 'เ' || prev > 'ไ') && !(katakana(prev) && katakana(r))
 }
 
+// isMark reports whether r is a mark written on the letter before it (Mn,
+// Mc): an accent, a vowel sign, a tone mark.
+func isMark(r rune) bool {
+	switch {
+	case r < 0x0300:
+		return false
+	case r >= 0x0e00 && r <= 0x0e7f: // Thai, the common case here
+		return r == 0x0e31 || r >= 0x0e34 && r <= 0x0e3a || r >= 0x0e47 && r <= 0x0e4e
+	}
+	return unicode.In(r, unicode.Mn, unicode.Mc)
+}
+
 // letterCount counts the letters of w, without the marks (vowel signs,
-// tone marks) written on them: ที่ is one letter. (Ranging over the
-// converted slice does not copy it.)
+// tone marks) written on them: ที่ is one letter.
 func letterCount(w []byte) int {
 	n := 0
-	for _, r := range string(w) {
-		if r < utf8.RuneSelf || !unicode.In(r, unicode.Mn, unicode.Mc) {
+	for i := 0; i < len(w); {
+		r, size := utf8.DecodeRune(w[i:])
+		if !isMark(r) {
 			n++
 		}
+		i += size
 	}
 	return n
 }
@@ -552,12 +569,24 @@ func letterCount(w []byte) int {
 // without spaces between words: Han, kana (with the long-vowel mark ー)
 // and Thai, its vowel signs included.
 func writtenTogether(r rune) bool {
-	return r >= 0x0e00 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Thai) || katakana(r)
+	switch {
+	case r < 0x0e01:
+		return false
+	case r <= 0x0e5b: // Thai, but for ฿
+		return r <= 0x0e3a || r >= 0x0e40
+	case r < 0x2e80:
+		return false
+	case r >= 0x4e00 && r <= 0x9fff || r >= 0x3041 && r <= 0x3096: // the common Han, hiragana
+		return true
+	}
+	return katakana(r) || unicode.In(r, unicode.Han, unicode.Hiragana)
 }
 
 // katakana reports whether r writes a Japanese loanword: katakana and
 // the long-vowel mark.
-func katakana(r rune) bool { return r == 'ー' || r >= 0x30a0 && unicode.Is(unicode.Katakana, r) }
+func katakana(r rune) bool {
+	return r >= 0x30a1 && r <= 0x30fc && r != 0x30fb || r > 0x30fc && unicode.Is(unicode.Katakana, r)
+}
 
 // lastRune returns the last rune of s.
 func lastRune(s string) rune { r, _ := utf8.DecodeLastRuneInString(s); return r }
