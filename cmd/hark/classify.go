@@ -250,6 +250,7 @@ func cmdEval(args []string) error {
 	foreign := f.fs.String("foreign", "internal/classify/testdata/foreign_test.tsv", "messages in six other languages written blind to the glossaries, scored whole (\"\" for none)")
 	foreign2 := f.fs.String("foreign2", "internal/classify/testdata/foreign2_test.tsv", "messages in ten more languages (ru uk ar zh ja ko el hi tr pl), written blind, scored whole (\"\" for none)")
 	foreign3 := f.fs.String("foreign3", "internal/classify/testdata/foreign3_test.tsv", "messages in Chinese, Japanese, Thai and Hebrew, written blind, scored whole (\"\" for none)")
+	foreign4 := f.fs.String("foreign4", "internal/classify/testdata/foreign4_test.tsv", "messages in Indonesian and Vietnamese, written blind, scored whole (\"\" for none)")
 	models := f.fs.String("models", "", "score the models in this directory instead of the embedded ones")
 	quick := f.fs.Bool("quick", false, "skip the cross-validations that retrain models")
 	seed := f.fs.Uint64("seed", 1, "seed for the cross-validation training")
@@ -274,11 +275,14 @@ func cmdEval(args []string) error {
 	if err := optionalFile(f, "foreign3", foreign3, "not scored"); err != nil {
 		return err
 	}
+	if err := optionalFile(f, "foreign4", foreign4, "not scored"); err != nil {
+		return err
+	}
 	c, err := loadClassifier(*models)
 	if err != nil {
 		return err
 	}
-	scores, err := classify.Evaluate(c, classify.EvalOptions{Data: *data, Labelled: *labelled, Fresh: *fresh, Languages: *languages, Foreign: *foreign, Foreign2: *foreign2, Foreign3: *foreign3, Quick: *quick, Seed: *seed}, os.Stderr)
+	scores, err := classify.Evaluate(c, classify.EvalOptions{Data: *data, Labelled: *labelled, Fresh: *fresh, Languages: *languages, Foreign: *foreign, Foreign2: *foreign2, Foreign3: *foreign3, Foreign4: *foreign4, Quick: *quick, Seed: *seed}, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,10 @@ func TestSignals(t *testing.T) {
 		{"la consegna è arrivata in ritardo", false, "it"},
 		{"Obrigado pela ajuda, já está resolvido", false, "pt"},
 		// Mostly words English does not use: a language not listed.
-		{"Makasih kak, paketnya sudah sampai, thanks", false, "und"},
+		{"Tack för hjälpen, paketet har kommit fram, thanks", false, "und"},
+		{"Makasih kak, paketnya sudah sampai, thanks", false, "id"},
+		{"Đơn hàng của mình vẫn chưa nhận được, shop kiểm tra giúp", false, "vi"},
+		{"don hang cua minh van chua nhan duoc, shop kiem tra giup", false, "vi"},
 		// A lone accented name is no evidence either.
 		{"Jalapeño poppers cold", false, "und"},
 		{"As usual, no reply.", false, "en"},

@@ -23,7 +23,7 @@ type token struct {
 type wordInfo struct {
 	lex     int8   // sentiment: +1, -1, or 0
 	negator bool   // opens a negation scope
-	langs   uint16 // bits of latinLangs using it as a function word
+	langs   uint32 // bits of latinLangs using it as a function word
 }
 
 var wordIndex = func() map[string]wordInfo {

@@ -55,7 +55,7 @@ type glossSet struct {
 	byLang map[string]*glossary
 	// langs maps every word of a glossary, as written and without
 	// accents, to the languages (bits of glossLangs) that list it.
-	langs map[string]uint16
+	langs map[string]uint32
 }
 
 // glossaries are read once, when the first classifier is built.
@@ -63,7 +63,7 @@ var glossaries = sync.OnceValue(readGlossaries)
 
 // readGlossaries parses every glossary and indexes their words.
 func readGlossaries() glossSet {
-	set := glossSet{byLang: map[string]*glossary{}, langs: map[string]uint16{}}
+	set := glossSet{byLang: map[string]*glossary{}, langs: map[string]uint32{}}
 	for l, lang := range glossLangs {
 		data, err := glossFS.ReadFile("gloss/" + lang + ".tsv")
 		if err != nil {
@@ -726,7 +726,8 @@ func appendUnaccented(dst, s []byte) []byte {
 // ة as ه, ى as ي, and without the tatweel that stretches a word.
 var plainLetters = func() map[rune]string {
 	m := map[rune]string{'ß': "ss", 'œ': "oe", 'æ': "ae", 'ё': "е", 'ς': "σ", 'ة': "ه", 'ى': "ي", 'ـ': ""}
-	for _, group := range []string{"aàáâãäåą", "cçć", "eèéêëę", "gğ", "iìíîïı", "lł", "nñń", "oòóôõö", "sşś", "uùúûü", "yÿý", "zźż",
+	for _, group := range []string{"aàáâãäåąăạảấầẩẫậắằẳẵặ", "cçć", "dđ", "eèéêëęẹẻẽếềểễệ", "gğ", "iìíîïıỉị", "lł", "nñń",
+		"oòóôõöơọỏốồổỗộớờởỡợ", "sşś", "uùúûüưụủứừửữự", "yÿýỳỵỷỹ", "zźż",
 		"αά", "εέ", "ηή", "ιίϊΐ", "οό", "υύϋΰ", "ωώ", "اأإآ"} {
 		plain, size := utf8.DecodeRuneInString(group)
 		for _, r := range group[size:] {
@@ -736,8 +737,9 @@ var plainLetters = func() map[rune]string {
 	return m
 }()
 
-// turkishPolish are the bits of tr and pl in glossLangs.
-const turkishPolish = 1<<langTR | 1<<langPL
+// turkishPolish are the bits of tr, pl, id and vi in glossLangs: the
+// Latin-script glossaries after the first six.
+const turkishPolish = 1<<langTR | 1<<langPL | 1<<langID | 1<<langVI
 
 // glossVotes counts, once per distinct word, the words each language's
 // glossary has (indexed as glossLangs), and the words of English: its
@@ -807,6 +809,13 @@ func (f *features) seen(i int) bool {
 // more than any other glossary finds and twice the words of English
 // ("El Paso flight" stays und).
 func glossLanguage(hits [len(glossLangs)]int, known int) string {
+	// Vietnamese only by four words or more: its syllables typed without
+	// their marks (na, ti, gia) are found in any language, and "na
+	// kleisoume edw gia Pasxa? ti les", Greek in Latin letters, was named
+	// vi.
+	if hits[langVI] < 4 {
+		hits[langVI] = 0
+	}
 	best, second := 0, 0
 	for l := range hits {
 		if hits[l] > hits[best] {

@@ -101,8 +101,8 @@ func TestHebrewPrefixes(t *testing.T) {
 
 func TestGlossariesLoad(t *testing.T) {
 	if [len(latinLangs)]string(glossLangs[:len(latinLangs)]) != latinLangs || glossLangs[langRU] != "ru" || glossLangs[langUK] != "uk" ||
-		turkishPolish != 1<<slices.Index(glossLangs[:], "tr")|1<<slices.Index(glossLangs[:], "pl") {
-		t.Fatalf("glossLangs %v must start with latinLangs %v, and hold ru, uk, tr and pl where langRU, langUK and turkishPolish say", glossLangs, latinLangs)
+		turkishPolish != 1<<slices.Index(glossLangs[:], "tr")|1<<slices.Index(glossLangs[:], "pl")|1<<slices.Index(glossLangs[:], "id")|1<<slices.Index(glossLangs[:], "vi") {
+		t.Fatalf("glossLangs %v must start with latinLangs %v, and hold ru, uk, tr, pl, id and vi where langRU, langUK and turkishPolish say", glossLangs, latinLangs)
 	}
 	for _, lang := range append(glossLangs[1:], scriptGlossed[:]...) {
 		// Every line is read: none is skipped for its shape.
@@ -247,6 +247,10 @@ func BenchmarkClassifyForeign2(b *testing.B) { benchSet(b, "testdata/foreign2_de
 // with its prefixes.
 func BenchmarkClassifyForeign3(b *testing.B) { benchSet(b, "testdata/foreign3_dev.tsv") }
 
+// BenchmarkClassifyForeign4 classifies the messages of foreign4_dev.tsv
+// (Indonesian and Vietnamese).
+func BenchmarkClassifyForeign4(b *testing.B) { benchSet(b, "testdata/foreign4_dev.tsv") }
+
 // BenchmarkClassifyLong classifies one message of about 100 kB: the
 // French messages of foreign_dev.tsv over and over (fr), the Chinese ones
 // of foreign3_dev.tsv (zh), and as its
@@ -320,7 +324,7 @@ func benchSet(b *testing.B, path string) {
 // and two blind passes, A and B. Each label is the majority's, the
 // writer's where all three differ.
 func TestForeignPasses(t *testing.T) {
-	for _, set := range []string{"foreign", "foreign2", "foreign3"} {
+	for _, set := range []string{"foreign", "foreign2", "foreign3", "foreign4"} {
 		rows, err := LoadLabelled("testdata/" + set + "_test.tsv")
 		if err != nil {
 			t.Fatal(err)
@@ -383,6 +387,7 @@ func TestForeignSet(t *testing.T) {
 		{"foreign_test.tsv", 0.6, 0.8, 0.6},
 		{"foreign2_test.tsv", 0.6, 0.8, 0.65},
 		{"foreign3_test.tsv", 0.58, 0.76, 0.62},
+		{"foreign4_test.tsv", 0.5, 0.75, 0.62},
 	} {
 		rows, err := LoadLabelled("testdata/" + tc.file)
 		if err != nil {

@@ -26,7 +26,7 @@ var scriptLang = [nScripts]string{"", "ru", "ar", "zh", "ja", "ko", "el", "he", 
 
 func (f *features) countScript(r rune) {
 	switch {
-	case r < 0x250:
+	case r < 0x250 || r >= 0x1e00 && r <= 0x1eff: // and Vietnamese's toned vowels
 		f.script[scriptLatin]++
 	case unicode.Is(unicode.Cyrillic, r):
 		f.script[scriptCyrillic]++
@@ -58,18 +58,18 @@ func (f *features) countScript(r rune) {
 	}
 }
 
-var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl"}
+var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "id", "vi"}
 
 // glossLangs are the languages a glossary may be read by (gloss.go): the
 // Latin-script ones, then Russian, Ukrainian, Greek, Arabic, Hindi and
 // Korean.
-var glossLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "ru", "uk", "el", "ar", "hi", "ko"}
+var glossLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "id", "vi", "ru", "uk", "el", "ar", "hi", "ko"}
 
-// Places in glossLangs: Turkish and Polish end the Latin-script
-// languages, Russian and Ukrainian follow them.
+// Places in glossLangs: Turkish, Polish, Indonesian and Vietnamese end
+// the Latin-script languages, Russian and Ukrainian follow them.
 const (
-	langTR, langPL = len(latinLangs) - 2, len(latinLangs) - 1
-	langRU, langUK = len(latinLangs), len(latinLangs) + 1
+	langTR, langPL, langID, langVI = len(latinLangs) - 4, len(latinLangs) - 3, len(latinLangs) - 2, len(latinLangs) - 1
+	langRU, langUK                 = len(latinLangs), len(latinLangs) + 1
 )
 
 const langEN = 0 // latinLangs[0]
@@ -123,11 +123,25 @@ var stopwords = [len(latinLangs)]string{
 		"tylko jeszcze nigdy zawsze kiedy gdzie dlaczego czemu teraz dzisiaj dziś dzis wczoraj jutro mój moj moja moje " +
 		"może moze można mozna będzie bedzie było bylo był byl była byla nic nikt też tez tak bo przez dla żeby zeby " +
 		"nie",
+	// Indonesian and Vietnamese: not English words or names (not min, a
+	// tag of minutes; not dan or cara, names; not dia, Portuguese "day";
+	// not paket, Turkish too; not the short forms English tweets use too:
+	// sm, ga, tp, dr, dc, ko, dang; not ban, co, nay, qua or hang, which
+	// Vietnamese typed without its marks shares with English). What the
+	// English word list (english.bin) loses to them: aja, dong, yang.
+	"yang ini itu tidak gak nggak enggak gk tdk saya aku kamu sudah udah udh sdh belum blm ada untuk utk dengan dgn dari " +
+		"juga jg tapi kalau kalo karena krn bisa mau akan sama lagi aja saja sih dong deh kok nih banget bgt kak mohon tolong " +
+		"terima kasih makasih mksh gimana bagaimana kenapa knp kapan dimana apa apakah harus masih sangat sekali lebih kami kita " +
+		"mereka punya jadi sampai sampe pesanan yg tuh buat tiap gini gitu terus doang mulu makin cuma semua tadi kemarin " +
+		"besok hari bikin kah deket rumah ganti",
+	"không khong của cua và là được duoc đc tôi toi mình bạn em anh chị đã chưa chua rồi roi nhé nhe ạ ơi này thì mà với voi " +
+		"những nhung các một có bị gì đâu lắm quá rất nhưng cảm ơn cám giúp sao hàng đơn muon phai thong nha giup giao " +
+		"thieu doi cho",
 }
 
 // stopIndex maps a function word to the set of languages (bits) using it.
-var stopIndex = func() map[string]uint16 {
-	m := map[string]uint16{}
+var stopIndex = func() map[string]uint32 {
+	m := map[string]uint32{}
 	for lang, ws := range stopwords {
 		start := -1
 		for i := 0; i <= len(ws); i++ {
@@ -203,7 +217,7 @@ func (f *features) language(english wordSet) string {
 		if langs == 0 {
 			continue
 		}
-		share := weight / bits.OnesCount16(langs)
+		share := weight / bits.OnesCount32(langs)
 		for l := range latinLangs {
 			if langs&(1<<l) != 0 {
 				hits[l]++
@@ -286,9 +300,9 @@ type wordSet map[string]struct{}
 // accents returns the languages (bits of latinLangs) whose spelling has a
 // letter of w that English does not use: ñ is Spanish, ã Portuguese, ß
 // German, è French or Italian. A word votes once for each.
-func accents(w []byte) uint16 {
-	const es, fr, de, pt, it, nl, tr, pl = 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7, 1 << 8
-	var bits uint16
+func accents(w []byte) uint32 {
+	const es, fr, de, pt, it, nl, tr, pl, vi = 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7, 1 << 8, 1 << langVI
+	var bits uint32
 	for i := 0; i < len(w); {
 		if w[i] < 0xc3 {
 			i++ // ASCII, or not the first byte of a letter below
@@ -329,6 +343,12 @@ func accents(w []byte) uint16 {
 			bits |= tr
 		case 'ł', 'ą', 'ę', 'ś', 'ź', 'ż', 'ń', 'ć':
 			bits |= pl
+		case 'đ', 'ơ', 'ư': // not ă, which Romanian writes too
+			bits |= vi
+		default:
+			if r >= 0x1ea0 && r <= 0x1ef9 { // ạ ả ấ … ỹ: vowels with Vietnamese tones
+				bits |= vi
+			}
 		}
 	}
 	return bits

@@ -148,4 +148,5 @@ var inboxLanguages = func() []language {
 // names.
 var languageNames = map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
 	"pt": "Portuguese", "it": "Italian", "nl": "Dutch", "tr": "Turkish", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian",
-	"ar": "Arabic", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew", "th": "Thai", "hi": "Hindi"}
+	"id": "Indonesian", "vi": "Vietnamese", "ar": "Arabic", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew",
+	"th": "Thai", "hi": "Hindi"}
