@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Intents in the order an agent most needs to know them; when two fit,
@@ -308,6 +310,12 @@ func (c *Classifier) read(f *features, in Input) (acc [stride]float32, lang stri
 // (gloss.go), f then holding the glossed words and the words glossed.
 // It returns the text read. english is the English word list.
 func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
+	if combining(in.Text) {
+		// Marks typed apart from their letters ("ơ" + " ̀", as some
+		// Vietnamese keyboards write), put together as the word lists
+		// spell them.
+		in.Text = norm.NFC.String(in.Text)
+	}
 	f.read(in)
 	lang = f.language(english)
 	if lang == "en" || lang != "und" && glossaryFor(lang) == nil || lang == "und" && f.script[scriptLatin]+f.script[scriptCyrillic] == 0 {
@@ -319,7 +327,7 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	hits, known := f.glossVotes(english)
 	switch {
 	case lang == "und":
-		lang = glossLanguage(hits, known)
+		lang = glossLanguage(hits, known, f.vietnameseLetters())
 	case (lang == "ru" || lang == "uk") && f.cyrillic[0] == f.cyrillic[1]:
 		// As many letters of one as of the other, mostly none ("дякую,
 		// кошти повернули"): the glossaries tell, Russian when they do not.
@@ -461,3 +469,27 @@ func commentChannel(ch string) bool { return kindOf(ch).comment }
 func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// combining reports whether s holds a combining diacritical mark
+// (U+0300–U+036F), which NFC would join to its letter.
+func combining(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == 0xcc || s[i] == 0xcd && s[i+1] <= 0xaf {
+			return true
+		}
+	}
+	return false
+}
+
+// vietnameseLetters reports whether the message writes Vietnamese with
+// its marks: a letter only Vietnamese writes (accents), or one of its
+// function words spelt with marks (quá, của).
+func (f *features) vietnameseLetters() bool {
+	for i := range f.toks {
+		w := f.word(i)
+		if accents(w)&(1<<langVI) != 0 || f.toks[i].info.langs&(1<<langVI) != 0 && !isASCII(w) {
+			return true
+		}
+	}
+	return false
+}

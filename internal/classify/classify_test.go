@@ -103,6 +103,12 @@ func TestSignals(t *testing.T) {
 		{"Makasih kak, paketnya sudah sampai, thanks", false, "id"},
 		{"Đơn hàng của mình vẫn chưa nhận được, shop kiểm tra giúp", false, "vi"},
 		{"don hang cua minh van chua nhan duoc, shop kiem tra giup", false, "vi"},
+		{"Dịch vụ tốt", false, "vi"},                         // by its letters alone
+		{"Phí ship cao quá", false, "vi"},                    // its letters let the glossary vote name it
+		{"Ca\u0309m ơn shop nhe\u0301", false, "vi"},         // marks typed apart (NFD)
+		{"na kleisoume edw gia Pasxa? ti les", false, "und"}, // Greek in Latin letters: a few Vietnamese syllables
+		{"thanks Anh, ROI looks great", false, "en"},
+		{"chegou em 2 dias, obrigado", false, "pt"},
 		// A lone accented name is no evidence either.
 		{"Jalapeño poppers cold", false, "und"},
 		{"As usual, no reply.", false, "en"},

@@ -44,6 +44,11 @@ type glossary struct {
 	// spaceStops: the language writes a space where others end a clause
 	// (Thai), and segmentRuns writes a comma there, so a negation stops.
 	spaceStops bool
+	// toned: the marks tell words apart (Vietnamese đổi trả "return",
+	// dối trá "lie"; tôi đã "i have", tối đa "maximum"), so a word or
+	// expression typed with marks is found as written only, and one
+	// typed without any by its spelling without them.
+	toned bool
 	// prefixes: the language attaches one-letter words (Hebrew ו and, ה
 	// the, ב in, ל to, מ from, ש that, כ as), and a word not listed is
 	// also looked up without one or two of them.
@@ -69,7 +74,10 @@ func readGlossaries() glossSet {
 		if err != nil {
 			continue // English
 		}
-		g := parseGlossary(data, false)
+		g := parseGlossary(data, plainGloss)
+		if lang == "vi" {
+			g = parseGlossary(data, tonedGloss)
+		}
 		set.byLang[lang] = g
 		for _, m := range []map[string]string{g.words, g.folded} {
 			for w := range m {
@@ -80,7 +88,11 @@ func readGlossaries() glossSet {
 	// The languages named by their script alone need no vote.
 	for _, lang := range scriptGlossed {
 		if data, err := glossFS.ReadFile("gloss/" + lang + ".tsv"); err == nil {
-			g := parseGlossary(data, lang != "he")
+			kind := segmentGloss
+			if lang == "he" {
+				kind = plainGloss
+			}
+			g := parseGlossary(data, kind)
 			g.prefixes, g.spaceStops = lang == "he", lang == "th"
 			set.byLang[lang] = g
 		}
@@ -103,12 +115,24 @@ const maxPhrase = 4
 // language without one.
 func glossaryFor(lang string) *glossary { return glossaries().byLang[lang] }
 
+// How a glossary's words are found (parseGlossary).
+type glossKind int
+
+const (
+	plainGloss   glossKind = iota // words at spaces, with or without their accents
+	segmentGloss                  // words cut out of runs of letters (segmentRuns)
+	tonedGloss                    // words at spaces, with their marks or without any (toned)
+)
+
 // parseGlossary reads "foreign<TAB>english" lines; an empty English drops
 // the word. The first entry of a spelling wins. A glossary that segments
 // keeps its words as written, spaces and all.
-func parseGlossary(data []byte, segment bool) *glossary {
-	g := &glossary{words: map[string]string{}, folded: map[string]string{}, phrases: map[string]string{}, starts: map[string]uint8{}, segment: segment}
+func parseGlossary(data []byte, kind glossKind) *glossary {
+	segment := kind == segmentGloss
+	g := &glossary{words: map[string]string{}, folded: map[string]string{}, phrases: map[string]string{}, starts: map[string]uint8{},
+		segment: segment, toned: kind == tonedGloss}
 	var accented []string // in the file's order, so a clash resolves the same way every time
+	var tonedPhrases []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		from, to, ok := strings.Cut(sc.Text(), "\t")
@@ -129,12 +153,20 @@ func parseGlossary(data []byte, segment bool) *glossary {
 			continue
 		}
 		if len(ws) > 1 {
-			key := unaccent(strings.Join(ws, " "))
+			key := strings.Join(ws, " ")
+			if !g.toned {
+				key = unaccent(key)
+			} else if unaccent(key) != key {
+				tonedPhrases = append(tonedPhrases, key)
+			}
 			if _, dup := g.phrases[key]; !dup {
 				g.phrases[key] = to
 			}
 			first := unaccent(ws[0])
 			g.starts[first] = max(g.starts[first], uint8(len(ws)))
+			if g.toned {
+				g.starts[ws[0]] = max(g.starts[ws[0]], uint8(len(ws)))
+			}
 			continue
 		}
 		if _, dup := g.words[ws[0]]; dup {
@@ -156,7 +188,25 @@ func parseGlossary(data []byte, segment bool) *glossary {
 			g.folded[k] = g.words[w]
 		}
 	}
+	// A toned expression typed without its marks is found by its plain
+	// spelling, unless an expression is written so itself.
+	for _, key := range tonedPhrases {
+		if k := unaccent(key); !hasKey(g.phrases, k) {
+			g.phrases[k] = g.phrases[key]
+		}
+	}
 	return g
+}
+
+func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
+
+// key appends w as the glossary's expressions are keyed: in lower case,
+// and without accents unless the glossary is toned.
+func (g *glossary) key(dst []byte, w string) []byte {
+	if g.toned {
+		return appendLower(dst, w)
+	}
+	return appendKey(dst, w)
 }
 
 // splitWords splits s into its words, as gloss reads a message: at
@@ -245,14 +295,14 @@ func (g *glossary) gloss(text string, made []glossed) (string, []glossed) {
 		k, to, ok := 1, "", false
 		// The longest expression first, down to two words, when one
 		// starts with this word.
-		first := appendKey(buf[:0], text[words[i].start:words[i].end])
+		first := g.key(buf[:0], text[words[i].start:words[i].end])
 		for k = min(int(g.starts[string(first)]), len(words)-i); k >= 2; k-- {
 			if !joined(text, words[i:i+k]) {
 				continue
 			}
 			key := first
 			for _, w := range words[i+1 : i+k] {
-				key = appendKey(append(key, ' '), text[w.start:w.end])
+				key = g.key(append(key, ' '), text[w.start:w.end])
 			}
 			if to, ok = g.phrases[string(key)]; ok {
 				break
@@ -305,6 +355,9 @@ func (g *glossary) lookup(w string, buf []byte) (string, bool) {
 	if isASCII(lower) {
 		to, ok := g.folded[string(lower)]
 		return to, ok
+	}
+	if g.toned {
+		return "", false // typed with marks, and not so listed: another word
 	}
 	folded := appendUnaccented(lower[len(lower):], lower)
 	if to, ok := g.words[string(folded)]; ok {
@@ -737,9 +790,10 @@ var plainLetters = func() map[rune]string {
 	return m
 }()
 
-// turkishPolish are the bits of tr, pl, id and vi in glossLangs: the
-// Latin-script glossaries after the first six.
-const turkishPolish = 1<<langTR | 1<<langPL | 1<<langID | 1<<langVI
+// newerLatin are the bits of tr, pl, id and vi in glossLangs: the
+// Latin-script glossaries written after those of es, fr, de, pt, it and
+// nl.
+const newerLatin = 1<<langTR | 1<<langPL | 1<<langID | 1<<langVI
 
 // glossVotes counts, once per distinct word, the words each language's
 // glossary has (indexed as glossLangs), and the words of English: its
@@ -764,12 +818,14 @@ func (f *features) glossVotes(english wordSet) (hits [len(glossLangs)]int, known
 		if !ok && !isASCII(w) {
 			langs = index[string(appendUnaccented(buf[:0], w))]
 		}
-		if langs != 0 && langs&^turkishPolish == 0 && len(w) <= 3 {
-			// A short word only Turkish or Polish lists that English uses
-			// too (pl "go", "ten"; tr "her", "son") is English: "no go" is
-			// not Polish. Not for the six older glossaries: counted so,
-			// their short words named 6 of the 300 messages of
-			// foreign_dev.tsv und (de "aus", it "che", nl "dan").
+		if langs != 0 && langs&^newerLatin == 0 && len(w) <= 3 {
+			// A short word only the newer glossaries list that English
+			// uses too (pl "go", "ten"; tr "her", "son") is English: "no
+			// go" is not Polish. Not for the six older glossaries: counted
+			// so, their short words named 6 of the 300 messages of
+			// foreign_dev.tsv und (de "aus", it "che", nl "dan"). Longer
+			// ones (vi "them", "long", "shop", typed without marks) still
+			// vote: counted as English, "Phí ship cao quá" stayed und.
 			if _, ok := english[string(w)]; ok {
 				known++
 				continue
@@ -808,12 +864,12 @@ func (f *features) seen(i int) bool {
 // guess, but most of its words are Portuguese. Two such words at least,
 // more than any other glossary finds and twice the words of English
 // ("El Paso flight" stays und).
-func glossLanguage(hits [len(glossLangs)]int, known int) string {
-	// Vietnamese only by four words or more: its syllables typed without
-	// their marks (na, ti, gia) are found in any language, and "na
+func glossLanguage(hits [len(glossLangs)]int, known int, toned bool) string {
+	// Vietnamese typed without its marks only by four words or more: its
+	// syllables (na, ti, gia) are found in any language, and "na
 	// kleisoume edw gia Pasxa? ti les", Greek in Latin letters, was named
-	// vi.
-	if hits[langVI] < 4 {
+	// vi. With its letters (toned), as any other ("Phí ship cao quá").
+	if hits[langVI] < 4 && !toned {
 		hits[langVI] = 0
 	}
 	best, second := 0, 0

@@ -16,7 +16,7 @@ func TestGlossReplacesWordsAndKeepsTheRest(t *testing.T) {
 		"nul\tterrible", "n\t", "est\tis", "jamais\tnever", "arrivé\tarrived", "mon\tmy",
 		"c\tit", "s'il vous plaît\tplease", "si\tif", "sí\tyes", "est\twas", // a second "est" is ignored
 		"no tab on this line", "à\tto", "a\thas",
-	}, "\n")), false)
+	}, "\n")), plainGloss)
 	for _, tc := range []struct{ in, want string }{
 		{"@nul_shop c'est nul, mon colis n'est jamais arrivé", "@nul_shop it is terrible, my colis is never arrived"},
 		{"C'EST NUL!!", "IT IS TERRIBLE!!"},
@@ -46,7 +46,7 @@ func TestSegmentRuns(t *testing.T) {
 		"ยังไม่\tnot yet", "มา\tcome", "ถึง\treach", "有 空\tspaced", // a key with a space is dropped
 		"ヤバい\tcrazy", "ヤバ\twow", "ติ\tcriticise", "ดี\tgood", "ดีเลย\tgreat", "って\t",
 		"yyds\tthe best", "w\tlol", "公式サイト\tofficial site", "公式\tofficial",
-	}, "\n")), true)
+	}, "\n")), segmentGloss)
 	if _, ok := g.words["有 空"]; ok {
 		t.Error("a key with a space is kept")
 	}
@@ -79,10 +79,29 @@ func TestSegmentRuns(t *testing.T) {
 	}
 }
 
+// TestTonedGlossary: Vietnamese marks tell words apart; a word or
+// expression typed with them is found as written only, one typed
+// without any by its plain spelling.
+func TestTonedGlossary(t *testing.T) {
+	g := parseGlossary([]byte(strings.Join([]string{
+		"đổi trả\treturn", "dối trá\tlying", "tối đa\tmaximum", "tôi\ti", "đã\talready", "muốn\twant", "mưa\train", "mua\tbuy",
+	}, "\n")), tonedGloss)
+	for _, tc := range []struct{ in, want string }{
+		{"tôi muốn đổi trả", "i want return"},
+		{"tôi đã mua", "i already buy"},                 // not tối đa, "maximum"
+		{"toi muon doi tra", "i want return"},           // without marks: the first listed
+		{"mưa", "rain"}, {"mua", "buy"}, {"mứa", "mứa"}, // another word, not listed
+	} {
+		if got, _ := g.gloss(tc.in, nil); got != tc.want {
+			t.Errorf("gloss(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 // TestHebrewPrefixes: a Hebrew word not listed is found without the one
 // or two one-letter words written onto it.
 func TestHebrewPrefixes(t *testing.T) {
-	g := parseGlossary([]byte("הזמנה\torder\nלא\tnot\nשלום\thello\nסביר\treasonable\nלח\tmoist\n"), false)
+	g := parseGlossary([]byte("הזמנה\torder\nלא\tnot\nשלום\thello\nסביר\treasonable\nלח\tmoist\n"), plainGloss)
 	g.prefixes = true
 	for _, tc := range []struct{ in, want string }{
 		{"וההזמנה לא", "order not"},
@@ -101,8 +120,8 @@ func TestHebrewPrefixes(t *testing.T) {
 
 func TestGlossariesLoad(t *testing.T) {
 	if [len(latinLangs)]string(glossLangs[:len(latinLangs)]) != latinLangs || glossLangs[langRU] != "ru" || glossLangs[langUK] != "uk" ||
-		turkishPolish != 1<<slices.Index(glossLangs[:], "tr")|1<<slices.Index(glossLangs[:], "pl")|1<<slices.Index(glossLangs[:], "id")|1<<slices.Index(glossLangs[:], "vi") {
-		t.Fatalf("glossLangs %v must start with latinLangs %v, and hold ru, uk, tr, pl, id and vi where langRU, langUK and turkishPolish say", glossLangs, latinLangs)
+		newerLatin != 1<<slices.Index(glossLangs[:], "tr")|1<<slices.Index(glossLangs[:], "pl")|1<<slices.Index(glossLangs[:], "id")|1<<slices.Index(glossLangs[:], "vi") {
+		t.Fatalf("glossLangs %v must start with latinLangs %v, and hold ru, uk, tr, pl, id and vi where langRU, langUK and newerLatin say", glossLangs, latinLangs)
 	}
 	for _, lang := range append(glossLangs[1:], scriptGlossed[:]...) {
 		// Every line is read: none is skipped for its shape.
@@ -440,7 +459,9 @@ func TestGlossGuards(t *testing.T) {
 		// A gloss that shortens a message with a link does not make it spam.
 		{Input{Text: "Mira esto por favor https://bit.ly/abc123", Channel: "x", ToHandle: "acme"}, "es", "", false, "", ""},
 		{Input{Text: "El Paso flight", Channel: "x", ToHandle: "acme"}, "und", "", false, "", ""},
-		{Input{Text: nfd, Channel: "x", ToHandle: "acme"}, "pt", "", false, "negative: \"pe\u0301ssimo\" (terrible)", ""},
+		// Marks typed apart are joined to their letters first (NFC), so the
+		// explanation shows the word composed.
+		{Input{Text: nfd, Channel: "x", ToHandle: "acme"}, "pt", "", false, "negative: \"péssimo\" (terrible)", "\u0301"},
 		{Input{Text: "@acme franchement le service client n'est pas bon du tout", Channel: "x", ToHandle: "acme"}, "fr", "", false, `"bon" (not good)`, ""},
 		{Input{Text: "écrivez à nul@example.fr", Channel: "email"}, "", "", false, "", "terrible"},
 		// A Hindi danda ends the negation, as a full stop does.

@@ -123,20 +123,22 @@ var stopwords = [len(latinLangs)]string{
 		"tylko jeszcze nigdy zawsze kiedy gdzie dlaczego czemu teraz dzisiaj dziś dzis wczoraj jutro mój moj moja moje " +
 		"może moze można mozna będzie bedzie było bylo był byl była byla nic nikt też tez tak bo przez dla żeby zeby " +
 		"nie",
-	// Indonesian and Vietnamese: not English words or names (not min, a
-	// tag of minutes; not dan or cara, names; not dia, Portuguese "day";
-	// not paket, Turkish too; not the short forms English tweets use too:
-	// sm, ga, tp, dr, dc, ko, dang; not ban, co, nay, qua or hang, which
-	// Vietnamese typed without its marks shares with English). What the
-	// English word list (english.bin) loses to them: aja, dong, yang.
-	"yang ini itu tidak gak nggak enggak gk tdk saya aku kamu sudah udah udh sdh belum blm ada untuk utk dengan dgn dari " +
-		"juga jg tapi kalau kalo karena krn bisa mau akan sama lagi aja saja sih dong deh kok nih banget bgt kak mohon tolong " +
-		"terima kasih makasih mksh gimana bagaimana kenapa knp kapan dimana apa apakah harus masih sangat sekali lebih kami kita " +
+	// Indonesian and Vietnamese: not English words, names or acronyms
+	// (min, a tag of minutes; dan, cara, ada, anh, names; apa, roi, ada
+	// as ADA; dong, a currency and a name; thong; the short forms English
+	// tweets use too: sm, ga, tp, dr, dc, ko, dang; ban, co, nay, qua,
+	// hang, which Vietnamese typed without its marks shares with
+	// English), nor other languages' (dia, Portuguese "day"; em, a
+	// Portuguese one; voi, Italian; toi, French; paket, Turkish; doi,
+	// cho). What the English word list (english.bin) loses to them: aja,
+	// yang.
+	"yang ini itu tidak gak nggak enggak gk tdk saya aku kamu sudah udah udh sdh belum blm untuk utk dengan dgn dari " +
+		"juga jg tapi kalau kalo karena krn bisa mau akan sama lagi aja saja sih deh kok nih banget bgt kak mohon tolong " +
+		"terima kasih makasih mksh gimana bagaimana kenapa knp kapan dimana apakah harus masih sangat sekali lebih kami kita " +
 		"mereka punya jadi sampai sampe pesanan yg tuh buat tiap gini gitu terus doang mulu makin cuma semua tadi kemarin " +
 		"besok hari bikin kah deket rumah ganti",
-	"không khong của cua và là được duoc đc tôi toi mình bạn em anh chị đã chưa chua rồi roi nhé nhe ạ ơi này thì mà với voi " +
-		"những nhung các một có bị gì đâu lắm quá rất nhưng cảm ơn cám giúp sao hàng đơn muon phai thong nha giup giao " +
-		"thieu doi cho",
+	"không khong của cua và là được duoc đc tôi mình bạn chị đã chưa chua rồi nhé nhe ạ ơi này thì mà với " +
+		"những nhung các một có bị gì đâu lắm quá rất nhưng cảm ơn cám giúp sao hàng đơn muon phai nha giup giao thieu",
 }
 
 // stopIndex maps a function word to the set of languages (bits) using it.
