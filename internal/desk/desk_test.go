@@ -263,6 +263,11 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	if !strings.Contains(page, "&#34;届きません&#34; (not arrived)") {
 		t.Fatal("the labels' hover does not show the Japanese words read")
 	}
+	// A filter that matches nothing says so, and how to see everything.
+	if _, page := ag.get("/w/brand?lang=ko"); !strings.Contains(page, "No conversation matches these filters.") ||
+		!strings.Contains(page, `href="/w/brand?status=open">Clear the filters`) || strings.Contains(page, "Inbox zero") {
+		t.Fatal("an empty filtered inbox does not say the filters matched nothing")
+	}
 	// The inbox's language filter shows the French conversation alone.
 	_, page = ag.get("/w/brand")
 	if !strings.Contains(page, `href="/w/brand?lang=fr&amp;status=open" title="French"`) || !strings.Contains(page, "eve") || !strings.Contains(page, "bob") {

@@ -93,6 +93,17 @@ func (q inboxQuery) URL(slug string, change ...string) string {
 
 func slugPath(s string) string { return url.PathEscape(s) }
 
+// Narrowed reports whether the inbox shows less than a status's whole
+// list, so an empty page says the filters matched nothing, not that the
+// work is done.
+func (q inboxQuery) Narrowed() bool {
+	return q.Channel != "" || q.Account != "" || q.Assignee != "" || q.Tag != "" || q.Q != "" ||
+		q.Needs != "" || q.Intent != "" || q.Sentiment != "" || q.Lang != ""
+}
+
+// Cleared is the URL of the same status without the other filters.
+func (q inboxQuery) Cleared(slug string) string { return inboxQuery{Status: q.Status}.URL(slug) }
+
 func (d *desk) inboxData(r *http.Request, c auth.Caller) (map[string]any, error) {
 	ws, err := d.a.Workspaces.BySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
