@@ -247,10 +247,14 @@ func cmdEval(args []string) error {
 	labelled := f.fs.String("labelled", "internal/classify/testdata/labelled.tsv", "the hand-labelled intent set")
 	fresh := f.fs.String("fresh", "internal/classify/testdata/fresh.tsv", "a hand-labelled set nothing is trained on, scored whole (\"\" for none)")
 	languages := f.fs.String("languages", "internal/classify/testdata/language_test.tsv", "a language set written blind to the language guess, scored whole (\"\" for none)")
-	foreign := f.fs.String("foreign", "internal/classify/testdata/foreign_test.tsv", "messages in six other languages written blind to the glossaries, scored whole (\"\" for none)")
-	foreign2 := f.fs.String("foreign2", "internal/classify/testdata/foreign2_test.tsv", "messages in ten more languages (ru uk ar zh ja ko el hi tr pl), written blind, scored whole (\"\" for none)")
-	foreign3 := f.fs.String("foreign3", "internal/classify/testdata/foreign3_test.tsv", "messages in Chinese, Japanese, Thai and Hebrew, written blind, scored whole (\"\" for none)")
-	foreign4 := f.fs.String("foreign4", "internal/classify/testdata/foreign4_test.tsv", "messages in Indonesian and Vietnamese, written blind, scored whole (\"\" for none)")
+	// The sets of messages in other languages, written blind to the
+	// glossaries, each scored whole ("" for none).
+	foreign := []*string{
+		f.fs.String("foreign", "internal/classify/testdata/foreign_test.tsv", "messages in six other languages written blind to the glossaries, scored whole (\"\" for none)"),
+		f.fs.String("foreign2", "internal/classify/testdata/foreign2_test.tsv", "messages in ten more languages (ru uk ar zh ja ko el hi tr pl), written blind, scored whole (\"\" for none)"),
+		f.fs.String("foreign3", "internal/classify/testdata/foreign3_test.tsv", "messages in Chinese, Japanese, Thai and Hebrew, written blind, scored whole (\"\" for none)"),
+		f.fs.String("foreign4", "internal/classify/testdata/foreign4_test.tsv", "messages in Indonesian and Vietnamese, written blind, scored whole (\"\" for none)"),
+	}
 	models := f.fs.String("models", "", "score the models in this directory instead of the embedded ones")
 	quick := f.fs.Bool("quick", false, "skip the cross-validations that retrain models")
 	seed := f.fs.Uint64("seed", 1, "seed for the cross-validation training")
@@ -266,23 +270,18 @@ func cmdEval(args []string) error {
 	if err := optionalFile(f, "languages", languages, "not scored"); err != nil {
 		return err
 	}
-	if err := optionalFile(f, "foreign", foreign, "not scored"); err != nil {
-		return err
-	}
-	if err := optionalFile(f, "foreign2", foreign2, "not scored"); err != nil {
-		return err
-	}
-	if err := optionalFile(f, "foreign3", foreign3, "not scored"); err != nil {
-		return err
-	}
-	if err := optionalFile(f, "foreign4", foreign4, "not scored"); err != nil {
-		return err
+	var foreignSets []string
+	for i, name := range []string{"foreign", "foreign2", "foreign3", "foreign4"} {
+		if err := optionalFile(f, name, foreign[i], "not scored"); err != nil {
+			return err
+		}
+		foreignSets = append(foreignSets, *foreign[i])
 	}
 	c, err := loadClassifier(*models)
 	if err != nil {
 		return err
 	}
-	scores, err := classify.Evaluate(c, classify.EvalOptions{Data: *data, Labelled: *labelled, Fresh: *fresh, Languages: *languages, Foreign: *foreign, Foreign2: *foreign2, Foreign3: *foreign3, Foreign4: *foreign4, Quick: *quick, Seed: *seed}, os.Stderr)
+	scores, err := classify.Evaluate(c, classify.EvalOptions{Data: *data, Labelled: *labelled, Fresh: *fresh, Languages: *languages, Foreign: foreignSets, Quick: *quick, Seed: *seed}, os.Stderr)
 	if err != nil {
 		return err
 	}

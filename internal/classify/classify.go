@@ -470,11 +470,16 @@ func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-// combining reports whether s holds a combining diacritical mark
-// (U+0300–U+036F), which NFC would join to its letter.
+// combining reports whether s holds a mark NFC would join to its letter:
+// a combining diacritical mark (U+0300–U+036F) or a kana voicing mark
+// typed apart (U+3099, U+309A: か + ゙, as text copied from some systems
+// spells が).
 func combining(s string) bool {
 	for i := 0; i+1 < len(s); i++ {
-		if s[i] == 0xcc || s[i] == 0xcd && s[i+1] <= 0xaf {
+		switch c := s[i]; {
+		case c == 0xcc || c == 0xcd && s[i+1] <= 0xaf:
+			return true
+		case c == 0xe3 && i+2 < len(s) && s[i+1] == 0x82 && (s[i+2] == 0x99 || s[i+2] == 0x9a):
 			return true
 		}
 	}

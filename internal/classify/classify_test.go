@@ -714,6 +714,7 @@ func TestUnreadTag(t *testing.T) {
 		// word or two of it, so it is no better read.
 		{Input{Text: "@kestrel_eu मेरो अर्डर अझै आएको छैन", Channel: "x", ToHandle: "kestrel_eu"}, true},
 		{Input{Text: "@kestrel_eu ممنون از کمک شما", Channel: "x", ToHandle: "kestrel_eu"}, false},
+		{Input{Text: "@kestrel_eu 行", Channel: "x", ToHandle: "kestrel_eu"}, false}, // "ok", one letter read whole
 		{Input{Text: "سفارش من هنوز نرسیده", Channel: "instagram", ToHandle: "kestrel_eu"}, false},
 		{Input{Text: "@dana سفارش من هنوز نرسیده", Channel: "x", ToHandle: "kestrel_eu"}, false},
 		{Input{Text: "@kestrel_eu سفارش من هنوز نرسیده", Channel: "x"}, false},
@@ -742,6 +743,8 @@ func TestScriptLanguagesRead(t *testing.T) {
 		{"@kestrel_eu ההזמנה שלי עדיין לא הגיעה", "he", `"עדיין לא הגיעה" (still not arrived)`},
 		{"@kestrel_eu พัสดุของฉันยังไม่มาถึงเลย", "th", `"พัสดุ" (parcel)`},
 		{"@kestrel_eu 我的包裹还没到？", "zh", `"还没到" (still not arrived)`},
+		// が typed as か and its voicing mark apart, as some systems copy it.
+		{"@kestrel_eu 注文した商品か\u3099まだ届きません", "ja", `"届きません" (not arrived)`},
 	} {
 		l := c.Classify(Input{Text: tc.text, Channel: "x", ToHandle: "kestrel_eu"})
 		if l.Language != tc.lang || l.Intent != "request" || !l.NeedsReply || !slices.Contains(l.Why, tc.gloss) ||
@@ -751,7 +754,7 @@ func TestScriptLanguagesRead(t *testing.T) {
 	}
 	// Japanese writes hiragana; Chinese may hold a Japanese name in
 	// katakana, or a の.
-	for text, lang := range map[string]string{"注文番号の商品が届かない": "ja", "返金は？": "ja", "ワロタ": "ja",
+	for text, lang := range map[string]string{"注文番号の商品が届かない": "ja", "返金は？": "ja", "ワロタ": "ja", "ログイン不可": "ja",
 		"我の订单还没到，请尽快处理": "zh", "我在ユニクロ买的衣服还没到": "zh"} {
 		if got := c.Classify(Input{Text: text}).Language; got != lang {
 			t.Errorf("%q named %s, want %s", text, got, lang)

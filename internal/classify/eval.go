@@ -32,15 +32,12 @@ type EvalOptions struct {
 	// Languages is a language set written blind to the language guess,
 	// scored whole ("" or a missing file: none; testdata/LANGUAGES.md).
 	Languages string
-	// Foreign is a set of messages in six other languages with intent,
-	// needs_reply and sentiment, written blind to the glossaries, scored
-	// whole ("" or a missing file: none; testdata/FOREIGN.md).
-	Foreign string
-	// Foreign2 is a set like Foreign in ten more languages, Foreign3 in
-	// zh, ja, th and he, Foreign4 in id and vi (testdata/FOREIGN.md).
-	Foreign2, Foreign3, Foreign4 string
-	Seed                         uint64
-	Quick                        bool // skip the cross-validations
+	// Foreign are sets of messages in other languages with intent,
+	// needs_reply and sentiment, written blind to the glossaries, each
+	// scored whole ("" or a missing file: none; testdata/FOREIGN.md).
+	Foreign []string
+	Seed    uint64
+	Quick   bool // skip the cross-validations
 }
 
 // Evaluate retrains each model the way `hark train` does, on the training
@@ -181,7 +178,7 @@ func Evaluate(c *Classifier, o EvalOptions, progress io.Writer) ([]Score, error)
 		add(Score{"language", "accuracy, " + name + " (written blind)", float64(right) / n, "cross-check", "", len(langs), time.Since(began)})
 		add(Score{"language", "wrong language named (not und), " + name, float64(wrong) / n, "cross-check", "", len(langs), 0})
 	}
-	for _, path := range []string{o.Foreign, o.Foreign2, o.Foreign3, o.Foreign4} {
+	for _, path := range o.Foreign {
 		set, err := optionalSet(path, LoadLabelled)
 		if err != nil {
 			return nil, err

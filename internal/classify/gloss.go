@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"embed"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -37,10 +38,12 @@ type glossary struct {
 	phrases map[string]string
 	starts  map[string]uint8 // the first words of phrases, and the most words of one
 	// segment: the language writes words together (zh, ja, th), and its
-	// runs of letters are cut into the glossary's words (segment);
-	// longest is its longest word, in letters.
+	// runs of letters are cut into the glossary's words (segmentRuns).
 	segment bool
-	longest int
+	// reach is, for each letter that starts a word, the most letters of
+	// a word it starts: a letter that starts none is passed over without
+	// a look-up, and one that starts only short words is not tried long.
+	reach map[rune]uint8
 	// spaceStops: the language writes a space where others end a clause
 	// (Thai), and segmentRuns writes a comma there, so a negation stops.
 	spaceStops bool
@@ -66,39 +69,32 @@ type glossSet struct {
 // glossaries are read once, when the first classifier is built.
 var glossaries = sync.OnceValue(readGlossaries)
 
-// readGlossaries parses every glossary and indexes their words.
+// readGlossaries parses every glossary and indexes the words of those
+// in glossLangs; the languages named by their script alone
+// (scriptGlossed) need no vote.
 func readGlossaries() glossSet {
 	set := glossSet{byLang: map[string]*glossary{}, langs: map[string]uint32{}}
-	for l, lang := range glossLangs {
+	for _, lang := range append(glossLangs[1:], scriptGlossed[:]...) {
 		data, err := glossFS.ReadFile("gloss/" + lang + ".tsv")
 		if err != nil {
-			continue // English
+			continue
 		}
-		g := parseGlossary(data, plainGloss)
-		if lang == "vi" {
-			g = parseGlossary(data, tonedGloss)
-		}
+		g := parseGlossary(data, glossKinds[lang])
+		g.prefixes, g.spaceStops = lang == "he", lang == "th"
 		set.byLang[lang] = g
-		for _, m := range []map[string]string{g.words, g.folded} {
-			for w := range m {
-				set.langs[w] |= 1 << l
+		if l := slices.Index(glossLangs[:], lang); l >= 0 {
+			for _, m := range []map[string]string{g.words, g.folded} {
+				for w := range m {
+					set.langs[w] |= 1 << l
+				}
 			}
-		}
-	}
-	// The languages named by their script alone need no vote.
-	for _, lang := range scriptGlossed {
-		if data, err := glossFS.ReadFile("gloss/" + lang + ".tsv"); err == nil {
-			kind := segmentGloss
-			if lang == "he" {
-				kind = plainGloss
-			}
-			g := parseGlossary(data, kind)
-			g.prefixes, g.spaceStops = lang == "he", lang == "th"
-			set.byLang[lang] = g
 		}
 	}
 	return set
 }
+
+// glossKinds are the glossaries not read as plainGloss.
+var glossKinds = map[string]glossKind{"zh": segmentGloss, "ja": segmentGloss, "th": segmentGloss, "vi": tonedGloss}
 
 // scriptGlossed are the languages with a glossary that language names by
 // their script alone, so glossVotes does not index them: Chinese,
@@ -130,7 +126,7 @@ const (
 func parseGlossary(data []byte, kind glossKind) *glossary {
 	segment := kind == segmentGloss
 	g := &glossary{words: map[string]string{}, folded: map[string]string{}, phrases: map[string]string{}, starts: map[string]uint8{},
-		segment: segment, toned: kind == tonedGloss}
+		segment: segment, toned: kind == tonedGloss, reach: map[rune]uint8{}}
 	var accented []string // in the file's order, so a clash resolves the same way every time
 	var tonedPhrases []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -144,7 +140,9 @@ func parseGlossary(data []byte, kind glossKind) *glossary {
 			from = strings.TrimSpace(from)
 			if _, dup := g.words[from]; !dup && from != "" && !strings.ContainsFunc(from, unicode.IsSpace) {
 				g.words[from] = to
-				g.longest = min(max(g.longest, letterCount([]byte(from))), maxLetters)
+				n := min(letterCount(from), maxLetters)
+				r, _ := utf8.DecodeRuneInString(from)
+				g.reach[r] = max(g.reach[r], uint8(n))
 			}
 			continue
 		}
@@ -191,14 +189,13 @@ func parseGlossary(data []byte, kind glossKind) *glossary {
 	// A toned expression typed without its marks is found by its plain
 	// spelling, unless an expression is written so itself.
 	for _, key := range tonedPhrases {
-		if k := unaccent(key); !hasKey(g.phrases, k) {
+		k := unaccent(key)
+		if _, taken := g.phrases[k]; !taken {
 			g.phrases[k] = g.phrases[key]
 		}
 	}
 	return g
 }
-
-func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 // key appends w as the glossary's expressions are keyed: in lower case,
 // and without accents unless the glossary is toned.
@@ -447,11 +444,11 @@ func (g *glossary) segmentRuns(text string, made []glossed) (string, []glossed) 
 			k += n
 			continue
 		}
-		m, letters := 0, 0
-		for e := k; e < len(text) && m < len(ends); {
+		m, letters, reach := 0, 0, int(g.reach[r])
+		for e := k; e < len(text) && m < len(ends) && reach > 0; {
 			r2, n2 := utf8.DecodeRuneInString(text[e:])
 			mark := isMark(r2)
-			if !writtenTogether(r2) || !mark && letters == g.longest {
+			if !writtenTogether(r2) || !mark && letters == reach {
 				break // the marks on the last letter belong to it
 			}
 			if !mark {
@@ -606,10 +603,16 @@ func isMark(r rune) bool {
 
 // letterCount counts the letters of w, without the marks (vowel signs,
 // tone marks) written on them: ที่ is one letter.
-func letterCount(w []byte) int {
+func letterCount[T string | []byte](w T) int {
 	n := 0
 	for i := 0; i < len(w); {
-		r, size := utf8.DecodeRune(w[i:])
+		if w[i] < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		// At most four bytes converted: no copy escapes.
+		r, size := utf8.DecodeRuneInString(string(w[i:min(i+utf8.UTFMax, len(w))]))
 		if !isMark(r) {
 			n++
 		}
@@ -779,8 +782,8 @@ func appendUnaccented(dst, s []byte) []byte {
 // ة as ه, ى as ي, and without the tatweel that stretches a word.
 var plainLetters = func() map[rune]string {
 	m := map[rune]string{'ß': "ss", 'œ': "oe", 'æ': "ae", 'ё': "е", 'ς': "σ", 'ة': "ه", 'ى': "ي", 'ـ': ""}
-	for _, group := range []string{"aàáâãäåąăạảấầẩẫậắằẳẵặ", "cçć", "dđ", "eèéêëęẹẻẽếềểễệ", "gğ", "iìíîïıỉị", "lł", "nñń",
-		"oòóôõöơọỏốồổỗộớờởỡợ", "sşś", "uùúûüưụủứừửữự", "yÿýỳỵỷỹ", "zźż",
+	for _, group := range []string{"aàáâãäåąăạảấầẩẫậắằẳẵặ", "cçć", "dđ", "eèéêëęẹẻẽếềểễệ", "gğ", "iìíîïıĩỉị", "lł", "nñń",
+		"oòóôõöơọỏốồổỗộớờởỡợ", "sşś", "uùúûüũưụủứừửữự", "yÿýỳỵỷỹ", "zźż",
 		"αά", "εέ", "ηή", "ιίϊΐ", "οό", "υύϋΰ", "ωώ", "اأإآ"} {
 		plain, size := utf8.DecodeRuneInString(group)
 		for _, r := range group[size:] {

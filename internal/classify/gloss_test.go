@@ -188,6 +188,7 @@ func TestGlossFolds(t *testing.T) {
 		{"ar", "مُشْكِلَة", "problem"},        // with its short vowels
 		{"ru", "еще", "still"},                // ё typed as е
 		{"tr", "sifre", "password"},           // ş typed as s
+		{"vi", "nghi", "think"},               // nghĩ typed without marks
 	} {
 		if got, ok := glossaryFor(tc.lang).lookup(tc.typed, buf[:0]); !ok || got != tc.want {
 			t.Errorf("%s %q: %q, %v; want %q", tc.lang, tc.typed, got, ok, tc.want)

@@ -177,8 +177,9 @@ func (f *features) language(english wordSet) string {
 		// Japanese writes its words in kanji (Han) and its endings in
 		// hiragana: "注文番号の商品が届かない" has more of the one, and is
 		// not Chinese, which writes no kana but for a Japanese name in
-		// katakana ("我在ユニクロ买的衣服还没到") or a stylish の.
-		if f.hiragana >= 2 || f.hiragana == 1 && han <= 4 || han == 0 {
+		// katakana ("我在ユニクロ买的衣服还没到") or a stylish の. Without
+		// hiragana, more katakana than kanji is Japanese ("ログイン不可").
+		if f.hiragana >= 2 || f.hiragana == 1 && han <= 4 || kana-f.hiragana > han {
 			script[scriptKana], script[scriptHan] = kana+han, 0
 		} else {
 			script[scriptKana], script[scriptHan] = 0, kana+han
@@ -345,7 +346,7 @@ func accents(w []byte) uint32 {
 			bits |= tr
 		case 'ł', 'ą', 'ę', 'ś', 'ź', 'ż', 'ń', 'ć':
 			bits |= pl
-		case 'đ', 'ơ', 'ư': // not ă, which Romanian writes too
+		case 'đ', 'ơ', 'ư', 'ĩ', 'ũ': // not ă, which Romanian writes too
 			bits |= vi
 		default:
 			if r >= 0x1ea0 && r <= 0x1ef9 { // ạ ả ấ … ỹ: vowels with Vietnamese tones

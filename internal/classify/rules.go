@@ -166,14 +166,14 @@ func (f *features) unread(lang string) bool {
 	glossed, letters := 0, 0 // words, and letters of the scripts written together
 	for _, g := range f.glossed {
 		if r, _ := utf8.DecodeRuneInString(g.from); writtenTogether(r) {
-			for _, r := range g.from {
-				letters += b2i(!unicode.In(r, unicode.Mn, unicode.Mc))
-			}
+			letters += letterCount(g.from)
 		} else {
 			glossed += countWords(g.from)
 		}
 	}
-	return 3*(glossed+letters/2) < f.writtenWords() // as writtenWords counts them
+	// Letters count half a word, as writtenWords counts them, without
+	// rounding down: "@brand 行" (ok) is read whole.
+	return 3*(2*glossed+letters) < 2*f.writtenWords()
 }
 
 // briefThanks reports whether the message thanks, in any language
@@ -185,10 +185,10 @@ func (f *features) briefThanks() bool {
 }
 
 // runTogether reports whether word w starts in a script written without
-// spaces between words.
+// spaces between words (writtenTogether).
 func runTogether(w []byte) bool {
 	r, _ := utf8.DecodeRune(w)
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai)
+	return writtenTogether(r)
 }
 
 // thanks reports whether the message thanks, in one of the languages
