@@ -310,18 +310,19 @@ func (c *Classifier) read(f *features, in Input) (acc [stride]float32, lang stri
 // (gloss.go), f then holding the glossed words and the words glossed.
 // It returns the text read. english is the English word list.
 func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
-	if combining(in.Text) {
+	if f.read(in); f.apart {
 		// Marks typed apart from their letters ("ơ" + " ̀", as some
 		// Vietnamese keyboards write), put together as the word lists
-		// spell them.
+		// spell them; found while reading, so no message is scanned
+		// twice for them.
 		in.Text = norm.NFC.String(in.Text)
+		f.read(in)
 	}
-	f.read(in)
 	lang = f.language(english)
-	if lang == "en" || lang != "und" && glossaryFor(lang) == nil || lang == "und" && f.script[scriptLatin]+f.script[scriptCyrillic] == 0 {
-		return lang, in.Text // English, a language without a glossary, or no letters to name one by
+	if lang == "en" || lang == "und" && f.script[scriptLatin]+f.script[scriptCyrillic] == 0 {
+		return lang, in.Text // English, or no letters to name a language by
 	}
-	if g := glossaryFor(lang); g != nil && !slices.Contains(glossLangs[:], lang) {
+	if g := glossaryFor(lang); g != nil && g.vote < 0 {
 		return f.readThrough(g, in, lang) // named by its script, which no other glossary reads
 	}
 	hits, known := f.glossVotes(english)
@@ -340,7 +341,7 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	// you do business in the EU?", which the guess names Portuguese, is
 	// left alone.
 	g := glossaryFor(lang)
-	if g == nil || hits[slices.Index(glossLangs[:], lang)] <= known {
+	if g == nil || hits[g.vote] <= known {
 		return lang, in.Text
 	}
 	return f.readThrough(g, in, lang)
@@ -469,22 +470,6 @@ func commentChannel(ch string) bool { return kindOf(ch).comment }
 func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
-
-// combining reports whether s holds a mark NFC would join to its letter:
-// a combining diacritical mark (U+0300–U+036F) or a kana voicing mark
-// typed apart (U+3099, U+309A: か + ゙, as text copied from some systems
-// spells が).
-func combining(s string) bool {
-	for i := 0; i+1 < len(s); i++ {
-		switch c := s[i]; {
-		case c == 0xcc || c == 0xcd && s[i+1] <= 0xaf:
-			return true
-		case c == 0xe3 && i+2 < len(s) && s[i+1] == 0x82 && (s[i+2] == 0x99 || s[i+2] == 0x9a):
-			return true
-		}
-	}
-	return false
-}
 
 // vietnameseLetters reports whether the message writes Vietnamese with
 // its marks: a letter only Vietnamese writes (accents), or one of its

@@ -79,6 +79,7 @@ type features struct {
 	script         [nScripts]int
 	cyrillic       [2]int    // letters only Russian (ы э ъ ё), only Ukrainian (і ї є ґ) uses
 	hiragana       int       // of script[scriptKana]: the kana of Japanese endings, which Chinese does not write
+	apart          bool      // a mark typed apart from its letter, which NFC would join (readGlossed)
 	glossed        []glossed // the words read through a glossary (gloss.go), for the explanation
 	// A glossed message's tokens and words as written (writtenToks,
 	// writtenWords), set by readGlossed.
@@ -92,7 +93,7 @@ func (f *features) reset() {
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
 	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead = false, false, false, false, false, false, false
 	f.signed, f.hits, f.spamHits, f.guarded = false, 0, 0, 0
-	f.script, f.cyrillic, f.hiragana = [nScripts]int{}, [2]int{}, 0
+	f.script, f.cyrillic, f.hiragana, f.apart = [nScripts]int{}, [2]int{}, 0, false
 	f.glossed = f.glossed[:0]
 }
 
@@ -441,6 +442,10 @@ func (f *features) tokenize(text, handle string, tagged bool) {
 					if unicode.IsUpper(c) {
 						upper++
 					}
+				} else if c >= 0x300 && (c <= 0x36f || c == 0x3099 || c == 0x309a) {
+					// A combining accent, or a kana voicing mark typed
+					// apart (か + ゙ for が, as some systems copy text).
+					f.apart = true
 				}
 				c = unicode.ToLower(c)
 				if c == last {

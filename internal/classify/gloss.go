@@ -37,6 +37,10 @@ type glossary struct {
 	// "s'il vous plaît": s, il, vous, plaît), joined by one space.
 	phrases map[string]string
 	starts  map[string]uint8 // the first words of phrases, and the most words of one
+	// vote is the glossary's place in glossLangs, the bit glossVotes
+	// counts its words by; -1 for the languages named by their script
+	// alone (scriptGlossed).
+	vote int
 	// segment: the language writes words together (zh, ja, th), and its
 	// runs of letters are cut into the glossary's words (segmentRuns).
 	segment bool
@@ -81,11 +85,12 @@ func readGlossaries() glossSet {
 		}
 		g := parseGlossary(data, glossKinds[lang])
 		g.prefixes, g.spaceStops = lang == "he", lang == "th"
+		g.vote = slices.Index(glossLangs[:], lang)
 		set.byLang[lang] = g
-		if l := slices.Index(glossLangs[:], lang); l >= 0 {
+		if g.vote >= 0 {
 			for _, m := range []map[string]string{g.words, g.folded} {
 				for w := range m {
-					set.langs[w] |= 1 << l
+					set.langs[w] |= 1 << g.vote
 				}
 			}
 		}
@@ -100,9 +105,6 @@ var glossKinds = map[string]glossKind{"zh": segmentGloss, "ja": segmentGloss, "t
 // their script alone, so glossVotes does not index them: Chinese,
 // Japanese and Thai, which write words together, and Hebrew.
 var scriptGlossed = [...]string{"zh", "ja", "th", "he"}
-
-// Glossed reports whether messages in lang are read through a glossary.
-func Glossed(lang string) bool { return glossaryFor(lang) != nil }
 
 // maxPhrase is the most words a glossary's expression has.
 const maxPhrase = 4

@@ -63,7 +63,10 @@ var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl
 // glossLangs are the languages a glossary may be read by (gloss.go): the
 // Latin-script ones, then Russian, Ukrainian, Greek, Arabic, Hindi and
 // Korean.
-var glossLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "id", "vi", "ru", "uk", "el", "ar", "hi", "ko"}
+var glossLangs = func() (langs [len(latinLangs) + 6]string) {
+	copy(langs[copy(langs[:], latinLangs[:]):], []string{"ru", "uk", "el", "ar", "hi", "ko"})
+	return langs
+}()
 
 // Places in glossLangs: Turkish, Polish, Indonesian and Vietnamese end
 // the Latin-script languages, Russian and Ukrainian follow them.
@@ -304,7 +307,7 @@ type wordSet map[string]struct{}
 // letter of w that English does not use: ñ is Spanish, ã Portuguese, ß
 // German, è French or Italian. A word votes once for each.
 func accents(w []byte) uint32 {
-	const es, fr, de, pt, it, nl, tr, pl, vi = 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << 7, 1 << 8, 1 << langVI
+	const es, fr, de, pt, it, nl, tr, pl, vi = 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << langTR, 1 << langPL, 1 << langVI
 	var bits uint32
 	for i := 0; i < len(w); {
 		if w[i] < 0xc3 {

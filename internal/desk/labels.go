@@ -75,16 +75,14 @@ func (l shownLabels) Foreign() string {
 	return l.Language
 }
 
-// ForeignNote is the language badge's hover.
+// ForeignNote is the language badge's hover. Every language the
+// classifier names is read through a glossary (its TestGlossariesLoad).
 func (l shownLabels) ForeignNote() string {
 	name := languageNames[l.Language]
 	if name == "" {
 		name = l.Language
 	}
-	if classify.Glossed(l.Language) {
-		return "written in " + name + "; the models read it word by word through an English glossary"
-	}
-	return "written in " + name + "; the models cannot read it: a private message or a tag of the brand is read as needing a reply"
+	return "written in " + name + "; the models read it word by word through an English glossary"
 }
 
 // Spammy reports whether the spam score weighed on the classifier's
