@@ -98,6 +98,42 @@ func TestTonedGlossary(t *testing.T) {
 	}
 }
 
+// TestLetterTables: the segmenter's letter tests, which check the common
+// blocks before the Unicode tables (they ran per letter), agree with the
+// tables for every rune of the first four planes.
+func TestLetterTables(t *testing.T) {
+	for r := rune(0); r < 0x40000; r++ {
+		kana := r == 'ー' || unicode.Is(unicode.Katakana, r)
+		if got := writtenTogether(r); got != (kana || unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Thai)) {
+			t.Errorf("writtenTogether(%U) = %v", r, got)
+		}
+		if got := isMark(r); got != unicode.In(r, unicode.Mn, unicode.Mc) {
+			t.Errorf("isMark(%U) = %v", r, got)
+		}
+		if got := katakana(r); got != kana {
+			t.Errorf("katakana(%U) = %v", r, got)
+		}
+	}
+}
+
+// FuzzGlossaries: no text makes a glossary or the classifier panic, and a
+// text no glossary word is found in comes back as written.
+func FuzzGlossaries(f *testing.F) {
+	for _, s := range []string{"我的包裹还没到@kestrel_eu", "アプリが使えない。ヤバい", "พัสดุยังไม่มาถึง ขอบคุณค่ะ", "וההזמנה לא הגיעה",
+		"đơn hàng chưa nhận được", "Ca\u0309m ơn", "か\u3099", "\xff\xfe", "#包裹# https://t.cn/包裹", "ー\u0e31"} {
+		f.Add(s)
+	}
+	c := Default()
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, lang := range []string{"zh", "ja", "th", "he", "vi", "fr"} {
+			if got, made := glossaryFor(lang).gloss(text, nil); len(made) == 0 && got != text {
+				t.Errorf("%s: nothing glossed, yet %q became %q", lang, text, got)
+			}
+		}
+		c.Classify(Input{Text: text, Channel: "x", ToHandle: "acme"})
+	})
+}
+
 // TestHebrewPrefixes: a Hebrew word not listed is found without the one
 // or two one-letter words written onto it.
 func TestHebrewPrefixes(t *testing.T) {
