@@ -260,8 +260,13 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	if !strings.Contains(page, `<em class="lang" title="written in Japanese; the models read it word by word through an English glossary">ja</em>`) {
 		t.Fatal("no language badge, or the wrong hover, on a Japanese message")
 	}
-	if !strings.Contains(page, "&#34;届きません&#34; (not arrived)") {
-		t.Fatal("the labels' hover does not show the Japanese words read")
+	if !strings.Contains(page, "&#34;届きません&#34; (not arrived)") || !strings.Contains(page, "; language Japanese.") {
+		t.Fatal("the labels' hover does not show the Japanese words read, or names the language by its code")
+	}
+	// Right-to-left and left-to-right text each sets its own direction,
+	// and an unassigned conversation says so.
+	if !strings.Contains(page, `<div class="text" dir="auto">`) || !strings.Contains(page, "Assignee: <b>nobody</b>") {
+		t.Fatal("the message text has no direction of its own, or the assignee is blank")
 	}
 	// A filter that matches nothing says so, and how to see everything.
 	if _, page := ag.get("/w/brand?lang=ko"); !strings.Contains(page, "No conversation matches these filters.") ||

@@ -56,7 +56,7 @@ func (l shownLabels) Explain() string {
 		fmt.Fprintf(&b, "; spam %.0f%%", 100*l.Spam)
 	}
 	if l.Language != "" && l.Language != "und" {
-		fmt.Fprintf(&b, "; language %s", l.Language)
+		fmt.Fprintf(&b, "; language %s", languageName(l.Language))
 	}
 	if len(l.Why) > 0 && l.CorrectedBy == 0 {
 		b.WriteString(". Signals: " + strings.Join(l.Why, ", "))
@@ -78,11 +78,16 @@ func (l shownLabels) Foreign() string {
 // ForeignNote is the language badge's hover. Every language the
 // classifier names is read through a glossary (its TestGlossariesLoad).
 func (l shownLabels) ForeignNote() string {
-	name := languageNames[l.Language]
-	if name == "" {
-		name = l.Language
+	return "written in " + languageName(l.Language) + "; the models read it word by word through an English glossary"
+}
+
+// languageName is the English name of a language the classifier names,
+// or its code.
+func languageName(code string) string {
+	if name := languageNames[code]; name != "" {
+		return name
 	}
-	return "written in " + name + "; the models read it word by word through an English glossary"
+	return code
 }
 
 // Spammy reports whether the spam score weighed on the classifier's
