@@ -249,11 +249,17 @@ func cmdEval(args []string) error {
 	languages := f.fs.String("languages", "internal/classify/testdata/language_test.tsv", "a language set written blind to the language guess, scored whole (\"\" for none)")
 	// The sets of messages in other languages, written blind to the
 	// glossaries, each scored whole ("" for none).
-	foreign := []*string{
-		f.fs.String("foreign", "internal/classify/testdata/foreign_test.tsv", "messages in six other languages written blind to the glossaries, scored whole (\"\" for none)"),
-		f.fs.String("foreign2", "internal/classify/testdata/foreign2_test.tsv", "messages in ten more languages (ru uk ar zh ja ko el hi tr pl), written blind, scored whole (\"\" for none)"),
-		f.fs.String("foreign3", "internal/classify/testdata/foreign3_test.tsv", "messages in Chinese, Japanese, Thai and Hebrew, written blind, scored whole (\"\" for none)"),
-		f.fs.String("foreign4", "internal/classify/testdata/foreign4_test.tsv", "messages in Indonesian and Vietnamese, written blind, scored whole (\"\" for none)"),
+	foreign := []struct {
+		name, file, what string
+		path             *string
+	}{
+		{"foreign", "foreign_test.tsv", "messages in six other languages written blind to the glossaries", nil},
+		{"foreign2", "foreign2_test.tsv", "messages in ten more languages (ru uk ar zh ja ko el hi tr pl), written blind", nil},
+		{"foreign3", "foreign3_test.tsv", "messages in Chinese, Japanese, Thai and Hebrew, written blind", nil},
+		{"foreign4", "foreign4_test.tsv", "messages in Indonesian and Vietnamese, written blind", nil},
+	}
+	for i, set := range foreign {
+		foreign[i].path = f.fs.String(set.name, "internal/classify/testdata/"+set.file, set.what+", scored whole (\"\" for none)")
 	}
 	models := f.fs.String("models", "", "score the models in this directory instead of the embedded ones")
 	quick := f.fs.Bool("quick", false, "skip the cross-validations that retrain models")
@@ -271,11 +277,11 @@ func cmdEval(args []string) error {
 		return err
 	}
 	var foreignSets []string
-	for i, name := range []string{"foreign", "foreign2", "foreign3", "foreign4"} {
-		if err := optionalFile(f, name, foreign[i], "not scored"); err != nil {
+	for _, set := range foreign {
+		if err := optionalFile(f, set.name, set.path, "not scored"); err != nil {
 			return err
 		}
-		foreignSets = append(foreignSets, *foreign[i])
+		foreignSets = append(foreignSets, *set.path)
 	}
 	c, err := loadClassifier(*models)
 	if err != nil {

@@ -315,20 +315,23 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 		// Vietnamese keyboards write), put together as the word lists
 		// spell them; found while reading, so no message is scanned
 		// twice for them.
-		in.Text = norm.NFC.String(in.Text)
-		f.read(in)
+		if joined := norm.NFC.String(in.Text); joined != in.Text {
+			in.Text = joined
+			f.read(in)
+		}
 	}
 	lang = f.language(english)
 	if lang == "en" || lang == "und" && f.script[scriptLatin]+f.script[scriptCyrillic] == 0 {
 		return lang, in.Text // English, or no letters to name a language by
 	}
 	if g := glossaryFor(lang); g != nil && g.vote < 0 {
-		return f.readThrough(g, in, lang) // named by its script, which no other glossary reads
+		return lang, f.readThrough(g, in) // named by its script, which no other glossary reads
 	}
 	hits, known := f.glossVotes(english)
 	switch {
 	case lang == "und":
-		lang = glossLanguage(hits, known, f.vietnameseLetters())
+		// Vietnamese typed with its marks needs fewer words (glossLanguage).
+		lang = glossLanguage(hits, known, hits[langVI] > 0 && hits[langVI] < 4 && f.vietnameseLetters())
 	case (lang == "ru" || lang == "uk") && f.cyrillic[0] == f.cyrillic[1]:
 		// As many letters of one as of the other, mostly none ("дякую,
 		// кошти повернули"): the glossaries tell, Russian when they do not.
@@ -344,29 +347,30 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	if g == nil || hits[g.vote] <= known {
 		return lang, in.Text
 	}
-	return f.readThrough(g, in, lang)
+	return lang, f.readThrough(g, in)
 }
 
-// readThrough reads the message into f through lang's glossary g, or as
-// written when g finds none of its words.
-func (f *features) readThrough(g *glossary, in Input, lang string) (string, string) {
+// readThrough reads the message into f through glossary g, or as
+// written when g finds none of its words, and returns the text read.
+func (f *features) readThrough(g *glossary, in Input) string {
 	written := in.Text
 	glossed, made := g.gloss(written, f.glossed[:0])
 	if len(made) == 0 {
-		return lang, written
+		return written
 	}
-	if lang == "el" {
-		glossed = greekQuestions(glossed) // once glossed, its words no longer tell ";" is Greek
+	if g.respell != nil {
+		glossed = g.respell(glossed)
 	}
-	toks, words := f.writtenToks(), f.writtenWords() // as written
+	runs := f.runWords() // as written, before the glossed text is read
+	toks, words := len(f.toks)+runs, f.words()+runs
 	read := in
 	read.Text = glossed
 	if f.read(read); f.words() == 0 {
 		f.read(in) // glossed to nothing ("doch doch"): read as written
-		return lang, written
+		return written
 	}
 	f.glossed, f.written.toks, f.written.words = made, toks, words
-	return lang, glossed
+	return glossed
 }
 
 // logits returns every model's logits for the message read into f, from
@@ -470,16 +474,3 @@ func commentChannel(ch string) bool { return kindOf(ch).comment }
 func sigmoid(x float32) float64 { return 1 / (1 + math.Exp(-float64(x))) }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
-
-// vietnameseLetters reports whether the message writes Vietnamese with
-// its marks: a letter only Vietnamese writes (accents), or one of its
-// function words spelt with marks (quá, của).
-func (f *features) vietnameseLetters() bool {
-	for i := range f.toks {
-		w := f.word(i)
-		if accents(w)&(1<<langVI) != 0 || f.toks[i].info.langs&(1<<langVI) != 0 && !isASCII(w) {
-			return true
-		}
-	}
-	return false
-}

@@ -82,7 +82,7 @@ type features struct {
 	apart          bool      // a mark typed apart from its letter, which NFC would join (readGlossed)
 	glossed        []glossed // the words read through a glossary (gloss.go), for the explanation
 	// A glossed message's tokens and words as written (writtenToks,
-	// writtenWords), set by readGlossed.
+	// writtenWords), set by readThrough.
 	written struct{ toks, words int }
 }
 
@@ -127,7 +127,7 @@ func (f *features) runWords() int {
 	if f.script[scriptHan]+f.script[scriptKana]+f.script[scriptThai] > 0 {
 		for i := range f.toks {
 			if w := f.word(i); runTogether(w) {
-				n += (letterCount(w)+1)/2 - 1
+				n += max(0, (letterCount(w)+1)/2-1) // a mark alone is no word
 			}
 		}
 	}
@@ -491,9 +491,7 @@ func (f *features) tokenize(text, handle string, tagged bool) {
 			f.exclaim++
 			negating = false
 			f.emitOnce("!")
-		case r == '.' || r == ',' || r == ';' || r == ':' || r == '\n' || r == '(' || r == ')' || r == '"' || r == '-' ||
-			r == '।' || r == '॥' || r == '،' || r == '؛' || r == '·' || r == '\u0387' || // and Hindi, Arabic and Greek stops,
-			r == '。' || r == '，' || r == '、' || r == '；' || r == '：' || r == '．': // and Chinese and Japanese ones
+		case clauseStop(r):
 			if e, n := emoticon(text[i:]); n > 0 {
 				f.emit(e, false)
 				i += n
@@ -636,4 +634,17 @@ func nameLead(text, handle string) bool {
 		i = j
 	}
 	return i == len(text) || !isHandleByte(text[i])
+}
+
+// clauseStop reports whether r ends a clause, and a negation's scope with
+// it: English punctuation, and the stops of Hindi, Arabic, Greek, Chinese
+// and Japanese.
+func clauseStop(r rune) bool {
+	switch r {
+	case '.', ',', ';', ':', '\n', '(', ')', '"', '-',
+		'।', '॥', '،', '؛', '·', '\u0387',
+		'。', '，', '、', '；', '：', '．':
+		return true
+	}
+	return false
 }

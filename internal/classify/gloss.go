@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"embed"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -12,9 +13,9 @@ import (
 )
 
 // The models learnt English only. A message the language guess names as
-// one of the languages with a glossary (glossLangs: the other Latin-script
-// languages, Russian, Ukrainian, Greek, Arabic, Hindi and Korean; and
-// scriptGlossed: Chinese, Japanese, Thai and Hebrew) is read through a
+// one of the languages with a glossary (gloss/LANG.tsv: the other
+// Latin-script languages, Russian, Ukrainian, Greek, Arabic, Hindi,
+// Korean, Chinese, Japanese, Thai and Hebrew) is read through a
 // word-by-word English gloss: each word found in that language's glossary
 // (gloss/LANG.tsv, hand-written bilingual word lists) is replaced by its
 // English, the rest is kept, and the models read "c'est nul, mon colis
@@ -38,53 +39,67 @@ type glossary struct {
 	phrases map[string]string
 	starts  map[string]uint8 // the first words of phrases, and the most words of one
 	// vote is the glossary's place in glossLangs, the bit glossVotes
-	// counts its words by; -1 for the languages named by their script
-	// alone (scriptGlossed).
+	// counts its words by; -1 for the languages whose words cannot be
+	// found token by token (written together, or with words attached),
+	// which are glossed without asking whether they read as English.
 	vote int
-	// segment: the language writes words together (zh, ja, th), and its
-	// runs of letters are cut into the glossary's words (segmentRuns).
-	segment bool
 	// reach is, for each letter that starts a word, the most letters of
 	// a word it starts: a letter that starts none is passed over without
 	// a look-up, and one that starts only short words is not tried long.
 	reach map[rune]uint8
+	glossSpec
+}
+
+// glossSpec is what a language needs beyond its word list.
+type glossSpec struct {
+	// kind is how its words are found: at spaces, with or without their
+	// accents (plainGloss) or with their marks or none (tonedGloss:
+	// Vietnamese đổi trả "return", dối trá "lie"; tôi đã "i have", tối đa
+	// "maximum"); or cut out of runs of letters written together
+	// (segmentGloss: zh, ja, th; segmentRuns).
+	kind glossKind
 	// spaceStops: the language writes a space where others end a clause
 	// (Thai), and segmentRuns writes a comma there, so a negation stops.
 	spaceStops bool
-	// toned: the marks tell words apart (Vietnamese đổi trả "return",
-	// dối trá "lie"; tôi đã "i have", tối đa "maximum"), so a word or
-	// expression typed with marks is found as written only, and one
-	// typed without any by its spelling without them.
-	toned bool
-	// prefixes: the language attaches one-letter words (Hebrew ו and, ה
-	// the, ב in, ל to, מ from, ש that, כ as), and a word not listed is
-	// also looked up without one or two of them.
-	prefixes bool
+	// prefixes are the one-letter words the language attaches to the
+	// next (hebrewPrefixes): a word not listed is also looked up without
+	// one or two of them.
+	prefixes string
+	// respell rewrites the glossed text: once glossed, Greek words no
+	// longer tell that ";" is Greek's question mark (greekQuestions).
+	respell func(string) string
+}
+
+// glossSpecs are the languages not read as plainGloss alone.
+var glossSpecs = map[string]glossSpec{
+	"zh": {kind: segmentGloss}, "ja": {kind: segmentGloss}, "th": {kind: segmentGloss, spaceStops: true},
+	"vi": {kind: tonedGloss}, "he": {prefixes: hebrewPrefixes}, "el": {respell: greekQuestions},
 }
 
 // glossSet is every language's glossary, and an index of their words.
 type glossSet struct {
 	byLang map[string]*glossary
-	// langs maps every word of a glossary, as written and without
-	// accents, to the languages (bits of glossLangs) that list it.
+	// langs maps every word of the glossaries that vote, as written and
+	// without accents, to the languages (bits of glossLangs) that list it.
 	langs map[string]uint32
 }
 
 // glossaries are read once, when the first classifier is built.
 var glossaries = sync.OnceValue(readGlossaries)
 
-// readGlossaries parses every glossary and indexes the words of those
-// in glossLangs; the languages named by their script alone
-// (scriptGlossed) need no vote.
+// readGlossaries parses every glossary (gloss/LANG.tsv) and indexes the
+// words of those in glossLangs, which vote on a message's language.
 func readGlossaries() glossSet {
 	set := glossSet{byLang: map[string]*glossary{}, langs: map[string]uint32{}}
-	for _, lang := range append(glossLangs[1:], scriptGlossed[:]...) {
-		data, err := glossFS.ReadFile("gloss/" + lang + ".tsv")
+	files, _ := fs.Glob(glossFS, "gloss/*.tsv") // the pattern is valid
+	for _, file := range files {
+		data, err := glossFS.ReadFile(file)
 		if err != nil {
-			continue
+			panic(err) // embedded: cannot fail
 		}
-		g := parseGlossary(data, glossKinds[lang])
-		g.prefixes, g.spaceStops = lang == "he", lang == "th"
+		lang := strings.TrimSuffix(strings.TrimPrefix(file, "gloss/"), ".tsv")
+		g := parseGlossary(data, glossSpecs[lang].kind)
+		g.glossSpec = glossSpecs[lang]
 		g.vote = slices.Index(glossLangs[:], lang)
 		set.byLang[lang] = g
 		if g.vote >= 0 {
@@ -97,14 +112,6 @@ func readGlossaries() glossSet {
 	}
 	return set
 }
-
-// glossKinds are the glossaries not read as plainGloss.
-var glossKinds = map[string]glossKind{"zh": segmentGloss, "ja": segmentGloss, "th": segmentGloss, "vi": tonedGloss}
-
-// scriptGlossed are the languages with a glossary that language names by
-// their script alone, so glossVotes does not index them: Chinese,
-// Japanese and Thai, which write words together, and Hebrew.
-var scriptGlossed = [...]string{"zh", "ja", "th", "he"}
 
 // maxPhrase is the most words a glossary's expression has.
 const maxPhrase = 4
@@ -119,16 +126,18 @@ type glossKind int
 const (
 	plainGloss   glossKind = iota // words at spaces, with or without their accents
 	segmentGloss                  // words cut out of runs of letters (segmentRuns)
-	tonedGloss                    // words at spaces, with their marks or without any (toned)
+	tonedGloss                    // words at spaces, with their marks or without any
 )
 
 // parseGlossary reads "foreign<TAB>english" lines; an empty English drops
 // the word. The first entry of a spelling wins. A glossary that segments
-// keeps its words as written, spaces and all.
+// keeps its words as written, and skips a word with a space (none is
+// listed: TestGlossariesLoad).
 func parseGlossary(data []byte, kind glossKind) *glossary {
 	segment := kind == segmentGloss
 	g := &glossary{words: map[string]string{}, folded: map[string]string{}, phrases: map[string]string{}, starts: map[string]uint8{},
-		segment: segment, toned: kind == tonedGloss, reach: map[rune]uint8{}}
+		glossSpec: glossSpec{kind: kind}, reach: map[rune]uint8{}}
+	toned := kind == tonedGloss
 	var accented []string // in the file's order, so a clash resolves the same way every time
 	var tonedPhrases []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -154,7 +163,7 @@ func parseGlossary(data []byte, kind glossKind) *glossary {
 		}
 		if len(ws) > 1 {
 			key := strings.Join(ws, " ")
-			if !g.toned {
+			if !toned {
 				key = unaccent(key)
 			} else if unaccent(key) != key {
 				tonedPhrases = append(tonedPhrases, key)
@@ -164,7 +173,7 @@ func parseGlossary(data []byte, kind glossKind) *glossary {
 			}
 			first := unaccent(ws[0])
 			g.starts[first] = max(g.starts[first], uint8(len(ws)))
-			if g.toned {
+			if toned {
 				g.starts[ws[0]] = max(g.starts[ws[0]], uint8(len(ws)))
 			}
 			continue
@@ -202,7 +211,7 @@ func parseGlossary(data []byte, kind glossKind) *glossary {
 // key appends w as the glossary's expressions are keyed: in lower case,
 // and without accents unless the glossary is toned.
 func (g *glossary) key(dst []byte, w string) []byte {
-	if g.toned {
+	if g.kind == tonedGloss {
 		return appendLower(dst, w)
 	}
 	return appendKey(dst, w)
@@ -231,7 +240,7 @@ func countWords(s string) int {
 
 // glossLetter reports whether r belongs to a word as gloss reads it.
 func glossLetter(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc)
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || isMark(r)
 }
 
 // wordSpan is one word of a message, as gloss reads it.
@@ -245,7 +254,7 @@ type glossed struct{ from, to string }
 // English, and the replacements made. Handles, hashtags and links stay as
 // written.
 func (g *glossary) gloss(text string, made []glossed) (string, []glossed) {
-	if g.segment {
+	if g.kind == segmentGloss {
 		return g.segmentRuns(text, made)
 	}
 	words := make([]wordSpan, 0, 32)
@@ -269,7 +278,7 @@ func (g *glossary) gloss(text string, made []glossed) (string, []glossed) {
 		}
 		for k := i; k < j; {
 			r, n := utf8.DecodeRuneInString(text[k:])
-			if !glossLetter(r) || unicode.In(r, unicode.Mn, unicode.Mc) { // a word starts with a letter or a digit
+			if !glossLetter(r) || isMark(r) { // a word starts with a letter or a digit
 				k += n
 				continue
 			}
@@ -355,14 +364,14 @@ func (g *glossary) lookup(w string, buf []byte) (string, bool) {
 		to, ok := g.folded[string(lower)]
 		return to, ok
 	}
-	if g.toned {
+	if g.kind == tonedGloss {
 		return "", false // typed with marks, and not so listed: another word
 	}
 	folded := appendUnaccented(lower[len(lower):], lower)
 	if to, ok := g.words[string(folded)]; ok {
 		return to, true
 	}
-	if to, ok := g.folded[string(folded)]; ok || !g.prefixes {
+	if to, ok := g.folded[string(folded)]; ok || g.prefixes == "" {
 		return to, ok
 	}
 	// Without its one or two attached words (Hebrew והזמנה, בהזמנה:
@@ -372,7 +381,7 @@ func (g *glossary) lookup(w string, buf []byte) (string, bool) {
 	w = string(folded)
 	for range 2 {
 		r, n := utf8.DecodeRuneInString(w)
-		if !strings.ContainsRune(hebrewPrefixes, r) || utf8.RuneCountInString(w[n:]) < 3 {
+		if !strings.ContainsRune(g.prefixes, r) || utf8.RuneCountInString(w[n:]) < 3 {
 			break
 		}
 		w = w[n:]
@@ -734,7 +743,8 @@ func unaccent(s string) string {
 	if isASCII(s) {
 		return s
 	}
-	return string(appendUnaccented(nil, []byte(s)))
+	b := []byte(s)
+	return string(appendUnaccented(b[:0], b)) // folds in place: no letter folds longer
 }
 
 // greekQuestions writes Greek's question mark, ";", as "?", but for the
@@ -803,7 +813,8 @@ const newerLatin = 1<<langTR | 1<<langPL | 1<<langID | 1<<langVI
 // glossVotes counts, once per distinct word, the words each language's
 // glossary has (indexed as glossLangs), and the words of English: its
 // function words, the words of the English word list (english) that no
-// glossary has, and its short words that only tr or pl list.
+// glossary has, and its short words that only the newer glossaries list
+// (newerLatin: tr, pl, id, vi).
 func (f *features) glossVotes(english wordSet) (hits [len(glossLangs)]int, known int) {
 	index := glossaries().langs
 	var buf [64]byte
@@ -869,12 +880,13 @@ func (f *features) seen(i int) bool {
 // guess, but most of its words are Portuguese. Two such words at least,
 // more than any other glossary finds and twice the words of English
 // ("El Paso flight" stays und).
-func glossLanguage(hits [len(glossLangs)]int, known int, toned bool) string {
+func glossLanguage(hits [len(glossLangs)]int, known int, marked bool) string {
 	// Vietnamese typed without its marks only by four words or more: its
 	// syllables (na, ti, gia) are found in any language, and "na
 	// kleisoume edw gia Pasxa? ti les", Greek in Latin letters, was named
-	// vi. With its letters (toned), as any other ("Phí ship cao quá").
-	if hits[langVI] < 4 && !toned {
+	// vi. With its marks (marked: vietnameseLetters), as any other ("Phí
+	// ship cao quá").
+	if hits[langVI] < 4 && !marked {
 		hits[langVI] = 0
 	}
 	best, second := 0, 0

@@ -11,21 +11,15 @@ import (
 	"unicode/utf8"
 )
 
-func TestGlossReplacesWordsAndKeepsTheRest(t *testing.T) {
-	g := parseGlossary([]byte(strings.Join([]string{
-		"nul\tterrible", "n\t", "est\tis", "jamais\tnever", "arrivé\tarrived", "mon\tmy",
-		"c\tit", "s'il vous plaît\tplease", "si\tif", "sí\tyes", "est\twas", // a second "est" is ignored
-		"no tab on this line", "à\tto", "a\thas",
-	}, "\n")), plainGloss)
-	for _, tc := range []struct{ in, want string }{
-		{"@nul_shop c'est nul, mon colis n'est jamais arrivé", "@nul_shop it is terrible, my colis is never arrived"},
-		{"C'EST NUL!!", "IT IS TERRIBLE!!"},
-		{"jamais arrive https://nul.example/est #nul", "never arrived https://nul.example/est #nul"}, // accents left out
-		{"aidez-moi s'il vous plaît", "aidez-moi please"},
-		{"si", "if"}, {"sí", "yes"}, // a word written without accents is not shadowed
-		{"a", "has"}, {"à", "to"},
-		{"bonjour tout le monde", "bonjour tout le monde"}, // nothing known: as written
-	} {
+// glossCase is a text and what a glossary should make of it.
+type glossCase struct{ in, want string }
+
+// checkGloss glosses each case's text with g: the result must be the
+// wanted one, and g must report the words it glossed exactly when the
+// text changed.
+func checkGloss(t *testing.T, g *glossary, cases []glossCase) {
+	t.Helper()
+	for _, tc := range cases {
 		got, made := g.gloss(tc.in, nil)
 		if got != tc.want {
 			t.Errorf("gloss(%q) = %q, want %q", tc.in, got, tc.want)
@@ -34,6 +28,23 @@ func TestGlossReplacesWordsAndKeepsTheRest(t *testing.T) {
 			t.Errorf("gloss(%q) made %v", tc.in, made)
 		}
 	}
+}
+
+func TestGlossReplacesWordsAndKeepsTheRest(t *testing.T) {
+	g := parseGlossary([]byte(strings.Join([]string{
+		"nul\tterrible", "n\t", "est\tis", "jamais\tnever", "arrivé\tarrived", "mon\tmy",
+		"c\tit", "s'il vous plaît\tplease", "si\tif", "sí\tyes", "est\twas", // a second "est" is ignored
+		"no tab on this line", "à\tto", "a\thas",
+	}, "\n")), plainGloss)
+	checkGloss(t, g, []glossCase{
+		{"@nul_shop c'est nul, mon colis n'est jamais arrivé", "@nul_shop it is terrible, my colis is never arrived"},
+		{"C'EST NUL!!", "IT IS TERRIBLE!!"},
+		{"jamais arrive https://nul.example/est #nul", "never arrived https://nul.example/est #nul"}, // accents left out
+		{"aidez-moi s'il vous plaît", "aidez-moi please"},
+		{"si", "if"}, {"sí", "yes"}, // a word written without accents is not shadowed
+		{"a", "has"}, {"à", "to"},
+		{"bonjour tout le monde", "bonjour tout le monde"}, // nothing known: as written
+	})
 }
 
 // TestSegmentRuns: a script written without spaces is cut into the
@@ -50,7 +61,7 @@ func TestSegmentRuns(t *testing.T) {
 	if _, ok := g.words["有 空"]; ok {
 		t.Error("a key with a space is kept")
 	}
-	for _, tc := range []struct{ in, want string }{
+	checkGloss(t, g, []glossCase{
 		{"我的包裹还没到", "i parcel still not arrived"},
 		{"@shop_cn 我的订单号SN2024还没到吗", "@shop_cn i order 号 SN2024 still not arrived ?"},
 		{"アプリが使えない。", "app cannot use 。"},
@@ -68,15 +79,7 @@ func TestSegmentRuns(t *testing.T) {
 		{"公式サイ", "official サイ"},
 		{"有空", "有空"},
 		{"hello world", "hello world"},
-	} {
-		got, made := g.gloss(tc.in, nil)
-		if got != tc.want {
-			t.Errorf("gloss(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-		if (len(made) == 0) != (got == tc.in) {
-			t.Errorf("gloss(%q) made %v", tc.in, made)
-		}
-	}
+	})
 }
 
 // TestTonedGlossary: Vietnamese marks tell words apart; a word or
@@ -86,16 +89,12 @@ func TestTonedGlossary(t *testing.T) {
 	g := parseGlossary([]byte(strings.Join([]string{
 		"đổi trả\treturn", "dối trá\tlying", "tối đa\tmaximum", "tôi\ti", "đã\talready", "muốn\twant", "mưa\train", "mua\tbuy",
 	}, "\n")), tonedGloss)
-	for _, tc := range []struct{ in, want string }{
+	checkGloss(t, g, []glossCase{
 		{"tôi muốn đổi trả", "i want return"},
 		{"tôi đã mua", "i already buy"},                 // not tối đa, "maximum"
 		{"toi muon doi tra", "i want return"},           // without marks: the first listed
 		{"mưa", "rain"}, {"mua", "buy"}, {"mứa", "mứa"}, // another word, not listed
-	} {
-		if got, _ := g.gloss(tc.in, nil); got != tc.want {
-			t.Errorf("gloss(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
+	})
 }
 
 // TestLetterTables: the segmenter's letter tests, which check the common
@@ -138,8 +137,8 @@ func FuzzGlossaries(f *testing.F) {
 // or two one-letter words written onto it.
 func TestHebrewPrefixes(t *testing.T) {
 	g := parseGlossary([]byte("הזמנה\torder\nלא\tnot\nשלום\thello\nסביר\treasonable\nלח\tmoist\n"), plainGloss)
-	g.prefixes = true
-	for _, tc := range []struct{ in, want string }{
+	g.prefixes = hebrewPrefixes
+	checkGloss(t, g, []glossCase{
 		{"וההזמנה לא", "order not"},
 		{"בהזמנה", "order"},
 		{"ושלום", "hello"},
@@ -147,11 +146,7 @@ func TestHebrewPrefixes(t *testing.T) {
 		{"הלא", "הלא"},           // two letters left: too short to tell
 		{"שלח", "שלח"},
 		{"מסביר", "מסביר"}, // מ starts verbs
-	} {
-		if got, _ := g.gloss(tc.in, nil); got != tc.want {
-			t.Errorf("gloss(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
+	})
 }
 
 func TestGlossariesLoad(t *testing.T) {
@@ -159,7 +154,7 @@ func TestGlossariesLoad(t *testing.T) {
 		newerLatin != 1<<slices.Index(glossLangs[:], "tr")|1<<slices.Index(glossLangs[:], "pl")|1<<slices.Index(glossLangs[:], "id")|1<<slices.Index(glossLangs[:], "vi") {
 		t.Fatalf("glossLangs %v must start with latinLangs %v, and hold ru, uk, tr, pl, id and vi where langRU, langUK and newerLatin say", glossLangs, latinLangs)
 	}
-	for _, lang := range append(glossLangs[1:], scriptGlossed[:]...) {
+	for lang := range glossaries().byLang {
 		// Every line is read: none is skipped for its shape.
 		data, err := glossFS.ReadFile("gloss/" + lang + ".tsv")
 		if err != nil {
@@ -168,7 +163,7 @@ func TestGlossariesLoad(t *testing.T) {
 		for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
 			from, _, ok := strings.Cut(line, "\t")
 			if n := len(splitWords(from)); !ok || n == 0 || n > maxPhrase || strings.ToLower(from) != from ||
-				glossaryFor(lang).segment && strings.ContainsFunc(from, unicode.IsSpace) {
+				glossaryFor(lang).kind == segmentGloss && strings.ContainsFunc(from, unicode.IsSpace) {
 				t.Errorf("gloss/%s.tsv line %d: %q", lang, i+1, line)
 			}
 		}
@@ -184,7 +179,7 @@ func TestGlossariesLoad(t *testing.T) {
 			// A word of a language written together is found alone, whole:
 			// no key is dead (longer than maxLetters, or ending where no
 			// word may).
-			if _, made := g.gloss(w, nil); g.segment && (len(made) != 1 || made[0].from != w) {
+			if _, made := g.gloss(w, nil); g.kind == segmentGloss && (len(made) != 1 || made[0].from != w) {
 				t.Errorf("%s: %q is read as %v", lang, w, made)
 			}
 		}
@@ -199,8 +194,8 @@ func TestGlossariesLoad(t *testing.T) {
 		}
 	}
 	for lang, want := range map[string][2]bool{"zh": {true, false}, "ja": {true, false}, "th": {true, false}, "he": {false, true}, "ar": {false, false}} {
-		if g := glossaryFor(lang); g.segment != want[0] || g.prefixes != want[1] {
-			t.Errorf("%s: segment %v, prefixes %v; want %v", lang, g.segment, g.prefixes, want)
+		if g := glossaryFor(lang); (g.kind == segmentGloss) != want[0] || (g.prefixes != "") != want[1] {
+			t.Errorf("%s: %+v; want segmented %v, prefixes %v", lang, g.glossSpec, want[0], want[1])
 		}
 	}
 }
@@ -432,9 +427,14 @@ func TestForeignPasses(t *testing.T) {
 // uk, tr, pl, el, ar and hi and the guards for languages without one
 // (d387e37), 0.400, 0.729, 0.384 with the guards alone (c875dd8's working
 // tree), 0.487, 0.771, 0.517 with the first four glossaries (7364d6b),
-// 0.588, 0.808, 0.610 with seven (8ef83b7), and 0.608, 0.833, 0.636 with
-// Korean's too. The floors leave room for retrained models, not for losing the
-// glossaries or the guards.
+// 0.588, 0.808, 0.610 with seven (8ef83b7), 0.608, 0.833, 0.636 with
+// Korean's too, and 0.667, 0.858, 0.724 with zh ja th he glossed (79a6aed).
+// foreign3_test.tsv (zh ja th he): 0.392, 0.725, 0.403 with the guards
+// alone, 0.658, 0.833, 0.702 through the glossaries (79a6aed);
+// foreign4_test.tsv (id vi): 0.283, 0.600, 0.496 read as English, 0.600,
+// 0.833, 0.747 glossed (79a6aed). The refit on the ninth labelling round
+// moved them (hark eval prints today's). The floors leave room for
+// retrained models, not for losing the glossaries or the guards.
 func TestForeignSet(t *testing.T) {
 	for _, tc := range []struct {
 		file                     string

@@ -58,24 +58,35 @@ func (f *features) countScript(r rune) {
 	}
 }
 
-var latinLangs = [...]string{"en", "es", "fr", "de", "pt", "it", "nl", "tr", "pl", "id", "vi"}
+// Places in latinLangs and glossLangs.
+const (
+	langEN = iota
+	langES
+	langFR
+	langDE
+	langPT
+	langIT
+	langNL
+	langTR
+	langPL
+	langID
+	langVI
+	nLatin
+	langRU = nLatin // Russian and Ukrainian follow the Latin-script languages in glossLangs
+	langUK = nLatin + 1
+)
 
-// glossLangs are the languages a glossary may be read by (gloss.go): the
-// Latin-script ones, then Russian, Ukrainian, Greek, Arabic, Hindi and
-// Korean.
+var latinLangs = [nLatin]string{langEN: "en", langES: "es", langFR: "fr", langDE: "de", langPT: "pt", langIT: "it",
+	langNL: "nl", langTR: "tr", langPL: "pl", langID: "id", langVI: "vi"}
+
+// glossLangs are the languages whose glossaries (gloss.go) vote on a
+// message's language (glossVotes): the Latin-script ones, then Russian,
+// Ukrainian, Greek, Arabic, Hindi and Korean. Chinese, Japanese, Thai and
+// Hebrew have glossaries too, read without a vote.
 var glossLangs = func() (langs [len(latinLangs) + 6]string) {
 	copy(langs[copy(langs[:], latinLangs[:]):], []string{"ru", "uk", "el", "ar", "hi", "ko"})
 	return langs
 }()
-
-// Places in glossLangs: Turkish, Polish, Indonesian and Vietnamese end
-// the Latin-script languages, Russian and Ukrainian follow them.
-const (
-	langTR, langPL, langID, langVI = len(latinLangs) - 4, len(latinLangs) - 3, len(latinLangs) - 2, len(latinLangs) - 1
-	langRU, langUK                 = len(latinLangs), len(latinLangs) + 1
-)
-
-const langEN = 0 // latinLangs[0]
 
 // stopwords are each Latin-script language's commonest function words,
 // greetings, thanks and short words of customer messages. A word several
@@ -303,11 +314,24 @@ func Languages() []string {
 // wordSet is a set of normalised words (as tokenize spells them).
 type wordSet map[string]struct{}
 
+// vietnameseLetters reports whether the message writes Vietnamese with
+// its marks: a letter only Vietnamese writes (accents), or one of its
+// function words spelt with marks (quá, của).
+func (f *features) vietnameseLetters() bool {
+	for i := range f.toks {
+		w := f.word(i)
+		if accents(w)&(1<<langVI) != 0 || f.toks[i].info.langs&(1<<langVI) != 0 && !isASCII(w) {
+			return true
+		}
+	}
+	return false
+}
+
 // accents returns the languages (bits of latinLangs) whose spelling has a
 // letter of w that English does not use: ñ is Spanish, ã Portuguese, ß
 // German, è French or Italian. A word votes once for each.
 func accents(w []byte) uint32 {
-	const es, fr, de, pt, it, nl, tr, pl, vi = 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6, 1 << langTR, 1 << langPL, 1 << langVI
+	const es, fr, de, pt, it, nl, tr, pl, vi = 1 << langES, 1 << langFR, 1 << langDE, 1 << langPT, 1 << langIT, 1 << langNL, 1 << langTR, 1 << langPL, 1 << langVI
 	var bits uint32
 	for i := 0; i < len(w); {
 		if w[i] < 0xc3 {

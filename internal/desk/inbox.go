@@ -96,10 +96,7 @@ func slugPath(s string) string { return url.PathEscape(s) }
 // Narrowed reports whether the inbox shows less than a status's whole
 // list, so an empty page says the filters matched nothing, not that the
 // work is done.
-func (q inboxQuery) Narrowed() bool {
-	return q.Channel != "" || q.Account != "" || q.Assignee != "" || q.Tag != "" || q.Q != "" ||
-		q.Needs != "" || q.Intent != "" || q.Sentiment != "" || q.Lang != ""
-}
+func (q inboxQuery) Narrowed() bool { return q != inboxQuery{Status: q.Status, Cursor: q.Cursor} }
 
 // Cleared is the URL of the same status without the other filters.
 func (q inboxQuery) Cleared(slug string) string { return inboxQuery{Status: q.Status}.URL(slug) }
