@@ -192,8 +192,9 @@ func printDemoBanner(out io.Writer, d *demo.Demo, h demo.History, b demoBanner) 
 	default:
 		p("  Stream     about %g messages a second (--rate N to change)", b.rate)
 	}
-	p("  Data       %s: %d airline tweets, %d complaints (--data DIR for the full files)",
+	p("  Data       %s: %d airline tweets, %d complaints (--data DIR for the full files),",
 		d.Posts.From, len(d.Posts.Airline), len(d.Posts.Complaints))
+	p("             and %d messages of our own in %d other languages", len(d.Posts.Written), demo.Languages(d.Posts.Written))
 	if d.World.Existing {
 		p("  History    what the database holds from an earlier run")
 	} else {

@@ -14,6 +14,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -779,4 +780,66 @@ func shippedFiles(t *testing.T) map[string][]byte {
 		files[name] = b
 	}
 	return files
+}
+
+// closingCourtesy matches a message that closes with a courtesy after
+// three words or more ("… hasn't arrived. thanks"), and what precedes it.
+var closingCourtesy = regexp.MustCompile(`(?i)^(.*\S)[\s,.;:!-]+(many thanks|thanks a lot|thanks so much|thank you so much|thanks in advance|thank you in advance|thanks again|thank you again|thank you|thanks|thx|thank u|tia|ty|cheers)[\s.!:)]*$`)
+
+func withoutCourtesy(s string) (string, bool) {
+	m := closingCourtesy.FindStringSubmatch(s)
+	if m == nil || len(regexp.MustCompile(`[A-Za-z']+`).FindAllString(m[1], -1)) < 3 {
+		return s, false
+	}
+	return m[1], true
+}
+
+// TestExpCourtesy: MODELS.md "A closing courtesy". The eval recipe's
+// sentiment model (train.tsv alone) reads val.tsv and the airline tweets
+// as they are, then without a closing courtesy: always, or only when the
+// rest reads negative.
+func TestExpCourtesy(t *testing.T) {
+	d, _ := loadLabelled(t)
+	sent := trainLinear("sentiment", sentimentClasses, examples(d.sentTrain, sentimentClasses), withSeed(sentimentOpts, 1))
+	for _, set := range []struct {
+		name  string
+		texts []Text
+	}{{"val.tsv", d.sentVal}, {"airline", d.airline}} {
+		var f features
+		p := make([]float64, 3)
+		var gold, asIs, closing []int
+		stripped := [2][]int{}
+		onClosing := [3][]int{}
+		for _, tx := range set.texts {
+			c := slices.Index(sentimentClasses, tx.Label)
+			if c < 0 {
+				continue
+			}
+			sent.probs(f.featurize(tx.Text), p)
+			a := argmax(p)
+			b, neg := a, a
+			if rest, ok := withoutCourtesy(tx.Text); ok {
+				sent.probs(f.featurize(rest), p)
+				if b = argmax(p); b == 0 {
+					neg = b
+				}
+				closing = append(closing, c)
+				onClosing[0], onClosing[1], onClosing[2] = append(onClosing[0], a), append(onClosing[1], b), append(onClosing[2], neg)
+			}
+			gold, asIs = append(gold, c), append(asIs, a)
+			stripped[0], stripped[1] = append(stripped[0], b), append(stripped[1], neg)
+		}
+		byClass := map[string]int{}
+		for _, c := range closing {
+			byClass[sentimentClasses[c]]++
+		}
+		fmt.Printf("%s: %d rows, %d close with a courtesy %v\n", set.name, len(gold), len(closing), byClass)
+		for i, name := range []string{"as is", "without the courtesy", "without it when the rest reads negative"} {
+			all := asIs
+			if i > 0 {
+				all = stripped[i-1]
+			}
+			fmt.Printf("  %-40s macro recall %.4f, accuracy on those closing %.3f\n", name, macroRecall(gold, all, 3), accuracy(closing, onClosing[i]))
+		}
+	}
 }

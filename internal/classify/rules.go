@@ -363,10 +363,10 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 		out = append(out, "written privately, in another language ("+lang+")")
 	}
 	if intent == intentRequest && f.guarded&guardUnreadTag != 0 {
-		out = append(out, "tags the brand in a language the models cannot read ("+lang+")")
+		out = append(out, "tags the brand; too few of its words are in the "+lang+" glossary")
 	}
 	if intent == intentPraise && f.guarded&guardUnreadThanks != 0 {
-		out = append(out, "thanks the brand in a language the models cannot read ("+lang+")")
+		out = append(out, "thanks the brand; too few of its words are in the "+lang+" glossary")
 	}
 	switch {
 	case f.othersOnly && f.question:

@@ -296,6 +296,39 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 	if differ < 400 {
 		t.Errorf("seeds 42 and 43 agree on %d of 500 messages", same)
 	}
+	// A few threads are in other languages, the brand tagged by its own
+	// handle in public, and a follow-up keeps to the customer's language.
+	written, tagged := 0, 0
+	wrote := map[int]string{} // the language each customer writes in
+	for i := 0; i < 3000; i++ {
+		d := g1.next(at)
+		if l, ok := wrote[d.persona.n]; ok && l != d.Post.Language {
+			t.Fatalf("%s wrote in %q and then in %q", d.Msg.Author.Name, l, d.Post.Language)
+		}
+		wrote[d.persona.n] = d.Post.Language
+		if d.Post.Language == "" {
+			continue
+		}
+		written++
+		if strings.Contains(d.Msg.Text, "@brand") || strings.Contains(d.Msg.Text, "Hello ") {
+			t.Fatalf("written post streamed as %q", d.Msg.Text)
+		}
+		if strings.Contains(d.Msg.Text, "@"+d.Account.Handle) {
+			tagged++
+		}
+	}
+	if written < 40 || written > 300 || tagged == 0 {
+		t.Errorf("%d of 3000 messages written in other languages, %d tagging the brand; want about 4%%", written, tagged)
+	}
+	for _, b := range g1.brands {
+		for key, posts := range b.byTopic {
+			for _, i := range posts {
+				if b.posts[i].Language != b.posts[posts[0]].Language {
+					t.Fatalf("follow-ups on %s mix languages", key)
+				}
+			}
+		}
+	}
 	repeat := 0
 	for _, k := range authors {
 		if k > 1 {

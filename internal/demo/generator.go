@@ -3,7 +3,9 @@ package demo
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ const (
 	recentLimit = 400  // messages remembered for follow-ups
 	followUpOf  = 150  // follow-ups answer one of this many most recent messages
 	airlineMix  = 0.6  // share of the traffic that goes to the airline
+	pWritten    = 0.04 // share of new threads written in another language (data/written.tsv)
 )
 
 // Delivery is one made-up inbound message for one channel account, with the
@@ -40,8 +43,9 @@ type slot struct {
 
 type brandStream struct {
 	ws        *Workspace
-	posts     []Post
-	order     []int // this round's shuffled post order
+	posts     []Post // the dataset's, then the brand's written posts
+	dataset   int    // how many of posts are the dataset's
+	order     []int  // this round's shuffled order of the dataset's posts
 	pos       int
 	byTopic   map[string][]int
 	companies map[string]bool
@@ -84,6 +88,18 @@ func newGenerator(seed uint64, run string, w *World, posts Posts) (*generator, e
 		if len(b.posts) == 0 {
 			return nil, fmt.Errorf("demo: no %s posts for %s", ws.Brand.Source, ws.Slug)
 		}
+		b.dataset = len(b.posts)
+		b.posts = slices.Clip(b.posts) // the written posts go after them, not into the caller's slice
+		for _, p := range posts.Written {
+			if p.Source == ws.Brand.Source {
+				b.posts = append(b.posts, p)
+			}
+		}
+		b.companies = maps.Clone(b.companies)
+		if b.companies == nil {
+			b.companies = map[string]bool{}
+		}
+		b.companies["brand"] = true // how written posts tag the brand
 		for i, p := range b.posts {
 			b.byTopic[topicKey(p)] = append(b.byTopic[topicKey(p)], i)
 		}
@@ -100,7 +116,11 @@ func newGenerator(seed uint64, run string, w *World, posts Posts) (*generator, e
 	return g, nil
 }
 
-func topicKey(p Post) string { return fmt.Sprintf("%s/%s/%t", p.Sentiment, p.Topic, p.Complaint) }
+// topicKey groups posts a follow-up may be drawn from: the same subject,
+// and the same language, as a customer keeps to theirs.
+func topicKey(p Post) string {
+	return fmt.Sprintf("%s/%s/%t/%s", p.Sentiment, p.Topic, p.Complaint, p.Language)
+}
 
 // next makes the next delivery, sent at the given time.
 func (g *generator) next(at time.Time) Delivery {
@@ -131,6 +151,10 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 		s = sent{brand: prev.brand, acct: prev.acct, persona: g.author()}
 		s.post = g.related(prev)
 		replyTo = prev.providerID
+		if g.brands[prev.brand].posts[prev.post].Language != "" {
+			g.fresh++
+			s.persona = g.fresh // in the post's language, so not a regular (below)
+		}
 	default:
 		// Brands[0] is the airline.
 		if len(g.brands) > 1 && g.r.Float64() >= airlineMix {
@@ -141,6 +165,13 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 		s.acct, s.private = sl.acct, sl.private
 		s.persona = g.author()
 		s.post = b.nextPost(g.r)
+		if b.dataset < len(b.posts) && g.r.Float64() < pWritten {
+			// Someone new: a regular who wrote in English, or a DM thread
+			// that switched language, would read as made up.
+			s.post = b.dataset + g.r.IntN(len(b.posts)-b.dataset)
+			g.fresh++
+			s.persona = g.fresh
+		}
 	}
 	b := g.brands[s.brand]
 	acct, spec := b.ws.Accounts[s.acct], b.ws.Brand.Accounts[s.acct]
@@ -160,7 +191,11 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 		if subject == "" {
 			subject = emailSubject(post, text)
 		}
-		text = fmt.Sprintf("Hello %s,\n\n%s\n\n%s", b.ws.Brand.Short, text, who.first)
+		if post.Language == "" {
+			text = fmt.Sprintf("Hello %s,\n\n%s\n\n%s", b.ws.Brand.Short, text, who.first)
+		} else {
+			text += "\n\n" + who.first // no English greeting around another language
+		}
 	case "form":
 		if subject == "" {
 			subject = emailSubject(post, text)
@@ -210,7 +245,7 @@ func (g *generator) related(prev sent) int {
 // the stream loops over the data forever without repeating a pattern.
 func (b *brandStream) nextPost(r *rand.Rand) int {
 	if b.pos >= len(b.order) {
-		b.order = r.Perm(len(b.posts))
+		b.order = r.Perm(b.dataset)
 		b.pos = 0
 	}
 	b.pos++
@@ -265,6 +300,9 @@ func reSubject(s string) string {
 // rawOf is the delivery's provider payload: where the text came from and
 // the dataset's own labels, so a classifier's answers can be checked.
 func rawOf(p Post) map[string]any {
+	if p.Language != "" {
+		return map[string]any{"dataset": "written", "id": p.ID, "language": p.Language, "intent": p.Intent, "sentiment": p.Sentiment}
+	}
 	if p.Source == SourceAirline {
 		return map[string]any{"dataset": "airline", "tweet_id": p.ID, "airline": p.Company,
 			"airline_sentiment": p.Sentiment, "negativereason": p.Topic}

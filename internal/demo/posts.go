@@ -17,7 +17,7 @@ import (
 // `go run ./internal/demo/sample`, so the demo works wherever the binary runs.
 //
 //go:generate go run ./sample -data ../../../shared/data -out data
-//go:embed data/airline.csv data/complaints.csv
+//go:embed data/airline.csv data/complaints.csv data/written.tsv
 var sampleFS embed.FS
 
 // Datasets the demo reads, as paths under a shared/data directory.
@@ -42,12 +42,17 @@ type Post struct {
 	Topic     string // airline: the negative reason, if any; complaints: the sector
 	Complaint bool   // complaints: labelled a complaint; airline: negative
 	Company   string // airline: the airline it was sent to
+	// Written posts (data/written.tsv) are the project's own, in languages
+	// other than English: the language they are in and the intent they
+	// were labelled with. Empty for the datasets' posts.
+	Language, Intent string
 }
 
 // Posts are the messages the demo streams, by brand.
 type Posts struct {
 	Airline    []Post
 	Complaints []Post
+	Written    []Post // always the embedded file: no shared dataset is in other languages
 	From       string // where they were read: "embedded sample" or a directory
 }
 
@@ -85,7 +90,57 @@ func load(from string, open func(string) (io.ReadCloser, error)) (Posts, error) 
 			return ps, fmt.Errorf("demo data %s in %s: no usable rows", f.name, from)
 		}
 	}
+	r, err := sampleFS.Open("data/written.tsv")
+	if err != nil {
+		return ps, fmt.Errorf("demo data: %w", err)
+	}
+	defer r.Close()
+	if ps.Written, err = ParseWritten(r); err != nil {
+		return ps, fmt.Errorf("demo data written.tsv: %w", err)
+	}
 	return ps, nil
+}
+
+// ParseWritten reads the demo's messages in other languages: a tab-separated
+// file with a header, whose posts tag their brand as @brand (a DM or a
+// page comment drops the tag when it is streamed, as the datasets' posts
+// drop the company's handle).
+func ParseWritten(r io.Reader) ([]Post, error) {
+	cr := csv.NewReader(r)
+	cr.Comma, cr.LazyQuotes, cr.FieldsPerRecord = '\t', true, 5
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	if strings.Join(head, " ") != "source language intent sentiment text" {
+		return nil, fmt.Errorf("header %q, want source, language, intent, sentiment, text", head)
+	}
+	var out []Post
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rec[0] != SourceAirline && rec[0] != SourceComplaints || rec[1] == "" || rec[4] == "" {
+			return nil, fmt.Errorf("row %d: want an airline or complaints post with a language and a text", len(out)+2)
+		}
+		out = append(out, Post{Source: rec[0], ID: fmt.Sprintf("written-%d", len(out)+1), Text: rec[4],
+			Sentiment: rec[3], Complaint: rec[2] == "complaint", Language: rec[1], Intent: rec[2]})
+	}
+}
+
+// Languages counts the languages posts are written in, English aside.
+func Languages(posts []Post) int {
+	seen := map[string]bool{}
+	for _, p := range posts {
+		if p.Language != "" {
+			seen[p.Language] = true
+		}
+	}
+	return len(seen)
 }
 
 // table reads a CSV file with a header row and calls fn with each row as a

@@ -46,6 +46,34 @@ func TestSampleParses(t *testing.T) {
 	if complaints < 100 || complaints > 450 {
 		t.Errorf("%d of %d sample posts are complaints; the corpus has about 60%%", complaints, len(ps.Complaints))
 	}
+	// The written posts: each brand's, in many languages, none English.
+	langs := map[string]map[string]bool{}
+	for _, p := range ps.Written {
+		if p.Language == "" || p.Language == "en" || p.Intent == "" || p.Text == "" || p.ID == "" {
+			t.Fatalf("written post with an empty field or in English: %+v", p)
+		}
+		if langs[p.Source] == nil {
+			langs[p.Source] = map[string]bool{}
+		}
+		langs[p.Source][p.Language] = true
+	}
+	if len(ps.Written) < 100 || len(langs[SourceAirline]) < 10 || len(langs[SourceComplaints]) < 10 {
+		t.Errorf("%d written posts, in %d languages for the airline and %d for the home brand", len(ps.Written), len(langs[SourceAirline]), len(langs[SourceComplaints]))
+	}
+}
+
+func TestParseWrittenRejectsBadRows(t *testing.T) {
+	for _, in := range []string{
+		"",
+		"brand\tlanguage\tintent\tsentiment\ttext\n",
+		"source\tlanguage\tintent\tsentiment\ttext\nbank\tfr\trequest\tneutral\tbonjour\n",
+		"source\tlanguage\tintent\tsentiment\ttext\nairline\t\trequest\tneutral\tbonjour\n",
+		"source\tlanguage\tintent\tsentiment\ttext\nairline\tfr\trequest\n",
+	} {
+		if ps, err := ParseWritten(strings.NewReader(in)); err == nil {
+			t.Errorf("%q parsed as %+v", in, ps)
+		}
+	}
 }
 
 // sharedData is ../shared/data seen from this package, or "" when absent.

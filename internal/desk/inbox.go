@@ -1,9 +1,11 @@
 package desk
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/harkdesk/hark/internal/auth"
 	"github.com/harkdesk/hark/internal/conversation"
@@ -97,6 +99,49 @@ func slugPath(s string) string { return url.PathEscape(s) }
 // list, so an empty page says the filters matched nothing, not that the
 // work is done.
 func (q inboxQuery) Narrowed() bool { return q != inboxQuery{Status: q.Status, Cursor: q.Cursor} }
+
+// Described names the filters narrowing the inbox as the sidebar shows
+// them, for the message of an empty list: "No open conversation matches:
+// French, needs a reply" tells an agent what to undo.
+func (q inboxQuery) Described(v view) string {
+	var out []string
+	add := func(ok bool, s string) {
+		if ok {
+			out = append(out, s)
+		}
+	}
+	add(q.Needs == "1", "needs a reply")
+	add(q.Intent != "", q.Intent)
+	add(q.Sentiment != "", q.Sentiment)
+	if lang := strings.ToLower(q.Lang); lang != "" {
+		add(true, cmp.Or(languageNames[lang], "language "+lang)) // ?lang=xx, a code it never names
+	}
+	switch q.Assignee {
+	case "":
+	case "me":
+		out = append(out, "mine")
+	case "none":
+		out = append(out, "unassigned")
+	default:
+		id, _ := strconv.ParseInt(q.Assignee, 10, 64)
+		add(true, "assigned to "+cmp.Or(v.Users[id].Name, "user "+q.Assignee))
+	}
+	add(q.Channel != "", cmp.Or(hark.ChannelLabels[q.Channel], q.Channel))
+	if q.Account != "" {
+		id, _ := strconv.ParseInt(q.Account, 10, 64)
+		add(true, cmp.Or(v.Accounts[id].Name, "account "+q.Account))
+	}
+	add(q.Tag != "", "tag: "+q.Tag)
+	add(q.Q != "", "“"+q.Q+"”")
+	status := "conversation"
+	if q.Status != "all" {
+		status = q.Status + " conversation"
+	}
+	if len(out) == 0 {
+		out = append(out, "these filters") // not Narrowed: the template does not ask
+	}
+	return "No " + status + " matches: " + strings.Join(out, ", ")
+}
 
 // Cleared is the URL of the same status without the other filters.
 func (q inboxQuery) Cleared(slug string) string { return inboxQuery{Status: q.Status}.URL(slug) }

@@ -76,9 +76,12 @@ func (l shownLabels) Foreign() string {
 }
 
 // ForeignNote is the language badge's hover. Every language the
-// classifier names is read through a glossary (its TestGlossariesLoad).
+// classifier names is read through a glossary into English (its
+// TestGlossariesLoad), which the agent should know before trusting the
+// labels as much as an English message's.
 func (l shownLabels) ForeignNote() string {
-	return "written in " + languageName(l.Language) + "; the models read it word by word through an English glossary"
+	name := languageName(l.Language)
+	return "written in " + name + "; the models, which learnt English, read it through a " + name + " glossary, less surely than English"
 }
 
 // languageName is the English name of a language the classifier names,
