@@ -786,9 +786,12 @@ func shippedFiles(t *testing.T) map[string][]byte {
 // three words or more ("… hasn't arrived. thanks"), and what precedes it.
 var closingCourtesy = regexp.MustCompile(`(?i)^(.*\S)[\s,.;:!-]+(many thanks|thanks a lot|thanks so much|thank you so much|thanks in advance|thank you in advance|thanks again|thank you again|thank you|thanks|thx|thank u|tia|ty|cheers)[\s.!:)]*$`)
 
+// courtesyWords are the words counted before it: not the tags.
+var courtesyWords = regexp.MustCompile(`(?:^|[^@\w])([A-Za-z']+)`)
+
 func withoutCourtesy(s string) (string, bool) {
 	m := closingCourtesy.FindStringSubmatch(s)
-	if m == nil || len(regexp.MustCompile(`[A-Za-z']+`).FindAllString(m[1], -1)) < 3 {
+	if m == nil || len(courtesyWords.FindAllString(m[1], -1)) < 3 {
 		return s, false
 	}
 	return m[1], true
@@ -839,7 +842,11 @@ func TestExpCourtesy(t *testing.T) {
 			if i > 0 {
 				all = stripped[i-1]
 			}
-			fmt.Printf("  %-40s macro recall %.4f, accuracy on those closing %.3f\n", name, macroRecall(gold, all, 3), accuracy(closing, onClosing[i]))
+			var confusion [3][3]int // on those closing: gold x read
+			for j, g := range closing {
+				confusion[g][onClosing[i][j]]++
+			}
+			fmt.Printf("  %-40s macro recall %.4f, accuracy on those closing %.3f %v\n", name, macroRecall(gold, all, 3), accuracy(closing, onClosing[i]), confusion)
 		}
 	}
 }

@@ -187,11 +187,20 @@ func TestGlossariesLoad(t *testing.T) {
 	if glossaryFor("en") != nil || glossaryFor("und") != nil || glossaryFor("fa") != nil {
 		t.Error("a glossary for English, und or a language without a file")
 	}
-	// Every language the guess names has one: the desk's badge says so.
+	// Every language the guess names has one, the desk's badge says so, and
+	// a name for the badge, the inbox's filter and the guard's reasons.
 	for _, lang := range Languages()[1:] {
 		if glossaryFor(lang) == nil {
 			t.Errorf("%s is named, and has no glossary", lang)
 		}
+	}
+	for _, lang := range Languages() {
+		if LanguageName(lang) == "" {
+			t.Errorf("%s has no name", lang)
+		}
+	}
+	if len(languageNames) != len(Languages()) {
+		t.Errorf("%d language names for %d languages", len(languageNames), len(Languages()))
 	}
 	for lang, want := range map[string][2]bool{"zh": {true, false}, "ja": {true, false}, "th": {true, false}, "he": {false, true}, "ar": {false, false}} {
 		if g := glossaryFor(lang); (g.kind == segmentGloss) != want[0] || (g.prefixes != "") != want[1] {

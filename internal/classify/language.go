@@ -311,6 +311,15 @@ func Languages() []string {
 	return out
 }
 
+// LanguageName is the English name of a language Languages lists ("fr":
+// French), or "" for a code it does not.
+func LanguageName(code string) string { return languageNames[code] }
+
+var languageNames = map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
+	"pt": "Portuguese", "it": "Italian", "nl": "Dutch", "tr": "Turkish", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian",
+	"id": "Indonesian", "vi": "Vietnamese", "ar": "Arabic", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew",
+	"th": "Thai", "hi": "Hindi"}
+
 // wordSet is a set of normalised words (as tokenize spells them).
 type wordSet map[string]struct{}
 

@@ -298,9 +298,16 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 	}
 	// A few threads are in other languages, the brand tagged by its own
 	// handle in public, and a follow-up keeps to the customer's language.
-	written, tagged := 0, 0
+	// A few threads are in other languages: each written post streams, in
+	// public on X and Instagram only if it tags the brand (by the account's
+	// handle), each from a customer who keeps to their language, and an
+	// answer to one is seldom the same post again.
+	written, replies, repeats := 0, 0, 0
 	wrote := map[int]string{} // the language each customer writes in
-	for i := 0; i < 3000; i++ {
+	streamed := map[string]bool{}
+	privately := map[string]bool{} // languages seen in private channels
+	texts := map[string]string{}   // provider id -> text, of written messages
+	for i := 0; i < 40000; i++ {
 		d := g1.next(at)
 		if l, ok := wrote[d.persona.n]; ok && l != d.Post.Language {
 			t.Fatalf("%s wrote in %q and then in %q", d.Msg.Author.Name, l, d.Post.Language)
@@ -309,16 +316,36 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 		if d.Post.Language == "" {
 			continue
 		}
-		written++
+		if i < 3000 {
+			written++
+		}
+		streamed[d.Post.ID] = true
+		if d.Msg.Visibility == "private" {
+			privately[d.Post.Language] = true
+		}
 		if strings.Contains(d.Msg.Text, "@brand") || strings.Contains(d.Msg.Text, "Hello ") {
 			t.Fatalf("written post streamed as %q", d.Msg.Text)
 		}
-		if strings.Contains(d.Msg.Text, "@"+d.Account.Handle) {
-			tagged++
+		if d.Msg.Visibility == "public" && tagging(d.Account.Channel) && !strings.Contains(d.Msg.Text, "@"+d.Account.Handle) {
+			t.Fatalf("a public post on %s that tags no one: %q", d.Account.Channel, d.Msg.Text)
 		}
+		if parent, ok := texts[d.Msg.ReplyTo]; ok {
+			replies++
+			if parent == d.Msg.Text {
+				repeats++
+			}
+		}
+		texts[d.Msg.ProviderID] = d.Msg.Text
 	}
-	if written < 40 || written > 300 || tagged == 0 {
-		t.Errorf("%d of 3000 messages written in other languages, %d tagging the brand; want about 4%%", written, tagged)
+	if written < 40 || written > 300 {
+		t.Errorf("%d of 3000 messages written in other languages; want about 4%%", written)
+	}
+	if len(streamed) != len(ps.Written) || !privately["zh"] || !privately["ja"] {
+		t.Errorf("%d of the %d written posts streamed in 40,000 messages; in private: %v", len(streamed), len(ps.Written), privately)
+	}
+	t.Logf("%d of the first 3000 messages written; %d of %d answers to them repeat them", written, repeats, replies)
+	if replies < 100 || repeats*10 > replies {
+		t.Errorf("%d of %d answers to written posts repeat them", repeats, replies)
 	}
 	for _, b := range g1.brands {
 		for key, posts := range b.byTopic {

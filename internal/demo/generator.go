@@ -45,6 +45,7 @@ type brandStream struct {
 	ws        *Workspace
 	posts     []Post // the dataset's, then the brand's written posts
 	dataset   int    // how many of posts are the dataset's
+	tagging   []int  // the written posts that tag the brand, for a public post on X or Instagram
 	order     []int  // this round's shuffled order of the dataset's posts
 	pos       int
 	byTopic   map[string][]int
@@ -92,6 +93,9 @@ func newGenerator(seed uint64, run string, w *World, posts Posts) (*generator, e
 		b.posts = slices.Clip(b.posts) // the written posts go after them, not into the caller's slice
 		for _, p := range posts.Written {
 			if p.Source == ws.Brand.Source {
+				if tagsBrand(p) {
+					b.tagging = append(b.tagging, len(b.posts))
+				}
 				b.posts = append(b.posts, p)
 			}
 		}
@@ -116,11 +120,20 @@ func newGenerator(seed uint64, run string, w *World, posts Posts) (*generator, e
 	return g, nil
 }
 
-// topicKey groups posts a follow-up may be drawn from: the same subject,
-// and the same language, as a customer keeps to theirs.
+// topicKey groups posts a follow-up may be drawn from: the same subject;
+// for a written post, the same language, as a customer keeps to theirs
+// (there are too few written posts to group them by subject too).
 func topicKey(p Post) string {
-	return fmt.Sprintf("%s/%s/%t/%s", p.Sentiment, p.Topic, p.Complaint, p.Language)
+	if p.Language != "" {
+		return "written/" + p.Language
+	}
+	return fmt.Sprintf("%s/%s/%t", p.Sentiment, p.Topic, p.Complaint)
 }
+
+// tagsBrand reports whether a written post tags the brand, as posts on X
+// and Instagram do; the others were written for a chat, an e-mail or a
+// comment under the brand's post.
+func tagsBrand(p Post) bool { return strings.Contains(p.Text, "@brand") }
 
 // next makes the next delivery, sent at the given time.
 func (g *generator) next(at time.Time) Delivery {
@@ -148,12 +161,13 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 		if prev.private {
 			return Delivery{}, false
 		}
-		s = sent{brand: prev.brand, acct: prev.acct, persona: g.author()}
+		s = sent{brand: prev.brand, acct: prev.acct}
 		s.post = g.related(prev)
 		replyTo = prev.providerID
 		if g.brands[prev.brand].posts[prev.post].Language != "" {
-			g.fresh++
-			s.persona = g.fresh // in the post's language, so not a regular (below)
+			s.persona = g.newcomer() // answering in the post's language
+		} else {
+			s.persona = g.author()
 		}
 	default:
 		// Brands[0] is the airline.
@@ -163,14 +177,17 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 		b := g.brands[s.brand]
 		sl := b.slots[pick(g.r, b.weights)]
 		s.acct, s.private = sl.acct, sl.private
-		s.persona = g.author()
-		s.post = b.nextPost(g.r)
-		if b.dataset < len(b.posts) && g.r.Float64() < pWritten {
-			// Someone new: a regular who wrote in English, or a DM thread
-			// that switched language, would read as made up.
-			s.post = b.dataset + g.r.IntN(len(b.posts)-b.dataset)
-			g.fresh++
-			s.persona = g.fresh
+		written := b.dataset < len(b.posts) && g.r.Float64() < pWritten
+		switch {
+		case written && !s.private && tagging(b.ws.Accounts[s.acct].Channel):
+			if len(b.tagging) == 0 {
+				return Delivery{}, false
+			}
+			s.post, s.persona = b.tagging[g.r.IntN(len(b.tagging))], g.newcomer()
+		case written:
+			s.post, s.persona = b.dataset+g.r.IntN(len(b.posts)-b.dataset), g.newcomer()
+		default:
+			s.post, s.persona = b.nextPost(g.r), g.author()
 		}
 	}
 	b := g.brands[s.brand]
@@ -181,10 +198,16 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 	if s.private || spec.Public == 0 {
 		visibility = "private"
 	}
-	tag := visibility == "public" && (acct.Channel == "x" || acct.Channel == "instagram")
-	text := address(post.Text, b.companies, acct.Handle, b.ws.Brand.Short, tag)
-	if len(strings.Fields(text)) < 2 {
-		return Delivery{}, false // nothing left once the company's handle is gone
+	tag := visibility == "public" && tagging(acct.Channel)
+	text := post.Text
+	if tag && post.Language != "" && !tagsBrand(post) {
+		text = "@brand " + text // an answer in a public thread, written for another place
+	}
+	text = address(text, b.companies, acct.Handle, b.ws.Brand.Short, tag)
+	if len(strings.Fields(text)) < 2 && (post.Language == "" || strings.TrimSpace(mentionRE.ReplaceAllString(text, "")) == "") {
+		// Nothing left once the company's handle is gone; Chinese and
+		// Japanese write a sentence without spaces.
+		return Delivery{}, false
 	}
 	switch acct.Channel {
 	case "email":
@@ -229,16 +252,34 @@ func (g *generator) author() int {
 	if g.r.Float64() < pRegular {
 		return g.r.IntN(regulars)
 	}
+	return g.newcomer()
+}
+
+// newcomer is a customer who has not written before. Whoever writes in
+// another language is one: a regular who wrote in English, or a private
+// thread that switched language, would read as made up.
+func (g *generator) newcomer() int {
 	g.fresh++
 	return g.fresh
 }
+
+// tagging reports whether a public post on the channel tags whom it is
+// written to.
+func tagging(channel string) bool { return channel == "x" || channel == "instagram" }
 
 // related picks a post on the same subject as an earlier message, for a
 // follow-up that reads like one.
 func (g *generator) related(prev sent) int {
 	b := g.brands[prev.brand]
 	same := b.byTopic[topicKey(b.posts[prev.post])]
-	return same[g.r.IntN(len(same))]
+	if len(same) == 1 {
+		return same[0]
+	}
+	// Another post than prev's own, which would repeat it word for word.
+	if i := same[g.r.IntN(len(same)-1)]; i != prev.post {
+		return i
+	}
+	return same[len(same)-1]
 }
 
 // nextPost walks the posts in a shuffled order, reshuffling each round, so

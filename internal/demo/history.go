@@ -264,6 +264,8 @@ func tagsOf(p Post) []string {
 }
 
 // replyFor is an agent's answer to a post, with %s for the customer's name.
+// A written post in another language is answered in English too, as
+// many brands do: the demo has no agents' replies in those languages.
 func replyFor(p Post) string {
 	if p.Source == SourceAirline {
 		switch p.Topic {

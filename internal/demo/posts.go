@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bufio"
 	"embed"
 	"encoding/csv"
 	"errors"
@@ -10,7 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/harkdesk/hark/internal/hark"
 )
 
 // The sample is a few hundred KB cut from ../shared/data by
@@ -101,35 +105,34 @@ func load(from string, open func(string) (io.ReadCloser, error)) (Posts, error) 
 	return ps, nil
 }
 
-// ParseWritten reads the demo's messages in other languages: a tab-separated
-// file with a header, whose posts tag their brand as @brand (a DM or a
-// page comment drops the tag when it is streamed, as the datasets' posts
-// drop the company's handle).
+// ParseWritten reads the demo's messages in other languages: a file of
+// tab-separated lines with a header, whose posts tag their brand as @brand
+// (a DM or a page comment drops the tag when it is streamed, as the
+// datasets' posts drop the company's handle). The lines are split on tabs
+// and nothing else, as the classifier's labelled files are: a text may
+// hold quotes, which a CSV reader would take as quoting.
 func ParseWritten(r io.Reader) ([]Post, error) {
-	cr := csv.NewReader(r)
-	cr.Comma, cr.LazyQuotes, cr.FieldsPerRecord = '\t', true, 5
-	head, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	if strings.Join(head, " ") != "source language intent sentiment text" {
-		return nil, fmt.Errorf("header %q, want source, language, intent, sentiment, text", head)
+	const header = "source\tlanguage\tintent\tsentiment\ttext"
+	sc := bufio.NewScanner(r)
+	if !sc.Scan() || sc.Text() != header {
+		return nil, fmt.Errorf("no header %q", header)
 	}
 	var out []Post
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
+	for line := 2; sc.Scan(); line++ {
+		f := strings.Split(sc.Text(), "\t")
+		if len(f) != 5 || f[0] != SourceAirline && f[0] != SourceComplaints || !validLanguage(f[1]) ||
+			!slices.Contains(hark.Intents, f[2]) || !slices.Contains(hark.Sentiments, f[3]) || strings.TrimSpace(f[4]) == "" {
+			return nil, fmt.Errorf("line %d: want an airline or complaints post, its language (not en), intent, sentiment and text", line)
 		}
-		if err != nil {
-			return nil, err
-		}
-		if rec[0] != SourceAirline && rec[0] != SourceComplaints || rec[1] == "" || rec[4] == "" {
-			return nil, fmt.Errorf("row %d: want an airline or complaints post with a language and a text", len(out)+2)
-		}
-		out = append(out, Post{Source: rec[0], ID: fmt.Sprintf("written-%d", len(out)+1), Text: rec[4],
-			Sentiment: rec[3], Complaint: rec[2] == "complaint", Language: rec[1], Intent: rec[2]})
+		out = append(out, Post{Source: f[0], ID: fmt.Sprintf("written-%d", len(out)+1), Text: f[4],
+			Sentiment: f[3], Complaint: f[2] == "complaint", Language: f[1], Intent: f[2]})
 	}
+	return out, sc.Err()
+}
+
+// validLanguage reports whether s is an ISO 639-1 code other than English.
+func validLanguage(s string) bool {
+	return len(s) == 2 && s != "en" && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
 }
 
 // Languages counts the languages posts are written in, English aside.

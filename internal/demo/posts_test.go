@@ -69,10 +69,21 @@ func TestParseWrittenRejectsBadRows(t *testing.T) {
 		"source\tlanguage\tintent\tsentiment\ttext\nbank\tfr\trequest\tneutral\tbonjour\n",
 		"source\tlanguage\tintent\tsentiment\ttext\nairline\t\trequest\tneutral\tbonjour\n",
 		"source\tlanguage\tintent\tsentiment\ttext\nairline\tfr\trequest\n",
+		"source\tlanguage\tintent\tsentiment\ttext\nairline\ten\trequest\tneutral\thello\n",
+		"source\tlanguage\tintent\tsentiment\ttext\nairline\tfr\tquestion\tneutral\tbonjour\n",
+		"source\tlanguage\tintent\tsentiment\ttext\nairline\tfr\trequest\tangry\tbonjour\n",
+		"source\tlanguage\tintent\tsentiment\ttext\nairline\tfr\trequest\tneutral\t \n",
 	} {
 		if ps, err := ParseWritten(strings.NewReader(in)); err == nil {
 			t.Errorf("%q parsed as %+v", in, ps)
 		}
+	}
+	// Quotes are text: each line is one post.
+	ps, err := ParseWritten(strings.NewReader("source\tlanguage\tintent\tsentiment\ttext\n" +
+		"complaints\tde\tcomplaint\tnegative\t\"Schnelles\" Internet, sagen sie\n" +
+		"airline\tnl\tpraise\tpositive\tTop \"crew\n"))
+	if err != nil || len(ps) != 2 || ps[0].Text != `"Schnelles" Internet, sagen sie` || ps[1].Language != "nl" || !ps[0].Complaint {
+		t.Fatalf("%+v, %v", ps, err)
 	}
 }
 

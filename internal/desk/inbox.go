@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/classify"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/user"
@@ -102,7 +103,7 @@ func (q inboxQuery) Narrowed() bool { return q != inboxQuery{Status: q.Status, C
 
 // Described names the filters narrowing the inbox as the sidebar shows
 // them, for the message of an empty list: "No open conversation matches:
-// French, needs a reply" tells an agent what to undo.
+// needs a reply, French" tells an agent what to undo.
 func (q inboxQuery) Described(v view) string {
 	var out []string
 	add := func(ok bool, s string) {
@@ -114,7 +115,7 @@ func (q inboxQuery) Described(v view) string {
 	add(q.Intent != "", q.Intent)
 	add(q.Sentiment != "", q.Sentiment)
 	if lang := strings.ToLower(q.Lang); lang != "" {
-		add(true, cmp.Or(languageNames[lang], "language "+lang)) // ?lang=xx, a code it never names
+		add(true, cmp.Or(classify.LanguageName(lang), "language "+lang)) // ?lang=xx, a code it never names
 	}
 	switch q.Assignee {
 	case "":
@@ -131,8 +132,9 @@ func (q inboxQuery) Described(v view) string {
 		id, _ := strconv.ParseInt(q.Account, 10, 64)
 		add(true, cmp.Or(v.Accounts[id].Name, "account "+q.Account))
 	}
-	add(q.Tag != "", "tag: "+q.Tag)
-	add(q.Q != "", "“"+q.Q+"”")
+	tag, text := strings.TrimSpace(q.Tag), strings.TrimSpace(q.Q)
+	add(tag != "", "tag: "+tag)
+	add(text != "", "“"+text+"”")
 	status := "conversation"
 	if q.Status != "all" {
 		status = q.Status + " conversation"

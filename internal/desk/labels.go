@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -86,12 +87,7 @@ func (l shownLabels) ForeignNote() string {
 
 // languageName is the English name of a language the classifier names,
 // or its code.
-func languageName(code string) string {
-	if name := languageNames[code]; name != "" {
-		return name
-	}
-	return code
-}
+func languageName(code string) string { return cmp.Or(classify.LanguageName(code), code) }
 
 // Spammy reports whether the spam score weighed on the classifier's
 // decision (it pushes such a message towards other), so the badge shows

@@ -140,14 +140,7 @@ type language struct{ Code, Name string }
 var inboxLanguages = func() []language {
 	var out []language
 	for _, code := range classify.Languages() {
-		out = append(out, language{code, languageNames[code]})
+		out = append(out, language{code, classify.LanguageName(code)})
 	}
 	return out
 }()
-
-// languageNames are the English names of the languages the classifier
-// names.
-var languageNames = map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
-	"pt": "Portuguese", "it": "Italian", "nl": "Dutch", "tr": "Turkish", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian",
-	"id": "Indonesian", "vi": "Vietnamese", "ar": "Arabic", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "el": "Greek", "he": "Hebrew",
-	"th": "Thai", "hi": "Hindi"}

@@ -20,9 +20,12 @@ CLOSING = re.compile(r"(?i)^(.*\S)[\s,.;:!-]+(many thanks|thanks a lot|thanks so
                      r"thank you in advance|thanks again|thank you again|thank you|thanks|thx|thank u|tia|ty|cheers)[\s.!:)]*$")
 
 
+WORDS = re.compile(r"(?:^|[^@\w])([A-Za-z']+)")  # words, not tags: exp_test.go's courtesyWords
+
+
 def without_courtesy(text):
     m = CLOSING.match(text)
-    return m.group(1) if m and len(re.findall(r"[A-Za-z']+", m.group(1))) >= 3 else None
+    return m.group(1) if m and len(WORDS.findall(m.group(1))) >= 3 else None
 
 
 def classify(binary, rows, texts):

@@ -3,20 +3,9 @@ package desk
 import (
 	"testing"
 
-	"github.com/harkdesk/hark/internal/classify"
 	"github.com/harkdesk/hark/internal/user"
 	"github.com/harkdesk/hark/internal/workspace"
 )
-
-// Every language the classifier names has a name for the inbox filter and
-// the badge's hover.
-func TestLanguageNames(t *testing.T) {
-	for _, code := range classify.Languages() {
-		if languageNames[code] == "" {
-			t.Errorf("%s has no name", code)
-		}
-	}
-}
 
 // An empty inbox names the filters that emptied it, as the sidebar does,
 // so an agent knows which one to undo.
@@ -29,9 +18,10 @@ func TestInboxQueryDescribed(t *testing.T) {
 	}{
 		{inboxQuery{Status: "open", Lang: "FR", Needs: "1"}, "No open conversation matches: needs a reply, French"},
 		{inboxQuery{Status: "all", Intent: "complaint", Sentiment: "negative", Assignee: "me"}, "No conversation matches: complaint, negative, mine"},
-		{inboxQuery{Status: "pending", Assignee: "7", Account: "3", Tag: "refund", Q: "bag"}, "No pending conversation matches: assigned to Maya, Skyway Care, tag: refund, “bag”"},
+		{inboxQuery{Status: "pending", Assignee: "7", Account: "3", Tag: " refund", Q: "bag "}, "No pending conversation matches: assigned to Maya, Skyway Care, tag: refund, “bag”"},
 		{inboxQuery{Status: "open", Assignee: "none", Channel: "x", Lang: "xx"}, "No open conversation matches: language xx, unassigned, X"},
 		{inboxQuery{Status: "open", Assignee: "99", Account: "98"}, "No open conversation matches: assigned to user 99, account 98"},
+		{inboxQuery{Status: "open", Q: " "}, "No open conversation matches: these filters"},
 	} {
 		if got := c.q.Described(v); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.q, got, c.want)
