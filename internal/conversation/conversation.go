@@ -123,7 +123,7 @@ type Store struct {
 	changed func(Change)
 
 	countMu sync.Mutex
-	counts  map[int64]cachedCounts
+	counts  map[string]cachedCounts // slow counts, by filter
 }
 
 // New returns a Store over d.
@@ -289,46 +289,34 @@ func (s *Store) Activity(ctx context.Context, conversationID int64) ([]Activity,
 	return out, rows.Err()
 }
 
-// CountByStatus counts a workspace's conversations in each state. Counting
-// reads every row of the workspace, so when it has become slow (a large
-// desk) a result up to countTTL old is served instead; small desks always
-// see exact counts.
+// CountByStatus counts a workspace's conversations in each state.
 func (s *Store) CountByStatus(ctx context.Context, workspaceID int64) (map[string]int, error) {
+	return s.Count(ctx, Filter{WorkspaceID: workspaceID})
+}
+
+// Count counts the conversations the filter keeps, whatever their status
+// (f.Status, f.Cursor and f.Limit are ignored), in each state: the inbox's
+// status counts under its other filters. Counting reads every row the
+// filter keeps, so when it has become slow (a large desk) a result up to
+// countTTL old is served instead; small desks always see exact counts.
+func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
+	f.Status, f.Cursor, f.Limit = "", "", 0
+	key := fmt.Sprintf("%+v", f)
 	s.countMu.Lock()
-	c, ok := s.counts[workspaceID]
+	c, ok := s.counts[key]
 	s.countMu.Unlock()
-	if ok && c.slow && time.Since(c.at) < countTTL {
+	if ok && time.Since(c.at) < countTTL {
 		return c.byStatus, nil
 	}
+	where, args, err := s.where(f, true)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
-	out, err := s.countByStatus(ctx, workspaceID)
+	rows, err := s.db.R.QueryContext(ctx, db.Rebind(s.db.Dialect,
+		"SELECT status, COUNT(*) FROM conversations WHERE "+strings.Join(where, " AND ")+" GROUP BY status"), args...)
 	if err != nil {
-		return nil, err
-	}
-	s.countMu.Lock()
-	if s.counts == nil {
-		s.counts = map[int64]cachedCounts{}
-	}
-	s.counts[workspaceID] = cachedCounts{byStatus: out, at: time.Now(), slow: time.Since(start) > slowCount}
-	s.countMu.Unlock()
-	return out, nil
-}
-
-const (
-	countTTL  = 5 * time.Second
-	slowCount = 10 * time.Millisecond
-)
-
-type cachedCounts struct {
-	byStatus map[string]int
-	at       time.Time
-	slow     bool
-}
-
-func (s *Store) countByStatus(ctx context.Context, workspaceID int64) (map[string]int, error) {
-	rows, err := s.db.R.QueryContext(ctx, s.q("CountByStatus"), workspaceID)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("count conversations: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -340,7 +328,29 @@ func (s *Store) countByStatus(ctx context.Context, workspaceID int64) (map[strin
 		}
 		out[st] = n
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if time.Since(start) > slowCount {
+		s.countMu.Lock()
+		if s.counts == nil || len(s.counts) >= maxCachedCounts {
+			s.counts = map[string]cachedCounts{} // filters are what agents type: keep few
+		}
+		s.counts[key] = cachedCounts{byStatus: out, at: time.Now()}
+		s.countMu.Unlock()
+	}
+	return out, nil
+}
+
+const (
+	countTTL        = 5 * time.Second
+	slowCount       = 10 * time.Millisecond
+	maxCachedCounts = 256
+)
+
+type cachedCounts struct {
+	byStatus map[string]int
+	at       time.Time
 }
 
 // Preview shortens text for the inbox list on a rune boundary.

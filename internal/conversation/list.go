@@ -45,82 +45,9 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	var where []string
-	var args []any
-	add := func(clause string, a ...any) {
-		where = append(where, clause)
-		args = append(args, a...)
-	}
-	// Each filter's clause is shaped to match one of the composite indexes in
-	// the schema, all ending in (last_message_at DESC, id DESC).
-	if f.AssigneeID > 0 {
-		add("assignee_id = ?", f.AssigneeID)
-	}
-	if f.AccountID != 0 {
-		add("account_id = ?", f.AccountID)
-	}
-	add("workspace_id = ?", f.WorkspaceID)
-	if f.NeedsReply {
-		add("needs_reply = 1 AND waiting_since > 0")
-	}
-	if f.Channel != "" {
-		if !hark.ValidChannel(f.Channel) {
-			return Page{}, fmt.Errorf("%w: unknown channel %q", hark.ErrInvalid, f.Channel)
-		}
-		add("channel = ?", f.Channel)
-	}
-	if f.Status != "" {
-		if !hark.ValidStatus(f.Status) {
-			return Page{}, fmt.Errorf("%w: unknown status %q", hark.ErrInvalid, f.Status)
-		}
-		add("status = ?", f.Status)
-	}
-	if f.Intent != "" {
-		if !slices.Contains(hark.Intents, f.Intent) {
-			return Page{}, fmt.Errorf("%w: unknown intent %q", hark.ErrInvalid, f.Intent)
-		}
-		add("intent = ?", f.Intent)
-	}
-	if f.Sentiment != "" {
-		if !slices.Contains(hark.Sentiments, f.Sentiment) {
-			return Page{}, fmt.Errorf("%w: unknown sentiment %q", hark.ErrInvalid, f.Sentiment)
-		}
-		add("sentiment = ?", f.Sentiment)
-	}
-	if f.Language != "" {
-		f.Language = strings.ToLower(f.Language) // as the badge shows it: FR
-		if !validLanguage(f.Language) {
-			return Page{}, fmt.Errorf("%w: language %q is no ISO 639-1 code", hark.ErrInvalid, f.Language)
-		}
-		add("language = ?", f.Language)
-	}
-	if f.AssigneeID < 0 {
-		add("assignee_id IS NULL")
-	}
-	if f.TeamID != 0 {
-		add("team_id = ?", f.TeamID)
-	}
-	if f.Tag != "" {
-		t, err := NormalizeTag(f.Tag)
-		if err != nil {
-			return Page{}, err
-		}
-		// A correlated EXISTS keeps the plan walking the inbox index in
-		// order and probing the tag's primary key, instead of collecting every
-		// tagged conversation and sorting them.
-		add("EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = conversations.id AND t.tag = ?)", t)
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		if q = searchQuery(s.db.Dialect, q); q != "" {
-			add(s.q("SearchFilter"), q)
-		}
-	}
-	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return Page{}, err
-		}
-		add("(last_message_at, id) < (?, ?)", at, id)
+	where, args, err := s.where(f, false)
+	if err != nil {
+		return Page{}, err
 	}
 	query := "SELECT " + conversationColumns + " FROM conversations WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY last_message_at DESC, id DESC LIMIT " + strconv.Itoa(f.Limit+1)
@@ -146,6 +73,101 @@ func (s *Store) List(ctx context.Context, f Filter) (Page, error) {
 		p.NextCursor = encodeCursor(last.LastMessageAt, last.ID)
 	}
 	return p, nil
+}
+
+// where is the filter as SQL conditions and their arguments, for a page
+// or, counting, for every row the filter keeps.
+func (s *Store) where(f Filter, counting bool) ([]string, []any, error) {
+	var where []string
+	var args []any
+	add := func(clause string, a ...any) {
+		where = append(where, clause)
+		args = append(args, a...)
+	}
+	// Each filter's clause is shaped to match one of the composite indexes in
+	// the schema, all ending in (last_message_at DESC, id DESC).
+	if f.AssigneeID > 0 {
+		add("assignee_id = ?", f.AssigneeID)
+	}
+	if f.AccountID != 0 {
+		add("account_id = ?", f.AccountID)
+	}
+	if counting && s.db.Dialect == db.SQLite && (f.Tag != "" || searchQuery(s.db.Dialect, f.Query) != "") {
+		// A count reads every row the filter keeps: from the tag's or the
+		// search's conversations, by primary key, not the whole workspace
+		// checked row by row (SQLite picks the workspace's index unless
+		// the unary + hides it: 1 s -> 0.2 s for a tag on 12% of 800k).
+		add("+workspace_id = ?", f.WorkspaceID)
+	} else {
+		add("workspace_id = ?", f.WorkspaceID)
+	}
+	if f.NeedsReply {
+		add("needs_reply = 1 AND waiting_since > 0")
+	}
+	if f.Channel != "" {
+		if !hark.ValidChannel(f.Channel) {
+			return nil, nil, fmt.Errorf("%w: unknown channel %q", hark.ErrInvalid, f.Channel)
+		}
+		add("channel = ?", f.Channel)
+	}
+	if f.Status != "" {
+		if !hark.ValidStatus(f.Status) {
+			return nil, nil, fmt.Errorf("%w: unknown status %q", hark.ErrInvalid, f.Status)
+		}
+		add("status = ?", f.Status)
+	}
+	if f.Intent != "" {
+		if !slices.Contains(hark.Intents, f.Intent) {
+			return nil, nil, fmt.Errorf("%w: unknown intent %q", hark.ErrInvalid, f.Intent)
+		}
+		add("intent = ?", f.Intent)
+	}
+	if f.Sentiment != "" {
+		if !slices.Contains(hark.Sentiments, f.Sentiment) {
+			return nil, nil, fmt.Errorf("%w: unknown sentiment %q", hark.ErrInvalid, f.Sentiment)
+		}
+		add("sentiment = ?", f.Sentiment)
+	}
+	if f.Language != "" {
+		f.Language = strings.ToLower(f.Language) // as the badge shows it: FR
+		if !validLanguage(f.Language) {
+			return nil, nil, fmt.Errorf("%w: language %q is no ISO 639-1 code", hark.ErrInvalid, f.Language)
+		}
+		add("language = ?", f.Language)
+	}
+	if f.AssigneeID < 0 {
+		add("assignee_id IS NULL")
+	}
+	if f.TeamID != 0 {
+		add("team_id = ?", f.TeamID)
+	}
+	if f.Tag != "" {
+		t, err := NormalizeTag(f.Tag)
+		if err != nil {
+			return nil, nil, err
+		}
+		if counting {
+			add("id IN (SELECT conversation_id FROM conversation_tags WHERE tag = ?)", t)
+		} else {
+			// A correlated EXISTS keeps the plan walking the inbox index in
+			// order and probing the tag's primary key, instead of collecting
+			// every tagged conversation and sorting them.
+			add("EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = conversations.id AND t.tag = ?)", t)
+		}
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		if q = searchQuery(s.db.Dialect, q); q != "" {
+			add(s.q("SearchFilter"), q)
+		}
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, nil, err
+		}
+		add("(last_message_at, id) < (?, ?)", at, id)
+	}
+	return where, args, nil
 }
 
 func encodeCursor(at, id int64) string {

@@ -162,6 +162,25 @@ func TestListFiltersSearchAndPaginates(t *testing.T) {
 		if counts["open"] != 24 || counts["resolved"] != 1 {
 			t.Errorf("counts %v", counts)
 		}
+		// Under the inbox's other filters, whatever status it shows.
+		for _, c := range []struct {
+			f            conversation.Filter
+			open, closed int
+		}{
+			{conversation.Filter{Channel: "facebook", Status: "resolved"}, 5, 0},
+			{conversation.Filter{AssigneeID: -1}, 23, 1},
+			{conversation.Filter{Tag: "refund", Cursor: "ignored"}, 1, 0},
+			{conversation.Filter{Query: "luggage"}, 1, 0},
+		} {
+			c.f.WorkspaceID = w.ws.ID
+			got, err := w.convs.Count(ctx, c.f)
+			if err != nil || got["open"] != c.open || got["resolved"] != c.closed {
+				t.Errorf("%+v: counts %v, %v; want %d open, %d resolved", c.f, got, err, c.open, c.closed)
+			}
+		}
+		if _, err := w.convs.Count(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Intent: "nope"}); !errors.Is(err, hark.ErrInvalid) {
+			t.Errorf("bad intent: %v", err)
+		}
 	})
 }
 

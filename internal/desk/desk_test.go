@@ -278,9 +278,13 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	if !strings.Contains(page, `href="/w/brand?lang=fr&amp;status=open" title="French"`) || !strings.Contains(page, "eve") || !strings.Contains(page, "bob") {
 		t.Fatal("the inbox has no language filter, or misses a conversation")
 	}
+	if !strings.Contains(page, `>open <b>3</b>`) {
+		t.Fatal("the inbox does not count the three open conversations")
+	}
 	if _, page := ag.get("/w/brand?lang=fr"); !strings.Contains(page, "eve") || strings.Contains(page, "bob") ||
-		!strings.Contains(page, `<em class="lang" title="the customer last wrote in French">fr</em>`) {
-		t.Fatal("the French filter does not keep the French conversation alone, with its badge")
+		!strings.Contains(page, `<em class="lang" title="the customer last wrote in French">fr</em>`) ||
+		!strings.Contains(page, `>open <b>1</b>`) || !strings.Contains(page, `title="Counted under the other filters"`) {
+		t.Fatal("the French filter does not keep the French conversation alone, with its badge and its count")
 	}
 	if code, _ := ag.get("/w/brand?lang=french"); code != http.StatusBadRequest {
 		t.Fatalf("a language that is no code: %d", code)

@@ -183,7 +183,7 @@ func (d *desk) inboxData(r *http.Request, c auth.Caller) (map[string]any, error)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := d.a.Conversations.CountByStatus(r.Context(), ws.ID)
+	counts, err := d.a.Conversations.Count(r.Context(), f) // each status, under the other filters
 	if err != nil {
 		return nil, err
 	}

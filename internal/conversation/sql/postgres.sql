@@ -144,9 +144,6 @@ FROM activity a LEFT JOIN users u ON u.id = a.user_id WHERE a.conversation_id = 
 INSERT INTO outbox (id, message_id, account_id, idempotency_key, status, attempts, next_attempt_at, created_at, updated_at)
 VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7);
 
--- name: CountByStatus
-SELECT status, COUNT(*) FROM conversations WHERE workspace_id = $1 GROUP BY status;
-
 -- name: WakeSnoozed
 UPDATE conversations SET status = 'open', snoozed_until = 0, updated_at = $1
 WHERE status = 'snoozed' AND snoozed_until > 0 AND snoozed_until <= $2;
