@@ -409,17 +409,26 @@ func (f *Fixture) Measure(ctx context.Context, samples int) (base Timing, out []
 	// The inbox counts each status under its other filters too. A fresh
 	// store each time, so the query is timed, not Count's cache of slow
 	// results (what an agent waits for the first time they filter).
+	byName := map[string]View{}
 	for _, v := range views {
-		if v.Name != "channel, open" && v.Name != "tag (common), any status" && v.Name != "full-text search" {
-			continue
-		}
-		t, err := timeIt("counts under "+strings.TrimSuffix(strings.TrimSuffix(v.Name, ", open"), ", any status")+", uncached",
-			max(samples/10, 5), func(i int) (int, error) {
-				m, err := conversation.New(f.DB).Count(ctx, v.Filter(i))
-				return len(m), err
-			})
+		byName[v.Name] = v
+	}
+	for _, c := range []struct {
+		name   string
+		filter func(i int) conversation.Filter
+	}{
+		{"counts under a channel, uncached", byName["channel, open"].Filter},
+		{"counts under the commonest tag, uncached", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: f.Workspace, Tag: f.Tags[0]}
+		}},
+		{"counts under a search, uncached", byName["full-text search"].Filter},
+	} {
+		t, err := timeIt(c.name, max(samples/10, 5), func(i int) (int, error) {
+			m, err := conversation.New(f.DB).Count(ctx, c.filter(i))
+			return len(m), err
+		})
 		if err != nil {
-			return base, out, fmt.Errorf("counts under %s: %w", v.Name, err)
+			return base, out, fmt.Errorf("%s: %w", c.name, err)
 		}
 		out = append(out, t)
 	}
@@ -467,9 +476,9 @@ func Inbox(ctx context.Context, o InboxOptions) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(o.Out, "%-34s %9s %9s %6s %10s\n", "view (first page, 50 rows)", "p50 ms", "p99 ms", "rows", "p50/base")
+		fmt.Fprintf(o.Out, "%-42s %9s %9s %6s %10s\n", "view (first page, 50 rows)", "p50 ms", "p99 ms", "rows", "p50/base")
 		for _, t := range append([]Timing{base}, ts...) {
-			fmt.Fprintf(o.Out, "%-34s %9.2f %9.2f %6d %10.1f\n", t.View, ms(t.P50), ms(t.P99), t.Rows, float64(t.P50)/float64(base.P50))
+			fmt.Fprintf(o.Out, "%-42s %9.2f %9.2f %6d %10.1f\n", t.View, ms(t.P50), ms(t.P99), t.Rows, float64(t.P50)/float64(base.P50))
 		}
 	}
 	return nil

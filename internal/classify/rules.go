@@ -2,6 +2,7 @@ package classify
 
 import (
 	"bytes"
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -360,13 +361,13 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 		out = append(out, "signed like a company's own post (^JM)")
 	}
 	if intent == intentRequest && f.guarded&guardForeign != 0 {
-		out = append(out, "written privately, in "+LanguageName(lang))
+		out = append(out, "written privately, in "+cmp.Or(LanguageName(lang), lang))
 	}
 	if intent == intentRequest && f.guarded&guardUnreadTag != 0 {
-		out = append(out, "tags the brand; too few of its words are in the "+LanguageName(lang)+" glossary")
+		out = append(out, "tags the brand; too few of its words are in the "+cmp.Or(LanguageName(lang), lang)+" glossary")
 	}
 	if intent == intentPraise && f.guarded&guardUnreadThanks != 0 {
-		out = append(out, "thanks the brand; too few of its words are in the "+LanguageName(lang)+" glossary")
+		out = append(out, "thanks the brand; too few of its words are in the "+cmp.Or(LanguageName(lang), lang)+" glossary")
 	}
 	switch {
 	case f.othersOnly && f.question:

@@ -122,12 +122,13 @@ type Store struct {
 	db      *db.DB
 	changed func(Change)
 
-	countMu sync.Mutex
-	counts  map[string]cachedCounts // slow counts, by filter
+	countMu   sync.Mutex
+	counts    map[Filter]cachedCounts // slow counts (Filter is comparable: keep it so)
+	slowCount time.Duration           // a count slower than this is cached
 }
 
 // New returns a Store over d.
-func New(d *db.DB) *Store { return &Store{db: d} }
+func New(d *db.DB) *Store { return &Store{db: d, slowCount: slowCount} }
 
 func (s *Store) q(name string) string { return queries.Get(s.db.Dialect, name) }
 
@@ -301,16 +302,15 @@ func (s *Store) CountByStatus(ctx context.Context, workspaceID int64) (map[strin
 // countTTL old is served instead; small desks always see exact counts.
 func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 	f.Status, f.Cursor, f.Limit = "", "", 0
-	key := fmt.Sprintf("%+v", f)
+	where, args, err := s.where(f, true) // first: a bad filter is an error, cached or not
+	if err != nil {
+		return nil, err
+	}
 	s.countMu.Lock()
-	c, ok := s.counts[key]
+	c, ok := s.counts[f]
 	s.countMu.Unlock()
 	if ok && time.Since(c.at) < countTTL {
 		return c.byStatus, nil
-	}
-	where, args, err := s.where(f, true)
-	if err != nil {
-		return nil, err
 	}
 	start := time.Now()
 	rows, err := s.db.R.QueryContext(ctx, db.Rebind(s.db.Dialect,
@@ -331,12 +331,12 @@ func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if time.Since(start) > slowCount {
+	if time.Since(start) > s.slowCount {
 		s.countMu.Lock()
 		if s.counts == nil || len(s.counts) >= maxCachedCounts {
-			s.counts = map[string]cachedCounts{} // filters are what agents type: keep few
+			s.counts = map[Filter]cachedCounts{} // filters are what agents type: keep few
 		}
-		s.counts[key] = cachedCounts{byStatus: out, at: time.Now()}
+		s.counts[f] = cachedCounts{byStatus: out, at: time.Now()}
 		s.countMu.Unlock()
 	}
 	return out, nil

@@ -28,11 +28,7 @@ type world struct {
 func newWorld(t *testing.T, d *db.DB) *world {
 	ctx := context.Background()
 	wss := workspace.New(d)
-	ws, err := wss.Create(ctx, "brand", "Brand")
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, _, _ := wss.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand", Purpose: "marketing"})
+	ws, x := brandOnX(t, d, "brand")
 	fb, _, _ := wss.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: "brandpage", Purpose: "service"})
 	agent, err := user.New(d).Add(ctx, "ana@brand.test", "Ana", "agent", "")
 	if err != nil {
@@ -42,6 +38,21 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	p.Start()
 	t.Cleanup(p.Stop)
 	return &world{convs: conversation.New(d), ws: ws, x: x, fb: fb, agent: agent, pipeline: p}
+}
+
+// brandOnX makes a workspace with an X account, both named slug.
+func brandOnX(t *testing.T, d *db.DB, slug string) (workspace.Workspace, workspace.Account) {
+	t.Helper()
+	wss := workspace.New(d)
+	ws, err := wss.Create(context.Background(), slug, strings.ToUpper(slug[:1])+slug[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, err := wss.AddAccount(context.Background(), workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: slug, Purpose: "marketing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws, x
 }
 
 func (w *world) post(t *testing.T, acct workspace.Account, id, author, text string, at time.Time) int64 {
@@ -180,6 +191,57 @@ func TestListFiltersSearchAndPaginates(t *testing.T) {
 		}
 		if _, err := w.convs.Count(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Intent: "nope"}); !errors.Is(err, hark.ErrInvalid) {
 			t.Errorf("bad intent: %v", err)
+		}
+	})
+}
+
+// Counts under a tag or a search keep to their workspace, though the tag's
+// and the search's ids are every workspace's; a slow count is cached, per
+// filter, and a bad filter is an error whatever the cache holds.
+func TestCountKeepsToItsWorkspaceAndCaches(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		_, ox := brandOnX(t, d, "other")
+		at := time.Now().Add(-time.Hour)
+		mine := w.post(t, w.x, "1", "maria", "@brand my luggage is lost", at)
+		theirs := w.post(t, ox, "2", "joao", "@other my luggage is lost too", at)
+		w.post(t, w.fb, "3", "ines", "where is my refund", at)
+		for _, id := range []int64{mine, theirs} {
+			if _, err := w.convs.Tag(ctx, id, w.agent.ID, []string{"bags"}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count := func(f conversation.Filter) int {
+			t.Helper()
+			f.WorkspaceID = w.ws.ID
+			m, err := w.convs.Count(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m["open"]
+		}
+		for _, f := range []conversation.Filter{{Tag: "bags"}, {Query: "luggage"}, {Tag: "bags", Channel: "x"}, {Query: "luggage", Channel: "x"}} {
+			if n := count(f); n != 1 {
+				t.Errorf("%+v: %d open, want 1 (the other workspace's left out)", f, n)
+			}
+		}
+		conversation.SetSlowCount(w.convs, 0) // every count is cached now
+		if n := count(conversation.Filter{Channel: "facebook"}); n != 1 {
+			t.Fatalf("facebook: %d", n)
+		}
+		w.post(t, w.fb, "4", "rui", "my refund please", at)
+		if n := count(conversation.Filter{Channel: "facebook"}); n != 1 {
+			t.Errorf("facebook: %d open, want the cached 1", n)
+		}
+		if n := count(conversation.Filter{Channel: "facebook", Status: "resolved"}); n != 1 {
+			t.Errorf("facebook, any status: %d open, want the cached 1", n) // the status is not the count's
+		}
+		if n := count(conversation.Filter{}); n != 3 {
+			t.Errorf("the workspace: %d open, want 3 (its own count)", n)
+		}
+		if _, err := w.convs.Count(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Channel: "pigeon"}); !errors.Is(err, hark.ErrInvalid) {
+			t.Errorf("bad channel: %v", err)
 		}
 	})
 }

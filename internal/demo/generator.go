@@ -153,7 +153,10 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 		// The same customer again, in the same place: "still waiting".
 		prev := g.recent[len(g.recent)-1-g.r.IntN(min(followUpOf, len(g.recent)))]
 		s = sent{brand: prev.brand, acct: prev.acct, private: prev.private, persona: prev.persona}
-		s.post = g.related(prev)
+		var ok bool
+		if s.post, ok = g.related(prev); !ok {
+			return Delivery{}, false
+		}
 		replyTo, subject = prev.providerID, reSubject(prev.subject)
 	case p < pFollowUp+pChimeIn && len(g.recent) > 0:
 		// Someone else answers a public post.
@@ -162,7 +165,10 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 			return Delivery{}, false
 		}
 		s = sent{brand: prev.brand, acct: prev.acct}
-		s.post = g.related(prev)
+		var ok bool
+		if s.post, ok = g.related(prev); !ok {
+			return Delivery{}, false
+		}
 		replyTo = prev.providerID
 		if g.brands[prev.brand].posts[prev.post].Language != "" {
 			s.persona = g.newcomer() // answering in the post's language
@@ -268,18 +274,19 @@ func (g *generator) newcomer() int {
 func tagging(channel string) bool { return channel == "x" || channel == "instagram" }
 
 // related picks a post on the same subject as an earlier message, for a
-// follow-up that reads like one.
-func (g *generator) related(prev sent) int {
+// follow-up that reads like one: another than prev's own, which would
+// repeat it word for word, so none when prev is the only one on its
+// subject (a language with one written post).
+func (g *generator) related(prev sent) (int, bool) {
 	b := g.brands[prev.brand]
 	same := b.byTopic[topicKey(b.posts[prev.post])]
 	if len(same) == 1 {
-		return same[0]
+		return 0, false
 	}
-	// Another post than prev's own, which would repeat it word for word.
 	if i := same[g.r.IntN(len(same)-1)]; i != prev.post {
-		return i
+		return i, true
 	}
-	return same[len(same)-1]
+	return same[len(same)-1], true
 }
 
 // nextPost walks the posts in a shuffled order, reshuffling each round, so

@@ -148,7 +148,9 @@ func (q inboxQuery) Described(v view) string {
 // Cleared is the URL of the same status without the other filters.
 func (q inboxQuery) Cleared(slug string) string { return inboxQuery{Status: q.Status}.URL(slug) }
 
-func (d *desk) inboxData(r *http.Request, c auth.Caller) (map[string]any, error) {
+// inboxData is what the inbox shows; with counts, the sidebar's counts
+// too, which the list alone (refetched at every live change) never shows.
+func (d *desk) inboxData(r *http.Request, c auth.Caller, counts bool) (map[string]any, error) {
 	ws, err := d.a.Workspaces.BySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
 		return nil, err
@@ -159,7 +161,7 @@ func (d *desk) inboxData(r *http.Request, c auth.Caller) (map[string]any, error)
 	}
 	qs := r.URL.Query()
 	q := inboxQuery{Status: qs.Get("status"), Channel: qs.Get("channel"), Account: qs.Get("account"),
-		Assignee: qs.Get("assignee"), Tag: qs.Get("tag"), Q: qs.Get("q"), Cursor: qs.Get("cursor"),
+		Assignee: qs.Get("assignee"), Tag: qs.Get("tag"), Q: strings.TrimSpace(qs.Get("q")), Cursor: qs.Get("cursor"),
 		Needs: qs.Get("needs"), Intent: qs.Get("intent"), Sentiment: qs.Get("sentiment"), Lang: qs.Get("lang")}
 	if q.Status == "" {
 		q.Status = hark.StatusOpen
@@ -183,15 +185,17 @@ func (d *desk) inboxData(r *http.Request, c auth.Caller) (map[string]any, error)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := d.a.Conversations.Count(r.Context(), f) // each status, under the other filters
-	if err != nil {
-		return nil, err
+	var byStatus map[string]int
+	if counts {
+		if byStatus, err = d.a.Conversations.Count(r.Context(), f); err != nil { // each status, under the other filters
+			return nil, err
+		}
 	}
 	next := ""
 	if page.NextCursor != "" {
 		next = q.URL(ws.Slug) + sep(q.URL(ws.Slug)) + "cursor=" + url.QueryEscape(page.NextCursor)
 	}
-	return map[string]any{"View": v, "Q": q, "Page": page, "Counts": counts, "Next": next,
+	return map[string]any{"View": v, "Q": q, "Page": page, "Counts": byStatus, "Next": next,
 		"ListURL": "/w/" + slugPath(ws.Slug) + "/list?" + r.URL.RawQuery}, nil
 }
 
@@ -205,7 +209,7 @@ func sep(u string) string {
 }
 
 func (d *desk) inbox(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
-	data, err := d.inboxData(r, c)
+	data, err := d.inboxData(r, c, true)
 	if err != nil {
 		return err
 	}
@@ -214,7 +218,7 @@ func (d *desk) inbox(w http.ResponseWriter, r *http.Request, c auth.Caller) erro
 
 // inboxList is the list alone, fetched by the page when something changes.
 func (d *desk) inboxList(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
-	data, err := d.inboxData(r, c)
+	data, err := d.inboxData(r, c, false)
 	if err != nil {
 		return err
 	}

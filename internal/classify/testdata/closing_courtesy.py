@@ -20,7 +20,7 @@ CLOSING = re.compile(r"(?i)^(.*\S)[\s,.;:!-]+(many thanks|thanks a lot|thanks so
                      r"thank you in advance|thanks again|thank you again|thank you|thanks|thx|thank u|tia|ty|cheers)[\s.!:)]*$")
 
 
-WORDS = re.compile(r"(?:^|[^@\w])([A-Za-z']+)")  # words, not tags: exp_test.go's courtesyWords
+WORDS = re.compile(r"(?:^|[^@\w])([A-Za-z']+)", re.ASCII)  # words, not tags: exp_test.go's courtesyWords
 
 
 def without_courtesy(text):
@@ -43,6 +43,7 @@ def main():
         a = classify(sys.argv[1], rows, [r["text"] for r in rows])
         b = classify(sys.argv[1], rows, [t or r["text"] for t, r in zip(rest, rows)])
         ok = [[0, 0], [0, 0]]  # [as is, re-read] x [intent, needs_reply]
+        closing_right = sum(x["intent"] == r["intent"] for r, x, t in zip(rows, a, rest) if t)
         for r, x, y, t in zip(rows, a, b, rest):
             z = y if t and x["intent"] == "praise" and y["intent"] != "praise" else x
             if z is y:
@@ -51,8 +52,9 @@ def main():
                 ok[i][0] += got["intent"] == r["intent"]
                 ok[i][1] += got["needs_reply"] == (r["needs_reply"] == "yes")
         n = len(rows)
-        print("%s%s, %d rows (%d close with a courtesy): intent %.4f -> %.4f, needs_reply %.4f -> %.4f" % (
-            name, " held out" if keep else "", n, sum(t is not None for t in rest), ok[0][0] / n, ok[1][0] / n, ok[0][1] / n, ok[1][1] / n))
+        closing = sum(t is not None for t in rest)
+        print("%s%s, %d rows (%d close with a courtesy, %d of them read right as is): intent %.4f -> %.4f, needs_reply %.4f -> %.4f" % (
+            name, " held out" if keep else "", n, closing, closing_right, ok[0][0] / n, ok[1][0] / n, ok[0][1] / n, ok[1][1] / n))
 
 
 if __name__ == "__main__":
