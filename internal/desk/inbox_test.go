@@ -2,6 +2,7 @@ package desk
 
 import (
 	"testing"
+	"time"
 
 	"github.com/harkdesk/hark/internal/user"
 	"github.com/harkdesk/hark/internal/workspace"
@@ -25,6 +26,16 @@ func TestInboxQueryDescribed(t *testing.T) {
 	} {
 		if got := c.q.Described(v); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.q, got, c.want)
+		}
+	}
+}
+
+func TestWaiting(t *testing.T) {
+	now := time.Now()
+	for ms, want := range map[int64]string{0: "", now.UnixMilli(): "waiting <1m", now.Add(-5 * time.Minute).UnixMilli(): "waiting 5m",
+		now.Add(-3 * time.Hour).UnixMilli(): "waiting 3h", now.Add(-50 * time.Hour).UnixMilli(): "waiting 2d"} {
+		if got := waiting(ms); got != want {
+			t.Errorf("%v ago: %q, want %q", now.Sub(time.UnixMilli(ms)).Round(time.Second), got, want)
 		}
 	}
 }

@@ -116,9 +116,14 @@ func ago(ms int64) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
+// waiting is how long the customer has waited: "waiting 5m", and under a
+// minute "waiting <1m" ("waiting now" read as an order).
 func waiting(ms int64) string {
 	if ms == 0 {
 		return ""
+	}
+	if time.Since(time.UnixMilli(ms)) < time.Minute {
+		return "waiting <1m"
 	}
 	return "waiting " + ago(ms)
 }
