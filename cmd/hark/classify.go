@@ -250,16 +250,16 @@ func cmdEval(args []string) error {
 	// The sets of messages in other languages, written blind to the
 	// glossaries, each scored whole ("" for none).
 	foreign := []struct {
-		name, file, what string
-		path             *string
+		name, what string
+		path       *string
 	}{
-		{"foreign", "foreign_test.tsv", "messages in six other languages written blind to the glossaries", nil},
-		{"foreign2", "foreign2_test.tsv", "messages in ten more languages (ru uk ar zh ja ko el hi tr pl), written blind", nil},
-		{"foreign3", "foreign3_test.tsv", "messages in Chinese, Japanese, Thai and Hebrew, written blind", nil},
-		{"foreign4", "foreign4_test.tsv", "messages in Indonesian and Vietnamese, written blind", nil},
+		{"foreign", "messages in six other languages written blind to the glossaries", nil},
+		{"foreign2", "messages in ten more languages (ru uk ar zh ja ko el hi tr pl), written blind", nil},
+		{"foreign3", "messages in Chinese, Japanese, Thai and Hebrew, written blind", nil},
+		{"foreign4", "messages in Indonesian and Vietnamese, written blind", nil},
 	}
 	for i, set := range foreign {
-		foreign[i].path = f.fs.String(set.name, "internal/classify/testdata/"+set.file, set.what+", scored whole (\"\" for none)")
+		foreign[i].path = f.fs.String(set.name, "internal/classify/testdata/"+set.name+"_test.tsv", set.what+", scored whole (\"\" for none)")
 	}
 	models := f.fs.String("models", "", "score the models in this directory instead of the embedded ones")
 	quick := f.fs.Bool("quick", false, "skip the cross-validations that retrain models")

@@ -331,7 +331,7 @@ func (f *features) readGlossed(in Input, english wordSet) (lang, text string) {
 	switch {
 	case lang == "und":
 		// Vietnamese typed with its marks needs fewer words (glossLanguage).
-		lang = glossLanguage(hits, known, hits[langVI] > 0 && hits[langVI] < 4 && f.vietnameseLetters())
+		lang = glossLanguage(hits, known, f.vietnameseLetters)
 	case (lang == "ru" || lang == "uk") && f.cyrillic[0] == f.cyrillic[1]:
 		// As many letters of one as of the other, mostly none ("дякую,
 		// кошти повернули"): the glossaries tell, Russian when they do not.
@@ -361,8 +361,7 @@ func (f *features) readThrough(g *glossary, in Input) string {
 	if g.respell != nil {
 		glossed = g.respell(glossed)
 	}
-	runs := f.runWords() // as written, before the glossed text is read
-	toks, words := len(f.toks)+runs, f.words()+runs
+	toks, words := f.countWritten() // as written, before the glossed text is read
 	read := in
 	read.Text = glossed
 	if f.read(read); f.words() == 0 {

@@ -381,13 +381,7 @@ func TestTrainShared(t *testing.T) {
 // TestLabelledFile checks the hand-labelled set parses and that the split
 // keeps a real held-out part.
 func TestLabelledFile(t *testing.T) {
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if os.IsNotExist(err) {
-		t.Skip("no labelled set yet")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := labelledRows(t)
 	held := 0
 	for _, r := range rows {
 		if !LabelledTrain(r.Text) {
@@ -456,10 +450,7 @@ func writeTemp(t testing.TB, body string) string {
 // must read the held-out rows about as well without it: before the stack
 // learnt from copies without handles, they lost 0.052 accuracy.
 func TestWithoutHandles(t *testing.T) {
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Skip(err)
-	}
+	rows := labelledRows(t)
 	with := heldOut(Default(), rows, nil)
 	without := heldOut(Default(), rows, func(in *Input) { in.ToHandle = "" })
 	a, b := accuracy(with.gi, with.pi), accuracy(with.gi, without.pi)
@@ -479,10 +470,7 @@ func TestWithoutHandles(t *testing.T) {
 // 112a527); with the tag but without the stack's comment copies the second
 // fell from 0.812 to 0.653 (testdata/comments_heldout.py).
 func TestCommentsUnderAPost(t *testing.T) {
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Skip(err)
-	}
+	rows := labelledRows(t)
 	c := Default()
 	for _, kind := range []struct {
 		name    string
@@ -1020,6 +1008,17 @@ func FuzzModelFiles(f *testing.F) {
 // shippedModel reads an embedded model file.
 func shippedModel(name string) ([]byte, error) { return modelFS.ReadFile("models/" + name + ".bin") }
 
+// labelledRows reads testdata/labelled.tsv, the committed hand-labelled
+// set: a file that does not parse fails the test rather than skipping it.
+func labelledRows(t *testing.T) []Labelled {
+	t.Helper()
+	rows, err := LoadLabelled("testdata/labelled.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
 // rowRange is a range of labelled.tsv's rows, counted from 1.
 type rowRange struct {
 	name   string
@@ -1032,12 +1031,14 @@ func (r rowRange) has(n int) bool { return n >= r.lo && n <= r.hi }
 var labelledRounds = []rowRange{
 	{"rows 1–500", 1, 500}, {"rows 501–921", 501, 921}, {"rows 922–2066", 922, 2066},
 	{"rows 2067–3114", 2067, 3114}, {"rows 3115–4133", 3115, 4133}, {"rows 4134–6041", 4134, 6041},
-	{"rows 6042–6881 (comments)", 6042, 6881}, thanksRound, courtesyRound,
+	commentsRound, thanksRound, courtesyRound,
 }
 
-// thanksRound is the ninth round, messages that thank; courtesyRound the
-// tenth, problems told by what happens and closed with a courtesy.
+// The written rounds: the eighth, comments under brand posts; the ninth,
+// messages that thank; the tenth, problems told by what happens and
+// closed with a courtesy.
 var (
+	commentsRound = rowRange{"rows 6042–6881 (comments)", 6042, 6881}
 	thanksRound   = rowRange{"rows 6882–7140 (thanks)", 6882, 7140}
 	courtesyRound = rowRange{"rows 7141–7400 (problems that thank)", 7141, 7400}
 )
@@ -1046,10 +1047,7 @@ var (
 // labelled rows (testdata/agreement.tsv, LABELLING.md) and prints how often
 // each pair of annotators agrees, with Cohen's kappa.
 func TestAgreement(t *testing.T) {
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := labelledRows(t)
 	recs := readAgreement(t, "testdata/agreement.tsv", 710)
 	var first, a, b, firstR, aR, bR []string
 	for _, rec := range recs[1:] {
@@ -1121,10 +1119,7 @@ func TestFreshSet(t *testing.T) {
 	if err != nil || len(fresh) != 993 {
 		t.Fatalf("fresh.tsv: %d rows, %v", len(fresh), err)
 	}
-	labelled, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	labelled := labelledRows(t)
 	seen := map[string]bool{}
 	for _, l := range labelled {
 		seen[strings.ToLower(l.Text)] = true
@@ -1354,24 +1349,24 @@ func TestEnglishWords(t *testing.T) {
 
 // TestWrittenPasses reads the three labelling passes of the written
 // rounds, the eighth (comments under brand posts,
-// testdata/comments_passes.tsv) and the ninth (messages that thank,
-// testdata/thanks_passes.tsv; LABELLING.md): the writer's labels and two
-// blind passes. labelled.tsv must hold the majority's intent (the
+// testdata/comments_passes.tsv), the ninth (messages that thank,
+// testdata/thanks_passes.tsv) and the tenth (problems closed with a
+// courtesy, testdata/courtesy_passes.tsv; LABELLING.md): the writer's
+// labels and two blind passes. labelled.tsv must hold the majority's intent (the
 // writer's where all three differ) and a needs_reply that follows it, so
 // each round can be re-derived; the test prints how often each pair
 // agrees.
 func TestWrittenPasses(t *testing.T) {
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := labelledRows(t)
 	for _, round := range []struct {
 		file     string
-		first, n int
+		rows     rowRange
 		comments bool
-	}{{"testdata/comments_passes.tsv", 6042, 840, true}, {"testdata/thanks_passes.tsv", thanksRound.lo, thanksRound.hi - thanksRound.lo + 1, false},
-		{"testdata/courtesy_passes.tsv", courtesyRound.lo, courtesyRound.hi - courtesyRound.lo + 1, false}} {
-		t.Run(round.file, func(t *testing.T) { checkPasses(t, rows, round.file, round.first, round.n, round.comments) })
+	}{{"testdata/comments_passes.tsv", commentsRound, true}, {"testdata/thanks_passes.tsv", thanksRound, false},
+		{"testdata/courtesy_passes.tsv", courtesyRound, false}} {
+		t.Run(round.file, func(t *testing.T) {
+			checkPasses(t, rows, round.file, round.rows.lo, round.rows.hi-round.rows.lo+1, round.comments)
+		})
 	}
 }
 
@@ -1437,10 +1432,7 @@ func checkPasses(t *testing.T, rows []Labelled, file string, first, count int, c
 // the intents and 0.771 of the needs_reply of the 327 right; friend tags
 // read as requests and shares as other.
 func TestLabelledComments(t *testing.T) {
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Skip(err)
-	}
+	rows := labelledRows(t)
 	m := score(Default(), rows, func(l Labelled) bool { return !LabelledTrain(l.Text) && postComment(l) }, nil)
 	a, n := accuracy(m.gi, m.pi), accuracy(m.gn, m.pn)
 	t.Logf("held-out comments under a brand's post (%d): intent %.3f, needs_reply %.3f", len(m.gi), a, n)
@@ -1458,10 +1450,7 @@ func TestLabelledComments(t *testing.T) {
 // problems told by what happens ("the app logs me out whenever I switch
 // apps. thanks"); the models of fdb286a read 0.837 / 0.875 of its 104.
 func TestLabelledThanks(t *testing.T) {
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := labelledRows(t)
 	for _, c := range []struct {
 		round          rowRange
 		n              int
@@ -1509,10 +1498,7 @@ func TestNameLead(t *testing.T) {
 	// The labelled rows it reads so (MODELS.md gives these counts): the
 	// eighth round's Facebook and LinkedIn comments, none of the rows
 	// before it.
-	rows, err := LoadLabelled("testdata/labelled.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := labelledRows(t)
 	var before, round8 int
 	for i, l := range rows {
 		if f.read(input(l)); f.nameLead && i < 6041 {

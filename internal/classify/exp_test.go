@@ -782,16 +782,27 @@ func shippedFiles(t *testing.T) map[string][]byte {
 	return files
 }
 
-// closingCourtesy matches a message that closes with a courtesy after
-// three words or more ("… hasn't arrived. thanks"), and what precedes it.
-var closingCourtesy = regexp.MustCompile(`(?i)^(.*\S)[\s,.;:!-]+(many thanks|thanks a lot|thanks so much|thank you so much|thanks in advance|thank you in advance|thanks again|thank you again|thank you|thanks|thx|thank u|tia|ty|cheers)[\s.!:)]*$`)
+// courtesyRules are testdata/closing_courtesy.re's three patterns, which
+// closing_courtesy.py reads too: a message that closes with a courtesy
+// and what precedes it; the tags and links in that, which are no words;
+// a word.
+var courtesyRules = sync.OnceValue(func() (re [3]*regexp.Regexp) {
+	b, err := os.ReadFile("testdata/closing_courtesy.re")
+	if err != nil {
+		panic(err)
+	}
+	for i, line := range strings.SplitN(strings.TrimSpace(string(b)), "\n", 3) {
+		re[i] = regexp.MustCompile(line)
+	}
+	return re
+})
 
-// courtesyWords are the words counted before it: not the tags.
-var courtesyWords = regexp.MustCompile(`(?:^|[^@\w])([A-Za-z']+)`)
-
+// withoutCourtesy is s without its closing courtesy, if three words or
+// more precede it ("… hasn't arrived. thanks").
 func withoutCourtesy(s string) (string, bool) {
-	m := closingCourtesy.FindStringSubmatch(s)
-	if m == nil || len(courtesyWords.FindAllString(m[1], -1)) < 3 {
+	re := courtesyRules()
+	m := re[0].FindStringSubmatch(s)
+	if m == nil || len(re[2].FindAllString(re[1].ReplaceAllString(m[1], " "), -1)) < 3 {
 		return s, false
 	}
 	return m[1], true

@@ -109,14 +109,23 @@ func (f *features) writtenToks() int {
 	if len(f.glossed) > 0 {
 		return f.written.toks
 	}
-	return len(f.toks) + f.runWords()
+	toks, _ := f.countWritten()
+	return toks
 }
 
 func (f *features) writtenWords() int {
 	if len(f.glossed) > 0 {
 		return f.written.words
 	}
-	return f.words() + f.runWords()
+	_, words := f.countWritten()
+	return words
+}
+
+// countWritten counts the tokens and words of the message f has read, a
+// run of letters written together counting a word for every two.
+func (f *features) countWritten() (toks, words int) {
+	runs := f.runWords()
+	return len(f.toks) + runs, f.words() + runs
 }
 
 // runWords is how many more words than tokens the runs of scripts that

@@ -98,8 +98,7 @@ func readGlossaries() glossSet {
 			panic(err) // embedded: cannot fail
 		}
 		lang := strings.TrimSuffix(strings.TrimPrefix(file, "gloss/"), ".tsv")
-		g := parseGlossary(data, glossSpecs[lang].kind)
-		g.glossSpec = glossSpecs[lang]
+		g := parseGlossary(data, glossSpecs[lang])
 		g.vote = slices.Index(glossLangs[:], lang)
 		set.byLang[lang] = g
 		if g.vote >= 0 {
@@ -133,13 +132,14 @@ const (
 // the word. The first entry of a spelling wins. A glossary that segments
 // keeps its words as written, and skips a word with a space (none is
 // listed: TestGlossariesLoad).
-func parseGlossary(data []byte, kind glossKind) *glossary {
-	segment := kind == segmentGloss
+func parseGlossary(data []byte, spec glossSpec) *glossary {
+	segment := spec.kind == segmentGloss
 	g := &glossary{words: map[string]string{}, folded: map[string]string{}, phrases: map[string]string{}, starts: map[string]uint8{},
-		glossSpec: glossSpec{kind: kind}, reach: map[rune]uint8{}}
-	toned := kind == tonedGloss
-	var accented []string // in the file's order, so a clash resolves the same way every time
-	var tonedPhrases []string
+		glossSpec: spec, reach: map[rune]uint8{}}
+	toned := spec.kind == tonedGloss
+	// Spellings with accents and without, in the file's order, so a clash
+	// resolves the same way every time.
+	var accented, tonedPhrases [][2]string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		from, to, ok := strings.Cut(sc.Text(), "\t")
@@ -163,10 +163,10 @@ func parseGlossary(data []byte, kind glossKind) *glossary {
 		}
 		if len(ws) > 1 {
 			key := strings.Join(ws, " ")
-			if !toned {
-				key = unaccent(key)
-			} else if unaccent(key) != key {
-				tonedPhrases = append(tonedPhrases, key)
+			if plain := unaccent(key); !toned {
+				key = plain
+			} else if plain != key {
+				tonedPhrases = append(tonedPhrases, [2]string{key, plain})
 			}
 			if _, dup := g.phrases[key]; !dup {
 				g.phrases[key] = to
@@ -183,26 +183,24 @@ func parseGlossary(data []byte, kind glossKind) *glossary {
 		}
 		g.words[ws[0]] = to
 		if k := unaccent(ws[0]); k != ws[0] {
-			accented = append(accented, ws[0])
+			accented = append(accented, [2]string{ws[0], k})
 		}
 	}
 	// An accented word is also found without its accents, unless a word
 	// is written so itself: "si" (if) is not shadowed by "sí" (yes).
-	for _, w := range accented {
-		k := unaccent(w)
-		if _, taken := g.words[k]; taken {
+	for _, p := range accented {
+		if _, taken := g.words[p[1]]; taken {
 			continue
 		}
-		if _, taken := g.folded[k]; !taken {
-			g.folded[k] = g.words[w]
+		if _, taken := g.folded[p[1]]; !taken {
+			g.folded[p[1]] = g.words[p[0]]
 		}
 	}
 	// A toned expression typed without its marks is found by its plain
 	// spelling, unless an expression is written so itself.
-	for _, key := range tonedPhrases {
-		k := unaccent(key)
-		if _, taken := g.phrases[k]; !taken {
-			g.phrases[k] = g.phrases[key]
+	for _, p := range tonedPhrases {
+		if _, taken := g.phrases[p[1]]; !taken {
+			g.phrases[p[1]] = g.phrases[p[0]]
 		}
 	}
 	return g
@@ -378,14 +376,14 @@ func (g *glossary) lookup(w string, buf []byte) (string, bool) {
 	// "and the order", "in the order"), the word of three letters or more
 	// that is listed: shorter, too many words would be found in others
 	// (שלח, "sent", is not ש + לח, "moist").
-	w = string(folded)
+	rest := folded
 	for range 2 {
-		r, n := utf8.DecodeRuneInString(w)
-		if !strings.ContainsRune(g.prefixes, r) || utf8.RuneCountInString(w[n:]) < 3 {
+		r, n := utf8.DecodeRune(rest)
+		if !strings.ContainsRune(g.prefixes, r) || utf8.RuneCount(rest[n:]) < 3 {
 			break
 		}
-		w = w[n:]
-		if to, ok := g.words[w]; ok {
+		rest = rest[n:]
+		if to, ok := g.words[string(rest)]; ok { // no allocation: a map look-up
 			return to, true
 		}
 	}
@@ -415,7 +413,7 @@ const maxLetters = 20
 func (g *glossary) segmentRuns(text string, made []glossed) (string, []glossed) {
 	written := text
 	if g.spaceStops {
-		text = clauseStops(text)
+		text = thaiSpaceStops(text)
 	}
 	var b strings.Builder
 	b.Grow(len(text) + len(text)/2)
@@ -537,11 +535,11 @@ func (g *glossary) other(text string, k int, made *[]glossed, buf []byte, piece 
 	return e
 }
 
-// clauseStops writes a comma for the spaces between two Thai letters:
+// thaiSpaceStops writes a comma for the spaces between two Thai letters:
 // "ส่งของยังไม่ถึงเลยค่ะ ขอบคุณค่ะ" is two clauses ("the parcel has not
 // arrived" and "thank you"), and read without the stop the thanks was
 // negated.
-func clauseStops(text string) string {
+func thaiSpaceStops(text string) string {
 	var b []byte
 	for i := 0; i < len(text); {
 		r, n := utf8.DecodeRuneInString(text[i:])
@@ -880,13 +878,13 @@ func (f *features) seen(i int) bool {
 // guess, but most of its words are Portuguese. Two such words at least,
 // more than any other glossary finds and twice the words of English
 // ("El Paso flight" stays und).
-func glossLanguage(hits [len(glossLangs)]int, known int, marked bool) string {
+func glossLanguage(hits [len(glossLangs)]int, known int, marked func() bool) string {
 	// Vietnamese typed without its marks only by four words or more: its
 	// syllables (na, ti, gia) are found in any language, and "na
 	// kleisoume edw gia Pasxa? ti les", Greek in Latin letters, was named
-	// vi. With its marks (marked: vietnameseLetters), as any other ("Phí
-	// ship cao quá").
-	if hits[langVI] < 4 && !marked {
+	// vi. With its marks (marked: vietnameseLetters, asked only then), as
+	// any other ("Phí ship cao quá").
+	if hits[langVI] > 0 && hits[langVI] < 4 && !marked() {
 		hits[langVI] = 0
 	}
 	best, second := 0, 0

@@ -35,7 +35,7 @@ func TestGlossReplacesWordsAndKeepsTheRest(t *testing.T) {
 		"nul\tterrible", "n\t", "est\tis", "jamais\tnever", "arrivé\tarrived", "mon\tmy",
 		"c\tit", "s'il vous plaît\tplease", "si\tif", "sí\tyes", "est\twas", // a second "est" is ignored
 		"no tab on this line", "à\tto", "a\thas",
-	}, "\n")), plainGloss)
+	}, "\n")), glossSpec{})
 	checkGloss(t, g, []glossCase{
 		{"@nul_shop c'est nul, mon colis n'est jamais arrivé", "@nul_shop it is terrible, my colis is never arrived"},
 		{"C'EST NUL!!", "IT IS TERRIBLE!!"},
@@ -57,7 +57,7 @@ func TestSegmentRuns(t *testing.T) {
 		"ยังไม่\tnot yet", "มา\tcome", "ถึง\treach", "有 空\tspaced", // a key with a space is dropped
 		"ヤバい\tcrazy", "ヤバ\twow", "ติ\tcriticise", "ดี\tgood", "ดีเลย\tgreat", "って\t",
 		"yyds\tthe best", "w\tlol", "公式サイト\tofficial site", "公式\tofficial",
-	}, "\n")), segmentGloss)
+	}, "\n")), glossSpec{kind: segmentGloss})
 	if _, ok := g.words["有 空"]; ok {
 		t.Error("a key with a space is kept")
 	}
@@ -88,7 +88,7 @@ func TestSegmentRuns(t *testing.T) {
 func TestTonedGlossary(t *testing.T) {
 	g := parseGlossary([]byte(strings.Join([]string{
 		"đổi trả\treturn", "dối trá\tlying", "tối đa\tmaximum", "tôi\ti", "đã\talready", "muốn\twant", "mưa\train", "mua\tbuy",
-	}, "\n")), tonedGloss)
+	}, "\n")), glossSpec{kind: tonedGloss})
 	checkGloss(t, g, []glossCase{
 		{"tôi muốn đổi trả", "i want return"},
 		{"tôi đã mua", "i already buy"},                 // not tối đa, "maximum"
@@ -136,8 +136,7 @@ func FuzzGlossaries(f *testing.F) {
 // TestHebrewPrefixes: a Hebrew word not listed is found without the one
 // or two one-letter words written onto it.
 func TestHebrewPrefixes(t *testing.T) {
-	g := parseGlossary([]byte("הזמנה\torder\nלא\tnot\nשלום\thello\nסביר\treasonable\nלח\tmoist\n"), plainGloss)
-	g.prefixes = hebrewPrefixes
+	g := parseGlossary([]byte("הזמנה\torder\nלא\tnot\nשלום\thello\nסביר\treasonable\nלח\tmoist\n"), glossSpec{prefixes: hebrewPrefixes})
 	checkGloss(t, g, []glossCase{
 		{"וההזמנה לא", "order not"},
 		{"בהזמנה", "order"},
@@ -201,6 +200,11 @@ func TestGlossariesLoad(t *testing.T) {
 	}
 	if len(languageNames) != len(Languages()) {
 		t.Errorf("%d language names for %d languages", len(languageNames), len(Languages()))
+	}
+	for lang := range glossSpecs {
+		if glossaryFor(lang) == nil {
+			t.Errorf("glossSpecs sets %s, which has no gloss/%s.tsv", lang, lang)
+		}
 	}
 	for lang, want := range map[string][2]bool{"zh": {true, false}, "ja": {true, false}, "th": {true, false}, "he": {false, true}, "ar": {false, false}} {
 		if g := glossaryFor(lang); (g.kind == segmentGloss) != want[0] || (g.prefixes != "") != want[1] {

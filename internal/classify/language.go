@@ -83,10 +83,14 @@ var latinLangs = [nLatin]string{langEN: "en", langES: "es", langFR: "fr", langDE
 // message's language (glossVotes): the Latin-script ones, then Russian,
 // Ukrainian, Greek, Arabic, Hindi and Korean. Chinese, Japanese, Thai and
 // Hebrew have glossaries too, read without a vote.
-var glossLangs = func() (langs [len(latinLangs) + 6]string) {
-	copy(langs[copy(langs[:], latinLangs[:]):], []string{"ru", "uk", "el", "ar", "hi", "ko"})
+var glossLangs = func() (langs [len(latinLangs) + len(glossedScripts)]string) {
+	copy(langs[copy(langs[:], latinLangs[:]):], glossedScripts[:])
 	return langs
 }()
+
+// glossedScripts are the languages of other scripts whose glossaries
+// vote, in their places after latinLangs (langRU, langUK first).
+var glossedScripts = [...]string{"ru", "uk", "el", "ar", "hi", "ko"}
 
 // stopwords are each Latin-script language's commonest function words,
 // greetings, thanks and short words of customer messages. A word several

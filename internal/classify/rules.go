@@ -2,7 +2,6 @@ package classify
 
 import (
 	"bytes"
-	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -84,12 +83,13 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 		f.guarded |= guardAck
 		p[intentOther] += 1
 	}
-	if f.private && f.greetingOnly() {
+	switch greeting := f.greetingOnly(); {
+	case greeting && f.private:
 		// "hi", "hello?", "anyone there?" opening a chat or an e-mail: the
 		// customer waits for an answer before saying more. Read alone, the
 		// models call "hi" a share that needs no reply.
 		p[intentRequest] += 1
-	} else if f.greetingOnly() {
+	case greeting:
 		// "hi" in public, to no one (a tag, written or implied by a
 		// to_handle, is no greeting word): about no company or service,
 		// so other, which the stack only narrowly learnt.
@@ -150,7 +150,7 @@ func foreignPrivate(f *features, spam float64, lang string) bool {
 // messages that tag the brand alone 52% are requests and 79% need a
 // reply: what the words cannot tell, the tag does. Comments under the
 // brand's post without a tag are left as read: 27% of those are requests
-// and 43% need a reply (testdata/tag_prior.py).
+// and 44% need a reply (testdata/tag_prior.py).
 func unreadTag(f *features, spam float64, lang string) bool {
 	if f.private || !f.brandTag || spam >= SpamThreshold || !f.unread(lang) {
 		return false
@@ -360,14 +360,16 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 	if intent == intentOther && f.signed {
 		out = append(out, "signed like a company's own post (^JM)")
 	}
+	// The guards below fire only for a language named and glossed
+	// (TestGlossariesLoad): it has a name.
 	if intent == intentRequest && f.guarded&guardForeign != 0 {
-		out = append(out, "written privately, in "+cmp.Or(LanguageName(lang), lang))
+		out = append(out, "written privately, in "+LanguageName(lang))
 	}
 	if intent == intentRequest && f.guarded&guardUnreadTag != 0 {
-		out = append(out, "tags the brand; too few of its words are in the "+cmp.Or(LanguageName(lang), lang)+" glossary")
+		out = append(out, "tags the brand; too few of its words are in the "+LanguageName(lang)+" glossary")
 	}
 	if intent == intentPraise && f.guarded&guardUnreadThanks != 0 {
-		out = append(out, "thanks the brand; too few of its words are in the "+cmp.Or(LanguageName(lang), lang)+" glossary")
+		out = append(out, "thanks the brand; too few of its words are in the "+LanguageName(lang)+" glossary")
 	}
 	switch {
 	case f.othersOnly && f.question:

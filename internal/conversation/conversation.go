@@ -290,11 +290,6 @@ func (s *Store) Activity(ctx context.Context, conversationID int64) ([]Activity,
 	return out, rows.Err()
 }
 
-// CountByStatus counts a workspace's conversations in each state.
-func (s *Store) CountByStatus(ctx context.Context, workspaceID int64) (map[string]int, error) {
-	return s.Count(ctx, Filter{WorkspaceID: workspaceID})
-}
-
 // Count counts the conversations the filter keeps, whatever their status
 // (f.Status, f.Cursor and f.Limit are ignored), in each state: the inbox's
 // status counts under its other filters. Counting reads every row the

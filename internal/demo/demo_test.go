@@ -147,7 +147,7 @@ func TestSeedBackfillAndWork(t *testing.T) {
 		}
 		byStatus := map[string]int{}
 		for _, ws := range dm.World.Workspaces {
-			m, err := a.Conversations.CountByStatus(ctx, ws.ID)
+			m, err := a.Conversations.Count(ctx, conversation.Filter{WorkspaceID: ws.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -321,7 +321,7 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 		if d.Msg.Visibility == "private" {
 			privately[d.Post.Language] = true
 		}
-		if strings.Contains(d.Msg.Text, "@brand") || strings.Contains(d.Msg.Text, "Hello ") {
+		if strings.Contains(d.Msg.Text, "@brand") || strings.Contains(d.Msg.Text, "Hello ") || strings.Contains(d.Msg.Text, "Voicemail") {
 			t.Fatalf("written post streamed as %q", d.Msg.Text)
 		}
 		if d.Msg.Visibility == "public" && tagging(d.Account.Channel) && (!strings.Contains(d.Msg.Text, "@"+d.Account.Handle) ||

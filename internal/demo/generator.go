@@ -170,11 +170,7 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 			return Delivery{}, false
 		}
 		replyTo = prev.providerID
-		if g.brands[prev.brand].posts[prev.post].Language != "" {
-			s.persona = g.newcomer() // answering in the post's language
-		} else {
-			s.persona = g.author()
-		}
+		s.persona = g.personaFor(g.brands[s.brand].posts[s.post])
 	default:
 		// Brands[0] is the airline.
 		if len(g.brands) > 1 && g.r.Float64() >= airlineMix {
@@ -189,12 +185,13 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 			if len(b.tagging) == 0 {
 				return Delivery{}, false
 			}
-			s.post, s.persona = b.tagging[g.r.IntN(len(b.tagging))], g.newcomer()
+			s.post = b.tagging[g.r.IntN(len(b.tagging))]
 		case written:
-			s.post, s.persona = b.dataset+g.r.IntN(len(b.posts)-b.dataset), g.newcomer()
+			s.post = b.dataset + g.r.IntN(len(b.posts)-b.dataset)
 		default:
-			s.post, s.persona = b.nextPost(g.r), g.author()
+			s.post = b.nextPost(g.r)
 		}
+		s.persona = g.personaFor(b.posts[s.post])
 	}
 	b := g.brands[s.brand]
 	acct, spec := b.ws.Accounts[s.acct], b.ws.Brand.Accounts[s.acct]
@@ -215,15 +212,16 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 		// Japanese write a sentence without spaces.
 		return Delivery{}, false
 	}
+	english := post.Language == "" // no English wrapped around another language
 	switch acct.Channel {
 	case "email":
 		if subject == "" {
 			subject = emailSubject(post, text)
 		}
-		if post.Language == "" {
+		if english {
 			text = fmt.Sprintf("Hello %s,\n\n%s\n\n%s", b.ws.Brand.Short, text, who.first)
 		} else {
-			text += "\n\n" + who.first // no English greeting around another language
+			text += "\n\n" + who.first
 		}
 	case "form":
 		if subject == "" {
@@ -231,7 +229,9 @@ func (g *generator) try(at time.Time) (Delivery, bool) {
 		}
 	case "phone":
 		// What a caller leaves: a voicemail, transcribed by the carrier.
-		text = fmt.Sprintf("Voicemail (0:%02d), transcribed: %s", 12+len(text)%47, text)
+		if english {
+			text = fmt.Sprintf("Voicemail (0:%02d), transcribed: %s", 12+len(text)%47, text)
+		}
 	}
 	g.seq++
 	s.providerID = fmt.Sprintf("%s-%d", g.run, g.seq)
@@ -261,9 +261,17 @@ func (g *generator) author() int {
 	return g.newcomer()
 }
 
-// newcomer is a customer who has not written before. Whoever writes in
-// another language is one: a regular who wrote in English, or a private
+// personaFor picks who writes post: whoever writes in another language
+// is a newcomer, since a regular who wrote in English, or a private
 // thread that switched language, would read as made up.
+func (g *generator) personaFor(p Post) int {
+	if p.Language != "" {
+		return g.newcomer()
+	}
+	return g.author()
+}
+
+// newcomer is a customer who has not written before.
 func (g *generator) newcomer() int {
 	g.fresh++
 	return g.fresh

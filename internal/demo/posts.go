@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/harkdesk/hark/internal/classify"
 	"github.com/harkdesk/hark/internal/hark"
 )
 
@@ -120,19 +121,14 @@ func ParseWritten(r io.Reader) ([]Post, error) {
 	var out []Post
 	for line := 2; sc.Scan(); line++ {
 		f := strings.Split(sc.Text(), "\t")
-		if len(f) != 5 || f[0] != SourceAirline && f[0] != SourceComplaints || !validLanguage(f[1]) ||
+		if len(f) != 5 || f[0] != SourceAirline && f[0] != SourceComplaints || f[1] == "en" || classify.LanguageName(f[1]) == "" ||
 			!slices.Contains(hark.Intents, f[2]) || !slices.Contains(hark.Sentiments, f[3]) || strings.TrimSpace(f[4]) == "" {
-			return nil, fmt.Errorf("line %d: want an airline or complaints post, its language (not en), intent, sentiment and text", line)
+			return nil, fmt.Errorf("line %d: want an airline or complaints post, its language (one the classifier names, not en), intent, sentiment and text", line)
 		}
 		out = append(out, Post{Source: f[0], ID: fmt.Sprintf("written-%d", len(out)+1), Text: f[4],
 			Sentiment: f[3], Complaint: f[2] == "complaint", Language: f[1], Intent: f[2]})
 	}
 	return out, sc.Err()
-}
-
-// validLanguage reports whether s is an ISO 639-1 code other than English.
-func validLanguage(s string) bool {
-	return len(s) == 2 && s != "en" && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
 }
 
 // Languages counts the languages posts are written in, English aside.

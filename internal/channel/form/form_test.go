@@ -151,7 +151,7 @@ func TestFormSubmissionAndSpam(t *testing.T) {
 		}
 
 		count := func() int {
-			n, _ := r.convs.CountByStatus(ctx, c.WorkspaceID)
+			n, _ := r.convs.Count(ctx, conversation.Filter{WorkspaceID: c.WorkspaceID})
 			total := 0
 			for _, x := range n {
 				total += int(x)

@@ -10,27 +10,20 @@ HARK's intent and needs_reply accuracy as is, and when a message read as
 praise takes the reading of its text without the courtesy if that is not
 praise; then each change it makes, with the gold label.
 """
-import csv, json, os, re, subprocess, sys
+import csv, os, re, sys
 
-from comments_heldout import held_out
+from comments_heldout import classify, held_out, input_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The same pattern as exp_test.go's closingCourtesy.
-CLOSING = re.compile(r"(?i)^(.*\S)[\s,.;:!-]+(many thanks|thanks a lot|thanks so much|thank you so much|thanks in advance|"
-                     r"thank you in advance|thanks again|thank you again|thank you|thanks|thx|thank u|tia|ty|cheers)[\s.!:)]*$")
-
-
-WORDS = re.compile(r"(?:^|[^@\w])([A-Za-z']+)", re.ASCII)  # words, not tags: exp_test.go's courtesyWords
+# exp_test.go reads the same patterns: a message that closes with a
+# courtesy and what precedes it; the tags and links in that; a word.
+with open(os.path.join(HERE, "closing_courtesy.re")) as f:
+    CLOSING, NOT_WORDS, WORD = (re.compile(line, re.ASCII) for line in f.read().strip().split("\n"))
 
 
 def without_courtesy(text):
     m = CLOSING.match(text)
-    return m.group(1) if m and len(WORDS.findall(m.group(1))) >= 3 else None
-
-
-def classify(binary, rows, texts):
-    inputs = "".join(json.dumps({"text": t, "channel": r["channel"], "to_handle": r["to_handle"]}) + "\n" for r, t in zip(rows, texts))
-    return [json.loads(l) for l in subprocess.run([binary, "classify"], input=inputs, capture_output=True, text=True, check=True).stdout.splitlines()]
+    return m.group(1) if m and len(WORD.findall(NOT_WORDS.sub(" ", m.group(1)))) >= 3 else None
 
 
 def main():
@@ -40,8 +33,8 @@ def main():
         with open(os.path.join(HERE, name), newline="") as f:
             rows = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if keep is None or keep(r["text"])]
         rest = [without_courtesy(r["text"]) for r in rows]
-        a = classify(sys.argv[1], rows, [r["text"] for r in rows])
-        b = classify(sys.argv[1], rows, [t or r["text"] for t, r in zip(rest, rows)])
+        a = classify(sys.argv[1], [input_of(r) for r in rows], None)
+        b = classify(sys.argv[1], [input_of(r, t) for r, t in zip(rows, rest)], None)
         ok = [[0, 0], [0, 0]]  # [as is, re-read] x [intent, needs_reply]
         closing_right = sum(x["intent"] == r["intent"] for r, x, t in zip(rows, a, rest) if t)
         for r, x, y, t in zip(rows, a, b, rest):

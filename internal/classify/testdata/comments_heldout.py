@@ -122,9 +122,15 @@ def friend_comment(r):
 
 
 def classify(binary, inputs, field="intent"):
+    """BINARY's FIELD for each input, or with field None every label."""
     out = subprocess.run([binary, "classify"], input="".join(json.dumps(i) + "\n" for i in inputs),
                          capture_output=True, text=True, check=True).stdout.splitlines()
-    return [json.loads(o)[field] for o in out]
+    return [json.loads(o) if field is None else json.loads(o)[field] for o in out]
+
+
+def input_of(row, text=None):
+    """The hark classify input of a labelled row, its text replaced if given."""
+    return {"text": row["text"] if text is None else text, "channel": row["channel"], "to_handle": row["to_handle"]}
 
 
 COMMENTS = {"facebook", "instagram", "linkedin", "blog"}  # the labelled set's channels of comments
@@ -136,13 +142,13 @@ def main():
     rows = [r for r in every if held_out(r["text"])]
     comments = [(i >= 6041, r) for i, r in enumerate(every)
                 if held_out(r["text"]) and r["to_handle"] and r["channel"] in COMMENTS]
-    written = [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for r in rows]
+    written = [input_of(r) for r in rows]
     for binary in sys.argv[1:]:
         got = classify(binary, written)
         line = ["%s: all %.3f (%d)" % (binary, sum(g == r["intent"] for g, r in zip(got, rows)) / len(rows), len(rows))]
         for name, make in (("tagged", tagged_comment), ("stray", stray_comment), ("friend", friend_comment)):
             pairs = [(r, c) for r, c in ((r, make(r)) for r in rows) if c]
-            a = classify(binary, [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for r, _ in pairs])
+            a = classify(binary, [input_of(r) for r, _ in pairs])
             b = classify(binary, [c for _, c in pairs])
             gold = [r["intent"] for r, _ in pairs]
             acc = lambda p: sum(x == y for x, y in zip(p, gold)) / len(gold)

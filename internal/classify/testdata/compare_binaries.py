@@ -12,7 +12,7 @@ then each binary's needs_reply accuracy and its commonest intent errors.
 """
 import collections, csv, math, os, sys
 
-from comments_heldout import classify, held_out
+from comments_heldout import classify, held_out, input_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,7 +32,7 @@ def main():
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     if "--held-out" in sys.argv:
         rows = [r for r in rows if held_out(r["text"])]
-    inputs = [{"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]} for r in rows]
+    inputs = [input_of(r) for r in rows]
     a, b = classify(old, inputs), classify(new, inputs)
     gold = [r["intent"] for r in rows]
     won = sum(x != g and y == g for x, y, g in zip(a, b, gold))

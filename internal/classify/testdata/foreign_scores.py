@@ -14,7 +14,9 @@ recall and language accuracy, over all rows (the figures `hark eval
 kind: public posts that tag the brand, comments under its post that do
 not, private messages, and public posts to no brand.
 """
-import csv, json, re, subprocess, sys
+import csv, re, sys
+
+from comments_heldout import classify, input_of
 
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -50,10 +52,8 @@ def main():
         sys.exit(__doc__)
     with open(sys.argv[1], newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    lines = "".join(json.dumps({"text": r["text"], "channel": r["channel"], "to_handle": r["to_handle"]}) + "\n" for r in rows)
     for binary in sys.argv[2:]:
-        res = subprocess.run([binary, "classify"], input=lines, capture_output=True, text=True, check=True)
-        out = [json.loads(l) for l in res.stdout.splitlines()]
+        out = classify(binary, [input_of(r) for r in rows], None)
         print(binary)
         line("all", rows, out)
         langs = list(dict.fromkeys(r["language"] for r in rows))
