@@ -33,6 +33,7 @@ type Fixture struct {
 	Channels   []string
 	Tags       []string
 	Size       int
+	path       string // the SQLite file, which the desk's timings open again
 	workspaces []int64
 	accounts   map[int64][]fixtureAccount
 	rand       *rand.Rand
@@ -55,7 +56,7 @@ func NewFixture(ctx context.Context, path string) (*Fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Fixture{DB: d, Channels: fixtureChannels, Tags: fixtureTags, accounts: map[int64][]fixtureAccount{}, rand: rand.New(rand.NewPCG(7, 7))}
+	f := &Fixture{DB: d, path: path, Channels: fixtureChannels, Tags: fixtureTags, accounts: map[int64][]fixtureAccount{}, rand: rand.New(rand.NewPCG(7, 7))}
 	now := db.Now()
 	for w := 0; w < 3; w++ {
 		id := db.NewID()
@@ -478,9 +479,13 @@ func Inbox(ctx context.Context, o InboxOptions) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(o.Out, "%-42s %9s %9s %6s %10s\n", "view (first page, 50 rows)", "p50 ms", "p99 ms", "rows", "p50/base")
-		for _, t := range append([]Timing{base}, ts...) {
-			fmt.Fprintf(o.Out, "%-42s %9.2f %9.2f %6d %10.1f\n", t.View, ms(t.P50), ms(t.P99), t.Rows, float64(t.P50)/float64(base.P50))
+		pages, err := f.DeskPages(ctx, max(o.Samples/30, 3))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Out, "%-44s %9s %9s %6s %10s\n", "view (first page, 50 rows)", "p50 ms", "p99 ms", "rows", "p50/base")
+		for _, t := range append(append([]Timing{base}, ts...), pages...) {
+			fmt.Fprintf(o.Out, "%-44s %9.2f %9.2f %6d %10.1f\n", t.View, ms(t.P50), ms(t.P99), t.Rows, float64(t.P50)/float64(base.P50))
 		}
 	}
 	return nil

@@ -3,7 +3,10 @@ package bench
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -121,7 +124,14 @@ func setupAccounts(ctx context.Context, d *db.DB) (*workspace.Store, []int64, er
 	return wss, ids, nil
 }
 
+// openFresh opens an empty, migrated database at path: a file a bench
+// left there before (hark bench --dir keeps them) is removed first.
 func openFresh(ctx context.Context, path string) (*db.DB, error) {
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
 	d, err := db.Open(ctx, path)
 	if err != nil {
 		return nil, err

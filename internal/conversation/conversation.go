@@ -125,6 +125,8 @@ type Store struct {
 	countMu   sync.Mutex
 	counts    map[Filter]cachedCounts // slow counts (Filter is comparable: keep it so)
 	slowCount time.Duration           // a count slower than this is cached
+	flights   map[Filter]*countFlight // counts under way
+	onCount   func(context.Context)   // tests: called as each count's query starts
 }
 
 // New returns a Store over d.
@@ -295,19 +297,68 @@ func (s *Store) Activity(ctx context.Context, conversationID int64) ([]Activity,
 // status counts under its other filters. Counting reads every row the
 // filter keeps, so when it has become slow (a large desk) a result up to
 // countTTL old is served instead; small desks always see exact counts.
+// Callers asking for the same filter while it is being counted wait for
+// that count rather than start another: an inbox page and its counts
+// fragment, or every agent's page after a live change, read it once.
 func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 	f.Status, f.Cursor, f.Limit = "", "", 0
 	where, args, err := s.where(f, true) // first: a bad filter is an error, cached or not
 	if err != nil {
 		return nil, err
 	}
-	s.countMu.Lock()
-	c, ok := s.counts[f]
-	s.countMu.Unlock()
-	if ok && time.Since(c.at) < countTTL {
-		return c.byStatus, nil
+	for {
+		s.countMu.Lock()
+		if c, ok := s.counts[f]; ok && time.Since(c.at) < countTTL {
+			s.countMu.Unlock()
+			return c.byStatus, nil
+		}
+		fl, waiting := s.flights[f]
+		if !waiting {
+			fl = &countFlight{done: make(chan struct{})}
+			if s.flights == nil {
+				s.flights = map[Filter]*countFlight{}
+			}
+			s.flights[f] = fl
+		}
+		s.countMu.Unlock()
+		if !waiting {
+			return s.countOnce(ctx, f, fl, where, args)
+		}
+		select {
+		case <-fl.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if !isCancel(fl.err) {
+			return fl.byStatus, fl.err
+		}
+		// The caller who counted went away mid-count; this one is still
+		// here, so it counts (or joins whoever started again).
 	}
+}
+
+// countOnce runs the count fl stands for, caches it when it was slow, and
+// hands it to whoever waited.
+func (s *Store) countOnce(ctx context.Context, f Filter, fl *countFlight, where []string, args []any) (map[string]int, error) {
 	start := time.Now()
+	fl.byStatus, fl.err = s.countRows(ctx, where, args)
+	s.countMu.Lock()
+	delete(s.flights, f)
+	if fl.err == nil && time.Since(start) > s.slowCount {
+		if s.counts == nil || len(s.counts) >= maxCachedCounts {
+			s.counts = map[Filter]cachedCounts{} // filters are what agents type: keep few
+		}
+		s.counts[f] = cachedCounts{byStatus: fl.byStatus, at: time.Now()}
+	}
+	s.countMu.Unlock()
+	close(fl.done)
+	return fl.byStatus, fl.err
+}
+
+func (s *Store) countRows(ctx context.Context, where []string, args []any) (map[string]int, error) {
+	if s.onCount != nil {
+		s.onCount(ctx)
+	}
 	rows, err := s.db.R.QueryContext(ctx, db.Rebind(s.db.Dialect,
 		"SELECT status, COUNT(*) FROM conversations WHERE "+strings.Join(where, " AND ")+" GROUP BY status"), args...)
 	if err != nil {
@@ -324,17 +375,13 @@ func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 		out[st] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if time.Since(start) > s.slowCount {
-		s.countMu.Lock()
-		if s.counts == nil || len(s.counts) >= maxCachedCounts {
-			s.counts = map[Filter]cachedCounts{} // filters are what agents type: keep few
-		}
-		s.counts[f] = cachedCounts{byStatus: out, at: time.Now()}
-		s.countMu.Unlock()
+		return nil, fmt.Errorf("count conversations: %w", err)
 	}
 	return out, nil
+}
+
+func isCancel(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 const (
@@ -346,6 +393,13 @@ const (
 type cachedCounts struct {
 	byStatus map[string]int
 	at       time.Time
+}
+
+// countFlight is a count under way; done closes when byStatus or err is set.
+type countFlight struct {
+	done     chan struct{}
+	byStatus map[string]int
+	err      error
 }
 
 // Preview shortens text for the inbox list on a rune boundary.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -244,6 +245,79 @@ func TestCountKeepsToItsWorkspaceAndCaches(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Agents asking for the same counts while they are being counted share
+// that one count; if the agent who started it goes away, the others still
+// get theirs.
+func TestCountOnceForEveryoneWaiting(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	w := newWorld(t, d)
+	ctx := context.Background()
+	w.post(t, w.x, "1", "maria", "@brand my luggage is lost", time.Now().Add(-time.Hour))
+	var started atomic.Int32
+	release := make(chan struct{})
+	conversation.OnCount(w.convs, func(ctx context.Context) {
+		if started.Add(1) == 1 { // the first count stalls until released or cancelled
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+	})
+	f := conversation.Filter{WorkspaceID: w.ws.ID, Channel: "x"}
+	type result struct {
+		open int
+		err  error
+	}
+	ask := func(ctx context.Context) <-chan result {
+		out := make(chan result, 1)
+		go func() {
+			m, err := w.convs.Count(ctx, f)
+			out <- result{m["open"], err}
+		}()
+		return out
+	}
+	first := ask(ctx)
+	for started.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	var others []<-chan result
+	for range 4 {
+		others = append(others, ask(ctx))
+	}
+	time.Sleep(50 * time.Millisecond) // let them find the count under way
+	close(release)
+	for i, ch := range append(others, first) {
+		if r := <-ch; r.err != nil || r.open != 1 {
+			t.Errorf("caller %d: %d open, %v", i, r.open, r.err)
+		}
+	}
+	if n := started.Load(); n != 1 {
+		t.Errorf("%d counts for five callers at once, want 1", n)
+	}
+
+	// The caller who counts cancels; the one waiting counts for itself.
+	started.Store(0)
+	release = make(chan struct{})
+	f.Channel = "facebook" // not cached
+	cctx, cancel := context.WithCancel(ctx)
+	gone := ask(cctx)
+	for started.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	waiting := ask(ctx)
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if r := <-gone; !errors.Is(r.err, context.Canceled) {
+		t.Errorf("the cancelled caller: %v", r.err)
+	}
+	if r := <-waiting; r.err != nil || r.open != 0 {
+		t.Errorf("the caller left waiting: %d open, %v", r.open, r.err)
+	}
+	if n := started.Load(); n != 2 {
+		t.Errorf("%d counts, want 2 (the cancelled one and the waiter's own)", n)
+	}
 }
 
 func TestActionsAreLoggedAndReplyIsQueued(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/browsertest"
+	"github.com/harkdesk/hark/internal/desk"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
@@ -156,5 +157,50 @@ func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
 		chromedp.Evaluate(`document.querySelectorAll("script:not([src])").length > 0`, &alerted))
 	if alerted {
 		t.Fatal("customer text became a script element")
+	}
+}
+
+// An inbox page that did not wait for its status counts gets them from
+// desk.js, and they follow what arrives, without a reload.
+func TestBrowserCountsArriveAndFollow(t *testing.T) {
+	browsertest.Require(t)
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "skyway", "Skyway Air")
+	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "SkywayAir", Name: "Skyway Air"})
+	if _, err := a.Users.Add(ctx, "ana@skyway.test", "Ana", "agent", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	post := func(id, who, text string) {
+		t.Helper()
+		res, err := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: id, Author: ingest.Author{ID: who, Handle: who}, Text: text, SentAt: time.Now()})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+	}
+	post("1", "maria", "@SkywayAir my bag never arrived in Lisbon")
+	post("2", "joe", "@SkywayAir where is my refund?")
+	restore := desk.SetCountBudget(0) // every page leaves its counts to desk.js
+	t.Cleanup(restore)
+	srv := httptest.NewServer(server.Handler(a))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+
+	ana := browsertest.New(t)
+	open := `document.querySelector('#counts a[href*="status=open"] b').textContent`
+	// The page comes without counts (TestLanguageBadgeInTheDesk checks
+	// the markup); desk.js fetches them.
+	err = chromedp.Run(ana, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
+		chromedp.Poll(open+` === "2"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		t.Fatalf("the open count never arrived: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond) // let the event stream connect
+	post("3", "li", "@SkywayAir my refund is three weeks late")
+	if err := chromedp.Run(ana, chromedp.Poll(open+` === "3"`, nil, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the open count did not follow a new conversation: %v", err)
 	}
 }

@@ -3,11 +3,16 @@
 package desk
 
 import (
+	"bytes"
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/auth"
@@ -37,23 +42,24 @@ func Register(mux *http.ServeMux, a *app.App) {
 	mux.HandleFunc("GET /login", d.loginPage)
 	mux.HandleFunc("POST /login", d.login)
 	for pattern, h := range map[string]handler{
-		"GET /{$}":               d.home,
-		"GET /w/{slug}":          d.inbox,
-		"GET /w/{slug}/list":     d.inboxList,
-		"GET /w/{slug}/accounts": d.accounts,
+		"GET /{$}":                                 d.home,
+		"GET /w/{slug}":                            d.inbox,
+		"GET /w/{slug}/list":                       d.inboxList,
+		"GET /w/{slug}/counts":                     d.inboxCounts,
+		"GET /w/{slug}/accounts":                   d.accounts,
 		"POST /w/{slug}/accounts/{account}/config": d.configureAccount,
-		"GET /c/{id}":          d.conversation,
-		"GET /c/{id}/thread":   d.thread,
-		"POST /c/{id}/reply":   d.reply,
-		"POST /c/{id}/assign":  d.assign,
-		"POST /c/{id}/status":  d.status,
-		"POST /c/{id}/tags":    d.tags,
-		"POST /c/{id}/note":    d.note,
-		"POST /m/{id}/labels":  d.correct,
-		"GET /p/{id}":          d.customer,
-		"POST /p/{id}/merge":   d.mergeCustomer,
-		"POST /p/{id}/unmerge": d.unmergeCustomer,
-		"POST /logout":         d.logout,
+		"GET /c/{id}":                              d.conversation,
+		"GET /c/{id}/thread":                       d.thread,
+		"POST /c/{id}/reply":                       d.reply,
+		"POST /c/{id}/assign":                      d.assign,
+		"POST /c/{id}/status":                      d.status,
+		"POST /c/{id}/tags":                        d.tags,
+		"POST /c/{id}/note":                        d.note,
+		"POST /m/{id}/labels":                      d.correct,
+		"GET /p/{id}":                              d.customer,
+		"POST /p/{id}/merge":                       d.mergeCustomer,
+		"POST /p/{id}/unmerge":                     d.unmergeCustomer,
+		"POST /logout":                             d.logout,
 	} {
 		mux.Handle(pattern, a.Auth.Identify(d.signedIn(h)))
 	}
@@ -77,11 +83,11 @@ func (d *desk) signedIn(h handler) http.Handler {
 		}
 		if !auth.Safe(r.Method) {
 			if !auth.CheckCSRF(r) {
-				http.Error(w, "this form has expired; reload the page and try again", http.StatusForbidden)
+				d.failPage(w, r, http.StatusForbidden, "This form has expired", "Reload the page and try again.")
 				return
 			}
 			if r.URL.Path != "/logout" && !c.User.Can("work") {
-				http.Error(w, "your role can read conversations but not change them", http.StatusForbidden)
+				d.failPage(w, r, http.StatusForbidden, "Not allowed", "Your role can read conversations but not change them.")
 				return
 			}
 		}
@@ -92,20 +98,60 @@ func (d *desk) signedIn(h handler) http.Handler {
 	})
 }
 
+// fail answers a handler's error with a page that says what went wrong
+// and the way back, under the desk's own header, and the status code the
+// error calls for. A fragment's fetch reads the code alone.
 func (d *desk) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code, title, msg := http.StatusInternalServerError, "Something went wrong", "It has been logged."
 	switch {
 	case errors.Is(err, hark.ErrNotFound):
-		http.Error(w, "not found", http.StatusNotFound)
+		code, title, msg = http.StatusNotFound, "Not found", "There is nothing here, or it has gone."
 	case errors.Is(err, hark.ErrInvalid):
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		code, title, msg = http.StatusBadRequest, "That did not work", reason(err, hark.ErrInvalid)
 	case errors.Is(err, hark.ErrForbidden):
-		http.Error(w, "forbidden", http.StatusForbidden)
+		code, title, msg = http.StatusForbidden, "Not allowed", reason(err, hark.ErrForbidden)
 	case errors.Is(err, hark.ErrConflict):
-		http.Error(w, err.Error(), http.StatusConflict)
+		code, title, msg = http.StatusConflict, "That did not work", reason(err, hark.ErrConflict)
 	default:
 		d.log.Error("desk", "path", r.URL.Path, "err", err)
-		http.Error(w, "something went wrong; it has been logged", http.StatusInternalServerError)
 	}
+	d.failPage(w, r, code, title, msg)
+}
+
+// failPage writes an error page; the plain text of it if even that fails.
+func (d *desk) failPage(w http.ResponseWriter, r *http.Request, code int, title, msg string) {
+	c, _ := auth.From(r.Context())
+	v := view{Me: c.User, CSRF: c.CSRF}
+	if c.Session {
+		v.Workspaces, _ = d.a.Workspaces.List(r.Context()) // the header's way out; none is no loss
+	}
+	back := "/"
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.RequestURI() != r.URL.RequestURI() {
+		back = safeNext(ref.RequestURI()) // the page the agent came from, on this site
+	}
+	var buf bytes.Buffer
+	if err := d.pages.byName["error"].ExecuteTemplate(&buf, "layout", map[string]any{"View": v, "Title": title, "Message": msg, "Back": back}); err != nil {
+		http.Error(w, title+": "+msg, code)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	buf.WriteTo(w)
+}
+
+// reason is err's message without the kind it wraps ("invalid: tag is
+// too long" reads "Tag is too long.").
+func reason(err, kind error) string {
+	s := strings.TrimPrefix(err.Error(), kind.Error()+": ")
+	if s == kind.Error() || s == "" {
+		return "The desk refused it."
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 func pathID(r *http.Request) (int64, error) {

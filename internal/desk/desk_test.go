@@ -16,6 +16,7 @@ import (
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/desk"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
@@ -288,6 +289,40 @@ func TestLanguageBadgeInTheDesk(t *testing.T) {
 	}
 	if code, _ := ag.get("/w/brand?lang=french"); code != http.StatusBadRequest {
 		t.Fatalf("a language that is no code: %d", code)
+	}
+	// A filter the desk refuses gets a page that says why, escaped, under
+	// the desk's header, with the way back.
+	req, _ := http.NewRequest("GET", ag.base+"/w/brand?tag="+url.QueryEscape("<b>x</b> y"), nil)
+	req.Header.Set("Referer", ag.base+"/w/brand?lang=fr")
+	resp, err := ag.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if page := string(body); resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(page, "<h1>That did not work</h1>") || !strings.Contains(page, "Tag &#34;&lt;b&gt;x&lt;/b&gt; y&#34;: one word of letters") ||
+		!strings.Contains(page, `<a href="/w/brand?lang=fr">Back</a>`) || !strings.Contains(page, "Sign out") || strings.Contains(page, "<b>x</b>") {
+		t.Fatalf("a refused filter's page: %d %s", resp.StatusCode, page)
+	}
+	if code, page := ag.get("/c/12345"); code != http.StatusNotFound || !strings.Contains(page, "<h1>Not found</h1>") || !strings.Contains(page, `href="/">Back to the inbox`) {
+		t.Fatalf("a conversation that is not there: %d %s", code, page)
+	}
+	// A page that cannot wait for its counts shows the list without them,
+	// and its counts fragment brings them (desk.js fetches it).
+	restore := desk.SetCountBudget(0)
+	defer restore()
+	_, page = ag.get("/w/brand?lang=fr")
+	if !strings.Contains(page, "eve") || !strings.Contains(page, `<nav id="counts" data-src="/w/brand/counts?lang=fr" data-pending>`) ||
+		!strings.Contains(page, `>open <b></b>`) {
+		t.Fatal("a page past its count budget does not leave its counts to the fragment")
+	}
+	if _, frag := ag.get("/w/brand/counts?lang=fr"); !strings.Contains(frag, `>open <b>1</b>`) || strings.Contains(frag, "<nav") ||
+		!strings.Contains(frag, `href="/w/brand?lang=fr&amp;status=all"`) {
+		t.Fatalf("the counts fragment under the French filter: %q", frag)
+	}
+	if code, _ := ag.get("/w/brand/counts?lang=french"); code != http.StatusBadRequest {
+		t.Fatalf("the counts of a language that is no code: %d", code)
 	}
 }
 

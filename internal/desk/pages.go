@@ -51,7 +51,7 @@ var funcs = template.FuncMap{
 
 func mustPages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{"login", "inbox", "conversation", "accounts", "customer"} {
+	for _, name := range []string{"login", "inbox", "conversation", "accounts", "customer", "error"} {
 		t := template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS,
 			"templates/layout.html", "templates/partials.html", "templates/"+name+".html"))
 		p.byName[name] = t

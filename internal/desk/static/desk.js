@@ -8,6 +8,7 @@
   var thread = document.getElementById("thread");
   var side = document.getElementById("side");
   var live = document.getElementById("live");
+  var counts = document.getElementById("counts");
   var conv = document.querySelector("[data-conversation]");
   var convID = conv ? conv.getAttribute("data-conversation") : null;
   var selected = 0;
@@ -55,6 +56,7 @@
         var e = {};
         try { e = JSON.parse(ev.data); } catch (x) { return; }
         if (list) { refresh(list); }
+        if (counts) { refresh(counts); }
         if (convID && (kind === "resync" || e.conversation_id === convID)) {
           refresh(thread);
           refresh(side);
@@ -72,6 +74,8 @@
       });
     });
   }
+  // A page that did not wait for its status counts fetches them.
+  if (counts && counts.hasAttribute("data-pending")) { refresh(counts); }
   if (thread) { thread.scrollTop = thread.scrollHeight; }
   select(0);
 
