@@ -124,7 +124,7 @@ type Store struct {
 
 	countMu   sync.Mutex
 	counts    map[Filter]cachedCounts // slow counts (Filter is comparable: keep it so)
-	slowCount time.Duration           // a count slower than this is cached
+	slowCount time.Duration           // a count slower than this is cached (CacheCountsAfter)
 	flights   map[Filter]*countFlight // counts under way
 	onCount   func(context.Context)   // tests: called as each count's query starts
 }
@@ -313,7 +313,9 @@ func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 			return c.byStatus, nil
 		}
 		fl, waiting := s.flights[f]
-		if !waiting {
+		if waiting {
+			fl.waiters++
+		} else {
 			fl = &countFlight{done: make(chan struct{})}
 			if s.flights == nil {
 				s.flights = map[Filter]*countFlight{}
@@ -338,22 +340,34 @@ func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 }
 
 // countOnce runs the count fl stands for, caches it when it was slow, and
-// hands it to whoever waited.
+// hands it to whoever waited, even if the count panicked (a flight left
+// open would hold every later caller of the filter until its deadline).
 func (s *Store) countOnce(ctx context.Context, f Filter, fl *countFlight, where []string, args []any) (map[string]int, error) {
 	start := time.Now()
-	fl.byStatus, fl.err = s.countRows(ctx, where, args)
-	s.countMu.Lock()
-	delete(s.flights, f)
-	if fl.err == nil && time.Since(start) > s.slowCount {
-		if s.counts == nil || len(s.counts) >= maxCachedCounts {
-			s.counts = map[Filter]cachedCounts{} // filters are what agents type: keep few
+	defer func() {
+		s.countMu.Lock()
+		delete(s.flights, f)
+		if fl.err == nil && fl.byStatus != nil && time.Since(start) > s.slowCount {
+			if s.counts == nil || len(s.counts) >= maxCachedCounts {
+				s.counts = map[Filter]cachedCounts{} // filters are what agents type: keep few
+			}
+			s.counts[f] = cachedCounts{byStatus: fl.byStatus, at: time.Now()}
 		}
-		s.counts[f] = cachedCounts{byStatus: fl.byStatus, at: time.Now()}
-	}
-	s.countMu.Unlock()
-	close(fl.done)
+		s.countMu.Unlock()
+		close(fl.done)
+	}()
+	fl.err = errCountPanicked // until countRows returns
+	fl.byStatus, fl.err = s.countRows(ctx, where, args)
 	return fl.byStatus, fl.err
 }
+
+var errCountPanicked = errors.New("count conversations: the count failed")
+
+// CacheCountsAfter sets how long a count may take before Count serves it
+// from a cache for countTTL (10 ms unless set): below it, counting is
+// cheap enough to be exact. A negative d caches every count, for tests of
+// what an agent sees at a desk large enough to be cached.
+func (s *Store) CacheCountsAfter(d time.Duration) { s.slowCount = d }
 
 func (s *Store) countRows(ctx context.Context, where []string, args []any) (map[string]int, error) {
 	if s.onCount != nil {
@@ -370,7 +384,7 @@ func (s *Store) countRows(ctx context.Context, where []string, args []any) (map[
 		var st string
 		var n int
 		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("count conversations: %w", err)
 		}
 		out[st] = n
 	}
@@ -400,6 +414,7 @@ type countFlight struct {
 	done     chan struct{}
 	byStatus map[string]int
 	err      error
+	waiters  int // callers who found it under way (tests wait for them)
 }
 
 // Preview shortens text for the inbox list on a rune boundary.

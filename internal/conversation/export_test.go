@@ -1,13 +1,17 @@
 package conversation
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
-// SetSlowCount sets the time after which Store s caches a count, so a test
-// can have every count cached (0).
-func SetSlowCount(s *Store, d time.Duration) { s.slowCount = d }
+// Waiters is how many callers wait for the count of f under way.
+func Waiters(s *Store, f Filter) int {
+	f.Status, f.Cursor, f.Limit = "", "", 0
+	s.countMu.Lock()
+	defer s.countMu.Unlock()
+	if fl := s.flights[f]; fl != nil {
+		return fl.waiters
+	}
+	return 0
+}
 
 // OnCount has f called as each of s's counts starts its query.
 func OnCount(s *Store, f func(context.Context)) { s.onCount = f }

@@ -224,7 +224,7 @@ func TestCountKeepsToItsWorkspaceAndCaches(t *testing.T) {
 				t.Errorf("%+v: %d open, want 1 (the other workspace's left out)", f, n)
 			}
 		}
-		conversation.SetSlowCount(w.convs, 0) // every count is cached now
+		w.convs.CacheCountsAfter(-1) // every count is cached now
 		if n := count(conversation.Filter{Channel: "facebook"}); n != 1 {
 			t.Fatalf("facebook: %d", n)
 		}
@@ -279,14 +279,12 @@ func TestCountOnceForEveryoneWaiting(t *testing.T) {
 		return out
 	}
 	first := ask(ctx)
-	for started.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "the count to start", func() bool { return started.Load() > 0 })
 	var others []<-chan result
 	for range 4 {
 		others = append(others, ask(ctx))
 	}
-	time.Sleep(50 * time.Millisecond) // let them find the count under way
+	waitFor(t, "four callers waiting for the count under way", func() bool { return conversation.Waiters(w.convs, f) == 4 })
 	close(release)
 	for i, ch := range append(others, first) {
 		if r := <-ch; r.err != nil || r.open != 1 {
@@ -303,11 +301,9 @@ func TestCountOnceForEveryoneWaiting(t *testing.T) {
 	f.Channel = "facebook" // not cached
 	cctx, cancel := context.WithCancel(ctx)
 	gone := ask(cctx)
-	for started.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "the count to start", func() bool { return started.Load() > 0 })
 	waiting := ask(ctx)
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, "a caller waiting for the count under way", func() bool { return conversation.Waiters(w.convs, f) == 1 })
 	cancel()
 	if r := <-gone; !errors.Is(r.err, context.Canceled) {
 		t.Errorf("the cancelled caller: %v", r.err)
@@ -317,6 +313,15 @@ func TestCountOnceForEveryoneWaiting(t *testing.T) {
 	}
 	if n := started.Load(); n != 2 {
 		t.Errorf("%d counts, want 2 (the cancelled one and the waiter's own)", n)
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still no %s after 5 s", what)
+		}
 	}
 }
 

@@ -186,6 +186,7 @@ func TestBrowserCountsArriveAndFollow(t *testing.T) {
 	post("2", "joe", "@SkywayAir where is my refund?")
 	restore := desk.SetCountBudget(0) // every page leaves its counts to desk.js
 	t.Cleanup(restore)
+	a.Conversations.CacheCountsAfter(-1) // and they are served from the cache, as at a large desk
 	srv := httptest.NewServer(server.Handler(a))
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
 
@@ -198,9 +199,11 @@ func TestBrowserCountsArriveAndFollow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the open count never arrived: %v", err)
 	}
-	time.Sleep(300 * time.Millisecond) // let the event stream connect
+	if err := chromedp.Run(ana, chromedp.WaitVisible(`#live.on`)); err != nil {
+		t.Fatalf("no live updates: %v", err)
+	}
 	post("3", "li", "@SkywayAir my refund is three weeks late")
-	if err := chromedp.Run(ana, chromedp.Poll(open+` === "3"`, nil, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+	if err := chromedp.Run(ana, chromedp.Poll(open+` === "3"`, nil, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the open count did not follow a new conversation: %v", err)
 	}
 }

@@ -4,6 +4,7 @@ package desk
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -104,6 +105,8 @@ func (d *desk) signedIn(h handler) http.Handler {
 func (d *desk) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, title, msg := http.StatusInternalServerError, "Something went wrong", "It has been logged."
 	switch {
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		return // the agent went away (a fragment fetch overtaken, a page left): no one reads an answer
 	case errors.Is(err, hark.ErrNotFound):
 		code, title, msg = http.StatusNotFound, "Not found", "There is nothing here, or it has gone."
 	case errors.Is(err, hark.ErrInvalid):
@@ -135,15 +138,21 @@ func (d *desk) failPage(w http.ResponseWriter, r *http.Request, code int, title,
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store") // it carries the session's CSRF token
 	w.WriteHeader(code)
 	buf.WriteTo(w)
 }
 
-// reason is err's message without the kind it wraps ("invalid: tag is
-// too long" reads "Tag is too long.").
+// reason is err's message from the kind it wraps on ("invalid: tag is too
+// long" and "assign: invalid: tag is too long" read "Tag is too long.").
 func reason(err, kind error) string {
-	s := strings.TrimPrefix(err.Error(), kind.Error()+": ")
-	if s == kind.Error() || s == "" {
+	s := err.Error()
+	if _, after, ok := strings.Cut(s, kind.Error()+": "); ok {
+		s = after
+	} else if strings.HasSuffix(s, kind.Error()) {
+		s = "" // the kind alone says nothing
+	}
+	if s == "" {
 		return "The desk refused it."
 	}
 	r, n := utf8.DecodeRuneInString(s)

@@ -190,8 +190,8 @@ func (d *desk) inboxFilter(r *http.Request, c auth.Caller) (view, inboxQuery, co
 // conversations takes a third of a second (BENCHMARKS.md); the page does
 // not wait for it but shows the list, and the counts follow as their own
 // fragment, read from the count the page started. A list that took the
-// whole budget leaves the counts to the fragment, whether or not they
-// happen to be ready.
+// whole budget shows the counts only if they are there already; a budget
+// of 0 (tests) starts no count at all, leaving it to the fragment.
 var countBudget = 50 * time.Millisecond
 
 // countTimeout bounds a count the page started and no longer waits for.
@@ -205,8 +205,8 @@ func (d *desk) inboxData(r *http.Request, c auth.Caller, counts bool) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	var counted <-chan countResult
-	if counts {
+	var counted <-chan countResult // nil (never ready) when the page does not count
+	if counts && countBudget > 0 {
 		counted = d.countAhead(r.Context(), f) // alongside the list, not after it
 	}
 	start := time.Now()
@@ -214,20 +214,25 @@ func (d *desk) inboxData(r *http.Request, c auth.Caller, counts bool) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	var byStatus map[string]int
+	var res countResult
 	got := false
-	if left := countBudget - time.Since(start); counts && left > 0 {
+	if left := countBudget - time.Since(start); left > 0 && counted != nil {
 		wait := time.NewTimer(left)
 		defer wait.Stop()
 		select {
-		case res := <-counted:
-			if res.err != nil {
-				return nil, res.err
-			}
-			byStatus, got = res.byStatus, true
+		case res, got = <-counted:
 		case <-wait.C:
 		}
+	} else {
+		select { // a list that took the budget still shows counts already there
+		case res, got = <-counted:
+		default:
+		}
 	}
+	if got && res.err != nil {
+		return nil, res.err
+	}
+	byStatus := res.byStatus
 	slug := v.Workspace.Slug
 	next := ""
 	if page.NextCursor != "" {
@@ -246,17 +251,30 @@ type countResult struct {
 // countAhead starts the status counts under f's other filters. The count
 // outlives the request that started it (up to countTimeout), so the counts
 // fragment the page then asks for joins it, or finds it cached, instead of
-// counting again.
+// counting again. Only aheadSlots such counts run at once: past them (many
+// pages opened and left), a page's count ends with its request.
 func (d *desk) countAhead(ctx context.Context, f conversation.Filter) <-chan countResult {
 	out := make(chan countResult, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), countTimeout)
-		defer cancel()
+	count := func(ctx context.Context) {
 		m, err := d.a.Conversations.Count(ctx, f)
 		out <- countResult{m, err}
-	}()
+	}
+	select {
+	case aheadSlots <- struct{}{}:
+		go func() {
+			defer func() { <-aheadSlots }()
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), countTimeout)
+			defer cancel()
+			count(ctx)
+		}()
+	default:
+		go count(ctx)
+	}
 	return out
 }
+
+// aheadSlots bounds the counts that outlive their page.
+var aheadSlots = make(chan struct{}, 4)
 
 func sep(u string) string {
 	for _, c := range u {

@@ -1,9 +1,11 @@
 package desk
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/user"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -36,6 +38,26 @@ func TestWaiting(t *testing.T) {
 		now.Add(-3 * time.Hour).UnixMilli(): "waiting 3h", now.Add(-50 * time.Hour).UnixMilli(): "waiting 2d"} {
 		if got := waiting(ms); got != want {
 			t.Errorf("%v ago: %q, want %q", now.Sub(time.UnixMilli(ms)).Round(time.Second), got, want)
+		}
+	}
+}
+
+// An error page says what was refused in the words of the refusal, not of
+// the error's wrapping.
+func TestReason(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w: tag %q is too long", hark.ErrInvalid, "x"), `Tag "x" is too long.`},
+		{fmt.Errorf("assign: %w: user 5 is a viewer", hark.ErrInvalid), "User 5 is a viewer."},
+		{fmt.Errorf("%w: émoji first.", hark.ErrInvalid), "Émoji first."},
+		{hark.ErrInvalid, "The desk refused it."},
+		{fmt.Errorf("%w: the address is invalid", hark.ErrInvalid), "The address is invalid."},
+		{fmt.Errorf("label: %w", hark.ErrInvalid), "The desk refused it."},
+	} {
+		if got := reason(c.err, hark.ErrInvalid); got != c.want {
+			t.Errorf("%v: %q, want %q", c.err, got, c.want)
 		}
 	}
 }

@@ -22,10 +22,13 @@
     r[selected].scrollIntoView({ block: "nearest" });
   }
 
-  // refresh swaps a fragment for the server's current version of it.
-  var pending = {};
-  function refresh(el) {
-    if (!el || pending[el.id]) { return; }
+  // refresh swaps a fragment for the server's current version of it, after
+  // a short pause that lets a burst of changes cost one fetch. A change
+  // during a fetch fetches again after it, so the last change is shown.
+  var pending = {}, again = {};
+  function refresh(el, delay) {
+    if (!el) { return; }
+    if (pending[el.id]) { again[el.id] = true; return; }
     pending[el.id] = setTimeout(function () {
       fetch(el.getAttribute("data-src"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
@@ -42,8 +45,25 @@
           if (atBottom) { el.scrollTop = el.scrollHeight; }
         })
         .catch(function () {})
-        .then(function () { delete pending[el.id]; });
-    }, 150);
+        .then(function () {
+          delete pending[el.id];
+          if (again[el.id]) { delete again[el.id]; refresh(el); }
+        });
+    }, delay === undefined ? 150 : delay);
+  }
+
+  // A large desk serves a slow count from a cache for up to 5 s, so the
+  // counts fetched right after a change may predate it: fetch them once
+  // more when that cache has expired.
+  var recount = null, changedSince = false;
+  function refreshCounts() {
+    refresh(counts);
+    if (recount) { changedSince = true; return; }
+    recount = setTimeout(function later() {
+      refresh(counts);
+      recount = changedSince ? setTimeout(later, 5200) : null; // a change the cache may still hide
+      changedSince = false;
+    }, 5200);
   }
 
   if (ws && window.EventSource && (list || thread)) {
@@ -56,7 +76,7 @@
         var e = {};
         try { e = JSON.parse(ev.data); } catch (x) { return; }
         if (list) { refresh(list); }
-        if (counts) { refresh(counts); }
+        if (counts) { refreshCounts(); }
         if (convID && (kind === "resync" || e.conversation_id === convID)) {
           refresh(thread);
           refresh(side);
@@ -75,7 +95,7 @@
     });
   }
   // A page that did not wait for its status counts fetches them.
-  if (counts && counts.hasAttribute("data-pending")) { refresh(counts); }
+  if (counts && counts.hasAttribute("data-pending")) { refresh(counts, 0); }
   if (thread) { thread.scrollTop = thread.scrollHeight; }
   select(0);
 
