@@ -10,8 +10,8 @@ import (
 )
 
 // Made-up customers. Names are common ones from many places; addresses use
-// the reserved example domains and phone numbers the UK range kept for
-// drama (07700 900000-900999), so none reaches a real person.
+// the reserved example domains and phone numbers from ranges kept for
+// fiction (fictionalPhone), so none reaches a real person.
 var (
 	firstNames = []string{"Maria", "James", "Aisha", "Wei", "Sofia", "Daniel", "Fatima", "Liam", "Yuki", "Carlos",
 		"Emma", "Kwame", "Olivia", "Raj", "Chloe", "Mateo", "Hannah", "Omar", "Grace", "Lucas", "Amara", "Noah",
@@ -62,7 +62,7 @@ func newPersona(seed uint64, n int) persona {
 	}
 	p.handle = strings.ReplaceAll(p.handle, ".", "_") // X handles have no dots
 	p.email = fmt.Sprintf("%s.%s%d@%s", f, l, n%100, emailDomains[r.IntN(len(emailDomains))])
-	p.phone = fmt.Sprintf("+44 7700 900%03d", n%1000)
+	p.phone = fictionalPhone(n)
 	// Reach is roughly log-normal (most people have a few hundred
 	// followers) with a long tail of accounts that are widely read.
 	p.followers = int64(math.Exp(5.6 + 1.5*r.NormFloat64()))
@@ -78,6 +78,32 @@ func newPersona(seed uint64, n int) persona {
 }
 
 func (p persona) name() string { return p.first + " " + p.last }
+
+// fictionalPhone is customer n's mobile number, one of the UK's 1,000 kept
+// for drama (07700 900000-900999), then of North America's 100 per area
+// code (555-0100 to 555-0199, in every area code), so that two customers
+// share a number (and so an SMS or WhatsApp thread) only past 72,100, not
+// past 1,000: a demo streams that many newcomers in a few hours.
+func fictionalPhone(n int) string {
+	if n < 1000 {
+		return fmt.Sprintf("+44 7700 900%03d", n)
+	}
+	n -= 1000
+	area := n / 100 % len(areaCodes)
+	return fmt.Sprintf("+1 %d 555 01%02d", areaCodes[area], n%100)
+}
+
+// areaCodes are the North American area codes' shape: 201-989, no middle
+// 9 (kept for expansion) and no N11 (service codes).
+var areaCodes = func() []int {
+	var out []int
+	for a := 201; a <= 989; a++ {
+		if a/10%10 != 9 && a%100 != 11 {
+			out = append(out, a)
+		}
+	}
+	return out
+}()
 
 // author is how a channel presents the persona.
 func (p persona) author(channel string) ingest.Author {

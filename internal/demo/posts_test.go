@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -224,4 +225,24 @@ func FuzzAddress(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Customers' numbers are fictional and differ, so no two customers share
+// an SMS or WhatsApp thread in a long demo.
+func TestFictionalPhonesDiffer(t *testing.T) {
+	seen := map[string]int{}
+	shape := regexp.MustCompile(`^(\+44 7700 900\d{3}|\+1 [2-9][0-8]\d 555 01\d{2})$`)
+	for n := range 1000 + 100*len(areaCodes) {
+		p := fictionalPhone(n)
+		if !shape.MatchString(p) {
+			t.Fatalf("customer %d: %q is in no range kept for fiction", n, p)
+		}
+		if m, ok := seen[p]; ok {
+			t.Fatalf("customers %d and %d share %s", m, n, p)
+		}
+		seen[p] = n
+	}
+	if len(seen) != 72_100 {
+		t.Errorf("%d numbers before the first repeat, want 72,100", len(seen))
+	}
 }
