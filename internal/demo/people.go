@@ -61,7 +61,8 @@ func newPersona(seed uint64, n int) persona {
 		p.handle = f + "." + l
 	}
 	p.handle = strings.ReplaceAll(p.handle, ".", "_") // X handles have no dots
-	p.email = fmt.Sprintf("%s.%s%d@%s", f, l, n%100, emailDomains[r.IntN(len(emailDomains))])
+	// The customer's number, whole: no two customers share an address.
+	p.email = fmt.Sprintf("%s.%s%d@%s", f, l, n, emailDomains[r.IntN(len(emailDomains))])
 	p.phone = fictionalPhone(n)
 	// Reach is roughly log-normal (most people have a few hundred
 	// followers) with a long tail of accounts that are widely read.

@@ -246,3 +246,16 @@ func TestFictionalPhonesDiffer(t *testing.T) {
 		t.Errorf("%d numbers before the first repeat, want 72,100", len(seen))
 	}
 }
+
+// No two customers share an e-mail address, which would make them one
+// contact on e-mail, forms, the blog and chat.
+func TestCustomersHaveTheirOwnAddress(t *testing.T) {
+	seen := map[string]int{}
+	for n := range 20_000 {
+		e := newPersona(1, n).email
+		if m, ok := seen[e]; ok {
+			t.Fatalf("customers %d and %d share %s", m, n, e)
+		}
+		seen[e] = n
+	}
+}
