@@ -9,32 +9,13 @@ import (
 // The desk's pages are timed over HTTP from a fixture a bench left behind
 // in its --dir: a new fixture at the same path starts empty.
 func TestDeskPagesOnAFixtureBuiltTwice(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "inbox.db")
-	f, err := NewFixture(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Grow(ctx, 500); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	if f, err = NewFixture(ctx, path); err != nil {
-		t.Fatalf("a second fixture where the first was: %v", err)
-	}
-	defer f.Close()
-	if err := f.Grow(ctx, 3000); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	f.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations").Scan(&n)
-	if n != 3000 {
-		t.Fatalf("the second fixture holds %d conversations, want 3000", n)
-	}
+	grownFixture(t, path, 500).Close()
+	f := grownFixture(t, path, 3000) // holds 3,000, not 3,500
 	ttl := deskCountTTL
 	defer func() { deskCountTTL = ttl }()
 	deskCountTTL = 0
-	ts, err := f.DeskPages(ctx, 2)
+	ts, err := f.DeskPages(context.Background(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,19 +18,7 @@ import (
 // an index in ORDER BY order and never sort.
 func TestInboxViewsOnSmallFixture(t *testing.T) {
 	ctx := context.Background()
-	f, err := NewFixture(ctx, filepath.Join(t.TempDir(), "inbox.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.Grow(ctx, 20000); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	f.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations").Scan(&n)
-	if n != 20000 {
-		t.Fatalf("fixture holds %d conversations, want 20000", n)
-	}
+	f := grownFixture(t, filepath.Join(t.TempDir(), "inbox.db"), 20000)
 	views, err := f.Views(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +70,27 @@ func TestInboxViewsOnSmallFixture(t *testing.T) {
 	if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, " INDEX conversations_language") {
 		t.Errorf("language, open: plan does not walk conversations_language: %s", plan)
 	}
+}
+
+// grownFixture is a new fixture at path holding n conversations, closed
+// when the test ends.
+func grownFixture(t *testing.T, path string, n int) *Fixture {
+	t.Helper()
+	ctx := context.Background()
+	f, err := NewFixture(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if err := f.Grow(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	var got int
+	f.DB.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM conversations").Scan(&got)
+	if got != n {
+		t.Fatalf("fixture holds %d conversations, want %d", got, n)
+	}
+	return f
 }
 
 func queryPlan(t *testing.T, d *db.DB, q string, args ...any) string {

@@ -347,7 +347,7 @@ func (s *Store) countOnce(ctx context.Context, f Filter, fl *countFlight, where 
 	defer func() {
 		s.countMu.Lock()
 		delete(s.flights, f)
-		if fl.err == nil && fl.byStatus != nil && time.Since(start) > s.slowCount {
+		if fl.err == nil && time.Since(start) > s.slowCount {
 			if s.counts == nil || len(s.counts) >= maxCachedCounts {
 				s.counts = map[Filter]cachedCounts{} // filters are what agents type: keep few
 			}

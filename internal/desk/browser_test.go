@@ -31,21 +31,39 @@ func signIn(url, email, password string) chromedp.Tasks {
 	}
 }
 
-func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
-	browsertest.Require(t)
+// skywayDesk opens a desk on a fresh SQLite file, with options o, holding
+// the workspace "skyway", its X account @SkywayAir and the agent
+// ana@skyway.test (password "correct horse battery").
+func skywayDesk(t *testing.T, o app.Options) (*app.App, workspace.Workspace, workspace.Account) {
+	t.Helper()
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
+	o.DB, o.Migrate = filepath.Join(t.TempDir(), "hark.db"), true
+	a, err := app.Open(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "skyway", "Skyway Air")
-	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "SkywayAir", Name: "Skyway Air", Purpose: "marketing"})
+	ws, err := a.Workspaces.Create(ctx, "skyway", "Skyway Air")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "SkywayAir", Name: "Skyway Air", Purpose: "marketing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Users.Add(ctx, "ana@skyway.test", "Ana", "agent", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	return a, ws, acct
+}
+
+func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
+	browsertest.Require(t)
+	ctx := context.Background()
+	a, ws, x := skywayDesk(t, app.Options{})
 	fb, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: "skyway", Name: "Skyway on Facebook", Purpose: "service"})
-	for _, u := range [][2]string{{"ana@skyway.test", "Ana"}, {"ben@skyway.test", "Ben"}} {
-		if _, err := a.Users.Add(ctx, u[0], u[1], "agent", "correct horse battery"); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := a.Users.Add(ctx, "ben@skyway.test", "Ben", "agent", "correct horse battery"); err != nil {
+		t.Fatal(err)
 	}
 	now := time.Now().Add(-time.Hour)
 	for i, m := range []struct {
@@ -70,7 +88,7 @@ func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
 
 	ana, ben := browsertest.New(t), browsertest.New(t)
 	var rows int
-	err = chromedp.Run(ana, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
+	err := chromedp.Run(ana, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
 		chromedp.Evaluate(`document.querySelectorAll(".row").length`, &rows))
 	if err != nil {
 		t.Fatal(err)
@@ -165,16 +183,7 @@ func TestBrowserAgentsWorkAConversationLive(t *testing.T) {
 func TestBrowserCountsArriveAndFollow(t *testing.T) {
 	browsertest.Require(t)
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "skyway", "Skyway Air")
-	x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "SkywayAir", Name: "Skyway Air"})
-	if _, err := a.Users.Add(ctx, "ana@skyway.test", "Ana", "agent", "correct horse battery"); err != nil {
-		t.Fatal(err)
-	}
+	a, _, x := skywayDesk(t, app.Options{})
 	post := func(id, who, text string) {
 		t.Helper()
 		res, err := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: id, Author: ingest.Author{ID: who, Handle: who}, Text: text, SentAt: time.Now()})
@@ -194,7 +203,7 @@ func TestBrowserCountsArriveAndFollow(t *testing.T) {
 	open := `document.querySelector('#counts a[href*="status=open"] b').textContent`
 	// The page comes without counts (TestLanguageBadgeInTheDesk checks
 	// the markup); desk.js fetches them.
-	err = chromedp.Run(ana, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
+	err := chromedp.Run(ana, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
 		chromedp.Poll(open+` === "2"`, nil, chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil {
 		t.Fatalf("the open count never arrived: %v", err)

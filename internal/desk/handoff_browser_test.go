@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/harkdesk/hark/internal/browsertest"
 	"github.com/harkdesk/hark/internal/channel/x"
 	"github.com/harkdesk/hark/internal/server"
-	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // An agent answers an X mention through the hand-off in a real browser: a
@@ -24,22 +22,13 @@ import (
 func TestBrowserHandsAnXMentionOffToADM(t *testing.T) {
 	browsertest.Require(t)
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	a, _, acct := skywayDesk(t, app.Options{PollEvery: -1})
 	fake := x.NewFake("consumer-secret", "x-token")
 	fake.UserID, fake.Handle = "4242", "SkywayAir"
 	fake.AddUser(x.User{ID: "4242", Handle: "SkywayAir", Name: "Skyway Air"})
 	api := httptest.NewServer(fake)
 	t.Cleanup(api.Close)
-	ws, _ := a.Workspaces.Create(ctx, "skyway", "Skyway Air")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "SkywayAir", Name: "Skyway Air", Purpose: "marketing"})
 	if err := a.ConfigureAccount(ctx, acct.ID, fake.Config(api.URL)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Users.Add(ctx, "ana@skyway.test", "Ana", "agent", "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(server.Handler(a))
@@ -56,7 +45,7 @@ func TestBrowserHandsAnXMentionOffToADM(t *testing.T) {
 
 	b := browsertest.New(t)
 	var publicURL, privateURL, thread string
-	err = chromedp.Run(b, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
+	err := chromedp.Run(b, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
 		chromedp.Click(`.row`, chromedp.NodeVisible),
 		chromedp.WaitVisible(`#replyform`),
 		chromedp.Location(&publicURL),

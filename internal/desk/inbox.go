@@ -150,15 +150,12 @@ func (q inboxQuery) Described(v view) string {
 // Cleared is the URL of the same status without the other filters.
 func (q inboxQuery) Cleared(slug string) string { return inboxQuery{Status: q.Status}.URL(slug) }
 
-// inboxFilter reads the inbox's filters from the request's URL.
-func (d *desk) inboxFilter(r *http.Request, c auth.Caller) (view, inboxQuery, conversation.Filter, error) {
+// inboxFilter reads the inbox's filters from the request's URL, in the
+// workspace its path names.
+func (d *desk) inboxFilter(r *http.Request, c auth.Caller) (workspace.Workspace, inboxQuery, conversation.Filter, error) {
 	ws, err := d.a.Workspaces.BySlug(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		return view{}, inboxQuery{}, conversation.Filter{}, err
-	}
-	v, err := d.view(r, c, ws)
-	if err != nil {
-		return view{}, inboxQuery{}, conversation.Filter{}, err
+		return ws, inboxQuery{}, conversation.Filter{}, err
 	}
 	qs := r.URL.Query()
 	q := inboxQuery{Status: qs.Get("status"), Channel: qs.Get("channel"), Account: qs.Get("account"),
@@ -182,7 +179,7 @@ func (d *desk) inboxFilter(r *http.Request, c auth.Caller) (view, inboxQuery, co
 	default:
 		f.AssigneeID, _ = strconv.ParseInt(q.Assignee, 10, 64)
 	}
-	return v, q, f, nil
+	return ws, q, f, nil
 }
 
 // countBudget is how long an inbox page waits for its status counts
@@ -201,7 +198,11 @@ const countTimeout = 30 * time.Second
 // too if they come within countBudget (Counted says whether they did).
 // The list alone, refetched at every live change, counts nothing.
 func (d *desk) inboxData(r *http.Request, c auth.Caller, counts bool) (map[string]any, error) {
-	v, q, f, err := d.inboxFilter(r, c)
+	ws, q, f, err := d.inboxFilter(r, c)
+	if err != nil {
+		return nil, err
+	}
+	v, err := d.view(r, c, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -214,31 +215,16 @@ func (d *desk) inboxData(r *http.Request, c auth.Caller, counts bool) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	var res countResult
-	got := false
-	if left := countBudget - time.Since(start); left > 0 && counted != nil {
-		wait := time.NewTimer(left)
-		defer wait.Stop()
-		select {
-		case res, got = <-counted:
-		case <-wait.C:
-		}
-	} else {
-		select { // a list that took the budget still shows counts already there
-		case res, got = <-counted:
-		default:
-		}
-	}
-	if got && res.err != nil {
+	res, got := within(counted, countBudget-time.Since(start))
+	if res.err != nil {
 		return nil, res.err
 	}
-	byStatus := res.byStatus
 	slug := v.Workspace.Slug
 	next := ""
 	if page.NextCursor != "" {
 		next = q.URL(slug) + sep(q.URL(slug)) + "cursor=" + url.QueryEscape(page.NextCursor)
 	}
-	return map[string]any{"View": v, "Q": q, "Page": page, "Counts": byStatus, "Counted": got, "Next": next,
+	return map[string]any{"View": v, "Q": q, "Page": page, "Counts": res.byStatus, "Counted": got, "Next": next,
 		"ListURL":   "/w/" + slugPath(slug) + "/list?" + r.URL.RawQuery,
 		"CountsURL": "/w/" + slugPath(slug) + "/counts?" + r.URL.RawQuery}, nil
 }
@@ -273,6 +259,28 @@ func (d *desk) countAhead(ctx context.Context, f conversation.Filter) <-chan cou
 	return out
 }
 
+// within is the counts if they come within left; past it, only if they
+// are there already (a list that took the whole budget). None if nothing
+// counts them.
+func within(counted <-chan countResult, left time.Duration) (countResult, bool) {
+	if counted == nil || left <= 0 {
+		select {
+		case res, ok := <-counted:
+			return res, ok
+		default:
+			return countResult{}, false
+		}
+	}
+	wait := time.NewTimer(left)
+	defer wait.Stop()
+	select {
+	case res, ok := <-counted:
+		return res, ok
+	case <-wait.C:
+		return countResult{}, false
+	}
+}
+
 // aheadSlots bounds the counts that outlive their page.
 var aheadSlots = make(chan struct{}, 4)
 
@@ -296,7 +304,7 @@ func (d *desk) inbox(w http.ResponseWriter, r *http.Request, c auth.Caller) erro
 // inboxCounts is the status counts alone: fetched by a page that did not
 // wait for them, and again when something changes.
 func (d *desk) inboxCounts(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
-	v, q, f, err := d.inboxFilter(r, c)
+	ws, q, f, err := d.inboxFilter(r, c)
 	if err != nil {
 		return err
 	}
@@ -304,7 +312,9 @@ func (d *desk) inboxCounts(w http.ResponseWriter, r *http.Request, c auth.Caller
 	if err != nil {
 		return err
 	}
-	return d.pages.render(w, "inbox", "counts", map[string]any{"View": v, "Q": q, "Counts": byStatus, "Counted": true})
+	// Refetched at every live change by every agent's inbox: it reads
+	// nothing else (the list's view holds accounts and users).
+	return d.pages.render(w, "inbox", "counts", map[string]any{"View": view{Workspace: ws}, "Q": q, "Counts": byStatus, "Counted": true})
 }
 
 // inboxList is the list alone, fetched by the page when something changes.

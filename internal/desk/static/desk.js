@@ -25,11 +25,15 @@
   // refresh swaps a fragment for the server's current version of it, after
   // a short pause that lets a burst of changes cost one fetch. A change
   // during a fetch fetches again after it, so the last change is shown.
-  var pending = {}, again = {};
+  var pending = {}, fetching = {}, again = {};
   function refresh(el, delay) {
     if (!el) { return; }
-    if (pending[el.id]) { again[el.id] = true; return; }
+    if (pending[el.id]) {
+      if (fetching[el.id]) { again[el.id] = true; } // else the fetch to come shows it
+      return;
+    }
     pending[el.id] = setTimeout(function () {
+      fetching[el.id] = true;
       fetch(el.getAttribute("data-src"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
         .then(function (html) {
@@ -47,6 +51,7 @@
         .catch(function () {})
         .then(function () {
           delete pending[el.id];
+          delete fetching[el.id];
           if (again[el.id]) { delete again[el.id]; refresh(el); }
         });
     }, delay === undefined ? 150 : delay);
