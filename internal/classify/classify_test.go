@@ -1365,17 +1365,17 @@ func TestWrittenPasses(t *testing.T) {
 	}{{"testdata/comments_passes.tsv", commentsRound, true}, {"testdata/thanks_passes.tsv", thanksRound, false},
 		{"testdata/courtesy_passes.tsv", courtesyRound, false}} {
 		t.Run(round.file, func(t *testing.T) {
-			checkPasses(t, rows, round.file, round.rows.lo, round.rows.hi-round.rows.lo+1, round.comments)
+			checkPasses(t, rows, round.file, round.rows, round.comments)
 		})
 	}
 }
 
-func checkPasses(t *testing.T, rows []Labelled, file string, first, count int, comments bool) {
-	recs := readAgreement(t, file, count)
+func checkPasses(t *testing.T, rows []Labelled, file string, round rowRange, comments bool) {
+	recs := readAgreement(t, file, round.hi-round.lo+1)
 	var w, a, b, wr, ar, br []string
 	for i, rec := range recs[1:] {
 		n, err := strconv.Atoi(rec[0])
-		if err != nil || n != first+i || n > len(rows) || len(rec) != 7 {
+		if err != nil || n != round.lo+i || n > len(rows) || len(rec) != 7 {
 			t.Fatalf("bad row %q", rec)
 		}
 		for _, j := range []int{1, 3, 5} {
@@ -1501,15 +1501,17 @@ func TestNameLead(t *testing.T) {
 	rows := labelledRows(t)
 	var before, round8 int
 	for i, l := range rows {
-		if f.read(input(l)); f.nameLead && i < 6041 {
+		switch f.read(input(l)); {
+		case !f.nameLead:
+		case i+1 < commentsRound.lo:
 			before++
-		} else if f.nameLead {
+		case commentsRound.has(i + 1):
 			round8++
 		}
 	}
-	t.Logf("name first: %d of rows 1–6041, %d of rows 6042–6881", before, round8)
+	t.Logf("name first: %d of the rows before the eighth round, %d of its %s", before, round8, commentsRound.name)
 	if before != 0 || round8 < 100 {
-		t.Errorf("name first on %d of rows 1–6041 and %d of the eighth round's", before, round8)
+		t.Errorf("name first on %d of the rows before the eighth round and %d of its", before, round8)
 	}
 	for _, in := range []Input{
 		{Text: "Karen Doyle did you get home ok", ToHandle: "kestrel", Channel: "instagram"}, // Instagram tags with @

@@ -783,26 +783,31 @@ func shippedFiles(t *testing.T) map[string][]byte {
 }
 
 // courtesyRules are testdata/closing_courtesy.re's three patterns, which
-// closing_courtesy.py reads too: a message that closes with a courtesy
-// and what precedes it; the tags and links in that, which are no words;
-// a word.
-var courtesyRules = sync.OnceValue(func() (re [3]*regexp.Regexp) {
+// closing_courtesy.py reads too (as CLOSING, NOT_WORDS and WORD).
+type courtesyRules struct {
+	closing  *regexp.Regexp // a message that closes with a courtesy, and what precedes it
+	notWords *regexp.Regexp // the tags and links in that, which are no words
+	word     *regexp.Regexp
+}
+
+var readCourtesyRules = sync.OnceValue(func() courtesyRules {
 	b, err := os.ReadFile("testdata/closing_courtesy.re")
 	if err != nil {
 		panic(err)
 	}
-	for i, line := range strings.SplitN(strings.TrimSpace(string(b)), "\n", 3) {
-		re[i] = regexp.MustCompile(line)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 3 {
+		panic(fmt.Sprintf("testdata/closing_courtesy.re: %d lines, want the three patterns", len(lines)))
 	}
-	return re
+	return courtesyRules{regexp.MustCompile(lines[0]), regexp.MustCompile(lines[1]), regexp.MustCompile(lines[2])}
 })
 
 // withoutCourtesy is s without its closing courtesy, if three words or
 // more precede it ("… hasn't arrived. thanks").
 func withoutCourtesy(s string) (string, bool) {
-	re := courtesyRules()
-	m := re[0].FindStringSubmatch(s)
-	if m == nil || len(re[2].FindAllString(re[1].ReplaceAllString(m[1], " "), -1)) < 3 {
+	re := readCourtesyRules()
+	m := re.closing.FindStringSubmatch(s)
+	if m == nil || len(re.word.FindAllString(re.notWords.ReplaceAllString(m[1], " "), -1)) < 3 {
 		return s, false
 	}
 	return m[1], true

@@ -109,16 +109,14 @@ func (f *features) writtenToks() int {
 	if len(f.glossed) > 0 {
 		return f.written.toks
 	}
-	toks, _ := f.countWritten()
-	return toks
+	return len(f.toks) + f.runWords() // not countWritten: spam, on every message, needs no words
 }
 
 func (f *features) writtenWords() int {
 	if len(f.glossed) > 0 {
 		return f.written.words
 	}
-	_, words := f.countWritten()
-	return words
+	return f.words() + f.runWords()
 }
 
 // countWritten counts the tokens and words of the message f has read, a

@@ -83,18 +83,19 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 		f.guarded |= guardAck
 		p[intentOther] += 1
 	}
-	switch greeting := f.greetingOnly(); {
-	case greeting && f.private:
-		// "hi", "hello?", "anyone there?" opening a chat or an e-mail: the
-		// customer waits for an answer before saying more. Read alone, the
-		// models call "hi" a share that needs no reply.
-		p[intentRequest] += 1
-	case greeting:
-		// "hi" in public, to no one (a tag, written or implied by a
-		// to_handle, is no greeting word): about no company or service,
-		// so other, which the stack only narrowly learnt.
-		f.guarded |= guardGreeting
-		p[intentOther] += 1
+	if f.greetingOnly() {
+		if f.private {
+			// "hi", "hello?", "anyone there?" opening a chat or an e-mail:
+			// the customer waits for an answer before saying more. Read
+			// alone, the models call "hi" a share that needs no reply.
+			p[intentRequest] += 1
+		} else {
+			// "hi" in public, to no one (a tag, written or implied by a
+			// to_handle, is no greeting word): about no company or
+			// service, so other, which the stack only narrowly learnt.
+			f.guarded |= guardGreeting
+			p[intentOther] += 1
+		}
 	}
 	if f.signed {
 		// An agent's signature (^JM): the company's own post, other by
