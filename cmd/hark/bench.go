@@ -79,6 +79,10 @@ func benchIngest(ctx context.Context, args []string) error {
 	fmt.Printf("%-56s %8.2f %11.0f\n", "baseline (multi-row INSERTs, same rows, same tx size)", r.Baseline.Seconds(), r.BaselineRate())
 	fmt.Printf("%-56s %8.2f %11.0f\n", "baseline (one INSERT per row)", r.BaselineRows.Seconds(), r.BaselineRowsRate())
 	fmt.Printf("pipeline / baseline: %.2f   pipeline / one-INSERT-per-row baseline: %.2f\n", r.Ratio(), r.PipelineRate()/r.BaselineRowsRate())
+	if r.CPURatio() > 0 {
+		fmt.Printf("CPU time, every core: pipeline %.2f s, baseline %.2f s; pipeline CPU per message: %.2f× the baseline's\n",
+			r.PipelineCPU.Seconds(), r.BaselineCPU.Seconds(), r.CPURatio())
+	}
 	return nil
 }
 

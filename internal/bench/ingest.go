@@ -40,6 +40,9 @@ type IngestResult struct {
 	Pipeline      time.Duration // best time through Pipeline.Ingest
 	Baseline      time.Duration // best time to insert the same rows with multi-row INSERTs
 	BaselineRows  time.Duration // best time to insert the same rows one INSERT per row
+	// The least CPU time (user and system, every core) the process spent
+	// on each, in any round; 0 where the platform does not say.
+	PipelineCPU, BaselineCPU time.Duration
 }
 
 // PipelineRate is stored messages per second through the pipeline, the
@@ -58,6 +61,15 @@ func (r IngestResult) BaselineRowsRate() float64 { return float64(r.Stored) / r.
 // Ratio is the pipeline's rate as a fraction of the baseline's.
 func (r IngestResult) Ratio() float64 { return r.PipelineRate() / r.BaselineRate() }
 
+// CPURatio is the CPU time the pipeline spent per stored message as a
+// multiple of the multi-row baseline's; 0 where CPU time is not measured.
+func (r IngestResult) CPURatio() float64 {
+	if r.BaselineCPU <= 0 {
+		return 0
+	}
+	return r.PipelineCPU.Seconds() / r.BaselineCPU.Seconds()
+}
+
 // Ingest sends a workload through the whole pipeline from many concurrent
 // callers, then inserts the rows it produced into a fresh database plainly,
 // in transactions of the pipeline's mean batch size, and times both.
@@ -73,10 +85,12 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 	var rows *finalRows
 	for round := 0; round < o.Rounds; round++ {
 		path := filepath.Join(o.Dir, fmt.Sprintf("ingest-%d.db", round))
+		cpu := cpuTime()
 		took, batch, d, err := runPipeline(ctx, path, work, o.Callers, nil)
 		if err != nil {
 			return res, err
 		}
+		least(&res.PipelineCPU, cpuTime()-cpu)
 		if rows == nil {
 			rows, err = readFinalRows(ctx, d)
 			if err != nil {
@@ -90,9 +104,13 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 			res.Pipeline = took
 		}
 		for _, multi := range []bool{true, false} {
+			cpu := cpuTime()
 			took, err = runBaseline(ctx, filepath.Join(o.Dir, fmt.Sprintf("baseline-%d-%t.db", round, multi)), rows, max(int(res.Batch+0.5), 1), multi)
 			if err != nil {
 				return res, err
+			}
+			if multi {
+				least(&res.BaselineCPU, cpuTime()-cpu)
 			}
 			best := &res.BaselineRows
 			if multi {
@@ -104,6 +122,13 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// least keeps the smaller of a best-so-far (0: none yet) and d.
+func least(best *time.Duration, d time.Duration) {
+	if *best == 0 || d < *best {
+		*best = d
+	}
 }
 
 // setupAccounts makes the workspace and channel accounts a workload names.

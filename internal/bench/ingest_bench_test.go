@@ -16,6 +16,7 @@ func BenchmarkIngest(b *testing.B) {
 		b.ReportMetric(r.PipelineRate(), "msgs/s")
 		b.ReportMetric(r.BaselineRate(), "baseline-msgs/s")
 		b.ReportMetric(r.Ratio(), "ratio")
+		b.ReportMetric(r.CPURatio(), "cpu-ratio")
 		b.ReportMetric(r.Batch, "batch")
 	}
 }

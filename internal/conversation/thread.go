@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/harkdesk/hark/internal/db"
@@ -32,6 +31,7 @@ type Inbound struct {
 	ReplyTo       []string // provider ids of the messages it answers, nearest first
 	ByParticipant bool     // thread private messages by who sent them (DMs, chat, SMS)
 	ContactID     int64
+	NewContact    bool // made in this transaction: it has no stored thread
 	ContactName   string
 	ContactHandle string
 	Author        Author
@@ -56,11 +56,10 @@ type Stored struct {
 	Reopened        bool  `json:"reopened"`
 }
 
-var writerQueries = []string{"MessageByProvider", "MessagesByProvider", "LatestThread", "CreateConversation", "TouchInbound", "InsertActivity"}
+var writerQueries = []string{"MessageByProvider", "MessagesByProvider", "LatestThread", "TouchInbound"}
 
-// insertChunks are the row counts of the prepared multi-row message inserts;
-// a batch is written with the fewest statements these sizes allow.
-var insertChunks = []int{64, 16, 4, 1}
+// composedQueries are the writer's multi-row inserts (db.MultiRow).
+var composedQueries = []string{"InsertInboundMessages", "CreateConversations", "InsertActivities"}
 
 // WriterStatements are the ingest writer's statements, prepared once on the
 // store and shared by every batch's transaction (re-preparing them for each
@@ -68,12 +67,18 @@ var insertChunks = []int{64, 16, 4, 1}
 type WriterStatements struct {
 	dialect db.Dialect
 	named   map[string]*sql.Stmt
-	inserts map[int]*sql.Stmt // multi-row message inserts by row count
+	inserts map[insertKey]*sql.Stmt
+}
+
+// insertKey names a composed insert and its row count.
+type insertKey struct {
+	name string
+	rows int
 }
 
 // PrepareWriter prepares the writer's statements on d's write pool.
 func PrepareWriter(ctx context.Context, d *db.DB) (*WriterStatements, error) {
-	s := &WriterStatements{dialect: d.Dialect, named: map[string]*sql.Stmt{}, inserts: map[int]*sql.Stmt{}}
+	s := &WriterStatements{dialect: d.Dialect, named: map[string]*sql.Stmt{}, inserts: map[insertKey]*sql.Stmt{}}
 	prep := func(q string) (*sql.Stmt, error) { return d.W.PrepareContext(ctx, q) }
 	if err := s.prepare(prep); err != nil {
 		s.Close()
@@ -90,22 +95,16 @@ func (s *WriterStatements) prepare(prep func(string) (*sql.Stmt, error)) error {
 		}
 		s.named[name] = st
 	}
-	for _, n := range insertChunks {
-		st, err := prep(insertInboundSQL(s.dialect, n))
-		if err != nil {
-			return fmt.Errorf("prepare InsertInboundMessages×%d: %w", n, err)
+	for _, name := range composedQueries {
+		for _, n := range db.RowChunks {
+			st, err := prep(db.MultiRow(s.dialect, queries.Get(s.dialect, name), n))
+			if err != nil {
+				return fmt.Errorf("prepare %s×%d: %w", name, n, err)
+			}
+			s.inserts[insertKey{name, n}] = st
 		}
-		s.inserts[n] = st
 	}
 	return nil
-}
-
-// insertInboundSQL repeats InsertInboundMessages' VALUES tuple n times.
-func insertInboundSQL(d db.Dialect, n int) string {
-	q := queries.Get(d, "InsertInboundMessages")
-	i := strings.LastIndex(q, "VALUES")
-	head, tuple := q[:i+len("VALUES")], strings.TrimSpace(q[i+len("VALUES"):])
-	return db.Rebind(d, head+" "+strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", "))
 }
 
 // Close releases the statements.
@@ -143,6 +142,7 @@ type Writer struct {
 	ahead   map[threadKey]*threadState // the newest thread per key this batch touched
 	order   []*threadState             // threads changed in this batch, in first-touch order
 	pending []pendingMessage
+	acts    []pendingActivity
 }
 
 type providerKey struct {
@@ -191,6 +191,14 @@ type ThreadLabels struct {
 	Language string
 }
 
+// pendingActivity is an activity row Flush writes: what the batch did to
+// a thread (created, reopened by the customer).
+type pendingActivity struct {
+	id, workspaceID, convID int64
+	kind, detail            string
+	at                      int64
+}
+
 type pendingMessage struct {
 	in            *Inbound
 	msgID, convID int64
@@ -200,7 +208,7 @@ type pendingMessage struct {
 
 // NewWriter prepares a Writer on tx that writes each message as it is added.
 func NewWriter(ctx context.Context, tx *sql.Tx, d db.Dialect) (*Writer, error) {
-	s := &WriterStatements{dialect: d, named: map[string]*sql.Stmt{}, inserts: map[int]*sql.Stmt{}}
+	s := &WriterStatements{dialect: d, named: map[string]*sql.Stmt{}, inserts: map[insertKey]*sql.Stmt{}}
 	if err := s.prepare(func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }); err != nil {
 		s.Close()
 		return nil, err
@@ -318,15 +326,11 @@ func (w *Writer) AddInbound(ctx context.Context, in *Inbound) (Stored, error) {
 		t = &threadState{id: db.NewID(), key: threadKey{in.AccountID, in.ContactID, in.Visibility}, created: true, in: in, status: hark.StatusOpen}
 		w.threads[t.id] = t
 		st.NewConversation = true
-		if err := w.activity(ctx, in.WorkspaceID, t.id, "created", map[string]any{"channel": in.Channel, "visibility": in.Visibility}); err != nil {
-			return st, err
-		}
+		w.activity(in.WorkspaceID, t.id, "created", map[string]any{"channel": in.Channel, "visibility": in.Visibility})
 	}
 	if reopened {
 		st.Reopened = true
-		if err := w.activity(ctx, in.WorkspaceID, t.id, "reopened", map[string]any{"by": "customer"}); err != nil {
-			return st, err
-		}
+		w.activity(in.WorkspaceID, t.id, "reopened", map[string]any{"by": "customer"})
 	}
 	w.touch(t, in, now)
 	st.MessageID, st.ConversationID = db.NewID(), t.id
@@ -400,7 +404,7 @@ func (w *Writer) thread(ctx context.Context, in *Inbound) (t *threadState, reope
 	if in.Visibility == "private" && !in.ByParticipant {
 		return nil, false, nil
 	}
-	t, err = w.latestThread(ctx, threadKey{in.AccountID, in.ContactID, in.Visibility})
+	t, err = w.latestThread(ctx, threadKey{in.AccountID, in.ContactID, in.Visibility}, in.NewContact)
 	if t == nil || err != nil {
 		return nil, false, err
 	}
@@ -420,15 +424,19 @@ func (w *Writer) thread(ctx context.Context, in *Inbound) (t *threadState, reope
 }
 
 // latestThread is the most recently active conversation under a key, taking
-// this batch's unwritten changes into account.
-func (w *Writer) latestThread(ctx context.Context, k threadKey) (*threadState, error) {
+// this batch's unwritten changes into account. A contact made in this
+// transaction has none in the store, so the store is not asked.
+func (w *Writer) latestThread(ctx context.Context, k threadKey, newContact bool) (*threadState, error) {
 	if t, ok := w.latest[k]; ok {
 		return t, nil
 	}
 	var best *threadState
 	var id, lastMsg, lastIn int64
 	var status string
-	err := w.named("LatestThread").QueryRowContext(ctx, k.account, k.contact, k.visibility).Scan(&id, &status, &lastMsg, &lastIn)
+	err := sql.ErrNoRows
+	if !newContact {
+		err = w.named("LatestThread").QueryRowContext(ctx, k.account, k.contact, k.visibility).Scan(&id, &status, &lastMsg, &lastIn)
+	}
 	switch {
 	case err == nil:
 		best = w.threads[id]
@@ -447,65 +455,85 @@ func (w *Writer) latestThread(ctx context.Context, k threadKey) (*threadState, e
 	return best, nil
 }
 
-// Flush writes what the batch holds: new threads, one update per changed
-// thread, then the messages in multi-row inserts. Run it before commit.
+// Flush writes what the batch holds: its new threads, one update per
+// thread it changed, what it logged of them, then its messages, the
+// inserts each in a few multi-row statements. Run it before commit.
 func (w *Writer) Flush(ctx context.Context) error {
+	var created []*threadState
 	for _, t := range w.order {
-		if err := w.writeThread(ctx, t); err != nil {
+		if t.created {
+			created = append(created, t)
+		} else if err := w.touchThread(ctx, t); err != nil {
 			return err
 		}
+	}
+	err := w.insertRows(ctx, "CreateConversations", len(created), func(i int, args []any) []any {
+		return append(args, w.createArgs(created[i])...)
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range w.order {
 		t.count, t.created, t.ownerSeen, t.in, t.labels, t.lang = 0, false, false, nil, nil, ""
 	}
 	w.order = w.order[:0]
-	for rest := w.pending; len(rest) > 0; {
-		n := chunk(len(rest))
-		args := make([]any, 0, n*17)
-		for _, p := range rest[:n] {
-			in := p.in
-			args = append(args, p.msgID, in.WorkspaceID, p.convID, in.AccountID, in.ProviderID, in.Author.ExternalID,
-				in.Author.Name, in.Author.Handle, in.Author.Followers, in.Author.Verified, in.Text, p.att,
-				p.replyTo, p.labels, in.SentAt, in.ReceivedAt, string(in.Raw))
-		}
-		if _, err := w.stmt(w.stmts.inserts[n]).ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("insert %d messages (first %s): %w", n, rest[0].in.ProviderID, err)
-		}
-		rest = rest[n:]
+	err = w.insertRows(ctx, "InsertActivities", len(w.acts), func(i int, args []any) []any {
+		a := w.acts[i]
+		return append(args, a.id, a.workspaceID, a.convID, a.kind, a.detail, a.at)
+	})
+	if err != nil {
+		return err
+	}
+	w.acts = w.acts[:0]
+	err = w.insertRows(ctx, "InsertInboundMessages", len(w.pending), func(i int, args []any) []any {
+		p := w.pending[i]
+		in := p.in
+		return append(args, p.msgID, in.WorkspaceID, p.convID, in.AccountID, in.ProviderID, in.Author.ExternalID,
+			in.Author.Name, in.Author.Handle, in.Author.Followers, in.Author.Verified, in.Text, p.att,
+			p.replyTo, p.labels, in.SentAt, in.ReceivedAt, string(in.Raw))
+	})
+	if err != nil {
+		return err
 	}
 	w.pending = w.pending[:0]
 	return nil
 }
 
-// chunk is the largest prepared insert size that fits n rows.
-func chunk(n int) int {
-	for _, c := range insertChunks {
-		if c <= n {
-			return c
-		}
+// insertRows writes n rows with a composed insert (db.InsertRows).
+func (w *Writer) insertRows(ctx context.Context, name string, n int, row func(i int, args []any) []any) error {
+	stmt := func(k int) *sql.Stmt { return w.stmt(w.stmts.inserts[insertKey{name, k}]) }
+	if err := db.InsertRows(ctx, n, stmt, row); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	return 1
+	return nil
 }
 
-func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
-	// Labels apply unless an older message arrived late: a thread keeps its
-	// latest customer message's (-1 never applies).
-	l, at := ThreadLabels{}, int64(-1)
+// threadLabels are the labels a thread's update writes and the sent-at
+// they date from: a thread keeps its latest customer message's, so they
+// apply unless an older message arrived late (-1 never applies).
+func (t *threadState) threadLabels() (ThreadLabels, int64) {
 	if t.labels != nil {
-		l, at = *t.labels, t.labelAt
+		return *t.labels, t.labelAt
 	}
-	if t.created {
-		in := t.in
-		name, handle := in.ContactName, in.ContactHandle
-		if t.ownerSeen {
-			name, handle = t.ownerName, t.ownerHandle
-		}
-		_, err := w.named("CreateConversation").ExecContext(ctx, t.id, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
-			in.Visibility, in.Subject, name, handle, t.preview, t.count, t.maxSent, t.maxSent, t.firstSent, t.now, t.now,
-			l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang)
-		if err != nil {
-			return fmt.Errorf("create conversation: %w", err)
-		}
-		return nil
+	return ThreadLabels{}, -1
+}
+
+// createArgs are a new thread's values for CreateConversations.
+func (w *Writer) createArgs(t *threadState) []any {
+	l, _ := t.threadLabels()
+	in := t.in
+	name, handle := in.ContactName, in.ContactHandle
+	if t.ownerSeen {
+		name, handle = t.ownerName, t.ownerHandle
 	}
+	return []any{t.id, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
+		in.Visibility, in.Subject, name, handle, t.preview, t.count, t.maxSent, t.maxSent, t.firstSent, t.now, t.now,
+		l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang}
+}
+
+// touchThread writes what the batch did to a thread already stored.
+func (w *Writer) touchThread(ctx context.Context, t *threadState) error {
+	l, at := t.threadLabels()
 	owner := int64(0) // matches no contact: this batch said nothing about the owner
 	if t.ownerSeen {
 		owner = t.key.contact
@@ -518,11 +546,8 @@ func (w *Writer) writeThread(ctx context.Context, t *threadState) error {
 	return nil
 }
 
-func (w *Writer) activity(ctx context.Context, workspaceID, convID int64, kind string, detail any) error {
+// activity logs, for Flush to write, what the batch did to a thread.
+func (w *Writer) activity(workspaceID, convID int64, kind string, detail any) {
 	b, _ := json.Marshal(detail)
-	_, err := w.named("InsertActivity").ExecContext(ctx, db.NewID(), workspaceID, convID, nil, kind, string(b), db.Now())
-	if err != nil {
-		return fmt.Errorf("log %s: %w", kind, err)
-	}
-	return nil
+	w.acts = append(w.acts, pendingActivity{db.NewID(), workspaceID, convID, kind, string(b), db.Now()})
 }

@@ -2,13 +2,17 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // One call is one group commit: threading, replies and redeliveries inside
@@ -84,4 +88,153 @@ func TestIngestOneBatchThreadsLikeOneAtATime(t *testing.T) {
 
 func conversationFilter(f *fixture, q string) conversation.Filter {
 	return conversation.Filter{WorkspaceID: f.ws.ID, Query: q}
+}
+
+// A batch's new threads and what they log go in multi-row inserts, its
+// authors' identities are looked up in one query, and a contact the batch
+// makes is not looked for in the store: a batch larger than the largest
+// insert, of known and new authors, must come out as one message at a time.
+func TestIngestBatchOfNewAndKnownAuthors(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		now := time.Now().Add(-time.Hour)
+		known := one(t, f, f.x.ID, tweet("k1", "kim", "where is my refund", now))
+		mailKnown := one(t, f, f.mail.ID, ingest.Message{ProviderID: "<k2@x>", Author: ingest.Author{Email: "kim@example.com"}, Text: "refund?"})
+		before, _ := f.convs.Get(ctx, known.ConversationID)
+
+		var batch []ingest.Message
+		for i := range 67 {
+			batch = append(batch, tweet(fmt.Sprintf("n%d", i), fmt.Sprintf("new%d", i), "hello", now.Add(time.Minute)))
+		}
+		batch = append(batch,
+			tweet("k3", "kim", "any news?", now.Add(2*time.Minute)),          // joins kim's thread
+			tweet("p1", "pat", "my bag", now.Add(3*time.Minute)),             // a new author...
+			tweet("p2", "pat", "still no bag", now.Add(4*time.Minute)),       // ...who follows up in the batch
+			ingest.Message{ProviderID: "bad", Text: "who am I", SentAt: now}, // no author: refused alone
+			ingest.Message{ProviderID: "<k4@x>", Author: ingest.Author{Email: "Kim@Example.com"}, Text: "again", Subject: "Refund"},
+		)
+		res, err := f.p.Ingest(ctx, f.x.ID, batch[:70]...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mail, err := f.p.Ingest(ctx, f.mail.ID, batch[71])
+		if err != nil || mail[0].Err != nil {
+			t.Fatalf("e-mail: %v %v", err, mail[0].Err)
+		}
+		bad, err := f.p.Ingest(ctx, f.x.ID, batch[70])
+		if err != nil || !errors.Is(bad[0].Err, hark.ErrInvalid) {
+			t.Fatalf("authorless message: %v %v, want invalid", err, bad[0].Err)
+		}
+		convs := map[int64]bool{}
+		for i, r := range res {
+			if r.Err != nil {
+				t.Fatalf("item %d: %v", i, r.Err)
+			}
+			convs[r.ConversationID] = true
+		}
+		if res[67].ConversationID != known.ConversationID || res[67].NewConversation {
+			t.Fatalf("known author's follow-up: %+v, want thread %d", res[67], known.ConversationID)
+		}
+		if !res[68].NewConversation || res[69].ConversationID != res[68].ConversationID {
+			t.Fatalf("new author's follow-up in the batch: %+v %+v", res[68], res[69])
+		}
+		if len(convs) != 67+2 {
+			t.Fatalf("%d threads, want %d", len(convs), 67+2)
+		}
+		after, _ := f.convs.Get(ctx, known.ConversationID)
+		if after.ContactID != before.ContactID || after.MessageCount != 2 || after.Preview != "any news?" {
+			t.Fatalf("known thread after the batch: %+v", after)
+		}
+		m, _ := f.convs.Get(ctx, mail[0].ConversationID)
+		first, _ := f.convs.Get(ctx, mailKnown.ConversationID)
+		if m.ContactID != first.ContactID {
+			t.Fatal("a known e-mail address became a second contact")
+		}
+		var contacts, identities, orphans, created int
+		q := func(query string, dst *int) {
+			t.Helper()
+			if err := d.R.QueryRowContext(ctx, query).Scan(dst); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q("SELECT COUNT(*) FROM contacts", &contacts)
+		q("SELECT COUNT(*) FROM contact_identities", &identities)
+		q("SELECT COUNT(*) FROM activity WHERE kind = 'created'", &created)
+		q("SELECT COUNT(*) FROM activity a WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = a.conversation_id)", &orphans)
+		// kim on X and kim by e-mail (nothing joins a handle to an address),
+		// the 67 new authors and pat.
+		if contacts != 2+67+1 || identities != 2+67+1 {
+			t.Fatalf("%d contacts and %d identities, want %d of each", contacts, identities, 2+67+1)
+		}
+		total := 2 + 67 + 1 + 1 // kim's two threads, the new ones, pat's, the second e-mail's
+		if created != total || orphans != 0 {
+			t.Fatalf("%d 'created' activities (%d of no thread), want %d", created, orphans, total)
+		}
+	})
+}
+
+// The contacts and identities a batch makes are written at its end: within
+// the batch an address still joins the contact that has it, made earlier
+// in the batch or stored before, and a later message's name and reach
+// reach the rows written.
+func TestIngestBatchJoinsByAddress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		chat, _, err := workspace.New(d).AddAccount(ctx, workspace.Account{WorkspaceID: f.ws.ID, Channel: "chat", Handle: "acme.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sam := one(t, f, f.mail.ID, ingest.Message{ProviderID: "<s1@x>", Author: ingest.Author{Email: "sam@example.com"}, Text: "hi"})
+		now := time.Now()
+		msg := func(id, visitor, email, name string, followers int64) ingest.Message {
+			return ingest.Message{ProviderID: id, Visibility: "private", SentAt: now, Text: "hello",
+				Author: ingest.Author{ID: visitor, Email: email, Name: name, Followers: followers}}
+		}
+		items := []*ingest.Item{
+			{Account: chat, Msg: msg("c1", "v-lee", "lee@example.com", "Lee", 0)},
+			{Account: f.mail, Msg: msg("<l1@x>", "", "LEE@example.com", "", 0)},
+			{Account: chat, Msg: msg("c2", "v-lee", "lee@example.com", "Lee Park", 40)},
+			{Account: chat, Msg: msg("c3", "v-sam", "sam@example.com", "Sam", 0)},
+		}
+		res, err := f.p.Run(ctx, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		contactOf := func(r ingest.Result) int64 {
+			t.Helper()
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			c, err := f.convs.Get(ctx, r.ConversationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.ContactID
+		}
+		lee := contactOf(res[0])
+		if contactOf(res[1]) != lee || contactOf(res[2]) != lee {
+			t.Fatal("an address the batch had just met became a second contact")
+		}
+		samContact := contactOf(sam)
+		if contactOf(res[3]) != samContact {
+			t.Fatal("a stored address did not join its contact")
+		}
+		var name string
+		var followers, identities int64
+		if err := d.R.QueryRowContext(ctx, db.Rebind(d.Dialect,
+			"SELECT display_name FROM contact_identities WHERE workspace_id = ? AND channel = 'chat' AND external_id = 'v-lee'"), f.ws.ID).Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.R.QueryRowContext(ctx, db.Rebind(d.Dialect, "SELECT followers FROM contacts WHERE id = ?"), lee).Scan(&followers); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.R.QueryRowContext(ctx, db.Rebind(d.Dialect, "SELECT COUNT(*) FROM contact_identities WHERE contact_id = ?"), lee).Scan(&identities); err != nil {
+			t.Fatal(err)
+		}
+		if name != "Lee Park" || followers != 40 || identities != 2 {
+			t.Fatalf("Lee after the batch: identity named %q, %d followers, %d identities; want Lee Park, 40, 2", name, followers, identities)
+		}
+	})
 }

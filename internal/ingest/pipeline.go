@@ -380,7 +380,7 @@ func (p *Pipeline) store(ctx context.Context, items []*Item) error {
 		defer w.Close()
 		r := p.resolverStmts.Resolver(ctx, tx)
 		defer r.Close()
-		if err := lookup(ctx, w, items); err != nil {
+		if err := lookup(ctx, w, r, items); err != nil {
 			return err
 		}
 		for _, it := range items {
@@ -401,7 +401,11 @@ func (p *Pipeline) store(ctx context.Context, items []*Item) error {
 				stored++
 			}
 		}
-		// The messages are written before the in-commit stages, which may read them.
+		// The contacts the threads refer to are written first, and the
+		// messages before the in-commit stages, which may read them.
+		if err := r.Flush(ctx); err != nil {
+			return err
+		}
 		if err := w.Flush(ctx); err != nil {
 			return err
 		}
@@ -442,13 +446,16 @@ func (p *Pipeline) prepare(ctx context.Context) error {
 }
 
 // lookup asks the store once per account for every provider id the batch
-// names, its own and those it replies to.
-func lookup(ctx context.Context, w *conversation.Writer, items []*Item) error {
+// names, its own and those it replies to, and once per workspace and kind
+// for its authors' identities.
+func lookup(ctx context.Context, w *conversation.Writer, r *contact.Resolver, items []*Item) error {
 	ids := map[int64][]string{}
+	authors := make([]contact.Author, 0, len(items))
 	for _, it := range items {
 		if it.Err != nil {
 			continue
 		}
+		authors = append(authors, contact.Author{WorkspaceID: it.Account.WorkspaceID, Channel: it.Account.Channel, Profile: profile(&it.Msg)})
 		a := it.Account.ID
 		ids[a] = append(ids[a], it.Msg.ProviderID)
 		if it.Msg.ReplyTo != "" {
@@ -461,7 +468,7 @@ func lookup(ctx context.Context, w *conversation.Writer, items []*Item) error {
 			return err
 		}
 	}
-	return nil
+	return r.Lookup(ctx, authors)
 }
 
 func (p *Pipeline) storeOne(ctx context.Context, w *conversation.Writer, r *contact.Resolver, it *Item) error {
@@ -474,10 +481,7 @@ func (p *Pipeline) storeOne(ctx context.Context, w *conversation.Writer, r *cont
 		it.Result = conversation.Stored{MessageID: msgID, ConversationID: convID, Duplicate: true}
 		return nil
 	}
-	res, err := r.Resolve(ctx, a.WorkspaceID, a.Channel, contact.Profile{
-		ExternalID: m.Author.ID, Handle: m.Author.Handle, Name: m.Author.Name, Email: m.Author.Email,
-		Phone: m.Author.Phone, Followers: m.Author.Followers, Verified: m.Author.Verified,
-	})
+	res, err := r.Resolve(ctx, a.WorkspaceID, a.Channel, profile(m))
 	if err != nil {
 		return err
 	}
@@ -495,13 +499,21 @@ func (p *Pipeline) storeOne(ctx context.Context, w *conversation.Writer, r *cont
 	it.Result, err = w.AddInbound(ctx, &conversation.Inbound{
 		WorkspaceID: a.WorkspaceID, AccountID: a.ID, Channel: a.Channel, Visibility: m.Visibility,
 		ProviderID: m.ProviderID, ReplyTo: refs, ByParticipant: byParticipant(a.Channel),
-		ContactID: res.ContactID, ContactName: res.Name, ContactHandle: res.Handle,
+		ContactID: res.ContactID, NewContact: res.New, ContactName: res.Name, ContactHandle: res.Handle,
 		Author: conversation.Author{ExternalID: m.Author.ID, Name: firstNonEmpty(m.Author.Name, res.Name), Handle: m.Author.Handle,
 			Followers: m.Author.Followers, Verified: m.Author.Verified},
 		Text: m.Text, Subject: m.Subject, Attachments: m.Attachments, Labels: labels, Thread: it.Thread,
 		SentAt: m.SentAt.UnixMilli(), ReceivedAt: db.Now(), Raw: raw,
 	})
 	return err
+}
+
+// profile is what a message says of its author.
+func profile(m *Message) contact.Profile {
+	return contact.Profile{
+		ExternalID: m.Author.ID, Handle: m.Author.Handle, Name: m.Author.Name, Email: m.Author.Email,
+		Phone: m.Author.Phone, Followers: m.Author.Followers, Verified: m.Author.Verified,
+	}
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -3,19 +3,30 @@ SELECT i.contact_id, i.handle, i.display_name, c.followers, c.verified
 FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
 WHERE i.workspace_id = $1 AND i.channel = $2 AND i.external_id = $3;
 
+-- name: IdentitiesContacts
+-- One query for the identities of a batch's authors of one kind (a JSON
+-- array of external ids).
+SELECT i.external_id, i.contact_id, i.handle, i.display_name, c.followers, c.verified
+FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
+WHERE i.workspace_id = $1 AND i.channel = $2 AND i.external_id IN (SELECT jsonb_array_elements_text($3::jsonb));
+
 -- name: ContactByEmail
-SELECT id FROM contacts WHERE workspace_id = $1 AND email = $2 AND email <> '' ORDER BY id LIMIT 1;
+SELECT id, followers, verified FROM contacts WHERE workspace_id = $1 AND email = $2 AND email <> '' ORDER BY id LIMIT 1;
 
 -- name: ContactByPhone
-SELECT id FROM contacts WHERE workspace_id = $1 AND phone = $2 AND phone <> '' ORDER BY id LIMIT 1;
+SELECT id, followers, verified FROM contacts WHERE workspace_id = $1 AND phone = $2 AND phone <> '' ORDER BY id LIMIT 1;
 
--- name: CreateContact
+-- name: CreateContacts
+-- Composed: the VALUES tuple repeats once per row (db.MultiRow), so the
+-- contacts an ingest batch makes go in a few statements. The casts give
+-- PostgreSQL the types it does not infer for the rows of a multi-row VALUES.
 INSERT INTO contacts (id, workspace_id, name, email, phone, followers, verified, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+VALUES (?::bigint, ?::bigint, ?::text, ?::text, ?::text, ?::bigint, ?::boolean, ?::bigint, ?::bigint);
 
--- name: CreateIdentity
+-- name: CreateIdentities
+-- Composed, as CreateContacts.
 INSERT INTO contact_identities (id, workspace_id, contact_id, channel, external_id, handle, display_name, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+VALUES (?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::text, ?::text, ?::bigint);
 
 -- name: UpdateIdentityProfile
 UPDATE contact_identities SET handle = $1, display_name = $2 WHERE workspace_id = $3 AND channel = $4 AND external_id = $5;

@@ -3,17 +3,27 @@ SELECT i.contact_id, i.handle, i.display_name, c.followers, c.verified
 FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
 WHERE i.workspace_id = ? AND i.channel = ? AND i.external_id = ?;
 
+-- name: IdentitiesContacts
+-- One query for the identities of a batch's authors of one kind (a JSON
+-- array of external ids).
+SELECT i.external_id, i.contact_id, i.handle, i.display_name, c.followers, c.verified
+FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
+WHERE i.workspace_id = ? AND i.channel = ? AND i.external_id IN (SELECT value FROM json_each(?));
+
 -- name: ContactByEmail
-SELECT id FROM contacts WHERE workspace_id = ? AND email = ? AND email <> '' ORDER BY id LIMIT 1;
+SELECT id, followers, verified FROM contacts WHERE workspace_id = ? AND email = ? AND email <> '' ORDER BY id LIMIT 1;
 
 -- name: ContactByPhone
-SELECT id FROM contacts WHERE workspace_id = ? AND phone = ? AND phone <> '' ORDER BY id LIMIT 1;
+SELECT id, followers, verified FROM contacts WHERE workspace_id = ? AND phone = ? AND phone <> '' ORDER BY id LIMIT 1;
 
--- name: CreateContact
+-- name: CreateContacts
+-- Composed: the VALUES tuple repeats once per row (db.MultiRow), so the
+-- contacts an ingest batch makes go in a few statements.
 INSERT INTO contacts (id, workspace_id, name, email, phone, followers, verified, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
 
--- name: CreateIdentity
+-- name: CreateIdentities
+-- Composed, as CreateContacts.
 INSERT INTO contact_identities (id, workspace_id, contact_id, channel, external_id, handle, display_name, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?);
 

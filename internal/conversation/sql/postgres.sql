@@ -31,12 +31,15 @@ SELECT id, status, last_message_at, last_inbound_at FROM conversations
 WHERE account_id = $1 AND contact_id = $2 AND visibility = $3
 ORDER BY last_message_at DESC LIMIT 1;
 
--- name: CreateConversation
--- A thread is created with the state its first batch leaves it in.
+-- name: CreateConversations
+-- Composed like InsertInboundMessages: each thread a batch starts is
+-- created with the state the batch leaves it in, and a batch's new threads
+-- go in a few statements, as the messages do (the casts as theirs).
 INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
     contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
     created_at, updated_at, intent, sentiment, needs_reply, language)
-VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
+VALUES (?::bigint, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, 'open', ?::text, ?::text, ?::text, ?::text,
+    ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::integer, ?::text);
 
 -- name: TouchInbound
 -- A batch of a customer's messages to one thread: it opens again and waits
@@ -135,6 +138,11 @@ FROM notes n JOIN users u ON u.id = n.user_id WHERE n.conversation_id = $1 ORDER
 
 -- name: InsertActivity
 INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: InsertActivities
+-- Composed: what the ingest writer logs of a batch's threads (created,
+-- reopened by the customer), in a few statements.
+INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES (?::bigint, ?::bigint, ?::bigint, NULL, ?::text, ?::text, ?::bigint);
 
 -- name: ActivityOf
 SELECT a.id, a.conversation_id, COALESCE(a.user_id, 0), COALESCE(u.name, ''), a.kind, a.detail, a.created_at

@@ -31,8 +31,10 @@ SELECT id, status, last_message_at, last_inbound_at FROM conversations
 WHERE account_id = ? AND contact_id = ? AND visibility = ?
 ORDER BY last_message_at DESC LIMIT 1;
 
--- name: CreateConversation
--- A thread is created with the state its first batch leaves it in.
+-- name: CreateConversations
+-- Composed like InsertInboundMessages: each thread a batch starts is
+-- created with the state the batch leaves it in, and a batch's new threads
+-- go in a few statements, as the messages do.
 INSERT INTO conversations (id, workspace_id, account_id, channel, contact_id, visibility, status, subject,
     contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since,
     created_at, updated_at, intent, sentiment, needs_reply, language)
@@ -134,6 +136,11 @@ FROM notes n JOIN users u ON u.id = n.user_id WHERE n.conversation_id = ? ORDER 
 
 -- name: InsertActivity
 INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- name: InsertActivities
+-- Composed: what the ingest writer logs of a batch's threads (created,
+-- reopened by the customer), in a few statements.
+INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES (?, ?, ?, NULL, ?, ?, ?);
 
 -- name: ActivityOf
 SELECT a.id, a.conversation_id, COALESCE(a.user_id, 0), COALESCE(u.name, ''), a.kind, a.detail, a.created_at

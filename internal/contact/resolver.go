@@ -1,0 +1,391 @@
+package contact
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/hark"
+)
+
+// Resolved is the contact an inbound author resolved to.
+type Resolved struct {
+	ContactID int64
+	Name      string
+	Handle    string
+	Created   bool // this message's author made the contact
+	// New: the contact was made in this transaction, by this message or an
+	// earlier one, so no stored conversation is theirs yet.
+	New bool
+}
+
+// resolverQueries are the statements a Resolver runs, in ResolverStatements order.
+var resolverQueries = [...]string{"IdentityContact", "IdentitiesContacts", "ContactByEmail", "ContactByPhone", "UpdateIdentityProfile", "UpdateContactReach"}
+
+const (
+	qIdentity = iota
+	qIdentities
+	qByEmail
+	qByPhone
+	qUpdateIdentity
+	qUpdateReach
+)
+
+// The resolver's multi-row inserts (db.MultiRow), by their index here.
+var resolverInserts = [...]string{"CreateContacts", "CreateIdentities"}
+
+const (
+	qCreateContacts = iota
+	qCreateIdentities
+)
+
+// insertKey is a multi-row insert and its row count.
+type insertKey struct{ q, rows int }
+
+// ResolverStatements are the resolver's statements prepared once on the
+// store and shared by every ingest batch.
+type ResolverStatements struct {
+	stmts   [len(resolverQueries)]*sql.Stmt
+	inserts map[insertKey]*sql.Stmt
+}
+
+// PrepareResolver prepares the resolver's statements on d's write pool.
+func PrepareResolver(ctx context.Context, d *db.DB) (*ResolverStatements, error) {
+	s := &ResolverStatements{inserts: map[insertKey]*sql.Stmt{}}
+	for i, name := range resolverQueries {
+		st, err := d.W.PrepareContext(ctx, queries.Get(d.Dialect, name))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("prepare %s: %w", name, err)
+		}
+		s.stmts[i] = st
+	}
+	for i, name := range resolverInserts {
+		for _, n := range db.RowChunks {
+			st, err := d.W.PrepareContext(ctx, db.MultiRow(d.Dialect, queries.Get(d.Dialect, name), n))
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("prepare %s×%d: %w", name, n, err)
+			}
+			s.inserts[insertKey{i, n}] = st
+		}
+	}
+	return s, nil
+}
+
+// Close releases the statements.
+func (s *ResolverStatements) Close() {
+	for _, st := range s.stmts {
+		if st != nil {
+			st.Close()
+		}
+	}
+	for _, st := range s.inserts {
+		st.Close()
+	}
+}
+
+// Resolver returns a Resolver for one batch on tx.
+func (s *ResolverStatements) Resolver(ctx context.Context, tx *sql.Tx) *Resolver {
+	r := &Resolver{seen: map[identityKey]*seenIdentity{}, reach: map[int64]*contactReach{},
+		made: map[int64]*newContact{}, madeBy: map[madeKey]int64{}, absent: map[identityKey]bool{},
+		inserts: map[insertKey]*sql.Stmt{}}
+	for i, st := range s.stmts {
+		r.stmts[i] = tx.StmtContext(ctx, st)
+	}
+	for k, st := range s.inserts {
+		r.inserts[k] = tx.StmtContext(ctx, st)
+	}
+	return r
+}
+
+// Resolver links authors to contacts inside one ingest transaction. It
+// remembers the identities it has seen, so an author who writes several
+// messages in one batch is looked up once, and holds the contacts and
+// identities it makes until Flush writes them together.
+type Resolver struct {
+	stmts   [len(resolverQueries)]*sql.Stmt
+	inserts map[insertKey]*sql.Stmt
+	seen    map[identityKey]*seenIdentity
+	reach   map[int64]*contactReach
+	made    map[int64]*newContact // contacts made in this transaction
+	madeBy  map[madeKey]int64     // the same, by e-mail address and phone number
+	// absent are identities Lookup found missing from the store: Resolve
+	// creates them without asking again.
+	absent     map[identityKey]bool
+	contacts   []*newContact  // for Flush to write
+	identities []*newIdentity // for Flush to write
+}
+
+// madeKey is an address or number a contact made in the transaction has.
+type madeKey struct {
+	workspace   int64
+	kind, value string
+}
+
+// newContact is a contact made in this transaction.
+type newContact struct {
+	id, workspaceID    int64
+	name, email, phone string
+	reach              contactReach
+	at                 int64
+}
+
+// newIdentity is an identity made in this transaction, as it has left it.
+type newIdentity struct {
+	id  int64
+	key identityKey
+	seenIdentity
+	at int64
+}
+
+type identityKey struct {
+	workspace      int64
+	kind, external string
+}
+
+// seenIdentity is an identity as this transaction has left it.
+type seenIdentity struct {
+	contactID       int64
+	handle, display string
+	unwritten       bool // made in this transaction, not yet flushed
+}
+
+// contactReach is a contact's audience as this transaction has left it.
+type contactReach struct {
+	followers int64
+	verified  bool
+}
+
+// Close releases the statements bound to the transaction.
+func (r *Resolver) Close() {
+	for _, s := range r.stmts {
+		if s != nil {
+			s.Close()
+		}
+	}
+	for _, s := range r.inserts {
+		s.Close()
+	}
+}
+
+// identityOf is the identity an author has on a channel, with the
+// profile's address or number normalised as the identity holds it.
+func identityOf(workspaceID int64, channel string, p Profile) (identityKey, Profile, error) {
+	kind := IdentityKind(channel)
+	ext := p.ExternalID
+	switch kind {
+	case "email":
+		p.Email = NormalizeEmail(firstNonEmpty(p.Email, ext))
+		ext = p.Email
+	case "phone":
+		p.Phone = NormalizePhone(firstNonEmpty(p.Phone, ext))
+		ext = p.Phone
+	}
+	if ext == "" {
+		ext = strings.ToLower(p.Handle)
+	}
+	if ext == "" {
+		return identityKey{}, p, fmt.Errorf("%w: message author has no id, handle, e-mail or phone", hark.ErrInvalid)
+	}
+	return identityKey{workspaceID, kind, ext}, p, nil
+}
+
+// Author is a message's author as Lookup takes it.
+type Author struct {
+	WorkspaceID int64
+	Channel     string
+	Profile     Profile
+}
+
+// Lookup loads the identities of a batch's authors with one query per
+// workspace and kind, so that Resolve asks the store about none of them
+// again. An author Resolve would refuse is left for Resolve to refuse.
+func (r *Resolver) Lookup(ctx context.Context, authors []Author) error {
+	type group struct {
+		workspace int64
+		kind      string
+	}
+	ask := map[group][]string{}
+	for _, a := range authors {
+		k, _, err := identityOf(a.WorkspaceID, a.Channel, a.Profile)
+		if err != nil || r.absent[k] {
+			continue
+		}
+		if _, ok := r.seen[k]; ok {
+			continue
+		}
+		r.absent[k] = true // until the store says otherwise
+		g := group{k.workspace, k.kind}
+		ask[g] = append(ask[g], k.external)
+	}
+	for g, ids := range ask {
+		list, _ := json.Marshal(ids)
+		if err := r.lookup(ctx, g.workspace, g.kind, string(list)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Resolver) lookup(ctx context.Context, workspaceID int64, kind, list string) error {
+	rows, err := r.stmts[qIdentities].QueryContext(ctx, workspaceID, kind, list)
+	if err != nil {
+		return fmt.Errorf("look up identities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ext string
+		s, c := &seenIdentity{}, &contactReach{}
+		if err := rows.Scan(&ext, &s.contactID, &s.handle, &s.display, &c.followers, &c.verified); err != nil {
+			return fmt.Errorf("look up identities: %w", err)
+		}
+		k := identityKey{workspaceID, kind, ext}
+		delete(r.absent, k)
+		r.seen[k] = s
+		if _, known := r.reach[s.contactID]; !known {
+			r.reach[s.contactID] = c
+		}
+	}
+	return rows.Err()
+}
+
+// Resolve finds or creates the contact behind an author on a channel. A new
+// e-mail address or phone number joins the contact that already has it.
+func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel string, p Profile) (Resolved, error) {
+	key, p, err := identityOf(workspaceID, channel, p)
+	if err != nil {
+		return Resolved{}, err
+	}
+	kind, ext := key.kind, key.external
+	name := firstNonEmpty(p.Name, p.Handle, ext)
+	var res Resolved
+	s, ok := r.seen[key]
+	if !ok && !r.absent[key] {
+		s = &seenIdentity{}
+		var c contactReach
+		err := r.stmts[qIdentity].QueryRowContext(ctx, workspaceID, kind, ext).Scan(&s.contactID, &s.handle, &s.display, &c.followers, &c.verified)
+		switch {
+		case err == nil:
+			r.seen[key] = s
+			if _, known := r.reach[s.contactID]; !known {
+				r.reach[s.contactID] = &c
+			}
+			ok = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return res, fmt.Errorf("look up identity: %w", err)
+		}
+	}
+	if ok {
+		// What this transaction made is still in memory: changes to it
+		// are written with it.
+		made := r.made[s.contactID]
+		res.ContactID, res.New = s.contactID, made != nil
+		res.Name, res.Handle = firstNonEmpty(p.Name, s.display, name), firstNonEmpty(p.Handle, s.handle)
+		if (p.Handle != "" && p.Handle != s.handle) || (p.Name != "" && p.Name != s.display) {
+			if !s.unwritten {
+				if _, err := r.stmts[qUpdateIdentity].ExecContext(ctx, res.Handle, res.Name, workspaceID, kind, ext); err != nil {
+					return res, fmt.Errorf("update identity: %w", err)
+				}
+			}
+			s.handle, s.display = res.Handle, res.Name
+		}
+		if c := r.reach[s.contactID]; (p.Followers > 0 && p.Followers != c.followers) || (p.Verified && !c.verified) {
+			if made == nil {
+				if _, err := r.stmts[qUpdateReach].ExecContext(ctx, p.Followers, p.Verified || c.verified, db.Now(), res.ContactID); err != nil {
+					return res, fmt.Errorf("update contact reach: %w", err)
+				}
+			}
+			c.followers, c.verified = p.Followers, p.Verified || c.verified
+		}
+		return res, nil
+	}
+	now := db.Now()
+	res = Resolved{Name: name, Handle: p.Handle}
+	// An address or number we already know joins that customer.
+	if err := r.join(ctx, &res, workspaceID, p); err != nil {
+		return res, err
+	}
+	if res.ContactID == 0 {
+		res.ContactID, res.Created = db.NewID(), true
+		c := &newContact{id: res.ContactID, workspaceID: workspaceID, name: name, email: p.Email, phone: p.Phone,
+			reach: contactReach{followers: p.Followers, verified: p.Verified}, at: now}
+		r.contacts = append(r.contacts, c)
+		r.made[c.id] = c
+		r.reach[c.id] = &c.reach
+		if p.Email != "" {
+			r.madeBy[madeKey{workspaceID, "email", p.Email}] = c.id
+		}
+		if p.Phone != "" {
+			r.madeBy[madeKey{workspaceID, "phone", p.Phone}] = c.id
+		}
+	}
+	res.New = r.made[res.ContactID] != nil
+	delete(r.absent, key)
+	id := &newIdentity{id: db.NewID(), key: key, at: now,
+		seenIdentity: seenIdentity{contactID: res.ContactID, handle: p.Handle, display: name, unwritten: true}}
+	r.identities = append(r.identities, id)
+	r.seen[key] = &id.seenIdentity
+	return res, nil
+}
+
+// join finds the contact a new identity's e-mail address or phone number
+// already belongs to: a stored one first (the oldest), else one this
+// transaction made. It leaves res.ContactID 0 if none.
+func (r *Resolver) join(ctx context.Context, res *Resolved, workspaceID int64, p Profile) error {
+	for _, by := range []struct {
+		kind, value string
+		q           int
+	}{{"email", p.Email, qByEmail}, {"phone", p.Phone, qByPhone}} {
+		if by.value == "" {
+			continue
+		}
+		var c contactReach
+		err := r.stmts[by.q].QueryRowContext(ctx, workspaceID, by.value).Scan(&res.ContactID, &c.followers, &c.verified)
+		switch {
+		case err == nil:
+			if _, known := r.reach[res.ContactID]; !known {
+				r.reach[res.ContactID] = &c
+			}
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("look up contact by %s: %w", by.kind, err)
+		}
+		if id := r.madeBy[madeKey{workspaceID, by.kind, by.value}]; id != 0 {
+			res.ContactID = id
+			return nil
+		}
+	}
+	return nil
+}
+
+// Flush writes the contacts and identities the transaction made, a few
+// multi-row statements for all of them. Run it before anything that
+// refers to them is written.
+func (r *Resolver) Flush(ctx context.Context) error {
+	stmt := func(q int) func(int) *sql.Stmt {
+		return func(k int) *sql.Stmt { return r.inserts[insertKey{q, k}] }
+	}
+	err := db.InsertRows(ctx, len(r.contacts), stmt(qCreateContacts), func(i int, args []any) []any {
+		c := r.contacts[i]
+		return append(args, c.id, c.workspaceID, c.name, c.email, c.phone, c.reach.followers, c.reach.verified, c.at, c.at)
+	})
+	if err != nil {
+		return fmt.Errorf("create contacts: %w", err)
+	}
+	r.contacts = r.contacts[:0]
+	err = db.InsertRows(ctx, len(r.identities), stmt(qCreateIdentities), func(i int, args []any) []any {
+		id := r.identities[i]
+		id.unwritten = false
+		return append(args, id.id, id.key.workspace, id.contactID, id.key.kind, id.key.external, id.handle, id.display, id.at)
+	})
+	if err != nil {
+		return fmt.Errorf("create identities: %w", err)
+	}
+	r.identities = r.identities[:0]
+	return nil
+}
