@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -93,12 +94,9 @@ func (s *ResolverStatements) Close() {
 func (s *ResolverStatements) Resolver(ctx context.Context, tx *sql.Tx) *Resolver {
 	r := &Resolver{seen: map[identityKey]*seenIdentity{}, reach: map[int64]*contactReach{},
 		made: map[int64]*newContact{}, madeBy: map[madeKey]int64{}, absent: map[identityKey]bool{},
-		inserts: map[insertKey]*sql.Stmt{}}
+		tx: tx, shared: s.inserts, inserts: map[insertKey]*sql.Stmt{}}
 	for i, st := range s.stmts {
 		r.stmts[i] = tx.StmtContext(ctx, st)
-	}
-	for k, st := range s.inserts {
-		r.inserts[k] = tx.StmtContext(ctx, st)
 	}
 	return r
 }
@@ -109,7 +107,9 @@ func (s *ResolverStatements) Resolver(ctx context.Context, tx *sql.Tx) *Resolver
 // identities it makes until Flush writes them together.
 type Resolver struct {
 	stmts   [len(resolverQueries)]*sql.Stmt
-	inserts map[insertKey]*sql.Stmt
+	tx      *sql.Tx
+	shared  map[insertKey]*sql.Stmt // the multi-row inserts, prepared once
+	inserts map[insertKey]*sql.Stmt // those bound to tx, as Flush needs them
 	seen    map[identityKey]*seenIdentity
 	reach   map[int64]*contactReach
 	made    map[int64]*newContact // contacts made in this transaction
@@ -133,6 +133,7 @@ type newContact struct {
 	name, email, phone string
 	reach              contactReach
 	at                 int64
+	unwritten          bool // not yet flushed: changes go to this row
 }
 
 // newIdentity is an identity made in this transaction, as it has left it.
@@ -213,7 +214,9 @@ func (r *Resolver) Lookup(ctx context.Context, authors []Author) error {
 	ask := map[group][]string{}
 	for _, a := range authors {
 		k, _, err := identityOf(a.WorkspaceID, a.Channel, a.Profile)
-		if err != nil || r.absent[k] {
+		// An id that is not valid UTF-8 would not survive the JSON array
+		// (it becomes U+FFFD), so Resolve asks for it alone.
+		if err != nil || r.absent[k] || !utf8.ValidString(k.external) {
 			continue
 		}
 		if _, ok := r.seen[k]; ok {
@@ -265,7 +268,8 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 	name := firstNonEmpty(p.Name, p.Handle, ext)
 	var res Resolved
 	s, ok := r.seen[key]
-	if !ok && !r.absent[key] {
+	if !ok && !r.absent[key] { // an author Lookup was not asked about
+
 		s = &seenIdentity{}
 		var c contactReach
 		err := r.stmts[qIdentity].QueryRowContext(ctx, workspaceID, kind, ext).Scan(&s.contactID, &s.handle, &s.display, &c.followers, &c.verified)
@@ -284,6 +288,7 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 		// What this transaction made is still in memory: changes to it
 		// are written with it.
 		made := r.made[s.contactID]
+		held := made != nil && made.unwritten
 		res.ContactID, res.New = s.contactID, made != nil
 		res.Name, res.Handle = firstNonEmpty(p.Name, s.display, name), firstNonEmpty(p.Handle, s.handle)
 		if (p.Handle != "" && p.Handle != s.handle) || (p.Name != "" && p.Name != s.display) {
@@ -295,7 +300,7 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 			s.handle, s.display = res.Handle, res.Name
 		}
 		if c := r.reach[s.contactID]; (p.Followers > 0 && p.Followers != c.followers) || (p.Verified && !c.verified) {
-			if made == nil {
+			if !held {
 				if _, err := r.stmts[qUpdateReach].ExecContext(ctx, p.Followers, p.Verified || c.verified, db.Now(), res.ContactID); err != nil {
 					return res, fmt.Errorf("update contact reach: %w", err)
 				}
@@ -313,7 +318,7 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 	if res.ContactID == 0 {
 		res.ContactID, res.Created = db.NewID(), true
 		c := &newContact{id: res.ContactID, workspaceID: workspaceID, name: name, email: p.Email, phone: p.Phone,
-			reach: contactReach{followers: p.Followers, verified: p.Verified}, at: now}
+			reach: contactReach{followers: p.Followers, verified: p.Verified}, at: now, unwritten: true}
 		r.contacts = append(r.contacts, c)
 		r.made[c.id] = c
 		r.reach[c.id] = &c.reach
@@ -367,25 +372,41 @@ func (r *Resolver) join(ctx context.Context, res *Resolved, workspaceID int64, p
 // multi-row statements for all of them. Run it before anything that
 // refers to them is written.
 func (r *Resolver) Flush(ctx context.Context) error {
-	stmt := func(q int) func(int) *sql.Stmt {
-		return func(k int) *sql.Stmt { return r.inserts[insertKey{q, k}] }
-	}
-	err := db.InsertRows(ctx, len(r.contacts), stmt(qCreateContacts), func(i int, args []any) []any {
+	err := db.InsertRows(ctx, len(r.contacts), r.insert(qCreateContacts), func(i int, args []any) []any {
 		c := r.contacts[i]
 		return append(args, c.id, c.workspaceID, c.name, c.email, c.phone, c.reach.followers, c.reach.verified, c.at, c.at)
 	})
 	if err != nil {
-		return fmt.Errorf("create contacts: %w", err)
+		return fmt.Errorf("create %d contacts: %w", len(r.contacts), err)
 	}
-	r.contacts = r.contacts[:0]
-	err = db.InsertRows(ctx, len(r.identities), stmt(qCreateIdentities), func(i int, args []any) []any {
+	err = db.InsertRows(ctx, len(r.identities), r.insert(qCreateIdentities), func(i int, args []any) []any {
 		id := r.identities[i]
-		id.unwritten = false
 		return append(args, id.id, id.key.workspace, id.contactID, id.key.kind, id.key.external, id.handle, id.display, id.at)
 	})
 	if err != nil {
-		return fmt.Errorf("create identities: %w", err)
+		return fmt.Errorf("create %d identities: %w", len(r.identities), err)
 	}
-	r.identities = r.identities[:0]
+	// Written: later changes to these rows are UPDATEs again.
+	for _, c := range r.contacts {
+		c.unwritten = false
+	}
+	for _, id := range r.identities {
+		id.unwritten = false
+	}
+	r.contacts, r.identities = r.contacts[:0], r.identities[:0]
 	return nil
+}
+
+// insert gives a multi-row insert's statement for k rows, bound to the
+// transaction the first time it is needed (db.InsertRows).
+func (r *Resolver) insert(q int) func(k int) *sql.Stmt {
+	return func(k int) *sql.Stmt {
+		key := insertKey{q, k}
+		st, ok := r.inserts[key]
+		if !ok {
+			st = r.tx.Stmt(r.shared[key])
+			r.inserts[key] = st
+		}
+		return st
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -120,21 +121,17 @@ func (s *WriterStatements) Close() {
 // Writer returns a Writer for one batch on tx. It holds the batch's messages
 // and thread updates in memory until Flush, which must run before commit.
 func (s *WriterStatements) Writer(ctx context.Context, tx *sql.Tx) *Writer {
-	w := newWriter(ctx, tx, s)
-	w.batched = true
-	return w
+	return newWriter(ctx, tx, s)
 }
 
 // Writer stores inbound messages inside one ingest transaction. It keeps what
 // the batch has learned (provider ids seen, threads and their state) so that
 // repeat authors, follow-ups and redeliveries in one batch cost no queries.
 type Writer struct {
-	ctx     context.Context
-	tx      *sql.Tx
-	stmts   *WriterStatements
-	own     bool // the statements were prepared on tx and die with the Writer
-	bound   map[*sql.Stmt]*sql.Stmt
-	batched bool
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts *WriterStatements
+	bound map[*sql.Stmt]*sql.Stmt
 
 	known   map[providerKey]knownMessage
 	threads map[int64]*threadState
@@ -206,18 +203,6 @@ type pendingMessage struct {
 	att, labels   string
 }
 
-// NewWriter prepares a Writer on tx that writes each message as it is added.
-func NewWriter(ctx context.Context, tx *sql.Tx, d db.Dialect) (*Writer, error) {
-	s := &WriterStatements{dialect: d, named: map[string]*sql.Stmt{}, inserts: map[insertKey]*sql.Stmt{}}
-	if err := s.prepare(func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }); err != nil {
-		s.Close()
-		return nil, err
-	}
-	w := newWriter(ctx, tx, s)
-	w.own = true
-	return w, nil
-}
-
 func newWriter(ctx context.Context, tx *sql.Tx, s *WriterStatements) *Writer {
 	return &Writer{ctx: ctx, tx: tx, stmts: s, bound: map[*sql.Stmt]*sql.Stmt{},
 		known: map[providerKey]knownMessage{}, threads: map[int64]*threadState{},
@@ -226,9 +211,6 @@ func newWriter(ctx context.Context, tx *sql.Tx, s *WriterStatements) *Writer {
 
 // stmt binds a shared statement to this transaction once.
 func (w *Writer) stmt(st *sql.Stmt) *sql.Stmt {
-	if w.own {
-		return st
-	}
 	b, ok := w.bound[st]
 	if !ok {
 		b = w.tx.StmtContext(w.ctx, st)
@@ -243,9 +225,6 @@ func (w *Writer) named(name string) *sql.Stmt { return w.stmt(w.stmts.named[name
 func (w *Writer) Close() {
 	for _, b := range w.bound {
 		b.Close()
-	}
-	if w.own {
-		w.stmts.Close()
 	}
 }
 
@@ -276,7 +255,9 @@ func (w *Writer) Existing(ctx context.Context, accountID int64, providerID strin
 func (w *Writer) Lookup(ctx context.Context, accountID int64, providerIDs []string) error {
 	var ask []string
 	for _, id := range providerIDs {
-		if _, ok := w.known[providerKey{accountID, id}]; !ok && id != "" {
+		// An id that is not valid UTF-8 would not survive the JSON array
+		// (it becomes U+FFFD), so Existing asks for it alone.
+		if _, ok := w.known[providerKey{accountID, id}]; !ok && id != "" && utf8.ValidString(id) {
 			ask = append(ask, id)
 		}
 	}
@@ -349,9 +330,6 @@ func (w *Writer) AddInbound(ctx context.Context, in *Inbound) (Stored, error) {
 	}
 	w.pending = append(w.pending, pendingMessage{in: in, msgID: st.MessageID, convID: t.id, replyTo: replyTo, att: att, labels: labels})
 	w.known[providerKey{in.AccountID, in.ProviderID}] = knownMessage{st.MessageID, t.id}
-	if !w.batched {
-		return st, w.Flush(ctx)
-	}
 	return st, nil
 }
 
@@ -467,25 +445,25 @@ func (w *Writer) Flush(ctx context.Context) error {
 			return err
 		}
 	}
-	err := w.insertRows(ctx, "CreateConversations", len(created), func(i int, args []any) []any {
+	err := db.InsertRows(ctx, len(created), w.inserts("CreateConversations"), func(i int, args []any) []any {
 		return append(args, w.createArgs(created[i])...)
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("create %d conversations: %w", len(created), err)
 	}
 	for _, t := range w.order {
 		t.count, t.created, t.ownerSeen, t.in, t.labels, t.lang = 0, false, false, nil, nil, ""
 	}
 	w.order = w.order[:0]
-	err = w.insertRows(ctx, "InsertActivities", len(w.acts), func(i int, args []any) []any {
+	err = db.InsertRows(ctx, len(w.acts), w.inserts("InsertActivities"), func(i int, args []any) []any {
 		a := w.acts[i]
 		return append(args, a.id, a.workspaceID, a.convID, a.kind, a.detail, a.at)
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("log %d activities: %w", len(w.acts), err)
 	}
 	w.acts = w.acts[:0]
-	err = w.insertRows(ctx, "InsertInboundMessages", len(w.pending), func(i int, args []any) []any {
+	err = db.InsertRows(ctx, len(w.pending), w.inserts("InsertInboundMessages"), func(i int, args []any) []any {
 		p := w.pending[i]
 		in := p.in
 		return append(args, p.msgID, in.WorkspaceID, p.convID, in.AccountID, in.ProviderID, in.Author.ExternalID,
@@ -493,19 +471,16 @@ func (w *Writer) Flush(ctx context.Context) error {
 			p.replyTo, p.labels, in.SentAt, in.ReceivedAt, string(in.Raw))
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("insert %d messages (first %s): %w", len(w.pending), w.pending[0].in.ProviderID, err)
 	}
 	w.pending = w.pending[:0]
 	return nil
 }
 
-// insertRows writes n rows with a composed insert (db.InsertRows).
-func (w *Writer) insertRows(ctx context.Context, name string, n int, row func(i int, args []any) []any) error {
-	stmt := func(k int) *sql.Stmt { return w.stmt(w.stmts.inserts[insertKey{name, k}]) }
-	if err := db.InsertRows(ctx, n, stmt, row); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
+// inserts gives a composed insert's statement for k rows, bound to the
+// transaction (db.InsertRows).
+func (w *Writer) inserts(name string) func(k int) *sql.Stmt {
+	return func(k int) *sql.Stmt { return w.stmt(w.stmts.inserts[insertKey{name, k}]) }
 }
 
 // threadLabels are the labels a thread's update writes and the sent-at

@@ -450,12 +450,10 @@ func (p *Pipeline) prepare(ctx context.Context) error {
 // for its authors' identities.
 func lookup(ctx context.Context, w *conversation.Writer, r *contact.Resolver, items []*Item) error {
 	ids := map[int64][]string{}
-	authors := make([]contact.Author, 0, len(items))
 	for _, it := range items {
 		if it.Err != nil {
 			continue
 		}
-		authors = append(authors, contact.Author{WorkspaceID: it.Account.WorkspaceID, Channel: it.Account.Channel, Profile: profile(&it.Msg)})
 		a := it.Account.ID
 		ids[a] = append(ids[a], it.Msg.ProviderID)
 		if it.Msg.ReplyTo != "" {
@@ -467,6 +465,21 @@ func lookup(ctx context.Context, w *conversation.Writer, r *contact.Resolver, it
 		if err := w.Lookup(ctx, a, list); err != nil {
 			return err
 		}
+	}
+	authors := make([]contact.Author, 0, len(items))
+	for _, it := range items {
+		if it.Err != nil {
+			continue
+		}
+		// A redelivery's author is not resolved again: leave it out.
+		msgID, _, err := w.Existing(ctx, it.Account.ID, it.Msg.ProviderID)
+		if err != nil {
+			return err
+		}
+		if msgID != 0 {
+			continue
+		}
+		authors = append(authors, contact.Author{WorkspaceID: it.Account.WorkspaceID, Channel: it.Account.Channel, Profile: profile(&it.Msg)})
 	}
 	return r.Lookup(ctx, authors)
 }

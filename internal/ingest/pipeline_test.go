@@ -149,6 +149,11 @@ func TestIngestPrivateThreadsByParticipantAndReopens(t *testing.T) {
 		if conv.Status != hark.StatusOpen {
 			t.Fatalf("status %s, want open", conv.Status)
 		}
+		var reopened int
+		if err := d.R.QueryRowContext(ctx, db.Rebind(d.Dialect, "SELECT COUNT(*) FROM activity WHERE conversation_id = ? AND kind = 'reopened'"),
+			a.ConversationID).Scan(&reopened); err != nil || reopened != 1 {
+			t.Fatalf("%d 'reopened' activities (%v), want 1", reopened, err)
+		}
 		// E-mail threads by reference, not by sender.
 		e1 := one(t, f, f.mail.ID, ingest.Message{ProviderID: "<m1@x>", Author: ingest.Author{Email: "Maria@Example.com"}, Text: "hello", Subject: "Refund"})
 		e2 := one(t, f, f.mail.ID, ingest.Message{ProviderID: "<m2@x>", Author: ingest.Author{Email: "maria@example.com"}, Text: "new topic", Subject: "Other"})
