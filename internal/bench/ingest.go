@@ -271,9 +271,6 @@ func (t *table) insertSQL(n int) string {
 	return "INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ")
 }
 
-// chunks are the multi-row statement sizes, as the pipeline's writer uses.
-var chunks = []int{64, 16, 4, 1}
-
 // runBaseline inserts rows into a fresh database with no lookups, batch
 // messages per transaction, each preceded by the contacts, identities and
 // conversations created before its last message (ids are time-ordered);
@@ -290,7 +287,7 @@ func runBaseline(ctx context.Context, path string, f *finalRows, batch int, mult
 	tables := []*table{&f.contacts, &f.identities, &f.conversations, &f.messages}
 	sizes := []int{1}
 	if multi {
-		sizes = chunks
+		sizes = db.RowChunks // as the pipeline's inserts
 	}
 	stmts := make([]map[int]*sql.Stmt, len(tables))
 	for i, t := range tables {
@@ -316,12 +313,9 @@ func runBaseline(ctx context.Context, path string, f *finalRows, batch int, mult
 					end++
 				}
 				for pos[i] < end {
-					n := sizes[0]
-					for _, c := range sizes {
-						if c <= end-pos[i] {
-							n = c
-							break
-						}
+					n := 1
+					if multi {
+						n = db.RowChunk(end - pos[i])
 					}
 					var args []any
 					for _, r := range t.rows[pos[i] : pos[i]+n] {

@@ -18,7 +18,6 @@ type Resolved struct {
 	ContactID int64
 	Name      string
 	Handle    string
-	Created   bool // this message's author made the contact
 	// New: the contact was made in this transaction, by this message or an
 	// earlier one, so no stored conversation is theirs yet.
 	New bool
@@ -36,27 +35,16 @@ const (
 	qUpdateReach
 )
 
-// The resolver's multi-row inserts (db.MultiRow), by their index here.
-var resolverInserts = [...]string{"CreateContacts", "CreateIdentities"}
-
-const (
-	qCreateContacts = iota
-	qCreateIdentities
-)
-
-// insertKey is a multi-row insert and its row count.
-type insertKey struct{ q, rows int }
-
 // ResolverStatements are the resolver's statements prepared once on the
 // store and shared by every ingest batch.
 type ResolverStatements struct {
-	stmts   [len(resolverQueries)]*sql.Stmt
-	inserts map[insertKey]*sql.Stmt
+	stmts                [len(resolverQueries)]*sql.Stmt
+	contacts, identities db.Inserts // CreateContacts, CreateIdentities
 }
 
 // PrepareResolver prepares the resolver's statements on d's write pool.
 func PrepareResolver(ctx context.Context, d *db.DB) (*ResolverStatements, error) {
-	s := &ResolverStatements{inserts: map[insertKey]*sql.Stmt{}}
+	s := &ResolverStatements{}
 	for i, name := range resolverQueries {
 		st, err := d.W.PrepareContext(ctx, queries.Get(d.Dialect, name))
 		if err != nil {
@@ -65,15 +53,13 @@ func PrepareResolver(ctx context.Context, d *db.DB) (*ResolverStatements, error)
 		}
 		s.stmts[i] = st
 	}
-	for i, name := range resolverInserts {
-		for _, n := range db.RowChunks {
-			st, err := d.W.PrepareContext(ctx, db.MultiRow(d.Dialect, queries.Get(d.Dialect, name), n))
-			if err != nil {
-				s.Close()
-				return nil, fmt.Errorf("prepare %s×%d: %w", name, n, err)
-			}
-			s.inserts[insertKey{i, n}] = st
-		}
+	var err error
+	if s.contacts, err = db.PrepareInserts(ctx, d, queries.Get(d.Dialect, "CreateContacts")); err == nil {
+		s.identities, err = db.PrepareInserts(ctx, d, queries.Get(d.Dialect, "CreateIdentities"))
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare the contact inserts: %w", err)
 	}
 	return s, nil
 }
@@ -85,16 +71,15 @@ func (s *ResolverStatements) Close() {
 			st.Close()
 		}
 	}
-	for _, st := range s.inserts {
-		st.Close()
-	}
+	s.contacts.Close()
+	s.identities.Close()
 }
 
 // Resolver returns a Resolver for one batch on tx.
 func (s *ResolverStatements) Resolver(ctx context.Context, tx *sql.Tx) *Resolver {
 	r := &Resolver{seen: map[identityKey]*seenIdentity{}, reach: map[int64]*contactReach{},
-		made: map[int64]*newContact{}, madeBy: map[madeKey]int64{}, absent: map[identityKey]bool{},
-		tx: tx, shared: s.inserts, inserts: map[insertKey]*sql.Stmt{}}
+		made: map[int64]*newContact{}, madeBy: map[madeKey]int64{}, asked: map[identityKey]bool{},
+		tx: tx, shared: s}
 	for i, st := range s.stmts {
 		r.stmts[i] = tx.StmtContext(ctx, st)
 	}
@@ -106,17 +91,16 @@ func (s *ResolverStatements) Resolver(ctx context.Context, tx *sql.Tx) *Resolver
 // messages in one batch is looked up once, and holds the contacts and
 // identities it makes until Flush writes them together.
 type Resolver struct {
-	stmts   [len(resolverQueries)]*sql.Stmt
-	tx      *sql.Tx
-	shared  map[insertKey]*sql.Stmt // the multi-row inserts, prepared once
-	inserts map[insertKey]*sql.Stmt // those bound to tx, as Flush needs them
-	seen    map[identityKey]*seenIdentity
-	reach   map[int64]*contactReach
-	made    map[int64]*newContact // contacts made in this transaction
-	madeBy  map[madeKey]int64     // the same, by e-mail address and phone number
-	// absent are identities Lookup found missing from the store: Resolve
-	// creates them without asking again.
-	absent     map[identityKey]bool
+	stmts  [len(resolverQueries)]*sql.Stmt
+	tx     *sql.Tx
+	shared *ResolverStatements // for the inserts, which Flush binds to tx
+	seen   map[identityKey]*seenIdentity
+	reach  map[int64]*contactReach
+	made   map[int64]*newContact // contacts made in this transaction
+	madeBy map[madeKey]int64     // the same, by e-mail address and phone number
+	// asked are the identities Lookup asked the store for: those it did
+	// not find (not seen) Resolve makes without asking again.
+	asked      map[identityKey]bool
 	contacts   []*newContact  // for Flush to write
 	identities []*newIdentity // for Flush to write
 }
@@ -169,9 +153,6 @@ func (r *Resolver) Close() {
 			s.Close()
 		}
 	}
-	for _, s := range r.inserts {
-		s.Close()
-	}
 }
 
 // identityOf is the identity an author has on a channel, with the
@@ -216,13 +197,13 @@ func (r *Resolver) Lookup(ctx context.Context, authors []Author) error {
 		k, _, err := identityOf(a.WorkspaceID, a.Channel, a.Profile)
 		// An id that is not valid UTF-8 would not survive the JSON array
 		// (it becomes U+FFFD), so Resolve asks for it alone.
-		if err != nil || r.absent[k] || !utf8.ValidString(k.external) {
+		if err != nil || r.asked[k] || !utf8.ValidString(k.external) {
 			continue
 		}
 		if _, ok := r.seen[k]; ok {
 			continue
 		}
-		r.absent[k] = true // until the store says otherwise
+		r.asked[k] = true
 		g := group{k.workspace, k.kind}
 		ask[g] = append(ask[g], k.external)
 	}
@@ -247,9 +228,7 @@ func (r *Resolver) lookup(ctx context.Context, workspaceID int64, kind, list str
 		if err := rows.Scan(&ext, &s.contactID, &s.handle, &s.display, &c.followers, &c.verified); err != nil {
 			return fmt.Errorf("look up identities: %w", err)
 		}
-		k := identityKey{workspaceID, kind, ext}
-		delete(r.absent, k)
-		r.seen[k] = s
+		r.seen[identityKey{workspaceID, kind, ext}] = s
 		if _, known := r.reach[s.contactID]; !known {
 			r.reach[s.contactID] = c
 		}
@@ -268,8 +247,7 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 	name := firstNonEmpty(p.Name, p.Handle, ext)
 	var res Resolved
 	s, ok := r.seen[key]
-	if !ok && !r.absent[key] { // an author Lookup was not asked about
-
+	if !ok && !r.asked[key] { // an author Lookup was not asked about
 		s = &seenIdentity{}
 		var c contactReach
 		err := r.stmts[qIdentity].QueryRowContext(ctx, workspaceID, kind, ext).Scan(&s.contactID, &s.handle, &s.display, &c.followers, &c.verified)
@@ -316,7 +294,7 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 		return res, err
 	}
 	if res.ContactID == 0 {
-		res.ContactID, res.Created = db.NewID(), true
+		res.ContactID = db.NewID()
 		c := &newContact{id: res.ContactID, workspaceID: workspaceID, name: name, email: p.Email, phone: p.Phone,
 			reach: contactReach{followers: p.Followers, verified: p.Verified}, at: now, unwritten: true}
 		r.contacts = append(r.contacts, c)
@@ -330,7 +308,6 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 		}
 	}
 	res.New = r.made[res.ContactID] != nil
-	delete(r.absent, key)
 	id := &newIdentity{id: db.NewID(), key: key, at: now,
 		seenIdentity: seenIdentity{contactID: res.ContactID, handle: p.Handle, display: name, unwritten: true}}
 	r.identities = append(r.identities, id)
@@ -372,14 +349,14 @@ func (r *Resolver) join(ctx context.Context, res *Resolved, workspaceID int64, p
 // multi-row statements for all of them. Run it before anything that
 // refers to them is written.
 func (r *Resolver) Flush(ctx context.Context) error {
-	err := db.InsertRows(ctx, len(r.contacts), r.insert(qCreateContacts), func(i int, args []any) []any {
+	err := r.shared.contacts.Exec(ctx, r.tx, len(r.contacts), func(i int, args []any) []any {
 		c := r.contacts[i]
 		return append(args, c.id, c.workspaceID, c.name, c.email, c.phone, c.reach.followers, c.reach.verified, c.at, c.at)
 	})
 	if err != nil {
 		return fmt.Errorf("create %d contacts: %w", len(r.contacts), err)
 	}
-	err = db.InsertRows(ctx, len(r.identities), r.insert(qCreateIdentities), func(i int, args []any) []any {
+	err = r.shared.identities.Exec(ctx, r.tx, len(r.identities), func(i int, args []any) []any {
 		id := r.identities[i]
 		return append(args, id.id, id.key.workspace, id.contactID, id.key.kind, id.key.external, id.handle, id.display, id.at)
 	})
@@ -395,18 +372,4 @@ func (r *Resolver) Flush(ctx context.Context) error {
 	}
 	r.contacts, r.identities = r.contacts[:0], r.identities[:0]
 	return nil
-}
-
-// insert gives a multi-row insert's statement for k rows, bound to the
-// transaction the first time it is needed (db.InsertRows).
-func (r *Resolver) insert(q int) func(k int) *sql.Stmt {
-	return func(k int) *sql.Stmt {
-		key := insertKey{q, k}
-		st, ok := r.inserts[key]
-		if !ok {
-			st = r.tx.Stmt(r.shared[key])
-			r.inserts[key] = st
-		}
-		return st
-	}
 }

@@ -59,8 +59,8 @@ type Stored struct {
 
 var writerQueries = []string{"MessageByProvider", "MessagesByProvider", "LatestThread", "TouchInbound"}
 
-// composedQueries are the writer's multi-row inserts (db.MultiRow).
-var composedQueries = []string{"InsertInboundMessages", "CreateConversations", "InsertActivities"}
+// insertQueries are the writer's multi-row inserts (db.Inserts).
+var insertQueries = []string{"InsertInboundMessages", "CreateConversations", "InsertActivities"}
 
 // WriterStatements are the ingest writer's statements, prepared once on the
 // store and shared by every batch's transaction (re-preparing them for each
@@ -68,44 +68,29 @@ var composedQueries = []string{"InsertInboundMessages", "CreateConversations", "
 type WriterStatements struct {
 	dialect db.Dialect
 	named   map[string]*sql.Stmt
-	inserts map[insertKey]*sql.Stmt
-}
-
-// insertKey names a composed insert and its row count.
-type insertKey struct {
-	name string
-	rows int
+	inserts map[string]db.Inserts
 }
 
 // PrepareWriter prepares the writer's statements on d's write pool.
 func PrepareWriter(ctx context.Context, d *db.DB) (*WriterStatements, error) {
-	s := &WriterStatements{dialect: d.Dialect, named: map[string]*sql.Stmt{}, inserts: map[insertKey]*sql.Stmt{}}
-	prep := func(q string) (*sql.Stmt, error) { return d.W.PrepareContext(ctx, q) }
-	if err := s.prepare(prep); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-func (s *WriterStatements) prepare(prep func(string) (*sql.Stmt, error)) error {
+	s := &WriterStatements{dialect: d.Dialect, named: map[string]*sql.Stmt{}, inserts: map[string]db.Inserts{}}
 	for _, name := range writerQueries {
-		st, err := prep(queries.Get(s.dialect, name))
+		st, err := d.W.PrepareContext(ctx, queries.Get(s.dialect, name))
 		if err != nil {
-			return fmt.Errorf("prepare %s: %w", name, err)
+			s.Close()
+			return nil, fmt.Errorf("prepare %s: %w", name, err)
 		}
 		s.named[name] = st
 	}
-	for _, name := range composedQueries {
-		for _, n := range db.RowChunks {
-			st, err := prep(db.MultiRow(s.dialect, queries.Get(s.dialect, name), n))
-			if err != nil {
-				return fmt.Errorf("prepare %s×%d: %w", name, n, err)
-			}
-			s.inserts[insertKey{name, n}] = st
+	for _, name := range insertQueries {
+		in, err := db.PrepareInserts(ctx, d, queries.Get(s.dialect, name))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("prepare %s: %w", name, err)
 		}
+		s.inserts[name] = in
 	}
-	return nil
+	return s, nil
 }
 
 // Close releases the statements.
@@ -445,8 +430,8 @@ func (w *Writer) Flush(ctx context.Context) error {
 			return err
 		}
 	}
-	err := db.InsertRows(ctx, len(created), w.inserts("CreateConversations"), func(i int, args []any) []any {
-		return append(args, w.createArgs(created[i])...)
+	err := w.stmts.inserts["CreateConversations"].Exec(ctx, w.tx, len(created), func(i int, args []any) []any {
+		return createArgs(args, created[i])
 	})
 	if err != nil {
 		return fmt.Errorf("create %d conversations: %w", len(created), err)
@@ -455,7 +440,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 		t.count, t.created, t.ownerSeen, t.in, t.labels, t.lang = 0, false, false, nil, nil, ""
 	}
 	w.order = w.order[:0]
-	err = db.InsertRows(ctx, len(w.acts), w.inserts("InsertActivities"), func(i int, args []any) []any {
+	err = w.stmts.inserts["InsertActivities"].Exec(ctx, w.tx, len(w.acts), func(i int, args []any) []any {
 		a := w.acts[i]
 		return append(args, a.id, a.workspaceID, a.convID, a.kind, a.detail, a.at)
 	})
@@ -463,7 +448,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 		return fmt.Errorf("log %d activities: %w", len(w.acts), err)
 	}
 	w.acts = w.acts[:0]
-	err = db.InsertRows(ctx, len(w.pending), w.inserts("InsertInboundMessages"), func(i int, args []any) []any {
+	err = w.stmts.inserts["InsertInboundMessages"].Exec(ctx, w.tx, len(w.pending), func(i int, args []any) []any {
 		p := w.pending[i]
 		in := p.in
 		return append(args, p.msgID, in.WorkspaceID, p.convID, in.AccountID, in.ProviderID, in.Author.ExternalID,
@@ -477,12 +462,6 @@ func (w *Writer) Flush(ctx context.Context) error {
 	return nil
 }
 
-// inserts gives a composed insert's statement for k rows, bound to the
-// transaction (db.InsertRows).
-func (w *Writer) inserts(name string) func(k int) *sql.Stmt {
-	return func(k int) *sql.Stmt { return w.stmt(w.stmts.inserts[insertKey{name, k}]) }
-}
-
 // threadLabels are the labels a thread's update writes and the sent-at
 // they date from: a thread keeps its latest customer message's, so they
 // apply unless an older message arrived late (-1 never applies).
@@ -493,17 +472,17 @@ func (t *threadState) threadLabels() (ThreadLabels, int64) {
 	return ThreadLabels{}, -1
 }
 
-// createArgs are a new thread's values for CreateConversations.
-func (w *Writer) createArgs(t *threadState) []any {
+// createArgs appends a new thread's values for CreateConversations.
+func createArgs(args []any, t *threadState) []any {
 	l, _ := t.threadLabels()
 	in := t.in
 	name, handle := in.ContactName, in.ContactHandle
 	if t.ownerSeen {
 		name, handle = t.ownerName, t.ownerHandle
 	}
-	return []any{t.id, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
+	return append(args, t.id, in.WorkspaceID, in.AccountID, in.Channel, in.ContactID,
 		in.Visibility, in.Subject, name, handle, t.preview, t.count, t.maxSent, t.maxSent, t.firstSent, t.now, t.now,
-		l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang}
+		l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang)
 }
 
 // touchThread writes what the batch did to a thread already stored.

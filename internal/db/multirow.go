@@ -30,18 +30,52 @@ func MultiRow(d Dialect, q string, n int) string {
 	return Rebind(d, head+" "+strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", "))
 }
 
-// InsertRows writes n rows with a multi-row insert prepared for each of
-// RowChunks, in the fewest statements: stmt is the statement for k rows,
-// row appends the i-th row's values to args.
-func InsertRows(ctx context.Context, n int, stmt func(k int) *sql.Stmt, row func(i int, args []any) []any) error {
+// Inserts is a one-row INSERT prepared once, on a store's write pool, for
+// each of RowChunks: a batch's rows go in the fewest statements.
+type Inserts map[int]*sql.Stmt
+
+// PrepareInserts prepares q, a one-row INSERT as MultiRow takes it.
+func PrepareInserts(ctx context.Context, d *DB, q string) (Inserts, error) {
+	in := Inserts{}
+	for _, n := range RowChunks {
+		st, err := d.W.PrepareContext(ctx, MultiRow(d.Dialect, q, n))
+		if err != nil {
+			in.Close()
+			return nil, err
+		}
+		in[n] = st
+	}
+	return in, nil
+}
+
+// Close releases the statements.
+func (in Inserts) Close() {
+	for _, st := range in {
+		st.Close()
+	}
+}
+
+// Exec writes n rows in tx; row appends the i-th row's values to args.
+func (in Inserts) Exec(ctx context.Context, tx *sql.Tx, n int, row func(i int, args []any) []any) error {
+	bound := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range bound {
+			st.Close()
+		}
+	}()
 	var args []any
 	for done := 0; done < n; {
 		k := RowChunk(n - done)
+		st := bound[k]
+		if st == nil {
+			st = tx.StmtContext(ctx, in[k])
+			bound[k] = st
+		}
 		args = args[:0]
 		for i := done; i < done+k; i++ {
 			args = row(i, args)
 		}
-		if _, err := stmt(k).ExecContext(ctx, args...); err != nil {
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return err
 		}
 		done += k
