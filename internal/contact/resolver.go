@@ -160,12 +160,16 @@ func (r *Resolver) Close() {
 func identityOf(workspaceID int64, channel string, p Profile) (identityKey, Profile, error) {
 	kind := IdentityKind(channel)
 	ext := p.ExternalID
+	// Every channel's address and number are normalised, not only the
+	// e-mail and phone channels' own: a chat visitor who gives
+	// "+44 7700 900123" is the customer who texts from +447700900123.
+	p.Email, p.Phone = NormalizeEmail(p.Email), NormalizePhone(p.Phone)
 	switch kind {
 	case "email":
-		p.Email = NormalizeEmail(firstNonEmpty(p.Email, ext))
+		p.Email = firstNonEmpty(p.Email, NormalizeEmail(ext))
 		ext = p.Email
 	case "phone":
-		p.Phone = NormalizePhone(firstNonEmpty(p.Phone, ext))
+		p.Phone = firstNonEmpty(p.Phone, NormalizePhone(ext))
 		ext = p.Phone
 	}
 	if ext == "" {

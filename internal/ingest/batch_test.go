@@ -276,3 +276,78 @@ func TestIngestIDsThatAreNotUTF8(t *testing.T) {
 		}
 	})
 }
+
+// A phone number or an address met twice in one batch, on two channels and
+// written differently, is one customer;
+// the same account id written to two brands in one batch is two, one in
+// each workspace, since a workspace sees only its own customers.
+func TestIngestBatchJoinsByPhoneWithinAWorkspace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		wss := workspace.New(d)
+		chat, _, err := wss.AddAccount(ctx, workspace.Account{WorkspaceID: f.ws.ID, Channel: "chat", Handle: "acme.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sms, _, err := wss.AddAccount(ctx, workspace.Account{WorkspaceID: f.ws.ID, Channel: "sms", Handle: "+15550100"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := wss.Create(ctx, "globex", "Globex")
+		if err != nil {
+			t.Fatal(err)
+		}
+		otherX, _, err := wss.AddAccount(ctx, workspace.Account{WorkspaceID: other.ID, Channel: "x", Handle: "Globex"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		items := []*ingest.Item{
+			{Account: chat, Msg: ingest.Message{ProviderID: "c1", Visibility: "private", SentAt: now, Text: "my router is down",
+				Author: ingest.Author{ID: "v-ana", Name: "Ana", Phone: "+44 7700 900123", Email: " Ana@Example.COM"}}},
+			{Account: sms, Msg: ingest.Message{ProviderID: "sm1", Visibility: "private", SentAt: now, Text: "still down",
+				Author: ingest.Author{ID: "+447700900123"}}},
+			{Account: f.mail, Msg: ingest.Message{ProviderID: "<a1@x>", Visibility: "private", SentAt: now, Text: "any news?",
+				Author: ingest.Author{Email: "ana@example.com"}}},
+			{Account: f.x, Msg: tweet("t1", "maria", "@AcmeAir hello", now)},
+			{Account: otherX, Msg: tweet("t2", "maria", "@Globex hello", now)},
+		}
+		res, err := f.p.Run(ctx, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := func(r ingest.Result) conversation.Conversation {
+			t.Helper()
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			c, err := f.convs.Get(ctx, r.ConversationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		ana := conv(res[0]).ContactID
+		if b := conv(res[1]).ContactID; b != ana {
+			t.Fatalf("a chat visitor's number and an SMS from it became contacts %d and %d", ana, b)
+		}
+		if b := conv(res[2]).ContactID; b != ana {
+			t.Fatalf("a chat visitor's address and an e-mail from it became contacts %d and %d", ana, b)
+		}
+		acme, globex := conv(res[3]), conv(res[4])
+		if acme.ContactID == globex.ContactID || acme.WorkspaceID != f.ws.ID || globex.WorkspaceID != other.ID {
+			t.Fatalf("one X account writing to two brands: contacts %d (workspace %d) and %d (workspace %d)",
+				acme.ContactID, acme.WorkspaceID, globex.ContactID, globex.WorkspaceID)
+		}
+		for _, c := range []conversation.Conversation{acme, globex} {
+			var ws int64
+			if err := d.R.QueryRowContext(ctx, db.Rebind(d.Dialect, "SELECT workspace_id FROM contacts WHERE id = ?"), c.ContactID).Scan(&ws); err != nil {
+				t.Fatal(err)
+			}
+			if ws != c.WorkspaceID {
+				t.Fatalf("contact %d is in workspace %d, its conversation in %d", c.ContactID, ws, c.WorkspaceID)
+			}
+		}
+	})
+}
