@@ -20,7 +20,7 @@ var settings = map[string]setting{
 	"addr":           {"addr", "HARK_ADDR", "127.0.0.1:8080", "address to listen on (host:port)", false},
 	"db":             {"db", "HARK_DB", "hark.db", "SQLite file path, or a postgres:// DSN", true},
 	"nats":           {"nats", "HARK_NATS", "", "NATS server URL for live updates across nodes (e.g. nats://127.0.0.1:4222); empty: in-process", false},
-	"secure-cookies": {"secure-cookies", "HARK_SECURE_COOKIES", "false", "mark session cookies Secure (set true behind HTTPS)", false},
+	"secure-cookies": {"secure-cookies", "HARK_SECURE_COOKIES", "auto", "mark session cookies Secure: true, false, or auto (true when --public-url is https)", false},
 	"public-url":     {"public-url", "HARK_PUBLIC_URL", "", "the desk's address as customers and providers reach it (e.g. https://desk.example.com)", false},
 	"log-level":      {"log-level", "HARK_LOG_LEVEL", "info", "log level: debug, info, warn or error", false},
 }
@@ -111,4 +111,18 @@ func readConfigFile(path string) (map[string]string, error) {
 		out[k] = strings.Trim(strings.TrimSpace(v), `"`)
 	}
 	return out, sc.Err()
+}
+
+// secureCookies reads the secure-cookies setting: a desk whose public
+// address is https marks its cookies Secure unless told otherwise.
+func secureCookies(setting, publicURL string) (bool, error) {
+	switch setting {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "auto", "":
+		return strings.HasPrefix(strings.ToLower(publicURL), "https://"), nil
+	}
+	return false, fmt.Errorf("secure-cookies is true, false or auto, not %q", setting)
 }

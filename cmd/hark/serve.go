@@ -34,7 +34,11 @@ func openOneShot(ctx context.Context, f *flags, migrate bool) (*app.App, error) 
 
 func open(ctx context.Context, f *flags, opts app.Options) (*app.App, error) {
 	log := newLogger(f.get("log-level"))
-	opts.DB, opts.Log, opts.SecureCookies, opts.PublicURL = f.get("db"), log, f.get("secure-cookies") == "true", f.get("public-url")
+	secure, err := secureCookies(f.get("secure-cookies"), f.get("public-url"))
+	if err != nil {
+		return nil, err
+	}
+	opts.DB, opts.Log, opts.SecureCookies, opts.PublicURL = f.get("db"), log, secure, f.get("public-url")
 	if u := f.get("nats"); u != "" {
 		bus, err := live.DialNATS(u, log)
 		if err != nil {

@@ -1,12 +1,8 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
-
-	"github.com/harkdesk/hark/internal/hark"
 )
 
 // assign gives a conversation to a user, or to nobody.
@@ -42,15 +38,8 @@ func (s *service) assign(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("invalid", `send {"assignee_id": ID}, {"assignee": "me"} or {"assignee_id": null} to unassign`)
 	}
 	if assignee != 0 {
-		u, err := s.a.Users.ByID(r.Context(), assignee)
-		if errors.Is(err, hark.ErrNotFound) {
-			return fmt.Errorf("%w: no user %d to assign to", hark.ErrInvalid, assignee)
-		}
-		if err != nil {
+		if err := s.a.CheckAssignee(r.Context(), assignee); err != nil {
 			return err
-		}
-		if !u.Can("work") {
-			return fmt.Errorf("%w: %s is a viewer and cannot work conversations", hark.ErrInvalid, u.Email)
 		}
 	}
 	c, err := s.a.Conversations.Assign(r.Context(), id, caller(r).ID, assignee)

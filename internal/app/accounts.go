@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/harkdesk/hark/internal/hark"
@@ -48,35 +50,77 @@ type ConfigField struct {
 }
 
 // ConfigSummary shows an account's config with its credentials masked:
-// secrets never leave the store once saved.
+// secrets never leave the store once saved. Nested objects are shown field
+// by field ("webhook.basic_user"), so a secret is masked at any depth, and
+// a URL's password is masked wherever it appears.
 func ConfigSummary(cfg json.RawMessage) []ConfigField {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(cfg, &obj) != nil {
 		return nil
 	}
-	out := make([]ConfigField, 0, len(obj))
-	for k, v := range obj {
-		f := ConfigField{Name: k, Secret: isSecretField(k)}
-		if !f.Secret {
-			f.Value = string(v)
-			var str string
-			if json.Unmarshal(v, &str) == nil {
-				f.Value = str
-			}
-			if len(f.Value) > 200 {
-				f.Value = f.Value[:200] + "…"
-			}
-		}
-		out = append(out, f)
-	}
+	out := []ConfigField{}
+	summarise(&out, "", obj)
 	slices.SortFunc(out, func(a, b ConfigField) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// summarise appends obj's fields under prefix: a field whose name looks
+// like a credential is masked whole, whatever it holds.
+func summarise(out *[]ConfigField, prefix string, obj map[string]json.RawMessage) {
+	for k, v := range obj {
+		name := prefix + k
+		if isSecretField(k) {
+			*out = append(*out, ConfigField{Name: name, Secret: true})
+			continue
+		}
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(v, &inner) == nil && len(inner) > 0 {
+			summarise(out, name+".", inner)
+			continue
+		}
+		var list []json.RawMessage
+		if json.Unmarshal(v, &list) == nil && slices.ContainsFunc(list, func(e json.RawMessage) bool {
+			return bytes.HasPrefix(bytes.TrimSpace(e), []byte("{"))
+		}) {
+			for i, e := range list {
+				summarise(out, name+".", map[string]json.RawMessage{strconv.Itoa(i): e})
+			}
+			continue
+		}
+		f := ConfigField{Name: name, Value: string(v)}
+		var str string
+		if json.Unmarshal(v, &str) == nil {
+			f.Value = str
+		}
+		f.Value = redactURLs(f.Value)
+		if len(f.Value) > 200 {
+			f.Value = f.Value[:200] + "…"
+		}
+		*out = append(*out, f)
+	}
+}
+
+// redactURLs masks the password of any URL in s ("https://user:xxxxx@host").
+func redactURLs(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	words := strings.Fields(s)
+	for _, w := range words {
+		w = strings.Trim(w, `"',[]`)
+		if u, err := url.Parse(w); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				s = strings.ReplaceAll(s, w, u.Redacted())
+			}
+		}
+	}
+	return s
 }
 
 // isSecretField reports whether a config field holds a credential.
 func isSecretField(name string) bool {
 	n := strings.ToLower(name)
-	for _, s := range []string{"secret", "token", "password", "key", "auth", "smtp", "imap"} {
+	for _, s := range []string{"secret", "token", "pass", "key", "auth", "signing", "credential", "private", "smtp", "imap"} {
 		if strings.Contains(n, s) {
 			return true
 		}

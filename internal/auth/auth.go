@@ -47,7 +47,8 @@ func With(ctx context.Context, c Caller) context.Context {
 // Authenticator resolves callers from requests.
 type Authenticator struct {
 	Users *user.Store
-	// Secure marks cookies Secure; on by default, off for plain-HTTP local runs.
+	// Secure marks cookies Secure: hark serve sets it when the desk's
+	// public address is https (or --secure-cookies says so).
 	Secure bool
 	Log    *slog.Logger
 }

@@ -67,7 +67,7 @@ func (d *desk) assign(w http.ResponseWriter, r *http.Request, c auth.Caller) err
 		if to, err = strconv.ParseInt(v, 10, 64); err != nil {
 			return hark.ErrInvalid
 		}
-		if _, err := d.a.Users.ByID(r.Context(), to); err != nil {
+		if err := d.a.CheckAssignee(r.Context(), to); err != nil {
 			return err
 		}
 	}

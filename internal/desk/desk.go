@@ -171,9 +171,20 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site. Browsers drop tabs
+// and line breaks from a Location and read a backslash as a slash, so
+// "/\t/evil.example" would leave it: control characters are refused, and
+// what is left must parse as a path with no scheme or host.
 func safeNext(s string) string {
 	if len(s) == 0 || s[0] != '/' || (len(s) > 1 && (s[1] == '/' || s[1] == '\\')) {
+		return "/"
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(s); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return s

@@ -78,7 +78,7 @@ func TestDeskPagesAndActions(t *testing.T) {
 		ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
 		x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
 		a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
-		a.Users.Add(ctx, "viewer@b.test", "Viewer", "viewer", "password1")
+		viewerUser, _ := a.Users.Add(ctx, "viewer@b.test", "Viewer", "viewer", "password1")
 		hostile := `<script>alert(1)</script> " onmouseover="x" javascript:alert(2) https://ok.example/a?b=<c>`
 		res, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "9", Handle: "eve", Name: `Eve <img src=x onerror=alert(3)>`}, Text: hostile, SentAt: time.Now()})
 		convPath := "/c/" + itoa(res[0].ConversationID)
@@ -131,6 +131,10 @@ func TestDeskPagesAndActions(t *testing.T) {
 		}
 		if code, _ := ag.post(convPath+"/reply", url.Values{"text": {"hi"}, "csrf_token": {"forged"}}); code != http.StatusForbidden {
 			t.Fatalf("reply with a forged CSRF token: %d", code)
+		}
+		// The assignee list hides viewers; a hand-made form is refused too.
+		if code, _ := ag.post(convPath+"/assign", url.Values{"assignee": {itoa(viewerUser.ID)}, "csrf_token": {ag.csrf}}); code != http.StatusBadRequest {
+			t.Fatalf("assigning a viewer: %d, want 400", code)
 		}
 		for _, step := range []struct {
 			path string
