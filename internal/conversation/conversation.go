@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -217,7 +218,12 @@ func (s *Store) OfContact(ctx context.Context, contactID int64) ([]Conversation,
 	return out, rows.Err()
 }
 
-// Messages returns a conversation's messages in order.
+// MessagesShown is how many of a conversation's messages Messages returns:
+// its newest, since a DM thread lasts as long as the customer writes.
+const MessagesShown = 1000
+
+// Messages returns a conversation's messages in order, its newest
+// MessagesShown if it has more.
 func (s *Store) Messages(ctx context.Context, conversationID int64) ([]Message, error) {
 	rows, err := s.db.R.QueryContext(ctx, s.q("MessagesOf"), conversationID)
 	if err != nil {
@@ -232,6 +238,7 @@ func (s *Store) Messages(ctx context.Context, conversationID int64) ([]Message, 
 		}
 		out = append(out, m)
 	}
+	slices.Reverse(out)
 	return out, rows.Err()
 }
 

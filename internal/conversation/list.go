@@ -160,7 +160,7 @@ func (s *Store) where(f Filter, counting bool) ([]string, []any, error) {
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if q = searchQuery(s.db.Dialect, q); q != "" {
-			add(s.q("SearchFilter"), q)
+			add(s.q("SearchFilter"), q, f.WorkspaceID)
 		}
 	}
 	if f.Cursor != "" {

@@ -411,3 +411,60 @@ func TestActionsAreLoggedAndReplyIsQueued(t *testing.T) {
 		}
 	})
 }
+
+// Search keeps to the 2,000 newest matching messages, but those of the
+// agent's workspace: a busier brand's messages must not crowd them out.
+func TestSearchIsNotCrowdedOutByAnotherWorkspace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		at := time.Now().Add(-time.Hour)
+		mine := w.post(t, w.x, "mine", "maria", "I want a refund", at)
+		_, ox := brandOnX(t, d, "other")
+		var msgs []ingest.Message
+		for i := range 2001 {
+			msgs = append(msgs, ingest.Message{ProviderID: fmt.Sprint("o", i), Author: ingest.Author{ID: fmt.Sprint("u", i)},
+				Text: "refund please", SentAt: at.Add(time.Minute)})
+		}
+		if _, err := w.pipeline.Ingest(ctx, ox.ID, msgs...); err != nil {
+			t.Fatal(err)
+		}
+		f := conversation.Filter{WorkspaceID: w.ws.ID, Query: "refund"}
+		p, err := w.convs.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := w.convs.Count(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Conversations) != 1 || p.Conversations[0].ID != mine || counts["open"] != 1 {
+			t.Fatalf("searching this workspace found %d conversations (count %d), want its one", len(p.Conversations), counts["open"])
+		}
+	})
+}
+
+// A DM thread runs for as long as the customer writes: past 1,000
+// messages the desk shows the newest, in order, not the oldest.
+func TestALongThreadShowsItsNewestMessages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		at := time.Now().Add(-2 * time.Hour)
+		var msgs []ingest.Message
+		for i := range 1002 {
+			msgs = append(msgs, ingest.Message{ProviderID: fmt.Sprint("d", i), Visibility: "private", Author: ingest.Author{ID: "maria"},
+				Text: fmt.Sprint("dm ", i), SentAt: at.Add(time.Duration(i) * time.Second)})
+		}
+		res, err := w.pipeline.Ingest(context.Background(), w.x.ID, msgs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.convs.Messages(context.Background(), res[0].ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1000 || got[0].Text != "dm 2" || got[999].Text != "dm 1001" {
+			t.Fatalf("%d messages, from %q to %q; want the newest 1000, dm 2 to dm 1001", len(got), got[0].Text, got[len(got)-1].Text)
+		}
+	})
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
@@ -248,15 +250,12 @@ func TestIngestBatchJoinsByAddress(t *testing.T) {
 	})
 }
 
-// An id that is not valid UTF-8 cannot go in the batch lookups' JSON
-// arrays (it would become U+FFFD and never match): its author and its
-// redelivery are still recognised the next time. SQLite only: PostgreSQL
-// refuses such text outright.
+// An id that is not valid UTF-8 is stored escaped (PostgreSQL refuses such
+// text, and the batch lookups' JSON arrays would turn it into U+FFFD): its
+// author and its redelivery are still recognised the next time, and an id
+// that differs only in its bad byte is another message.
 func TestIngestIDsThatAreNotUTF8(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		if d.Dialect != db.SQLite {
-			t.Skip("PostgreSQL stores no invalid UTF-8")
-		}
 		f := setup(t, d)
 		now := time.Now().Add(-time.Hour)
 		m := tweet("id\xff1", "maria", "first", now)
@@ -273,6 +272,47 @@ func TestIngestIDsThatAreNotUTF8(t *testing.T) {
 		cb, _ := f.convs.Get(context.Background(), b.ConversationID)
 		if cb.ContactID != ca.ContactID {
 			t.Fatal("the same author id became a second contact")
+		}
+		m3 := tweet("id\xfe1", "maria", "third", now.Add(2*time.Minute))
+		m3.Author.ID = m.Author.ID
+		if c := one(t, f, f.x.ID, m3); c.Duplicate || c.MessageID == a.MessageID {
+			t.Fatalf("an id differing in its bad byte: %+v, want a message of its own", c)
+		}
+	})
+}
+
+// PostgreSQL refuses a NUL byte or invalid UTF-8 in any text: a message
+// whose author name, subject or attachment name carries one is stored
+// cleaned, not refused with the rest of its request (which the provider
+// would then redeliver for ever).
+func TestIngestStoresWhatPostgresWouldRefuse(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		subject := strings.Repeat("é", 600) // 1,200 bytes, cut at a character
+		res, err := f.p.Ingest(ctx, f.mail.ID,
+			ingest.Message{ProviderID: "<n1@x>", Author: ingest.Author{Email: "ana@example.com", Name: "Ana\x00 \xffB"}, Subject: subject,
+				Text: "hello\x00", Attachments: []conversation.Attachment{{URL: "https://files.example/a", Name: "a\x00.pdf"}}, Raw: []byte(`{"x":"\xff"}`)},
+			ingest.Message{ProviderID: "<n2@x>", Author: ingest.Author{Email: "bo@example.com"}, Text: "fine", ReplyTo: "<r\x00@x>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+		m, err := f.convs.Message(ctx, res[0].MessageID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.convs.Get(ctx, res[0].ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Author.Name != "Ana \uFFFDB" || m.Text != "hello" || m.Attachments[0].Name != "a.pdf" || !utf8.ValidString(c.Subject) || len(c.Subject) > 998 {
+			t.Fatalf("stored: name %q, text %q, attachment %q, subject of %d bytes (valid %v)",
+				m.Author.Name, m.Text, m.Attachments[0].Name, len(c.Subject), utf8.ValidString(c.Subject))
 		}
 	})
 }

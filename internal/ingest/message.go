@@ -5,6 +5,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -64,10 +65,7 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 	default:
 		return fmt.Errorf("%w: visibility must be public or private", hark.ErrInvalid)
 	}
-	if !utf8.ValidString(m.Text) {
-		m.Text = strings.ToValidUTF8(m.Text, "\uFFFD")
-	}
-	m.Text = strings.TrimSpace(strings.ReplaceAll(m.Text, "\x00", ""))
+	m.Text = strings.TrimSpace(clean(m.Text, len(m.Text)))
 	if m.Text == "" && len(m.Attachments) == 0 {
 		return fmt.Errorf("%w: message has no text and no attachments", hark.ErrInvalid)
 	}
@@ -91,6 +89,10 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 	if m.Author.ID == "" && m.Author.Handle == "" && m.Author.Email == "" && m.Author.Phone == "" {
 		return fmt.Errorf("%w: author needs an id, handle, email or phone", hark.ErrInvalid)
 	}
+	if len(m.Author.ID) > 512 {
+		return fmt.Errorf("%w: author id is longer than 512 bytes", hark.ErrInvalid)
+	}
+	m.storable()
 	m.Author.Handle = strings.TrimPrefix(strings.TrimSpace(m.Author.Handle), "@")
 	if m.Author.Followers < 0 {
 		m.Author.Followers = 0
@@ -98,10 +100,65 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 	if m.SentAt.IsZero() || m.SentAt.After(now.Add(5*time.Minute)) {
 		m.SentAt = now // a missing or future timestamp would mis-order the inbox
 	}
-	if len(m.Subject) > 998 {
-		m.Subject = m.Subject[:998]
-	}
 	return nil
+}
+
+// storable makes every text a message carries storable: PostgreSQL refuses
+// a NUL byte or invalid UTF-8 anywhere, and would fail the whole request
+// over one name. Ids are escaped rather than cleaned, so that two ids stay
+// two; the rest loses the bad bytes and is cut, at a character, to a size
+// an index takes.
+func (m *Message) storable() {
+	m.ProviderID, m.Author.ID, m.ReplyTo = storableID(m.ProviderID), storableID(m.Author.ID), storableID(m.ReplyTo)
+	for i, r := range m.References {
+		m.References[i] = storableID(r)
+	}
+	a := &m.Author
+	a.Handle, a.Name, a.Email, a.Phone = clean(a.Handle, 512), clean(a.Name, 512), clean(a.Email, 320), clean(a.Phone, 64)
+	m.Subject = clean(m.Subject, 998) // RFC 5322's line limit
+	for i := range m.Attachments {
+		at := &m.Attachments[i]
+		at.URL, at.Type, at.Name = clean(at.URL, 4096), clean(at.Type, 255), clean(at.Name, 512)
+	}
+	if !utf8.Valid(m.Raw) {
+		m.Raw = bytes.ToValidUTF8(m.Raw, []byte("\uFFFD"))
+	}
+}
+
+// clean drops NUL bytes and invalid UTF-8 from s and cuts it to at most max
+// bytes, at a character boundary.
+func clean(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = strings.ReplaceAll(s, "\x00", "")
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}
+
+// storableID writes each byte of an id that is NUL or not UTF-8 as \xNN,
+// so the id stays distinct from any other and a redelivery still matches.
+func storableID(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == 0 || (r == utf8.RuneError && n == 1) {
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // byParticipant reports whether a channel's private messages form one

@@ -88,10 +88,12 @@ UPDATE conversations SET
 WHERE id = $4;
 
 -- name: MessagesOf
+-- The newest MessagesShown (1,000), newest first; Messages puts them back
+-- in order.
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
        author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
        reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
-FROM messages WHERE conversation_id = $1 ORDER BY sent_at, id LIMIT 1000;
+FROM messages WHERE conversation_id = $1 ORDER BY sent_at DESC, id DESC LIMIT 1000;
 
 -- name: MessageByID
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
@@ -157,9 +159,11 @@ UPDATE conversations SET status = 'open', snoozed_until = 0, updated_at = $1
 WHERE status = 'snoozed' AND snoozed_until > 0 AND snoozed_until <= $2;
 
 -- name: SearchFilter
--- Search looks at the 2,000 most recent matching messages (ids grow with
--- time), so a common word costs the same as a rare one.
-id IN (SELECT m.conversation_id FROM (SELECT conversation_id FROM messages WHERE search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 2000) m)
+-- Search looks at the workspace's 2,000 most recent matching messages (ids
+-- grow with time), so a common word costs the same as a rare one; the
+-- workspace is checked inside the limit, or another brand's messages
+-- could fill it.
+id IN (SELECT m.conversation_id FROM (SELECT conversation_id FROM messages WHERE search @@ to_tsquery('simple', ?) AND workspace_id = ? ORDER BY id DESC LIMIT 2000) m)
 
 -- name: LastInboundProvider
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
