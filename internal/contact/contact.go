@@ -72,13 +72,23 @@ func IdentityKind(channel string) string {
 // NormalizeEmail lower-cases an address for matching.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// NormalizePhone keeps a leading + and the digits.
+// NormalizePhone keeps the digits and a + before them ("whatsapp:+1415…"
+// is +1415…). A number with no digits, such as the "+" a form prefills,
+// is no number: "".
 func NormalizePhone(s string) string {
 	var b strings.Builder
-	for i, r := range strings.TrimSpace(s) {
-		if (r >= '0' && r <= '9') || (r == '+' && i == 0) {
+	digits := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+			digits = true
+		case r == '+' && b.Len() == 0:
 			b.WriteRune(r)
 		}
+	}
+	if !digits {
+		return ""
 	}
 	return b.String()
 }

@@ -94,14 +94,21 @@ func (s *Store) Unmerge(ctx context.Context, mergeID, byUser int64) error {
 		}
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		for _, id := range rec.Identities {
-			if _, err := tx.ExecContext(ctx, q("MoveIdentity"), rec.Merged, id, rec.Kept); err != nil {
-				return err
-			}
-		}
-		for _, id := range rec.Conversations {
-			if _, err := tx.ExecContext(ctx, q("MoveConversation"), rec.Merged, id, rec.Kept); err != nil {
-				return err
+		// What the merge moved must still be with the kept contact: after
+		// a later merge took it further, undoing this one would move
+		// nothing and still be logged as done.
+		for _, mv := range []struct {
+			query string
+			ids   []int64
+		}{{"MoveIdentity", rec.Identities}, {"MoveConversation", rec.Conversations}} {
+			for _, id := range mv.ids {
+				res, err := tx.ExecContext(ctx, q(mv.query), rec.Merged, id, rec.Kept)
+				if err != nil {
+					return err
+				}
+				if n, err := res.RowsAffected(); err != nil || n == 0 {
+					return fmt.Errorf("%w: what merge %d moved is no longer with contact %d; undo the later merge first", hark.ErrConflict, mergeID, rec.Kept)
+				}
 			}
 		}
 		return logActivity(ctx, tx, q("LogContactActivity"), db.NewID(), ws, byUser, "contact_unmerged", map[string]int64{"merge": mergeID, "kept": rec.Kept, "restored": rec.Merged})

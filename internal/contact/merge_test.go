@@ -109,3 +109,133 @@ func TestSameCustomerAcrossChannels(t *testing.T) {
 		}
 	})
 }
+
+type desk struct {
+	ctx       context.Context
+	p         *ingest.Pipeline
+	convs     *conversation.Store
+	contacts  *contact.Store
+	x, ig, em workspace.Account
+	chat      workspace.Account
+	workspace int64
+}
+
+func newDesk(t *testing.T, d *db.DB) *desk {
+	ctx := context.Background()
+	wss := workspace.New(d)
+	ws, _ := wss.Create(ctx, "brand", "Brand")
+	f := &desk{ctx: ctx, convs: conversation.New(d), contacts: contact.New(d), workspace: ws.ID}
+	for _, a := range []struct {
+		to      *workspace.Account
+		channel string
+	}{{&f.x, "x"}, {&f.ig, "instagram"}, {&f.em, "email"}, {&f.chat, "chat"}} {
+		acct, _, err := wss.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: a.channel, Handle: "brand"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*a.to = acct
+	}
+	f.p = ingest.New(d, wss, nil, nil, nil)
+	f.p.Start()
+	t.Cleanup(f.p.Stop)
+	return f
+}
+
+// in ingests m and returns its contact.
+func (f *desk) in(t *testing.T, acct workspace.Account, m ingest.Message) int64 {
+	t.Helper()
+	if m.SentAt.IsZero() {
+		m.SentAt = time.Now()
+	}
+	res, err := f.p.Ingest(f.ctx, acct.ID, m)
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res[0].Err)
+	}
+	c, err := f.convs.Get(f.ctx, res[0].ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ContactID
+}
+
+// A contact merged into another keeps its address but no identity: a
+// new identity giving that address joins the contact it was merged into.
+func TestAMergedContactCatchesNoNewIdentities(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newDesk(t, d)
+		byMail := f.in(t, f.em, ingest.Message{ProviderID: "<e1@x>", Author: ingest.Author{Email: "ana@example.com"}, Text: "hi"})
+		onX := f.in(t, f.x, ingest.Message{ProviderID: "t1", Author: ingest.Author{ID: "111", Handle: "ana"}, Text: "hi"})
+		if _, err := f.contacts.Merge(f.ctx, onX, byMail, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.in(t, f.chat, ingest.Message{ProviderID: "c1", Author: ingest.Author{ID: "v1", Email: "Ana@Example.com"}, Text: "hello"}); got != onX {
+			t.Fatalf("a chat visitor giving the address joined contact %d, want %d (merged into; %d is the emptied one)", got, onX, byMail)
+		}
+	})
+}
+
+// Undoing a merge whose contact a later merge took further would move
+// nothing: it is refused, and can be done once the later one is undone.
+func TestUnmergeAfterALaterMergeIsRefused(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newDesk(t, d)
+		a := f.in(t, f.x, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "a", Handle: "a"}, Text: "hi"})
+		b := f.in(t, f.x, ingest.Message{ProviderID: "2", Author: ingest.Author{ID: "b", Handle: "b"}, Text: "hi"})
+		c := f.in(t, f.ig, ingest.Message{ProviderID: "3", Author: ingest.Author{ID: "c", Handle: "c"}, Text: "hi"})
+		first, err := f.contacts.Merge(f.ctx, b, a, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := f.contacts.Merge(f.ctx, c, b, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.contacts.Unmerge(f.ctx, first, 0); !errors.Is(err, hark.ErrConflict) {
+			t.Fatalf("undoing the first merge under the second: %v, want a conflict", err)
+		}
+		for _, m := range []int64{second, first} {
+			if err := f.contacts.Unmerge(f.ctx, m, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ca, err := f.contacts.Get(f.ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ca.Identities) != 1 {
+			t.Fatalf("after both merges were undone, contact a has %d identities, want its 1", len(ca.Identities))
+		}
+	})
+}
+
+// A profile that says verified but gives no follower count (a webhook
+// without the user object) keeps the count already known; a phone field
+// of no digits, like the "+" a form prefills, joins nobody.
+func TestProfilesThatSayLittle(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newDesk(t, d)
+		id := f.in(t, f.x, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "111", Handle: "maria", Followers: 5000}, Text: "hi"})
+		f.in(t, f.x, ingest.Message{ProviderID: "2", Author: ingest.Author{ID: "111", Handle: "maria", Verified: true}, Text: "again"})
+		c, err := f.contacts.Get(f.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Verified || c.Followers != 5000 {
+			t.Fatalf("verified %v with %d followers, want verified with the 5000 known", c.Verified, c.Followers)
+		}
+		ana := f.in(t, f.chat, ingest.Message{ProviderID: "c1", Author: ingest.Author{ID: "v1", Name: "Ana", Phone: "+"}, Text: "hi"})
+		bo := f.in(t, f.chat, ingest.Message{ProviderID: "c2", Author: ingest.Author{ID: "v2", Name: "Bo", Phone: " + "}, Text: "hello"})
+		if ana == bo {
+			t.Fatal("two chat visitors whose phone field held only '+' became one contact")
+		}
+	})
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for in, want := range map[string]string{"+1 (555) 123-4567": "+15551234567", "whatsapp:+14155550100": "+14155550100",
+		"tel:+44 20 7946 0100": "+442079460100", "020 7946 0100": "02079460100", "+": "", " + ": "", "n/a": "", "1+2": "12"} {
+		if got := contact.NormalizePhone(in); got != want {
+			t.Errorf("NormalizePhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -282,12 +282,16 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 			s.handle, s.display = res.Handle, res.Name
 		}
 		if c := r.reach[s.contactID]; (p.Followers > 0 && p.Followers != c.followers) || (p.Verified && !c.verified) {
+			followers := c.followers // a profile that gives no count keeps the known one
+			if p.Followers > 0 {
+				followers = p.Followers
+			}
 			if !held {
-				if _, err := r.stmts[qUpdateReach].ExecContext(ctx, p.Followers, p.Verified || c.verified, db.Now(), res.ContactID); err != nil {
+				if _, err := r.stmts[qUpdateReach].ExecContext(ctx, followers, p.Verified || c.verified, db.Now(), res.ContactID); err != nil {
 					return res, fmt.Errorf("update contact reach: %w", err)
 				}
 			}
-			c.followers, c.verified = p.Followers, p.Verified || c.verified
+			c.followers, c.verified = followers, p.Verified || c.verified
 		}
 		return res, nil
 	}

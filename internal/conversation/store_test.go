@@ -468,3 +468,39 @@ func TestALongThreadShowsItsNewestMessages(t *testing.T) {
 		}
 	})
 }
+
+// The inbox previews a thread's newest message: an older one delivered
+// late, alone or in a batch, does not replace it.
+func TestALateOlderMessageKeepsThePreview(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		at := time.Now().Add(-time.Hour)
+		dm := func(id, text string, sent time.Time) ingest.Message {
+			return ingest.Message{ProviderID: id, Visibility: "private", Author: ingest.Author{ID: "maria"}, Text: text, SentAt: sent}
+		}
+		res, err := w.pipeline.Ingest(ctx, w.x.ID, dm("d2", "the newest", at.Add(10*time.Minute)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := res[0].ConversationID
+		for _, step := range []struct {
+			batch []ingest.Message
+			want  string
+		}{
+			{[]ingest.Message{dm("d1", "an older one", at)}, "the newest"},
+			{[]ingest.Message{dm("d3", "newer still", at.Add(20*time.Minute)), dm("d0", "the oldest", at.Add(-time.Minute))}, "newer still"},
+		} {
+			if _, err := w.pipeline.Ingest(ctx, w.x.ID, step.batch...); err != nil {
+				t.Fatal(err)
+			}
+			c, err := w.convs.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Preview != step.want {
+				t.Fatalf("after %s: preview %q, want the newest message's, %q", step.batch[0].ProviderID, c.Preview, step.want)
+			}
+		}
+	})
+}

@@ -325,10 +325,13 @@ func (w *Writer) touch(t *threadState, in *Inbound, now int64) {
 		t.firstSent = in.SentAt // waiting_since starts at the first, as one message at a time would
 	}
 	t.count++
+	if t.count == 1 || in.SentAt >= t.maxSent {
+		t.preview = Preview(in.Text) // the batch's newest message's
+	}
 	t.maxSent = max(t.maxSent, in.SentAt)
 	t.lastMsg, t.lastIn = max(t.lastMsg, in.SentAt), max(t.lastIn, in.SentAt)
 	t.status = hark.StatusOpen
-	t.preview, t.now = Preview(in.Text), now
+	t.now = now
 	if in.ContactID == t.key.contact {
 		t.ownerName, t.ownerHandle, t.ownerSeen = in.ContactName, in.ContactHandle, true
 	}

@@ -11,10 +11,18 @@ FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
 WHERE i.workspace_id = $1 AND i.channel = $2 AND i.external_id IN (SELECT jsonb_array_elements_text($3::jsonb));
 
 -- name: ContactByEmail
-SELECT id, followers, verified FROM contacts WHERE workspace_id = $1 AND email = $2 AND email <> '' ORDER BY id LIMIT 1;
+-- The oldest contact with the address that still has an identity: a contact
+-- merged into another keeps its address but no identity, and must not catch
+-- new ones.
+SELECT id, followers, verified FROM contacts c WHERE workspace_id = $1 AND email = $2 AND email <> ''
+ORDER BY NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id), id LIMIT 1;
 
 -- name: ContactByPhone
-SELECT id, followers, verified FROM contacts WHERE workspace_id = $1 AND phone = $2 AND phone <> '' ORDER BY id LIMIT 1;
+-- The oldest contact with the number that still has an identity: a contact
+-- merged into another keeps its number but no identity, and must not catch
+-- new ones.
+SELECT id, followers, verified FROM contacts c WHERE workspace_id = $1 AND phone = $2 AND phone <> ''
+ORDER BY NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id), id LIMIT 1;
 
 -- name: CreateContacts
 -- Composed: the VALUES tuple repeats once per row (db.MultiRow), so the

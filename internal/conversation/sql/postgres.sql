@@ -43,11 +43,12 @@ VALUES (?::bigint, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, 'open', ?:
 
 -- name: TouchInbound
 -- A batch of a customer's messages to one thread: it opens again and waits
--- for us. The contact columns follow the thread's own customer only.
+-- for us. The contact columns follow the thread's own customer only, and
+-- the preview the newest message (a late delivery of an older one keeps it).
 UPDATE conversations SET
     status = 'open',
     snoozed_until = 0,
-    preview = $1,
+    preview = CASE WHEN $7 >= last_message_at THEN $1 ELSE preview END,
     contact_name = CASE WHEN contact_id = $2 THEN $3 ELSE contact_name END,
     contact_handle = CASE WHEN contact_id = $4 THEN $5 ELSE contact_handle END,
     message_count = message_count + $6,

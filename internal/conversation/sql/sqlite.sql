@@ -42,18 +42,19 @@ VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: TouchInbound
 -- A batch of a customer's messages to one thread: it opens again and waits
--- for us. The contact columns follow the thread's own customer only.
+-- for us. The contact columns follow the thread's own customer only, and
+-- the preview the newest message (a late delivery of an older one keeps it).
 UPDATE conversations SET
     status = 'open',
     snoozed_until = 0,
-    preview = ?,
-    contact_name = CASE WHEN contact_id = ? THEN ? ELSE contact_name END,
-    contact_handle = CASE WHEN contact_id = ? THEN ? ELSE contact_handle END,
-    message_count = message_count + ?,
-    last_message_at = MAX(last_message_at, ?),
-    last_inbound_at = MAX(last_inbound_at, ?),
-    waiting_since = CASE WHEN waiting_since = 0 THEN ? ELSE waiting_since END,
-    updated_at = ?,
+    preview = CASE WHEN ?7 >= last_message_at THEN ?1 ELSE preview END,
+    contact_name = CASE WHEN contact_id = ?2 THEN ?3 ELSE contact_name END,
+    contact_handle = CASE WHEN contact_id = ?4 THEN ?5 ELSE contact_handle END,
+    message_count = message_count + ?6,
+    last_message_at = MAX(last_message_at, ?7),
+    last_inbound_at = MAX(last_inbound_at, ?8),
+    waiting_since = CASE WHEN waiting_since = 0 THEN ?9 ELSE waiting_since END,
+    updated_at = ?10,
     intent = CASE WHEN ?11 >= last_inbound_at THEN ?12 ELSE intent END,
     sentiment = CASE WHEN ?11 >= last_inbound_at THEN ?13 ELSE sentiment END,
     needs_reply = CASE WHEN ?11 >= last_inbound_at THEN ?14 ELSE needs_reply END,
