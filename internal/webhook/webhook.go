@@ -140,19 +140,26 @@ func (e *Edge) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
-	if en, ok := c.(Enricher); ok {
-		if events, err = en.Enrich(health.WithAccount(r.Context(), acct.ID), events); err != nil {
-			e.problem(r.Context(), acct.ID, "could not read an event's details: "+err.Error())
-			// The provider retries; nothing has been stored yet.
-			http.Error(w, "could not read the event's details; retry", http.StatusServiceUnavailable)
+	deliveries, strays := e.route(r, body, acct, c, events)
+	if len(strays) > 0 {
+		e.Log.Warn("webhook: events for no account here left out", "account", acct.ID, "targets", strays)
+		e.problem(r.Context(), acct.ID, fmt.Sprintf("left out %d events for %v, which no account here is for", len(strays), strays))
+	}
+	for _, d := range deliveries {
+		if en, ok := d.conn.(Enricher); ok && len(d.events) > 0 {
+			if d.events, err = en.Enrich(health.WithAccount(r.Context(), d.acct.ID), d.events); err != nil {
+				e.problem(r.Context(), d.acct.ID, "could not read an event's details: "+err.Error())
+				// The provider retries; what is stored is only a duplicate then.
+				http.Error(w, "could not read the event's details; retry", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		if err := e.store(r.Context(), d.acct, d.events); err != nil {
+			e.Log.Error("webhook: store", "account", d.acct.ID, "err", err)
+			e.problem(r.Context(), d.acct.ID, "could not store an event: "+err.Error())
+			http.Error(w, "could not store the event; retry", http.StatusServiceUnavailable)
 			return
 		}
-	}
-	if err := e.store(r.Context(), acct, events); err != nil {
-		e.Log.Error("webhook: store", "account", acct.ID, "err", err)
-		e.problem(r.Context(), acct.ID, "could not store an event: "+err.Error())
-		http.Error(w, "could not store the event; retry", http.StatusServiceUnavailable)
-		return
 	}
 	if rs, ok := c.(Responder); ok {
 		ct, out := rs.Response(r, body)

@@ -13,7 +13,9 @@ import (
 // and a media: it fetches who wrote the comment and what it says
 // (GET /{ig-user-id}?fields=mentioned_comment.comment_id(ID){...}). Events
 // that need nothing are returned as they are; a mention that cannot be
-// fetched keeps its ids and fails ingest's checks rather than the batch.
+// fetched for good (deleted, or not this app's to read) keeps its ids and
+// fails ingest's checks rather than the batch; a temporary failure fails
+// the push, which Meta then redelivers.
 func (g *Instagram) Enrich(ctx context.Context, events []channel.Event) ([]channel.Event, error) {
 	for i := range events {
 		m := &events[i].Msg
@@ -34,7 +36,13 @@ func (g *Instagram) Enrich(ctx context.Context, events []channel.Event) ([]chann
 			} `json:"mentioned_comment"`
 		}
 		if err := g.call(ctx, http.MethodGet, g.cfg.IGUserID, q, nil, &res); err != nil {
-			return events, fmt.Errorf("instagram mention %s: %w", m.ProviderID, err)
+			if channel.IsTemporary(err) {
+				return events, fmt.Errorf("instagram mention %s: %w", m.ProviderID, err)
+			}
+			// A comment deleted since, or one this app may not read, will
+			// never be fetched: retrying would hold back the push's other
+			// events for good, so this one goes on without its text.
+			continue
 		}
 		c := res.Mentioned
 		if c == nil {
