@@ -60,6 +60,7 @@ type row struct {
 	id, messageID, accountID int64
 	key                      string
 	attempts                 int
+	claimed                  int64 // the updated_at this worker's claim wrote
 }
 
 func (w *Worker) q(name string) string { return queries.Get(w.DB.Dialect, name) }
@@ -114,6 +115,7 @@ func (w *Worker) Tick(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, r := range due {
+		r.claimed = now
 		w.deliver(ctx, r, false)
 	}
 	return len(due), nil
@@ -142,7 +144,8 @@ func (w *Worker) Recover(ctx context.Context) error {
 	rows.Close()
 	for _, r := range doubt {
 		// Take the row over; another node may be recovering it too.
-		res, err := w.DB.W.ExecContext(ctx, w.q("Reclaim"), db.Now(), r.id, now-Lease.Milliseconds())
+		r.claimed = db.Now()
+		res, err := w.DB.W.ExecContext(ctx, w.q("Reclaim"), r.claimed, r.id, now-Lease.Milliseconds())
 		if err != nil {
 			return err
 		}
@@ -176,12 +179,21 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		w.fail(ctx, r, ws, conv, "this channel's connector cannot send replies")
 		return
 	}
-	if inDoubt {
-		rec, ok := conn.(channel.Reconciler)
-		if !ok {
-			w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
-			return
-		}
+	// A claim waits its turn behind the rest of its batch: if it outlived
+	// its lease meanwhile, another node's Recover may have taken the row
+	// over, and sending it here too would post it twice.
+	if !w.renew(ctx, &r) {
+		return
+	}
+	// A reply that failed before may have reached the provider all the
+	// same (a timeout, a reset connection, a 502 after the post): look for
+	// it first wherever the connector can.
+	rec, canFind := conn.(channel.Reconciler)
+	if inDoubt && !canFind {
+		w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
+		return
+	}
+	if canFind && (inDoubt || r.attempts > 1) {
 		got, found, err := rec.Find(ctx, out)
 		if err != nil {
 			w.retry(ctx, r, ws, conv, err)
@@ -203,6 +215,23 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		return
 	}
 	w.sent(ctx, r, ws, conv, got.ProviderID)
+}
+
+// renew extends this worker's claim on r, and reports false if the row is
+// no longer this worker's to send.
+func (w *Worker) renew(ctx context.Context, r *row) bool {
+	now := db.Now()
+	res, err := w.DB.W.ExecContext(ctx, w.q("Renew"), now, r.id, r.claimed)
+	if err != nil {
+		w.Log.Error("outbox: renew a claim", "message", r.messageID, "err", err)
+		return false // the row stays as it is; Recover settles it after its lease
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		w.Log.Warn("outbox: a claim outlived its lease and was taken over", "message", r.messageID)
+		return false
+	}
+	r.claimed = now
+	return true
 }
 
 func (w *Worker) outgoing(ctx context.Context, r row) (out channel.Outgoing, ws, conv int64, ch string, err error) {

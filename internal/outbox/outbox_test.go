@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,4 +235,100 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 	if outbox.Backoff(60) > outbox.MaxBackoff*12/10 {
 		t.Fatal("backoff is not capped")
 	}
+}
+
+// postedThenLost posts the first reply at the provider and then loses the
+// answer (a client timeout, a reset connection, a 504 from a gateway).
+type postedThenLost struct{ reconciling }
+
+func (p postedThenLost) Send(ctx context.Context, out channel.Outgoing) (channel.Sent, error) {
+	got, err := p.provider.Send(ctx, out)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.sent) == 1 {
+		return channel.Sent{}, &channel.SendError{Temporary: true, Status: 504, Message: "Gateway Timeout"}
+	}
+	return got, err
+}
+
+// A reply whose answer was lost may have been posted: the retry asks the
+// provider first, where the connector can, instead of posting again.
+func TestARetryLooksBeforeItPostsAgain(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, true)
+		conn := postedThenLost{reconciling{f.p}}
+		f.w.Registry = outbox.Registry{"sms": func(workspace.Account, json.RawMessage) (channel.Connector, error) { return conn, nil }}
+		m := f.reply(t, f.sms, "once")
+		f.w.Tick(ctx)
+		if st, _, _ := f.state(t, m); st != "retrying" {
+			t.Fatalf("after the lost answer: %s, want retrying", st)
+		}
+		f.d.W.Exec(db.Rebind(f.d.Dialect, "UPDATE outbox SET next_attempt_at = 0 WHERE message_id = ?"), m.ID)
+		f.w.Tick(ctx)
+		if st, pid, _ := f.state(t, m); st != "sent" || pid != "P-"+f.p.sent[0].IdempotencyKey {
+			t.Fatalf("after the retry: %s %q, want sent as the post the provider has", st, pid)
+		}
+		if n := len(f.p.sent); n != 1 {
+			t.Fatalf("posted %d times", n)
+		}
+	})
+}
+
+// held blocks its first send until released, so a test can act while a
+// worker is in the middle of its batch.
+type held struct {
+	reconciling
+	entered, release chan struct{}
+	first            *atomic.Bool
+}
+
+func (h held) Send(ctx context.Context, out channel.Outgoing) (channel.Sent, error) {
+	if h.first.CompareAndSwap(false, true) {
+		close(h.entered)
+		<-h.release
+	}
+	return h.provider.Send(ctx, out)
+}
+
+// With several nodes, rows waiting behind a slow send in one worker's
+// batch may outlive their lease and be taken over by another node's
+// Recover; the first worker must then leave them, or each is posted twice.
+func TestAClaimTakenOverIsNotSentAgain(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, true)
+		conn := held{reconciling{f.p}, make(chan struct{}), make(chan struct{}), &atomic.Bool{}}
+		reg := outbox.Registry{"sms": func(workspace.Account, json.RawMessage) (channel.Connector, error) { return conn, nil }}
+		f.w.Registry = reg
+		other := &outbox.Worker{DB: d, Accounts: f.ws, Registry: reg, Log: slog.Default()}
+		first := f.reply(t, f.sms, "one")
+		for _, text := range []string{"two", "three"} {
+			f.reply(t, f.sms, text)
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); f.w.Tick(ctx) }()
+		<-conn.entered
+		// The rows behind the slow one outlive their lease; the other node
+		// recovers and sends them.
+		if _, err := d.W.Exec(db.Rebind(d.Dialect, "UPDATE outbox SET updated_at = 0 WHERE status = 'sending' AND message_id <> ?"), first.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := other.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+		close(conn.release)
+		<-done
+		count := map[string]int{}
+		f.p.mu.Lock()
+		for _, o := range f.p.sent {
+			count[o.Text]++
+		}
+		f.p.mu.Unlock()
+		for _, text := range []string{"one", "two", "three"} {
+			if count[text] != 1 {
+				t.Errorf("%q posted %d times, want once", text, count[text])
+			}
+		}
+	})
 }

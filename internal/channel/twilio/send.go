@@ -3,6 +3,7 @@ package twilio
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -56,13 +57,16 @@ func (c *Connector) Send(ctx context.Context, out channel.Outgoing) (channel.Sen
 		form.Set("From", c.cfg.Number)
 	}
 	var m apiMessage
-	if err := c.call(ctx, http.MethodPost, c.messagesURL(), strings.NewReader(form.Encode()), &m); err != nil {
+	err := c.call(ctx, http.MethodPost, c.messagesURL(), strings.NewReader(form.Encode()), &m)
+	if errors.Is(err, errUnreadableAnswer) {
+		// Twilio took the message (2xx) but its answer cannot be read:
+		// sent, with no id to show. A retry would text the customer twice.
+		return channel.Sent{}, nil
+	}
+	if err != nil {
 		return channel.Sent{}, err
 	}
-	if m.SID == "" {
-		return channel.Sent{}, &channel.SendError{Temporary: true, Message: "Twilio accepted the message but returned no sid"}
-	}
-	return channel.Sent{ProviderID: m.SID}, nil
+	return channel.Sent{ProviderID: m.SID}, nil // a 2xx with no sid was sent all the same
 }
 
 // Find looks for a reply already sent after a crash: a message from our
@@ -131,11 +135,15 @@ func (c *Connector) call(ctx context.Context, method, u string, body io.Reader, 
 	}
 	if into != nil {
 		if err := json.Unmarshal(b, into); err != nil {
-			return fmt.Errorf("twilio answer: %w", err)
+			return fmt.Errorf("%w: %v", errUnreadableAnswer, err)
 		}
 	}
 	return nil
 }
+
+// errUnreadableAnswer is a 2xx whose body is not the JSON asked for: Twilio
+// did what was asked, but says nothing more.
+var errUnreadableAnswer = errors.New("twilio answered 2xx with a body that is not JSON")
 
 var (
 	_ channel.Sender     = (*Connector)(nil)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,4 +253,28 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Twilio answered 2xx, so the SMS is on its way, but the answer names no
+// sid or is not JSON: the reply is sent, not retried, or the customer
+// would be texted twice.
+func TestAnAcceptedSMSIsSentWhateverTheAnswer(t *testing.T) {
+	for name, answer := range map[string]string{"no sid": `{"status":"queued"}`, "not json": `<html>ok</html>`} {
+		var posts atomic.Int32
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			posts.Add(1)
+			w.WriteHeader(http.StatusCreated)
+			w.Write([]byte(answer))
+		}))
+		cfg, _ := json.Marshal(map[string]string{"account_sid": sid, "auth_token": token, "number": ours, "base_url": api.URL})
+		c, err := twilio.New(workspace.Account{ID: 1, Channel: "sms"}, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Send(context.Background(), channel.Outgoing{Private: true, RecipientID: cust, Text: "hi"})
+		api.Close()
+		if err != nil || posts.Load() != 1 {
+			t.Errorf("%s: %d posts, error %v; want one post, sent", name, posts.Load(), err)
+		}
+	}
 }

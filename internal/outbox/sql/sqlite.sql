@@ -9,6 +9,11 @@ SELECT id, message_id, account_id, idempotency_key, attempts FROM outbox WHERE s
 -- name: Reclaim
 UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at < ?;
 
+-- name: Renew
+-- A worker's claim, renewed just before it sends: only while the row is
+-- still the one it claimed (updated_at as its claim or last renewal wrote it).
+UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at = ?;
+
 -- name: MessageForSend
 SELECT m.text, m.reply_to_provider_id, c.visibility, c.channel,
        COALESCE((SELECT i.author_external_id FROM messages i WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
