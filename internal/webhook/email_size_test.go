@@ -80,3 +80,61 @@ func TestLargeEmailWebhookIsStored(t *testing.T) {
 		t.Fatalf("3 MiB to a Facebook webhook: %d", code)
 	}
 }
+
+// A customer e-mails 21 photos of a damaged delivery: the e-mail is stored
+// with the first 20 (ingest's limit) and the rest named as skipped, not
+// answered 200 and dropped.
+func TestAnEmailOfManyAttachmentsIsStored(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "email", Handle: "support@shop.test"})
+	cfg := `{"address":"support@shop.test","inbound":"postmark","webhook":{"basic_user":"hark","basic_password":"pw"}}`
+	if err := a.ConfigureAccount(ctx, acct.ID, []byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(a))
+	defer srv.Close()
+	raw, err := os.ReadFile("../channel/email/testdata/postmark.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pm map[string]any
+	if err := json.Unmarshal(raw, &pm); err != nil {
+		t.Fatal(err)
+	}
+	var atts []any
+	for i := range 21 {
+		photo := bytes.Repeat([]byte{byte(i), 'P', 'N', 'G'}, 1000)
+		atts = append(atts, map[string]any{"Name": fmt.Sprintf("p%d.png", i), "ContentType": "image/png", "ContentLength": len(photo),
+			"Content": base64.StdEncoding.EncodeToString(photo)})
+	}
+	pm["Attachments"] = atts
+	body, _ := json.Marshal(pm)
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/webhooks/%d", srv.URL, acct.ID), bytes.NewReader(body))
+	req.SetBasicAuth("hark", "pw")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	page, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || len(page.Conversations) != 1 {
+		t.Fatalf("answered %d with %d conversations stored, want 200 and the e-mail", resp.StatusCode, len(page.Conversations))
+	}
+	msgs, err := a.Conversations.Messages(ctx, page.Conversations[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(msgs[0].Attachments); n != 20 {
+		t.Fatalf("%d attachments kept, want 20", n)
+	}
+}

@@ -198,12 +198,7 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 		if name == "" {
 			name = "attachment" + extensionFor(ct)
 		}
-		if len(b) > MaxAttachmentBytes || total+len(b) > MaxAttachmentTotal {
-			p.Skipped = append(p.Skipped, fmt.Sprintf("%s (over the size limit)", name))
-			return nil
-		}
-		total += len(b)
-		p.Files = append(p.Files, File{Name: name, Type: ct, Data: b})
+		addFile(p, &total, File{Name: name, Type: ct, Data: b})
 		return nil
 	})
 	if walkErr != nil {

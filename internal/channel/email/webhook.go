@@ -24,6 +24,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/harkdesk/hark/internal/channel"
+	"github.com/harkdesk/hark/internal/ingest"
 )
 
 // Handshake implements channel.Webhook: none of the mail providers has one.
@@ -305,7 +306,14 @@ func sendgridAuth(form url.Values) AuthResults {
 	return a
 }
 
+// addFile keeps an attachment within the limits, or names it among the
+// skipped: a message is stored with what fits, never refused for the rest
+// (ingest refuses a message of more than ingest.MaxAttachment files).
 func addFile(p *Parsed, total *int, f File) {
+	if len(p.Files) >= ingest.MaxAttachment {
+		p.Skipped = append(p.Skipped, fmt.Sprintf("%s (more than %d attachments)", f.Name, ingest.MaxAttachment))
+		return
+	}
 	if len(f.Data) > MaxAttachmentBytes || *total+len(f.Data) > MaxAttachmentTotal {
 		p.Skipped = append(p.Skipped, f.Name+" (over the size limit)")
 		return
