@@ -262,3 +262,25 @@ func smtpSink(t *testing.T) (string, <-chan string) {
 	}()
 	return ln.Addr().String(), out
 }
+
+// A signed-in visitor's ack is lost, the widget reconnects and resends the
+// pending message with the same client_id (as widget.js does at every
+// welcome): it is a duplicate, though the new connection has a new
+// visitor id.
+func TestASignedInVisitorsResendIsADuplicate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		_, _, url := setup(t, d, `{"identity_secret":"s3cret"}`)
+		ts := time.Now().Unix()
+		id := frame{"user_id": "42", "email": "kim@example.com", "name": "Kim", "ts": ts, "sig": chat.SignIdentity("s3cret", "42", "kim@example.com", ts)}
+		v1, w1 := dial(t, url, frame{"identity": id})
+		v1.send(frame{"type": "message", "client_id": "c1", "text": "where is my parcel"})
+		ack1 := v1.next()
+		v1.conn.CloseNow()
+		v2, _ := dial(t, url, frame{"identity": id, "visitor": w1.s("visitor")})
+		v2.send(frame{"type": "message", "client_id": "c1", "text": "where is my parcel"})
+		ack2 := v2.next()
+		if ack1.s("message_id") == "" || ack1.s("message_id") != ack2.s("message_id") {
+			t.Fatalf("the resend after a reconnect: messages %q and %q, want one", ack1.s("message_id"), ack2.s("message_id"))
+		}
+	})
+}

@@ -301,9 +301,14 @@ func (ss *session) message(ctx context.Context, f frame) error {
 		return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: "you are sending messages too fast; wait a moment"})
 	}
 	// The client id makes a resend after a reconnect a duplicate, not a
-	// second message.
+	// second message: keyed by who sent it, which for a signed identity is
+	// its user (its visitor id is new at every connection).
+	sender := ss.visitor
+	if strings.HasPrefix(ss.author.ID, "u:") {
+		sender = ss.author.ID
+	}
 	res, err := ss.s.d.Pipeline.Ingest(ctx, ss.acct.ID, ingest.Message{
-		ProviderID: "chat:" + ss.visitor + ":" + f.ClientID, Visibility: "private", Author: ss.author, Text: text, SentAt: time.Now(),
+		ProviderID: "chat:" + sender + ":" + f.ClientID, Visibility: "private", Author: ss.author, Text: text, SentAt: time.Now(),
 	})
 	if err == nil && res[0].Err != nil {
 		err = res[0].Err
