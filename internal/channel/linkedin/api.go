@@ -167,13 +167,61 @@ func (c *Connector) comments(ctx context.Context, parent string, start int) ([]c
 type mark struct {
 	T int64  `json:"t"`
 	U string `json:"u,omitempty"`
+	// Gap is what a poll that stopped at maxPages left unread: the
+	// comments after Gap.Floor from offset Gap.Start on (newest first), which
+	// the next polls read on from there.
+	Gap *gap `json:"gap,omitempty"`
 }
 
-func (m mark) before(t int64, urn string) bool { return t > m.T || (t == m.T && urn > m.U) }
+type gap struct {
+	Start int   `json:"start"`
+	Floor floor `json:"floor"`
+}
+
+// floor is a mark without a gap: what a scan reads after.
+type floor struct {
+	T int64  `json:"t"`
+	U string `json:"u,omitempty"`
+}
+
+func (m floor) before(t int64, urn string) bool { return t > m.T || (t == m.T && urn > m.U) }
+
+// found is a comment a scan read, with the floor it was read against.
+type found struct {
+	comment
+	floor floor
+}
+
+// scan reads a post's comments, newest first, from offset start for at
+// most maxPages pages, keeping those after f. done reports that it reached
+// f or the end of the list; otherwise end is where the next scan goes on.
+func (c *Connector) scan(ctx context.Context, post string, start int, f floor) (out []found, end int, done bool, err error) {
+	for page := 0; page < maxPages; page++ {
+		list, total, err := c.comments(ctx, post, start)
+		if err != nil {
+			return nil, start, false, err
+		}
+		anyNew := false
+		for _, cm := range list {
+			if urn, t := cm.urn(), max(cm.Created.Time, cm.LastModified.Time); urn != "" && f.before(t, urn) {
+				anyNew = true
+				out = append(out, found{cm, f})
+			}
+		}
+		start += len(list)
+		// Newest first: a page with nothing new means the rest is old.
+		if len(list) == 0 || start >= total || (!anyNew && f.T > 0) {
+			return out, start, true, nil
+		}
+	}
+	return out, start, false, nil
+}
 
 // Poll returns the comments on the configured posts made or edited after
 // cursor, oldest first. The cursor is JSON: post URN -> mark. A deleted
-// comment simply disappears from the API; deletes come by webhook.
+// comment simply disappears from the API; deletes come by webhook. A burst
+// of more than one poll reads (maxPages pages) is read on by the next
+// polls from where this one stopped, so none is skipped.
 func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, string, error) {
 	marks := map[string]mark{}
 	if cursor != "" {
@@ -184,42 +232,47 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 	var out []channel.Event
 	for _, post := range c.cfg.Posts {
 		prev := marks[post]
-		next := prev
-		var fresh []comment
-	pages:
-		for page, start := 0, 0; page < maxPages; page++ {
-			list, total, err := c.comments(ctx, post, start)
+		top := floor{prev.T, prev.U}
+		fresh, end, done, err := c.scan(ctx, post, 0, top)
+		if err != nil {
+			return nil, cursor, fmt.Errorf("linkedin poll %s: %w", post, err)
+		}
+		var left *gap
+		if !done && (prev.T > 0 || prev.Gap != nil) {
+			// (The first poll of a post reads its newest pages only, not
+			// back through all its history.)
+			left = &gap{Start: end, Floor: top}
+		}
+		if g := prev.Gap; g != nil {
+			// New comments since have pushed the unread ones further down,
+			// so reading on from g.Start may repeat some (ingest drops the
+			// duplicates) but skips none.
+			more, end, done, err := c.scan(ctx, post, g.Start, g.Floor)
 			if err != nil {
 				return nil, cursor, fmt.Errorf("linkedin poll %s: %w", post, err)
 			}
-			anyNew := false
-			for _, cm := range list {
-				urn, t := cm.urn(), max(cm.Created.Time, cm.LastModified.Time)
-				if urn == "" || !prev.before(t, urn) {
-					continue
-				}
-				anyNew = true
-				fresh = append(fresh, cm)
-				if next.before(t, urn) {
-					next = mark{T: t, U: urn}
-				}
-			}
-			start += len(list)
-			// Newest first: a page with nothing new means the rest is old.
-			if len(list) == 0 || start >= total || (!anyNew && prev.T > 0) {
-				break pages
+			fresh = append(fresh, more...)
+			switch {
+			case left != nil:
+				left.Floor = g.Floor // one gap from this poll's end down to the older floor
+			case !done:
+				left = &gap{Start: end, Floor: g.Floor}
 			}
 		}
 		sort.SliceStable(fresh, func(i, j int) bool {
 			a, b := max(fresh[i].Created.Time, fresh[i].LastModified.Time), max(fresh[j].Created.Time, fresh[j].LastModified.Time)
 			return a < b || (a == b && fresh[i].urn() < fresh[j].urn())
 		})
+		next := mark{T: prev.T, U: prev.U, Gap: left}
 		for _, cm := range fresh {
+			if t, urn := max(cm.Created.Time, cm.LastModified.Time), cm.urn(); (floor{next.T, next.U}).before(t, urn) {
+				next.T, next.U = t, urn
+			}
 			if cm.Actor == c.cfg.Organization {
 				continue // our own replies
 			}
 			kind := channel.Created
-			if prev.T > 0 && cm.Created.Time <= prev.T && cm.LastModified.Time > cm.Created.Time {
+			if cm.floor.T > 0 && cm.Created.Time <= cm.floor.T && cm.LastModified.Time > cm.Created.Time {
 				kind = channel.Edited
 			}
 			reply := cm.ParentComment
@@ -236,7 +289,7 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 				Raw:        cm.raw,
 			}})
 		}
-		if next != prev {
+		if next.T != prev.T || next.U != prev.U || next.Gap != nil || prev.Gap != nil {
 			marks[post] = next
 		}
 	}

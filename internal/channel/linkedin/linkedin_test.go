@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -434,4 +435,49 @@ func ingestCreated(ctx context.Context, a *app.App, accountID int64, evs []chann
 		}
 	}
 	return a.Pipeline.Ingest(ctx, accountID, msgs...)
+}
+
+// A burst of more comments than one poll reads (20 pages) while the desk
+// was away: the next polls read on from where the first stopped, so every
+// comment arrives, including those that come meanwhile.
+func TestPollReadsOnPastItsPageLimit(t *testing.T) {
+	f := linkedin.NewFake(secret, token, "1")
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	var cfg map[string]any
+	json.Unmarshal(f.Config(srv.URL, post), &cfg)
+	cfg["page_size"] = 2
+	raw, _ := json.Marshal(cfg)
+	conn, _ := linkedin.New(workspace.Account{}, raw)
+	c := conn.(*linkedin.Connector)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour)
+	f.Comment(post, "", "urn:li:person:p", "first", at)
+	_, cursor, err := c.Poll(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 45; i++ {
+		f.Comment(post, "", "urn:li:person:p", fmt.Sprint("burst ", i), at.Add(time.Duration(i)*time.Second))
+	}
+	seen := map[string]bool{}
+	for poll := range 4 {
+		if poll == 1 {
+			f.Comment(post, "", "urn:li:person:p", "meanwhile", at.Add(time.Minute))
+		}
+		evs, next, err := c.Poll(ctx, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			seen[e.Msg.Text] = true
+		}
+		cursor = next
+	}
+	if len(seen) != 46 || !seen["burst 1"] || !seen["meanwhile"] || seen["first"] {
+		t.Fatalf("%d distinct comments polled (burst 1: %v, meanwhile: %v), want the 45 of the burst and the one meanwhile", len(seen), seen["burst 1"], seen["meanwhile"])
+	}
+	if evs, _, _ := c.Poll(ctx, cursor); len(evs) != 0 {
+		t.Fatalf("a poll after all was read returned %d comments", len(evs))
+	}
 }
