@@ -29,7 +29,8 @@ const (
 // was edited to text or deleted, keeping its previous text as a revision.
 // It reports false when the message is not stored (the caller decides
 // whether an edit of an unknown message is ingested as new). Repeating the
-// same edit or delete changes nothing: providers redeliver.
+// same edit or delete changes nothing, and an edit older than the one
+// applied is left out: providers redeliver, in any order.
 func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error) {
 	if kind != RevisionEdited && kind != RevisionDeleted {
 		return false, fmt.Errorf("revision kind %q: %w", kind, hark.ErrInvalid)
@@ -40,8 +41,8 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 	)
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var old string
-		var deletedAt int64
-		err := tx.QueryRowContext(ctx, s.q("MessageForChange"), accountID, providerID).Scan(&msgID, &convID, &wID, &old, &deletedAt)
+		var deletedAt, editedAt int64
+		err := tx.QueryRowContext(ctx, s.q("MessageForChange"), accountID, providerID).Scan(&msgID, &convID, &wID, &old, &deletedAt, &editedAt)
 		if err == sql.ErrNoRows {
 			return nil
 		}
@@ -51,6 +52,9 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 		found = true
 		if deletedAt != 0 || (kind == RevisionEdited && old == text) {
 			return nil // already applied
+		}
+		if kind == RevisionEdited && at != 0 && at < editedAt {
+			return nil // an earlier edit, redelivered after a later one
 		}
 		if _, err := tx.ExecContext(ctx, s.q("InsertRevision"), db.NewID(), msgID, old, at, kind); err != nil {
 			return err

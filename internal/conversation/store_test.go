@@ -504,3 +504,38 @@ func TestALateOlderMessageKeepsThePreview(t *testing.T) {
 		}
 	})
 }
+
+// Providers redeliver, in any order: an earlier edit arriving after a
+// later one must not bring the earlier text back.
+func TestAnEarlierEditRedeliveredIsLeftOut(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		at := time.Now().Add(-time.Hour)
+		w.post(t, w.x, "e1", "maria", "v1", at)
+		t1, t2 := at.Add(time.Minute).UnixMilli(), at.Add(2*time.Minute).UnixMilli()
+		for _, e := range []struct {
+			text string
+			at   int64
+		}{{"v2", t1}, {"v3", t2}, {"v2", t1}} {
+			if _, err := w.convs.ApplyRevision(ctx, w.x.ID, "e1", conversation.RevisionEdited, e.text, e.at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var id int64
+		if err := d.R.QueryRow(db.Rebind(d.Dialect, "SELECT id FROM messages WHERE provider_id = 'e1'")).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		m, err := w.convs.Message(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs, err := w.convs.Revisions(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Text != "v3" || len(revs) != 2 {
+			t.Fatalf("text %q with %d earlier versions, want v3 with 2 (v1, v2)", m.Text, len(revs))
+		}
+	})
+}

@@ -170,7 +170,7 @@ id IN (SELECT m.conversation_id FROM (SELECT conversation_id FROM messages WHERE
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
 
 -- name: MessageForChange
-SELECT id, conversation_id, workspace_id, text, deleted_at FROM messages WHERE account_id = $1 AND provider_id = $2;
+SELECT id, conversation_id, workspace_id, text, deleted_at, edited_at FROM messages WHERE account_id = $1 AND provider_id = $2;
 
 -- name: InsertRevision
 INSERT INTO message_revisions (id, message_id, text, replaced_at, kind) VALUES ($1, $2, $3, $4, $5);

@@ -168,7 +168,7 @@ id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
 
 -- name: MessageForChange
-SELECT id, conversation_id, workspace_id, text, deleted_at FROM messages WHERE account_id = ? AND provider_id = ?;
+SELECT id, conversation_id, workspace_id, text, deleted_at, edited_at FROM messages WHERE account_id = ? AND provider_id = ?;
 
 -- name: InsertRevision
 INSERT INTO message_revisions (id, message_id, text, replaced_at, kind) VALUES (?, ?, ?, ?, ?);
