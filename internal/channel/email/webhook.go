@@ -42,7 +42,7 @@ func (c *Connector) Verify(r *http.Request, body []byte) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", channel.ErrBadSignature, err)
 		}
-		return c.checkMailgun(r.Context(), form.Get("timestamp"), form.Get("token"), form.Get("signature"))
+		return c.checkMailgun(r.Context(), form.Get("timestamp"), form.Get("token"), form.Get("signature"), mailgunDigest(form))
 	}
 	return fmt.Errorf("%w: this mailbox reads mail over IMAP, not by webhook", channel.ErrBadSignature)
 }
@@ -68,7 +68,18 @@ func MailgunSignature(key, timestamp, token string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func (c *Connector) checkMailgun(ctx context.Context, timestamp, token, sig string) error {
+// mailgunDigest names the message a Mailgun post carries: its MIME, or its
+// headers and bodies.
+func mailgunDigest(form url.Values) string {
+	h := sha256.New()
+	for _, f := range []string{"body-mime", "message-headers", "body-plain", "body-html"} {
+		io.WriteString(h, form.Get(f))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (c *Connector) checkMailgun(ctx context.Context, timestamp, token, sig, digest string) error {
 	key := c.cfg.Webhook.MailgunSigningKey
 	if key == "" || timestamp == "" || token == "" || sig == "" {
 		return channel.ErrBadSignature
@@ -89,12 +100,20 @@ func (c *Connector) checkMailgun(ctx context.Context, timestamp, token, sig stri
 	if c.deps.Store == nil {
 		return nil
 	}
+	// Mailgun signs the timestamp and token only, so a token goes with one
+	// message: a captured signature must not carry another. The same
+	// message under its token again is Mailgun retrying after a failed
+	// store, which must get through (ingest drops it if it was stored).
+	first, err := c.deps.Store.SeeToken(ctx, "mailgun:"+token+":"+digest, maxAge)
+	if err != nil || !first {
+		return err
+	}
 	fresh, err := c.deps.Store.SeeToken(ctx, "mailgun:"+token, maxAge)
 	if err != nil {
 		return err
 	}
 	if !fresh {
-		return fmt.Errorf("%w: token already used", channel.ErrBadSignature)
+		return fmt.Errorf("%w: token already used for another message", channel.ErrBadSignature)
 	}
 	return nil
 }
