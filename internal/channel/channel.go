@@ -138,6 +138,10 @@ type SendError struct {
 	Status int
 	// Message is the provider's error, shown to the agent.
 	Message string
+	// Accepted: the provider answered 2xx, so it did what was asked, but
+	// its answer could not be read. A send is then sent, with no id: a
+	// retry, or an agent resending a "failed" reply, would post twice.
+	Accepted bool
 }
 
 func (e *SendError) Error() string {

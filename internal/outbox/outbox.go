@@ -206,6 +206,11 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	}
 	w.set(ctx, r, ws, conv, "sending", "sending", 0, "")
 	got, err := sender.Send(ctx, out)
+	if se := (*channel.SendError)(nil); errors.As(err, &se) && se.Accepted {
+		w.Log.Warn("outbox: sent, but the provider's answer was unreadable", "message", r.messageID, "err", err)
+		w.sent(ctx, r, ws, conv, "")
+		return
+	}
 	if err != nil {
 		if channel.IsTemporary(err) {
 			w.retry(ctx, r, ws, conv, err)

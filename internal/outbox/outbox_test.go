@@ -332,3 +332,19 @@ func TestAClaimTakenOverIsNotSentAgain(t *testing.T) {
 		}
 	})
 }
+
+// A provider that answered 2xx took the reply, though its answer could not
+// be read: the reply is sent (with no id), not failed for an agent to
+// resend, nor retried.
+func TestAnAcceptedReplyIsSentThoughItsAnswerIsUnreadable(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, false)
+		f.p.answers = []error{&channel.SendError{Status: 200, Accepted: true, Message: "unreadable JSON"}}
+		m := f.reply(t, f.sms, "taken")
+		f.w.Tick(ctx)
+		if st, _, ob := f.state(t, m); st != "sent" || ob != "sent" || len(f.p.sent) != 1 {
+			t.Fatalf("after a 2xx with an unreadable answer: %s / %s, %d posts; want sent, once", st, ob, len(f.p.sent))
+		}
+	})
+}

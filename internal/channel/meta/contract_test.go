@@ -564,3 +564,20 @@ func TestConfig(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// Graph answered 2xx, so the comment is posted, but the answer is not
+// JSON: the error says so (Accepted), and the outbox records the reply as
+// sent rather than failed or retried.
+func TestSendAcceptedButUnreadable(t *testing.T) {
+	f, _ := graph(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<html>ok</html>"))
+	}))
+	defer srv.Close()
+	page := connector(t, f, srv.URL, "facebook").(*meta.Page)
+	_, err := page.Send(context.Background(), channel.Outgoing{Text: "We are on it", ReplyTo: "998877_1"})
+	var se *channel.SendError
+	if !errors.As(err, &se) || !se.Accepted {
+		t.Fatalf("a 200 with an unreadable answer: %v, want an Accepted SendError", err)
+	}
+}

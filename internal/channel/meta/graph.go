@@ -92,7 +92,7 @@ func (b *base) call(ctx context.Context, method, path string, query url.Values, 
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return &channel.SendError{Status: resp.StatusCode, Message: "meta answered with unreadable JSON: " + err.Error()}
+		return &channel.SendError{Status: resp.StatusCode, Accepted: true, Message: "meta answered with unreadable JSON: " + err.Error()}
 	}
 	return nil
 }

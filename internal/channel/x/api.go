@@ -92,7 +92,7 @@ func (c *Connector) call(ctx context.Context, method, path string, query url.Val
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return &channel.SendError{Status: resp.StatusCode, Message: "X answered with unreadable JSON: " + err.Error()}
+			return &channel.SendError{Status: resp.StatusCode, Accepted: true, Message: "X answered with unreadable JSON: " + err.Error()}
 		}
 	}
 	return nil
