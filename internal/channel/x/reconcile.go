@@ -3,6 +3,7 @@ package x
 import (
 	"context"
 	"errors"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -96,10 +97,17 @@ func (c *Connector) findDM(ctx context.Context, out channel.Outgoing) (channel.S
 
 var linkRE = regexp.MustCompile(`https?://\S+`)
 
-// sameText compares a sent text with what X shows: whitespace trimmed and
-// every link counted equal, since X rewrites them to t.co.
+// leadingMentions are the handles X puts before a reply's text.
+var leadingMentions = regexp.MustCompile(`^(?:@\w{1,15}\s+)+`)
+
+// sameText compares a sent text with what X shows: X escapes &, < and >
+// as HTML entities, starts a reply's text with the handles it answers, and
+// rewrites every link to t.co; whitespace is compared collapsed.
 func sameText(a, b string) bool {
-	norm := func(s string) string { return linkRE.ReplaceAllString(strings.TrimSpace(s), "<link>") }
+	norm := func(s string) string {
+		s = leadingMentions.ReplaceAllString(html.UnescapeString(strings.TrimSpace(s)), "")
+		return strings.Join(strings.Fields(linkRE.ReplaceAllString(s, "<link>")), " ")
+	}
 	return norm(a) == norm(b)
 }
 
