@@ -104,13 +104,20 @@ func (s *Store) Add(ctx context.Context, email, name, role, password string) (Us
 	return u, nil
 }
 
-// SetPassword replaces a user's password.
+// SetPassword replaces a user's password and signs them out everywhere: a
+// password is reset because it may be known to someone else, who may be
+// signed in with it.
 func (s *Store) SetPassword(ctx context.Context, id int64, password string) error {
 	if len(password) < 8 {
 		return fmt.Errorf("%w: password must have at least 8 characters", hark.ErrInvalid)
 	}
-	_, err := s.db.W.ExecContext(ctx, s.q("SetPassword"), HashPassword(password), id)
-	return err
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q("SetPassword"), HashPassword(password), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("EndSessionsOf"), id)
+		return err
+	})
 }
 
 // ByEmail finds a user by e-mail address.
@@ -164,7 +171,11 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 		}
 		return User{}, err
 	}
-	if u.passwordHash == "" || !CheckPassword(u.passwordHash, password) {
+	if u.passwordHash == "" {
+		CheckPassword(dummyHash, password) // an API-only user takes as long to refuse
+		return User{}, ErrBadCredentials
+	}
+	if !CheckPassword(u.passwordHash, password) {
 		return User{}, ErrBadCredentials
 	}
 	return u, nil

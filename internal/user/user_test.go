@@ -70,6 +70,21 @@ func TestPasswordsSessionsAndTokens(t *testing.T) {
 		if _, err := s.ByToken(ctx, api+"x"); !errors.Is(err, hark.ErrNotFound) {
 			t.Fatalf("tampered token: %v", err)
 		}
+		// A new password signs the user out everywhere: it is reset
+		// because someone else may know the old one.
+		other, _, err := s.StartSession(ctx, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPassword(ctx, u.ID, "battery staple"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionByToken(ctx, other); !errors.Is(err, hark.ErrNotFound) {
+			t.Fatalf("a session from before the new password still works: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, "ana@example.com", "battery staple"); err != nil {
+			t.Fatalf("sign-in with the new password: %v", err)
+		}
 	})
 }
 

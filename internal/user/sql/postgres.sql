@@ -37,3 +37,6 @@ WHERE t.token_hash = $1;
 
 -- name: TouchAPIToken
 UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND last_used_at < $3;
+
+-- name: EndSessionsOf
+DELETE FROM sessions WHERE user_id = $1;

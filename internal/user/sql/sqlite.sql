@@ -37,3 +37,6 @@ WHERE t.token_hash = ?;
 
 -- name: TouchAPIToken
 UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND last_used_at < ?;
+
+-- name: EndSessionsOf
+DELETE FROM sessions WHERE user_id = ?;
