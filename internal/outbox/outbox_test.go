@@ -348,3 +348,25 @@ func TestAnAcceptedReplyIsSentThoughItsAnswerIsUnreadable(t *testing.T) {
 		}
 	})
 }
+
+// An SMS that came with the customer's number but no author id (as a
+// message imported or sent through the ingest API may) is answered to the
+// number the customer's identity holds, not failed for want of one.
+func TestAReplyFindsTheNumberOfACustomerWithoutAnID(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, false)
+		res, err := f.pipe.Ingest(ctx, f.sms.ID, ingest.Message{ProviderID: "SM-noid", Author: ingest.Author{Phone: "+1 (555) 765-4321"}, Text: "help"})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+		m, err := f.convs.Reply(ctx, conversation.ReplyInput{ConversationID: res[0].ConversationID, Text: "on it"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.w.Tick(ctx)
+		if st, _, _ := f.state(t, m); st != "sent" || len(f.p.sent) != 1 || f.p.sent[0].RecipientID != "+15557654321" {
+			t.Fatalf("reply %s, sent to %+v; want sent to +15557654321", st, f.p.sent)
+		}
+	})
+}
