@@ -391,3 +391,38 @@ func TestIngestBatchJoinsByPhoneWithinAWorkspace(t *testing.T) {
 		}
 	})
 }
+
+// Cleaning keeps all of a text (a bad byte becomes U+FFFD, three bytes),
+// checks an attachment's address as it will be stored, and escapes ids one
+// to one: an id with a NUL and one spelling "\x00" out are two messages.
+func TestIngestCleaningLosesNothingAndLetsNothingThrough(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		res, err := f.p.Ingest(ctx, f.x.ID,
+			ingest.Message{ProviderID: "c1", Author: ingest.Author{ID: "u1"}, Text: "caf\xe9 ouvert demain"},
+			ingest.Message{ProviderID: "c2", Author: ingest.Author{ID: "u1"}, Text: "see",
+				Attachments: []conversation.Attachment{{URL: "/\x00/evil.example/x.png"}}},
+			ingest.Message{ProviderID: "id\x00", Author: ingest.Author{ID: "u1"}, Text: "one"},
+			ingest.Message{ProviderID: `id\x00`, Author: ingest.Author{ID: "u1"}, Text: "two"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Err != nil {
+			t.Fatal(res[0].Err)
+		}
+		m, err := f.convs.Message(ctx, res[0].MessageID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Text != "caf\uFFFD ouvert demain" {
+			t.Errorf("text stored as %q", m.Text)
+		}
+		if !errors.Is(res[1].Err, hark.ErrInvalid) {
+			t.Errorf("an attachment at /<NUL>/evil.example: %+v, want it refused", res[1])
+		}
+		if res[2].Err != nil || res[3].Err != nil || res[3].Duplicate || res[2].MessageID == res[3].MessageID {
+			t.Errorf("an id with a NUL and one spelling it out: %+v and %+v, want two messages", res[2], res[3])
+		}
+	})
+}

@@ -8,10 +8,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 )
@@ -65,7 +67,8 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 	default:
 		return fmt.Errorf("%w: visibility must be public or private", hark.ErrInvalid)
 	}
-	m.Text = strings.TrimSpace(clean(m.Text, len(m.Text)))
+	m.storable()
+	m.Text = strings.TrimSpace(m.Text)
 	if m.Text == "" && len(m.Attachments) == 0 {
 		return fmt.Errorf("%w: message has no text and no attachments", hark.ErrInvalid)
 	}
@@ -92,7 +95,11 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 	if len(m.Author.ID) > 512 {
 		return fmt.Errorf("%w: author id is longer than 512 bytes", hark.ErrInvalid)
 	}
-	m.storable()
+	if m.Author.ID == "" && contact.IdentityKind(channel) == "phone" {
+		// A text that came with its number only: the number is who a
+		// reply goes to, as the author id of every other text is.
+		m.Author.ID = contact.NormalizePhone(m.Author.Phone)
+	}
 	m.Author.Handle = strings.TrimPrefix(strings.TrimSpace(m.Author.Handle), "@")
 	if m.Author.Followers < 0 {
 		m.Author.Followers = 0
@@ -109,6 +116,7 @@ func (m *Message) Normalise(channel string, now time.Time) error {
 // two; the rest loses the bad bytes and is cut, at a character, to a size
 // an index takes.
 func (m *Message) storable() {
+	m.Text = clean(m.Text, math.MaxInt) // its own limit refuses it whole
 	m.ProviderID, m.Author.ID, m.ReplyTo = storableID(m.ProviderID), storableID(m.Author.ID), storableID(m.ReplyTo)
 	for i, r := range m.References {
 		m.References[i] = storableID(r)
@@ -143,15 +151,16 @@ func clean(s string, max int) string {
 }
 
 // storableID writes each byte of an id that is NUL or not UTF-8 as \xNN,
-// so the id stays distinct from any other and a redelivery still matches.
+// and a backslash as \x5c, so the id stays distinct from any other (an id
+// that needs none of this has no backslash) and a redelivery still matches.
 func storableID(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+	if utf8.ValidString(s) && !strings.ContainsAny(s, "\x00\\") {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == 0 || (r == utf8.RuneError && n == 1) {
+		if r == 0 || r == '\\' || (r == utf8.RuneError && n == 1) {
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		} else {
 			b.WriteString(s[i : i+n])

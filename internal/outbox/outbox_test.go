@@ -350,8 +350,8 @@ func TestAnAcceptedReplyIsSentThoughItsAnswerIsUnreadable(t *testing.T) {
 }
 
 // An SMS that came with the customer's number but no author id (as a
-// message imported or sent through the ingest API may) is answered to the
-// number the customer's identity holds, not failed for want of one.
+// message imported or sent through the ingest API may) is answered to that
+// number (ingest takes it as the author id), not failed for want of one.
 func TestAReplyFindsTheNumberOfACustomerWithoutAnID(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()

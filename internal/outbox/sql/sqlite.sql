@@ -15,14 +15,10 @@ UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated
 UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at = ?;
 
 -- name: MessageForSend
--- The recipient: the id of the customer's latest message, else (a message
--- that came without one, as an SMS may) the customer's identity on the
--- channel, by the kind contact.IdentityKind gives it.
 SELECT m.text, m.reply_to_provider_id, c.visibility, c.channel,
-       COALESCE((SELECT NULLIF(i.author_external_id, '') FROM messages i WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
+       COALESCE((SELECT i.author_external_id FROM messages i WHERE i.conversation_id = m.conversation_id AND i.direction = 'in'
                  ORDER BY i.sent_at DESC, i.id DESC LIMIT 1),
-                (SELECT ci.external_id FROM contact_identities ci WHERE ci.contact_id = c.contact_id
-                   AND ci.channel = CASE WHEN c.channel IN ('sms', 'phone', 'whatsapp') THEN 'phone' WHEN c.channel IN ('email', 'form') THEN 'email' ELSE c.channel END
+                (SELECT ci.external_id FROM contact_identities ci WHERE ci.contact_id = c.contact_id AND ci.channel = c.channel
                  ORDER BY ci.created_at DESC LIMIT 1), ''),
        m.workspace_id, m.conversation_id
 FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?;
