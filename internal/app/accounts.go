@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,54 +68,48 @@ func ConfigSummary(cfg json.RawMessage) []ConfigField {
 // like a credential is masked whole, whatever it holds.
 func summarise(out *[]ConfigField, prefix string, obj map[string]json.RawMessage) {
 	for k, v := range obj {
-		name := prefix + k
 		if isSecretField(k) {
-			*out = append(*out, ConfigField{Name: name, Secret: true})
+			*out = append(*out, ConfigField{Name: prefix + k, Secret: true})
 			continue
 		}
-		var inner map[string]json.RawMessage
-		if json.Unmarshal(v, &inner) == nil && len(inner) > 0 {
-			summarise(out, name+".", inner)
-			continue
-		}
-		var list []json.RawMessage
-		if json.Unmarshal(v, &list) == nil && slices.ContainsFunc(list, func(e json.RawMessage) bool {
-			return bytes.HasPrefix(bytes.TrimSpace(e), []byte("{"))
-		}) {
-			for i, e := range list {
-				summarise(out, name+".", map[string]json.RawMessage{strconv.Itoa(i): e})
-			}
-			continue
-		}
-		f := ConfigField{Name: name, Value: string(v)}
-		var str string
-		if json.Unmarshal(v, &str) == nil {
-			f.Value = str
-		}
-		f.Value = redactURLs(f.Value)
-		if len(f.Value) > 200 {
-			f.Value = f.Value[:200] + "…"
-		}
-		*out = append(*out, f)
+		walk(out, prefix+k, v)
 	}
 }
 
-// redactURLs masks the password of any URL in s ("https://user:xxxxx@host").
-func redactURLs(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
+// walk appends one value: an object field by field, a list that holds
+// objects or lists item by item ("routes.0.name"), anything else as it
+// reads, with any URL's password masked.
+func walk(out *[]ConfigField, name string, v json.RawMessage) {
+	var inner map[string]json.RawMessage
+	if json.Unmarshal(v, &inner) == nil && len(inner) > 0 {
+		summarise(out, name+".", inner)
+		return
 	}
-	words := strings.Fields(s)
-	for _, w := range words {
-		w = strings.Trim(w, `"',[]`)
-		if u, err := url.Parse(w); err == nil && u.User != nil {
-			if _, has := u.User.Password(); has {
-				s = strings.ReplaceAll(s, w, u.Redacted())
-			}
+	var list []json.RawMessage
+	if json.Unmarshal(v, &list) == nil && slices.ContainsFunc(list, func(e json.RawMessage) bool {
+		e = bytes.TrimSpace(e)
+		return bytes.HasPrefix(e, []byte("{")) || bytes.HasPrefix(e, []byte("["))
+	}) {
+		for i, e := range list {
+			walk(out, name+"."+strconv.Itoa(i), e)
 		}
+		return
 	}
-	return s
+	f := ConfigField{Name: name, Value: string(v)}
+	var str string
+	if json.Unmarshal(v, &str) == nil {
+		f.Value = str
+	}
+	f.Value = urlPassword.ReplaceAllString(f.Value, "${1}xxxxx@")
+	if len(f.Value) > 200 {
+		f.Value = f.Value[:200] + "…"
+	}
+	*out = append(*out, f)
 }
+
+// urlPassword is the password of a URL's user info, whatever it holds
+// (reserved characters included, which url.Parse refuses).
+var urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:@/\s]*:)[^\s]*@`)
 
 // isSecretField reports whether a config field holds a credential.
 func isSecretField(name string) bool {

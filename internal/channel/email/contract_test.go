@@ -305,6 +305,12 @@ func TestEmailWebhooks(t *testing.T) {
 		if err := mailgun.Verify(req(ob, "", ""), ob); !errors.Is(err, channel.ErrBadSignature) {
 			t.Errorf("mailgun token reused for another message accepted: %v", err)
 		}
+		forgedFrom := sign(now.Unix(), "tok-1")
+		forgedFrom.Set("from", "ceo@shop.test")
+		ff := []byte(forgedFrom.Encode())
+		if err := mailgun.Verify(req(ff, "", ""), ff); !errors.Is(err, channel.ErrBadSignature) {
+			t.Errorf("mailgun token reused with another sender accepted: %v", err)
+		}
 		stale := []byte(sign(now.Add(-time.Hour).Unix(), "tok-2").Encode())
 		if err := mailgun.Verify(req(stale, "", ""), stale); !errors.Is(err, channel.ErrBadSignature) {
 			t.Errorf("mailgun stale accepted: %v", err)

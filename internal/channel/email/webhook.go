@@ -38,11 +38,11 @@ func (c *Connector) Verify(r *http.Request, body []byte) error {
 	case "postmark", "sendgrid":
 		return c.checkBasic(r)
 	case "mailgun":
-		form, _, err := readForm(body)
+		form, files, err := readForm(body)
 		if err != nil {
 			return fmt.Errorf("%w: %v", channel.ErrBadSignature, err)
 		}
-		return c.checkMailgun(r.Context(), form.Get("timestamp"), form.Get("token"), form.Get("signature"), mailgunDigest(form))
+		return c.checkMailgun(r.Context(), form.Get("timestamp"), form.Get("token"), form.Get("signature"), mailgunDigest(form, files))
 	}
 	return fmt.Errorf("%w: this mailbox reads mail over IMAP, not by webhook", channel.ErrBadSignature)
 }
@@ -68,13 +68,18 @@ func MailgunSignature(key, timestamp, token string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// mailgunDigest names the message a Mailgun post carries: its MIME, or its
-// headers and bodies.
-func mailgunDigest(form url.Values) string {
+// mailgunDigest names everything a Mailgun post carries, every field and
+// file, so that a signature reused with anything changed is another post.
+func mailgunDigest(form url.Values, files []File) string {
 	h := sha256.New()
-	for _, f := range []string{"body-mime", "message-headers", "body-plain", "body-html"} {
-		io.WriteString(h, form.Get(f))
-		h.Write([]byte{0})
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		for _, v := range form[k] {
+			fmt.Fprintf(h, "%d:%s=%d:%s\x00", len(k), k, len(v), v)
+		}
+	}
+	for _, f := range files {
+		fmt.Fprintf(h, "%d:%s %d:%s %d:", len(f.Name), f.Name, len(f.Type), f.Type, len(f.Data))
+		h.Write(f.Data)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -271,9 +271,9 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 			if cm.Actor == c.cfg.Organization {
 				continue // our own replies
 			}
-			kind := channel.Created
+			kind, at := channel.Created, cm.Created.Time
 			if cm.floor.T > 0 && cm.Created.Time <= cm.floor.T && cm.LastModified.Time > cm.Created.Time {
-				kind = channel.Edited
+				kind, at = channel.Edited, cm.LastModified.Time // an edit is dated when it was made
 			}
 			reply := cm.ParentComment
 			if reply == "" {
@@ -285,7 +285,7 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 				Author:     ingest.Author{ID: cm.Actor},
 				Text:       cm.Message.Text,
 				ReplyTo:    reply,
-				SentAt:     unixMilli(cm.Created.Time),
+				SentAt:     unixMilli(at),
 				Raw:        cm.raw,
 			}})
 		}

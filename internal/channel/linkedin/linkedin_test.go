@@ -177,6 +177,11 @@ func TestPoll(t *testing.T) {
 		evs[1].Msg.ProviderID != b || evs[1].Kind != channel.Edited || evs[1].Msg.Text != "Same millisecond, edited" {
 		t.Fatalf("%+v %v", evs, err)
 	}
+	// An edit is dated when it was made: the desk leaves out an edit older
+	// than the one it holds (one the webhook brought, say).
+	if at := evs[1].Msg.SentAt.UnixMilli(); at != base.Add(2*time.Minute).UnixMilli() {
+		t.Fatalf("the polled edit is dated %d, want its edit time %d", at, base.Add(2*time.Minute).UnixMilli())
+	}
 	if evs, _, _ := c.Poll(ctx, cursor); len(evs) != 0 {
 		t.Fatalf("repeated: %+v", evs)
 	}
