@@ -239,3 +239,20 @@ func TestNormalizePhone(t *testing.T) {
 		}
 	}
 }
+
+// A contact merged into one that has an address of its own keeps its own
+// address, not copied over; its e-mail identity moved with the merge, so a
+// new identity giving that address joins the contact it was merged into.
+func TestAMergedAddressFollowsItsIdentity(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newDesk(t, d)
+		home := f.in(t, f.em, ingest.Message{ProviderID: "<h1@x>", Author: ingest.Author{Email: "ana@example.com"}, Text: "hi"})
+		work := f.in(t, f.em, ingest.Message{ProviderID: "<w1@x>", Author: ingest.Author{Email: "ana@work.example"}, Text: "hi"})
+		if _, err := f.contacts.Merge(f.ctx, work, home, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.in(t, f.chat, ingest.Message{ProviderID: "c1", Author: ingest.Author{ID: "v1", Email: "ana@example.com"}, Text: "hello"}); got != work {
+			t.Fatalf("a chat visitor giving the merged address joined contact %d, want %d (merged into; %d is the emptied one)", got, work, home)
+		}
+	})
+}

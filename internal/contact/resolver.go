@@ -324,8 +324,10 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 }
 
 // join finds the contact a new identity's e-mail address or phone number
-// already belongs to: a stored one first (the oldest), else one this
-// transaction made. It leaves res.ContactID 0 if none.
+// already belongs to: the one with that address or number as an identity
+// (which a merge moves with it), else a stored contact that gives it (the
+// oldest), else one this transaction made. It leaves res.ContactID 0 if
+// none.
 func (r *Resolver) join(ctx context.Context, res *Resolved, workspaceID int64, p Profile) error {
 	for _, by := range []struct {
 		kind, value string
@@ -334,8 +336,24 @@ func (r *Resolver) join(ctx context.Context, res *Resolved, workspaceID int64, p
 		if by.value == "" {
 			continue
 		}
+		key := identityKey{workspaceID, by.kind, by.value}
+		if s, ok := r.seen[key]; ok {
+			res.ContactID = s.contactID
+			return nil
+		}
 		var c contactReach
-		err := r.stmts[by.q].QueryRowContext(ctx, workspaceID, by.value).Scan(&res.ContactID, &c.followers, &c.verified)
+		var ignored seenIdentity
+		err := r.stmts[qIdentity].QueryRowContext(ctx, workspaceID, by.kind, by.value).Scan(&res.ContactID, &ignored.handle, &ignored.display, &c.followers, &c.verified)
+		if err == nil {
+			if _, known := r.reach[res.ContactID]; !known {
+				r.reach[res.ContactID] = &c
+			}
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("look up the %s identity: %w", by.kind, err)
+		}
+		err = r.stmts[by.q].QueryRowContext(ctx, workspaceID, by.value).Scan(&res.ContactID, &c.followers, &c.verified)
 		switch {
 		case err == nil:
 			if _, known := r.reach[res.ContactID]; !known {
