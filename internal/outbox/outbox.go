@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/harkdesk/hark/internal/channel"
@@ -60,6 +61,7 @@ type row struct {
 	id, messageID, accountID int64
 	key                      string
 	attempts                 int
+	unclear                  bool  // the last attempt did not learn whether it was posted
 	claimed                  int64 // the updated_at this worker's claim wrote
 }
 
@@ -104,7 +106,7 @@ func (w *Worker) Tick(ctx context.Context) (int, error) {
 	var due []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts); err != nil {
+		if err := rows.Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts, &r.unclear); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -135,7 +137,7 @@ func (w *Worker) Recover(ctx context.Context) error {
 	var doubt []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts); err != nil {
+		if err := rows.Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts, &r.unclear); err != nil {
 			rows.Close()
 			return err
 		}
@@ -193,13 +195,13 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
 		return
 	}
-	if canFind && (inDoubt || r.attempts > 1) {
+	if canFind && (inDoubt || r.unclear) {
 		got, found, err := rec.Find(ctx, out)
 		if err != nil {
 			w.retry(ctx, r, ws, conv, err)
 			return
 		}
-		if found {
+		if found && !w.taken(ctx, r, got.ProviderID) {
 			w.sent(ctx, r, ws, conv, got.ProviderID)
 			return
 		}
@@ -268,7 +270,39 @@ func (w *Worker) sent(ctx context.Context, r row, ws, conv int64, providerID str
 	w.set(ctx, r, ws, conv, "sent", "", 0, "")
 }
 
+// taken reports whether a provider id Find gave is another message's
+// already: a connector that matches by text (Twilio) may find an earlier
+// reply that read the same, which is not this one.
+func (w *Worker) taken(ctx context.Context, r row, providerID string) bool {
+	var n int
+	if providerID == "" {
+		return false
+	}
+	if err := w.DB.W.QueryRowContext(ctx, w.q("ProviderIDTaken"), r.accountID, providerID, r.messageID).Scan(&n); err != nil {
+		w.Log.Error("outbox: check a found reply", "message", r.messageID, "err", err)
+		return true // not sure it is this reply's: send it
+	}
+	return n > 0
+}
+
+// unclear reports whether a failed attempt may have posted all the same:
+// no answer at all, a timeout or a server error, as against a refusal.
+func unclear(err error) bool {
+	var se *channel.SendError
+	if !errors.As(err, &se) {
+		return true // a network error, with no answer
+	}
+	return se.Status == 0 || se.Status == http.StatusRequestTimeout || se.Status >= 500
+}
+
 func (w *Worker) retry(ctx context.Context, r row, ws, conv int64, err error) {
+	flag := 0
+	if unclear(err) {
+		flag = 1
+	}
+	if _, uerr := w.DB.W.ExecContext(ctx, w.q("SetUnclear"), flag, r.id); uerr != nil {
+		w.Log.Error("outbox: record whether a failure was clear", "message", r.messageID, "err", uerr)
+	}
 	if r.attempts >= MaxAttempts {
 		w.fail(ctx, r, ws, conv, fmt.Sprintf("gave up after %d attempts: %v", r.attempts, err))
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -281,10 +282,12 @@ type held struct {
 	reconciling
 	entered, release chan struct{}
 	first            *atomic.Bool
+	text             *string // the held reply's, set before entered closes
 }
 
 func (h held) Send(ctx context.Context, out channel.Outgoing) (channel.Sent, error) {
 	if h.first.CompareAndSwap(false, true) {
+		*h.text = out.Text
 		close(h.entered)
 		<-h.release
 	}
@@ -298,20 +301,20 @@ func TestAClaimTakenOverIsNotSentAgain(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d, true)
-		conn := held{reconciling{f.p}, make(chan struct{}), make(chan struct{}), &atomic.Bool{}}
+		conn := held{reconciling{f.p}, make(chan struct{}), make(chan struct{}), &atomic.Bool{}, new(string)}
 		reg := outbox.Registry{"sms": func(workspace.Account, json.RawMessage) (channel.Connector, error) { return conn, nil }}
 		f.w.Registry = reg
 		other := &outbox.Worker{DB: d, Accounts: f.ws, Registry: reg, Log: slog.Default()}
-		first := f.reply(t, f.sms, "one")
-		for _, text := range []string{"two", "three"} {
-			f.reply(t, f.sms, text)
+		ids := map[string]int64{}
+		for _, text := range []string{"one", "two", "three"} {
+			ids[text] = f.reply(t, f.sms, text).ID
 		}
 		done := make(chan struct{})
 		go func() { defer close(done); f.w.Tick(ctx) }()
 		<-conn.entered
-		// The rows behind the slow one outlive their lease; the other node
-		// recovers and sends them.
-		if _, err := d.W.Exec(db.Rebind(d.Dialect, "UPDATE outbox SET updated_at = 0 WHERE status = 'sending' AND message_id <> ?"), first.ID); err != nil {
+		// The rows behind the slow one (whichever the batch took first)
+		// outlive their lease; the other node recovers and sends them.
+		if _, err := d.W.Exec(db.Rebind(d.Dialect, "UPDATE outbox SET updated_at = 0 WHERE status = 'sending' AND message_id <> ?"), ids[*conn.text]); err != nil {
 			t.Fatal(err)
 		}
 		if err := other.Recover(ctx); err != nil {
@@ -367,6 +370,59 @@ func TestAReplyFindsTheNumberOfACustomerWithoutAnID(t *testing.T) {
 		f.w.Tick(ctx)
 		if st, _, _ := f.state(t, m); st != "sent" || len(f.p.sent) != 1 || f.p.sent[0].RecipientID != "+15557654321" {
 			t.Fatalf("reply %s, sent to %+v; want sent to +15557654321", st, f.p.sent)
+		}
+	})
+}
+
+// byText finds a reply as Twilio's Find does: any earlier post to the same
+// customer with the same text.
+type byText struct{ *provider }
+
+func (b byText) Find(_ context.Context, out channel.Outgoing) (channel.Sent, bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for key, id := range b.delivered {
+		for _, o := range b.sent {
+			if o.IdempotencyKey == key && o.Text == out.Text && o.RecipientID == out.RecipientID {
+				return channel.Sent{ProviderID: id}, true, nil
+			}
+		}
+	}
+	return channel.Sent{}, false, nil
+}
+
+// A second "Thanks!" to the same customer is a reply of its own: after a
+// clear refusal (a 429) it is sent without looking, and after an unclear
+// failure the earlier "Thanks!" that a look finds is not taken for it.
+func TestALookAlikeEarlierReplyIsNotThisOne(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, false)
+		conn := byText{f.p}
+		f.w.Registry = outbox.Registry{"sms": func(workspace.Account, json.RawMessage) (channel.Connector, error) { return conn, nil }}
+		first := f.reply(t, f.sms, "Thanks!")
+		f.w.Tick(ctx)
+		for _, failure := range []error{
+			&channel.SendError{Temporary: true, Status: 429, Message: "slow down"},
+			&channel.SendError{Temporary: true, Status: 504, Message: "Gateway Timeout"},
+		} {
+			res, err := f.pipe.Ingest(ctx, f.sms.ID, ingest.Message{ProviderID: fmt.Sprint("SM-again-", failure), Author: ingest.Author{ID: "+15557654321"}, Text: "thanks"})
+			if err != nil || res[0].Err != nil {
+				t.Fatal(err, res[0].Err)
+			}
+			again, err := f.convs.Reply(ctx, conversation.ReplyInput{ConversationID: res[0].ConversationID, Text: "Thanks!"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.p.answers = []error{failure}
+			f.w.Tick(ctx)
+			f.d.W.Exec(db.Rebind(f.d.Dialect, "UPDATE outbox SET next_attempt_at = 0 WHERE message_id = ?"), again.ID)
+			f.w.Tick(ctx)
+			st, pid, _ := f.state(t, again)
+			_, firstPID, _ := f.state(t, first)
+			if st != "sent" || pid == "" || pid == firstPID {
+				t.Fatalf("after a %v: the second Thanks! is %s as %q (the first is %q); want sent as its own post", failure, st, pid, firstPID)
+			}
 		}
 	})
 }

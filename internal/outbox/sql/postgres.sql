@@ -1,10 +1,10 @@
 -- name: ClaimDue
 UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = $1
 WHERE id IN (SELECT id FROM outbox WHERE status IN ('queued', 'retrying') AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-RETURNING id, message_id, account_id, idempotency_key, attempts;
+RETURNING id, message_id, account_id, idempotency_key, attempts, unclear;
 
 -- name: InDoubt
-SELECT id, message_id, account_id, idempotency_key, attempts FROM outbox WHERE status = 'sending' AND updated_at < $1;
+SELECT id, message_id, account_id, idempotency_key, attempts, unclear FROM outbox WHERE status = 'sending' AND updated_at < $1;
 
 -- name: Reclaim
 UPDATE outbox SET updated_at = $1 WHERE id = $2 AND status = 'sending' AND updated_at < $3;
@@ -13,6 +13,13 @@ UPDATE outbox SET updated_at = $1 WHERE id = $2 AND status = 'sending' AND updat
 -- A worker's claim, renewed just before it sends: only while the row is
 -- still the one it claimed (updated_at as its claim or last renewal wrote it).
 UPDATE outbox SET updated_at = $1 WHERE id = $2 AND status = 'sending' AND updated_at = $3;
+
+-- name: SetUnclear
+UPDATE outbox SET unclear = $1 WHERE id = $2;
+
+-- name: ProviderIDTaken
+-- Whether a provider id found for a reply is another message's already.
+SELECT COUNT(*) FROM messages WHERE account_id = $1 AND provider_id = $2 AND id <> $3;
 
 -- name: MessageForSend
 SELECT m.text, m.reply_to_provider_id, c.visibility, c.channel,

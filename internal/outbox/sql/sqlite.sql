@@ -1,10 +1,10 @@
 -- name: ClaimDue
 UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?
 WHERE id IN (SELECT id FROM outbox WHERE status IN ('queued', 'retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 20)
-RETURNING id, message_id, account_id, idempotency_key, attempts;
+RETURNING id, message_id, account_id, idempotency_key, attempts, unclear;
 
 -- name: InDoubt
-SELECT id, message_id, account_id, idempotency_key, attempts FROM outbox WHERE status = 'sending' AND updated_at < ?;
+SELECT id, message_id, account_id, idempotency_key, attempts, unclear FROM outbox WHERE status = 'sending' AND updated_at < ?;
 
 -- name: Reclaim
 UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at < ?;
@@ -13,6 +13,13 @@ UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated
 -- A worker's claim, renewed just before it sends: only while the row is
 -- still the one it claimed (updated_at as its claim or last renewal wrote it).
 UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at = ?;
+
+-- name: SetUnclear
+UPDATE outbox SET unclear = ? WHERE id = ?;
+
+-- name: ProviderIDTaken
+-- Whether a provider id found for a reply is another message's already.
+SELECT COUNT(*) FROM messages WHERE account_id = ? AND provider_id = ? AND id <> ?;
 
 -- name: MessageForSend
 SELECT m.text, m.reply_to_provider_id, c.visibility, c.channel,
