@@ -4,17 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/conversation"
-	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -23,46 +18,16 @@ import (
 // and other providers stay bounded at a megabyte.
 func TestLargeEmailWebhookIsStored(t *testing.T) {
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "email", Handle: "support@shop.test"})
-	cfg := `{"address":"support@shop.test","inbound":"postmark","webhook":{"basic_user":"hark","basic_password":"pw"}}`
-	if err := a.ConfigureAccount(ctx, acct.ID, []byte(cfg)); err != nil {
-		t.Fatal(err)
-	}
+	a, srv := openDesk(t, app.Options{PollEvery: -1})
+	ws, acct := connectPostmark(t, a)
 	fb, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: "shop"})
 	if err := a.ConfigureAccount(ctx, fb.ID, []byte(`{"app_secret":"s","verify_token":"v","access_token":"t","page_id":"1"}`)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.Handler(a))
-	defer srv.Close()
-
-	raw, err := os.ReadFile("../channel/email/testdata/postmark.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pm map[string]any
-	json.Unmarshal(raw, &pm)
 	photo := bytes.Repeat([]byte{0x89, 'P', 'N', 'G'}, 3<<20/4) // 3 MiB
-	pm["Attachments"] = []any{map[string]any{"Name": "receipt.png", "ContentType": "image/png", "ContentLength": len(photo),
-		"Content": base64.StdEncoding.EncodeToString(photo)}}
-	body, _ := json.Marshal(pm)
-	post := func(acctID int64, body []byte) int {
-		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/webhooks/%d", srv.URL, acctID), bytes.NewReader(body))
-		req.SetBasicAuth("hark", "pw")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if code := post(acct.ID, body); code != 200 {
+	body := postmarkWith(t, []any{map[string]any{"Name": "receipt.png", "ContentType": "image/png", "ContentLength": len(photo),
+		"Content": base64.StdEncoding.EncodeToString(photo)}})
+	if code := postHook(t, srv, acct.ID, body); code != 200 {
 		t.Fatalf("a %d-byte Postmark post: %d", len(body), code)
 	}
 	page, _ := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
@@ -73,10 +38,10 @@ func TestLargeEmailWebhookIsStored(t *testing.T) {
 	if len(msgs) != 1 || len(msgs[0].Attachments) != 1 || msgs[0].Attachments[0].Name != "receipt.png" {
 		t.Fatalf("stored %+v", msgs)
 	}
-	if code := post(acct.ID, make([]byte, 50<<20)); code != http.StatusRequestEntityTooLarge {
+	if code := postHook(t, srv, acct.ID, make([]byte, 50<<20)); code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("50 MiB: %d", code)
 	}
-	if code := post(fb.ID, body); code != http.StatusRequestEntityTooLarge {
+	if code := postHook(t, srv, fb.ID, body); code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("3 MiB to a Facebook webhook: %d", code)
 	}
 }
@@ -86,49 +51,21 @@ func TestLargeEmailWebhookIsStored(t *testing.T) {
 // answered 200 and dropped.
 func TestAnEmailOfManyAttachmentsIsStored(t *testing.T) {
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "email", Handle: "support@shop.test"})
-	cfg := `{"address":"support@shop.test","inbound":"postmark","webhook":{"basic_user":"hark","basic_password":"pw"}}`
-	if err := a.ConfigureAccount(ctx, acct.ID, []byte(cfg)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.Handler(a))
-	defer srv.Close()
-	raw, err := os.ReadFile("../channel/email/testdata/postmark.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pm map[string]any
-	if err := json.Unmarshal(raw, &pm); err != nil {
-		t.Fatal(err)
-	}
+	a, srv := openDesk(t, app.Options{PollEvery: -1})
+	ws, acct := connectPostmark(t, a)
 	var atts []any
 	for i := range 21 {
 		photo := bytes.Repeat([]byte{byte(i), 'P', 'N', 'G'}, 1000)
 		atts = append(atts, map[string]any{"Name": fmt.Sprintf("p%d.png", i), "ContentType": "image/png", "ContentLength": len(photo),
 			"Content": base64.StdEncoding.EncodeToString(photo)})
 	}
-	pm["Attachments"] = atts
-	body, _ := json.Marshal(pm)
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/webhooks/%d", srv.URL, acct.ID), bytes.NewReader(body))
-	req.SetBasicAuth("hark", "pw")
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	code := postHook(t, srv, acct.ID, postmarkWith(t, atts))
 	page, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusOK || len(page.Conversations) != 1 {
-		t.Fatalf("answered %d with %d conversations stored, want 200 and the e-mail", resp.StatusCode, len(page.Conversations))
+	if code != http.StatusOK || len(page.Conversations) != 1 {
+		t.Fatalf("answered %d with %d conversations stored, want 200 and the e-mail", code, len(page.Conversations))
 	}
 	msgs, err := a.Conversations.Messages(ctx, page.Conversations[0].ID)
 	if err != nil {

@@ -3,8 +3,6 @@ package webhook_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +10,6 @@ import (
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
-	"github.com/harkdesk/hark/internal/server"
-	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // A public Facebook comment is answered with a short public
@@ -22,21 +18,8 @@ import (
 func TestHandoffFromCommentToPrivateReply(t *testing.T) {
 	ctx := context.Background()
 	fake := meta.NewFake("app-secret", "verify-me", "page-token")
-	graph := httptest.NewServer(fake)
-	defer graph.Close()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: "shop", Name: "Shop"})
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, fake.Config(graph.URL)); err != nil {
-		t.Fatal(err)
-	}
-	desk := httptest.NewServer(server.Handler(a))
-	defer desk.Close()
-	hook := fmt.Sprintf("%s/webhooks/%d", desk.URL, acct.ID)
+	a, desk := openDesk(t, app.Options{PollEvery: -1})
+	ws, _, hook := connectMeta(t, a, desk, "shop", "facebook", fake)
 	body := fake.FeedBody(meta.FeedComment{CommentID: "104000000000001_55_901", PostID: "104000000000001_55", FromID: "u77", FromName: "Dana",
 		Message: "Charged twice for order 4411!!", At: time.Now().Add(-time.Minute)})
 	if codes, err := fake.Deliver(ctx, hook, meta.DeliverOptions{}, body); err != nil || codes[0] != 200 {

@@ -1,19 +1,14 @@
 package webhook_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
-	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -23,37 +18,17 @@ import (
 // Page here is left out.
 func TestMetaEventsGoToThePageTheyName(t *testing.T) {
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	page := func(slug, pageID, secret string) (workspace.Workspace, *meta.Fake) {
+	a, desk := openDesk(t, app.Options{})
+	page := func(slug, pageID, secret string) (workspace.Workspace, string) {
 		t.Helper()
 		f := meta.NewFake(secret, "verify-me", "token-"+slug)
 		f.PageID = pageID
-		graph := httptest.NewServer(f)
-		t.Cleanup(graph.Close)
-		ws, err := a.Workspaces.Create(ctx, slug, slug)
-		if err != nil {
-			t.Fatal(err)
-		}
-		acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: slug})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Workspaces.SetConfig(ctx, acct.ID, f.Config(graph.URL)); err != nil {
-			t.Fatal(err)
-		}
-		return ws, f
+		ws, _, hook := connectMeta(t, a, desk, slug, "facebook", f)
+		return ws, hook
 	}
-	shop, _ := page("shop", "104000000000001", "app-secret")
+	shop, hook := page("shop", "104000000000001", "app-secret")
 	other, _ := page("other", "104000000000002", "app-secret")
 	stranger, _ := page("stranger", "104000000000003", "another-app's-secret")
-	desk := httptest.NewServer(server.Handler(a))
-	defer desk.Close()
-	accts, _ := a.Workspaces.Accounts(ctx, shop.ID)
-	hook := fmt.Sprintf("%s/webhooks/%d", desk.URL, accts[0].ID)
 
 	// Signed with the shared app's secret, as Meta signs every push of it.
 	signer := meta.NewFake("app-secret", "verify-me", "")
@@ -94,36 +69,20 @@ func TestMetaEventsGoToThePageTheyName(t *testing.T) {
 func TestADeletedMentionDoesNotHoldBackThePush(t *testing.T) {
 	ctx := context.Background()
 	fake := meta.NewFake("app-secret", "verify-me", "page-token")
-	graph := httptest.NewServer(fake)
-	defer graph.Close()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "instagram", Handle: "shop"})
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, fake.Config(graph.URL)); err != nil {
-		t.Fatal(err)
-	}
-	desk := httptest.NewServer(server.Handler(a))
-	defer desk.Close()
+	a, desk := openDesk(t, app.Options{})
+	ws, _, hook := connectMeta(t, a, desk, "shop", "instagram", fake)
 	body := []byte(`{"object":"instagram","entry":[{"id":"` + fake.IGUserID + `","time":1750000000,"changes":[
 	 {"field":"mentions","value":{"comment_id":"17999000000000001","media_id":"17900000000000001"}},
 	 {"field":"comments","value":{"id":"17888000000000001","text":"where is my order?","from":{"id":"555","username":"ann"},"media":{"id":"17900000000000002"}}}]}]}`)
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/webhooks/%d", desk.URL, acct.ID), bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(meta.SignatureHeader, meta.Sign("app-secret", body))
-	resp, err := http.DefaultClient.Do(req)
+	codes, err := fake.Deliver(ctx, hook, meta.DeliverOptions{}, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 	p, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusOK || len(p.Conversations) != 1 || p.Conversations[0].Preview != "where is my order?" {
-		t.Fatalf("answered %d with %d conversations stored, want 200 and the comment", resp.StatusCode, len(p.Conversations))
+	if codes[0] != http.StatusOK || len(p.Conversations) != 1 || p.Conversations[0].Preview != "where is my order?" {
+		t.Fatalf("answered %d with %d conversations stored, want 200 and the comment", codes[0], len(p.Conversations))
 	}
 }

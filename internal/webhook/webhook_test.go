@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +11,6 @@ import (
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
-	"github.com/harkdesk/hark/internal/server"
-	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // A Messenger conversation end to end on Meta's wire format: the fake
@@ -24,21 +20,8 @@ import (
 func TestMessengerThroughWebhookAndOutbox(t *testing.T) {
 	ctx := context.Background()
 	fake := meta.NewFake("app-secret", "verify-me", "page-token")
-	graph := httptest.NewServer(fake)
-	defer graph.Close()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: "shop", Name: "Shop"})
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, fake.Config(graph.URL)); err != nil {
-		t.Fatal(err)
-	}
-	desk := httptest.NewServer(server.Handler(a))
-	defer desk.Close()
-	hook := fmt.Sprintf("%s/webhooks/%d", desk.URL, acct.ID)
+	a, desk := openDesk(t, app.Options{})
+	ws, _, hook := connectMeta(t, a, desk, "shop", "facebook", fake)
 
 	if err := fake.Subscribe(ctx, hook, "verify-me"); err != nil {
 		t.Fatalf("handshake: %v", err)
