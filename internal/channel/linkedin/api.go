@@ -165,8 +165,7 @@ func (c *Connector) comments(ctx context.Context, parent string, start int) ([]c
 // and, at that time, the greatest comment URN, so comments sharing a
 // millisecond are neither lost nor repeated.
 type mark struct {
-	T int64  `json:"t"`
-	U string `json:"u,omitempty"`
+	floor
 	// Gap is what a poll that stopped at maxPages left unread: the
 	// comments after Gap.Floor from offset Gap.Start on (newest first), which
 	// the next polls read on from there.
@@ -178,7 +177,7 @@ type gap struct {
 	Floor floor `json:"floor"`
 }
 
-// floor is a mark without a gap: what a scan reads after.
+// floor is a time and URN: what a scan reads after.
 type floor struct {
 	T int64  `json:"t"`
 	U string `json:"u,omitempty"`
@@ -232,8 +231,7 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 	var out []channel.Event
 	for _, post := range c.cfg.Posts {
 		prev := marks[post]
-		top := floor{prev.T, prev.U}
-		fresh, end, done, err := c.scan(ctx, post, 0, top)
+		fresh, end, done, err := c.scan(ctx, post, 0, prev.floor)
 		if err != nil {
 			return nil, cursor, fmt.Errorf("linkedin poll %s: %w", post, err)
 		}
@@ -241,7 +239,7 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 		if !done && (prev.T > 0 || prev.Gap != nil) {
 			// (The first poll of a post reads its newest pages only, not
 			// back through all its history.)
-			left = &gap{Start: end, Floor: top}
+			left = &gap{Start: end, Floor: prev.floor}
 		}
 		if g := prev.Gap; g != nil {
 			// New comments since have pushed the unread ones further down,
@@ -263,10 +261,10 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 			a, b := max(fresh[i].Created.Time, fresh[i].LastModified.Time), max(fresh[j].Created.Time, fresh[j].LastModified.Time)
 			return a < b || (a == b && fresh[i].urn() < fresh[j].urn())
 		})
-		next := mark{T: prev.T, U: prev.U, Gap: left}
+		next := mark{prev.floor, left}
 		for _, cm := range fresh {
-			if t, urn := max(cm.Created.Time, cm.LastModified.Time), cm.urn(); (floor{next.T, next.U}).before(t, urn) {
-				next.T, next.U = t, urn
+			if t, urn := max(cm.Created.Time, cm.LastModified.Time), cm.urn(); next.before(t, urn) {
+				next.floor = floor{t, urn}
 			}
 			if cm.Actor == c.cfg.Organization {
 				continue // our own replies
@@ -289,7 +287,7 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 				Raw:        cm.raw,
 			}})
 		}
-		if next.T != prev.T || next.U != prev.U || next.Gap != nil || prev.Gap != nil {
+		if next != prev { // a gap is a new pointer every poll: written while there is one
 			marks[post] = next
 		}
 	}

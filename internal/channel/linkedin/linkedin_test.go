@@ -51,6 +51,26 @@ func setup(t *testing.T, posts ...string) (*linkedin.Fake, *linkedin.Connector) 
 	return f, c.(*linkedin.Connector)
 }
 
+// twoAPage is setup for organisation "1" with the API's pages two
+// comments long, so a test can page through a post.
+func twoAPage(t *testing.T) (*linkedin.Fake, *linkedin.Connector) {
+	t.Helper()
+	f := linkedin.NewFake(secret, token, "1")
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	var cfg map[string]any
+	if err := json.Unmarshal(f.Config(srv.URL, post), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["page_size"] = 2
+	raw, _ := json.Marshal(cfg)
+	conn, err := linkedin.New(workspace.Account{}, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, conn.(*linkedin.Connector)
+}
+
 func TestParseFixtures(t *testing.T) {
 	evs, err := linkedin.Parse(fixture(t, "notification_comment.json"))
 	if err != nil || len(evs) != 1 {
@@ -194,15 +214,7 @@ func TestPoll(t *testing.T) {
 }
 
 func TestPollPagesAndErrors(t *testing.T) {
-	f := linkedin.NewFake(secret, token, "1")
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	var cfg map[string]any
-	json.Unmarshal(f.Config(srv.URL, post), &cfg)
-	cfg["page_size"] = 2
-	raw, _ := json.Marshal(cfg)
-	conn, _ := linkedin.New(workspace.Account{}, raw)
-	c := conn.(*linkedin.Connector)
+	f, c := twoAPage(t)
 	ctx := context.Background()
 	at := time.Now().Add(-time.Hour)
 	for i := range 5 {
@@ -446,15 +458,7 @@ func ingestCreated(ctx context.Context, a *app.App, accountID int64, evs []chann
 // was away: the next polls read on from where the first stopped, so every
 // comment arrives, including those that come meanwhile.
 func TestPollReadsOnPastItsPageLimit(t *testing.T) {
-	f := linkedin.NewFake(secret, token, "1")
-	srv := httptest.NewServer(f)
-	defer srv.Close()
-	var cfg map[string]any
-	json.Unmarshal(f.Config(srv.URL, post), &cfg)
-	cfg["page_size"] = 2
-	raw, _ := json.Marshal(cfg)
-	conn, _ := linkedin.New(workspace.Account{}, raw)
-	c := conn.(*linkedin.Connector)
+	f, c := twoAPage(t)
 	ctx := context.Background()
 	at := time.Now().Add(-time.Hour)
 	f.Comment(post, "", "urn:li:person:p", "first", at)
