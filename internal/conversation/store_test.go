@@ -512,7 +512,7 @@ func TestAnEarlierEditRedeliveredIsLeftOut(t *testing.T) {
 		w := newWorld(t, d)
 		ctx := context.Background()
 		at := time.Now().Add(-time.Hour)
-		w.post(t, w.x, "e1", "maria", "v1", at)
+		convID := w.post(t, w.x, "e1", "maria", "v1", at)
 		t1, t2 := at.Add(time.Minute).UnixMilli(), at.Add(2*time.Minute).UnixMilli()
 		for _, e := range []struct {
 			text string
@@ -522,15 +522,12 @@ func TestAnEarlierEditRedeliveredIsLeftOut(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var id int64
-		if err := d.R.QueryRow(db.Rebind(d.Dialect, "SELECT id FROM messages WHERE provider_id = 'e1'")).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		m, err := w.convs.Message(ctx, id)
+		msgs, err := w.convs.Messages(ctx, convID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		revs, err := w.convs.Revisions(ctx, id)
+		m := msgs[0]
+		revs, err := w.convs.Revisions(ctx, m.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -213,17 +213,7 @@ func TestIngestBatchJoinsByAddress(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		contactOf := func(r ingest.Result) int64 {
-			t.Helper()
-			if r.Err != nil {
-				t.Fatal(r.Err)
-			}
-			c, err := f.convs.Get(ctx, r.ConversationID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c.ContactID
-		}
+		contactOf := func(r ingest.Result) int64 { t.Helper(); return f.conversation(t, r).ContactID }
 		lee := contactOf(res[0])
 		if contactOf(res[1]) != lee || contactOf(res[2]) != lee {
 			t.Fatal("an address the batch had just met became a second contact")
@@ -357,25 +347,14 @@ func TestIngestBatchJoinsByPhoneWithinAWorkspace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		conv := func(r ingest.Result) conversation.Conversation {
-			t.Helper()
-			if r.Err != nil {
-				t.Fatal(r.Err)
-			}
-			c, err := f.convs.Get(ctx, r.ConversationID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
-		}
-		ana := conv(res[0]).ContactID
-		if b := conv(res[1]).ContactID; b != ana {
+		ana := f.conversation(t, res[0]).ContactID
+		if b := f.conversation(t, res[1]).ContactID; b != ana {
 			t.Fatalf("a chat visitor's number and an SMS from it became contacts %d and %d", ana, b)
 		}
-		if b := conv(res[2]).ContactID; b != ana {
+		if b := f.conversation(t, res[2]).ContactID; b != ana {
 			t.Fatalf("a chat visitor's address and an e-mail from it became contacts %d and %d", ana, b)
 		}
-		acme, globex := conv(res[3]), conv(res[4])
+		acme, globex := f.conversation(t, res[3]), f.conversation(t, res[4])
 		if acme.ContactID == globex.ContactID || acme.WorkspaceID != f.ws.ID || globex.WorkspaceID != other.ID {
 			t.Fatalf("one X account writing to two brands: contacts %d (workspace %d) and %d (workspace %d)",
 				acme.ContactID, acme.WorkspaceID, globex.ContactID, globex.WorkspaceID)

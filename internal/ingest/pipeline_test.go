@@ -52,6 +52,19 @@ func tweet(id, author, text string, at time.Time) ingest.Message {
 	return ingest.Message{ProviderID: id, Author: ingest.Author{ID: "u-" + author, Handle: author, Name: author, Followers: 120}, Text: text, SentAt: at}
 }
 
+// conversation is the thread a stored result went to.
+func (f *fixture) conversation(t *testing.T, r ingest.Result) conversation.Conversation {
+	t.Helper()
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	c, err := f.convs.Get(context.Background(), r.ConversationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func one(t *testing.T, f *fixture, acct int64, m ingest.Message) ingest.Result {
 	t.Helper()
 	res, err := f.p.Ingest(context.Background(), acct, m)
