@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 )
 
@@ -101,8 +102,8 @@ func walk(out *[]ConfigField, name string, v json.RawMessage) {
 		f.Value = str
 	}
 	f.Value = urlPassword.ReplaceAllString(f.Value, "${1}xxxxx@")
-	if len(f.Value) > 200 {
-		f.Value = f.Value[:200] + "…"
+	if cut := conversation.Clip(f.Value, 200); cut != f.Value {
+		f.Value = cut + "…"
 	}
 	*out = append(*out, f)
 }

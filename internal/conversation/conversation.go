@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -427,15 +428,19 @@ type countFlight struct {
 // Preview shortens text for the inbox list on a rune boundary.
 func Preview(text string) string {
 	text = strings.Join(strings.Fields(text), " ")
-	const max = 160
-	if len(text) <= max {
-		return text
+	if cut := Clip(text, 160); cut != text {
+		return cut + "…"
 	}
-	cut := max
-	for cut > 0 && !utf8RuneStart(text[cut]) {
-		cut--
-	}
-	return text[:cut] + "…"
+	return text
 }
 
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+// Clip cuts s to at most n bytes without splitting a character.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -139,15 +139,7 @@ func clean(s string, max int) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	s = strings.ReplaceAll(s, "\x00", "")
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
-	}
-	return s
+	return conversation.Clip(strings.ReplaceAll(s, "\x00", ""), max)
 }
 
 // storableID writes each byte of an id that is NUL or not UTF-8 as \xNN,

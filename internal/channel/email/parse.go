@@ -21,6 +21,7 @@ import (
 	_ "github.com/emersion/go-message/charset" // decode the legacy charsets customers still send
 	"github.com/emersion/go-message/mail"
 
+	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/ingest"
 )
 
@@ -217,7 +218,7 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 		text = "(no text)"
 	}
 	if full != text {
-		r.FullText = truncate(full, maxKeptText)
+		r.FullText = conversation.Clip(full, maxKeptText)
 	}
 	r.Skipped = p.Skipped
 	p.Kind, p.Reason = classify(h, r.From, report)
@@ -232,7 +233,7 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 	m.ProviderID = r.MessageID
 	m.Visibility = "private"
 	m.Author = ingest.Author{ID: r.From, Email: r.From, Name: from[0].Name}
-	m.Text = truncate(text, ingest.MaxTextBytes)
+	m.Text = conversation.Clip(text, ingest.MaxTextBytes)
 	m.Subject = r.Subject
 	if !date.IsZero() {
 		m.SentAt = date
@@ -336,19 +337,6 @@ func extensionFor(ct string) string {
 	}
 	return ".bin"
 }
-
-// truncate cuts s to at most n bytes on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // NormaliseSubject drops reply and forward prefixes and collapses space, so
 // "RE: Fwd: Order  42" and "Order 42" compare equal.

@@ -164,5 +164,5 @@ func safeFilename(name string) string {
 	if name == "" || name == "." || name == ".." {
 		name = "attachment"
 	}
-	return truncate(name, 200)
+	return conversation.Clip(name, 200)
 }
