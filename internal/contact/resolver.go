@@ -240,6 +240,28 @@ func (r *Resolver) lookup(ctx context.Context, workspaceID int64, kind, list str
 	return rows.Err()
 }
 
+// lookupOne asks the store for one identity, unless this transaction has
+// it or asked already (Lookup asks for a batch's authors at once).
+func (r *Resolver) lookupOne(ctx context.Context, key identityKey) error {
+	if _, ok := r.seen[key]; ok || r.asked[key] {
+		return nil
+	}
+	r.asked[key] = true
+	s, c := &seenIdentity{}, &contactReach{}
+	err := r.stmts[qIdentity].QueryRowContext(ctx, key.workspace, key.kind, key.external).Scan(&s.contactID, &s.handle, &s.display, &c.followers, &c.verified)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("look up identity: %w", err)
+	}
+	r.seen[key] = s
+	if _, known := r.reach[s.contactID]; !known {
+		r.reach[s.contactID] = c
+	}
+	return nil
+}
+
 // Resolve finds or creates the contact behind an author on a channel. A new
 // e-mail address or phone number joins the contact that already has it.
 func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel string, p Profile) (Resolved, error) {
@@ -250,23 +272,10 @@ func (r *Resolver) Resolve(ctx context.Context, workspaceID int64, channel strin
 	kind, ext := key.kind, key.external
 	name := firstNonEmpty(p.Name, p.Handle, ext)
 	var res Resolved
-	s, ok := r.seen[key]
-	if !ok && !r.asked[key] { // an author Lookup was not asked about
-		s = &seenIdentity{}
-		var c contactReach
-		err := r.stmts[qIdentity].QueryRowContext(ctx, workspaceID, kind, ext).Scan(&s.contactID, &s.handle, &s.display, &c.followers, &c.verified)
-		switch {
-		case err == nil:
-			r.seen[key] = s
-			if _, known := r.reach[s.contactID]; !known {
-				r.reach[s.contactID] = &c
-			}
-			ok = true
-		case !errors.Is(err, sql.ErrNoRows):
-			return res, fmt.Errorf("look up identity: %w", err)
-		}
+	if err := r.lookupOne(ctx, key); err != nil {
+		return res, err
 	}
-	if ok {
+	if s, ok := r.seen[key]; ok {
 		// What this transaction made is still in memory: changes to it
 		// are written with it.
 		made := r.made[s.contactID]
@@ -336,24 +345,18 @@ func (r *Resolver) join(ctx context.Context, res *Resolved, workspaceID int64, p
 		if by.value == "" {
 			continue
 		}
+		// The address as an identity (an e-mail's own author was asked
+		// for already, with the batch).
 		key := identityKey{workspaceID, by.kind, by.value}
+		if err := r.lookupOne(ctx, key); err != nil {
+			return err
+		}
 		if s, ok := r.seen[key]; ok {
 			res.ContactID = s.contactID
 			return nil
 		}
 		var c contactReach
-		var ignored seenIdentity
-		err := r.stmts[qIdentity].QueryRowContext(ctx, workspaceID, by.kind, by.value).Scan(&res.ContactID, &ignored.handle, &ignored.display, &c.followers, &c.verified)
-		if err == nil {
-			if _, known := r.reach[res.ContactID]; !known {
-				r.reach[res.ContactID] = &c
-			}
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("look up the %s identity: %w", by.kind, err)
-		}
-		err = r.stmts[by.q].QueryRowContext(ctx, workspaceID, by.value).Scan(&res.ContactID, &c.followers, &c.verified)
+		err := r.stmts[by.q].QueryRowContext(ctx, workspaceID, by.value).Scan(&res.ContactID, &c.followers, &c.verified)
 		switch {
 		case err == nil:
 			if _, known := r.reach[res.ContactID]; !known {
