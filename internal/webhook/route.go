@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/harkdesk/hark/internal/channel"
@@ -34,27 +33,20 @@ func (e *Edge) route(r *http.Request, body []byte, acct workspace.Account, c cha
 	if !ok {
 		return []delivery{{acct, c, events}}, nil
 	}
-	byTarget := map[string]int{t.Target(): 0, "": 0}
 	out = []delivery{{acct: acct, conn: c}}
-	var others []workspace.Account
+	byTarget := map[string]int{t.Target(): 0, "": 0}
+	var others []delivery // built at the first event for another account
 	looked := false
 	for _, ev := range events {
 		i, known := byTarget[ev.Target]
 		if !known {
 			if !looked {
-				others, looked = e.otherAccounts(r.Context(), acct), true
+				others, looked = e.signedBy(r, body, acct), true
 			}
 			i = -1
 			for _, o := range others {
-				oc, err := e.Registry[o.Channel](o, o.Config)
-				if err != nil {
-					continue
-				}
-				ot, ok := oc.(targeted)
-				wh, isHook := oc.(channel.Webhook)
-				if ok && isHook && ot.Target() == ev.Target && wh.Verify(r, body) == nil {
-					out = append(out, delivery{acct: o, conn: oc})
-					i = len(out) - 1
+				if o.conn.(targeted).Target() == ev.Target {
+					out, i = append(out, o), len(out)
 					break
 				}
 			}
@@ -69,18 +61,28 @@ func (e *Edge) route(r *http.Request, body []byte, acct workspace.Account, c cha
 	return out, strays
 }
 
-// otherAccounts lists the accounts other than acct that have a connector:
-// those route may try, by their target and signature.
-func (e *Edge) otherAccounts(ctx context.Context, acct workspace.Account) []workspace.Account {
-	all, err := e.Accounts.AllAccounts(ctx)
+// signedBy lists the other accounts whose connector is told its events by
+// target and accepts this push's signature: those of the same app.
+func (e *Edge) signedBy(r *http.Request, body []byte, acct workspace.Account) []delivery {
+	all, err := e.Accounts.AllAccounts(r.Context())
 	if err != nil {
 		e.Log.Error("webhook: list accounts to route a push", "err", err)
 		return nil
 	}
-	var out []workspace.Account
+	var out []delivery
 	for _, a := range all {
-		if a.ID != acct.ID && e.Registry[a.Channel] != nil {
-			out = append(out, a)
+		f := e.Registry[a.Channel]
+		if a.ID == acct.ID || f == nil {
+			continue
+		}
+		c, err := f(a, a.Config)
+		if err != nil {
+			continue
+		}
+		_, isTargeted := c.(targeted)
+		wh, isHook := c.(channel.Webhook)
+		if isTargeted && isHook && wh.Verify(r, body) == nil {
+			out = append(out, delivery{acct: a, conn: c})
 		}
 	}
 	return out
