@@ -226,7 +226,7 @@ const MessagesShown = 1000
 // Messages returns a conversation's messages in order, its newest
 // MessagesShown if it has more.
 func (s *Store) Messages(ctx context.Context, conversationID int64) ([]Message, error) {
-	rows, err := s.db.R.QueryContext(ctx, s.q("MessagesOf"), conversationID)
+	rows, err := s.db.R.QueryContext(ctx, s.q("MessagesOf"), conversationID, MessagesShown)
 	if err != nil {
 		return nil, fmt.Errorf("messages of %d: %w", conversationID, err)
 	}

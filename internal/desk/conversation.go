@@ -57,7 +57,7 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 		return nil, err
 	}
 	advice := d.advice(conv)
-	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Clipped": len(msgs) >= conversation.MessagesShown, "Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
+	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Clipped": conv.MessageCount > len(msgs), "Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
 		"Contact": contact, "Others": others, "Account": v.Accounts[conv.AccountID], "Back": "/w/" + slugPath(ws.Slug)}, nil
 }
 

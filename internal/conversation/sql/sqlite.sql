@@ -87,12 +87,12 @@ UPDATE conversations SET
 WHERE id = ?;
 
 -- name: MessagesOf
--- The newest MessagesShown (1,000), newest first; Messages puts them back
--- in order.
+-- The newest MessagesShown, newest first; Messages puts them back in
+-- order.
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
        author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
        reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
-FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, id DESC LIMIT 1000;
+FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, id DESC LIMIT ?;
 
 -- name: MessageByID
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
