@@ -173,7 +173,10 @@ type mark struct {
 }
 
 type gap struct {
-	Start int   `json:"start"`
+	Start int `json:"start"`
+	// Ceil is the last comment read before Start. Comments deleted since
+	// move the unread ones up the list, above Start; resume finds them by it.
+	Ceil  floor `json:"ceil,omitzero"`
 	Floor floor `json:"floor"`
 }
 
@@ -191,14 +194,16 @@ type found struct {
 	floor floor
 }
 
-// scan reads a post's comments, newest first, from offset start for at
-// most maxPages pages, keeping those after f. done reports that it reached
-// f or the end of the list; otherwise end is where the next scan goes on.
-func (c *Connector) scan(ctx context.Context, post string, start int, f floor) (out []found, end int, done bool, err error) {
+// scan reads a post's comments, newest first, from offset from.Start for
+// at most maxPages pages, keeping those after from.Floor. done reports that
+// it reached the floor or the end of the list; otherwise rest is where the
+// next scan goes on.
+func (c *Connector) scan(ctx context.Context, post string, from gap) (out []found, rest gap, done bool, err error) {
+	rest, f := from, from.Floor
 	for page := 0; page < maxPages; page++ {
-		list, total, err := c.comments(ctx, post, start)
+		list, total, err := c.comments(ctx, post, rest.Start)
 		if err != nil {
-			return nil, start, false, err
+			return nil, from, false, err
 		}
 		anyNew := false
 		for _, cm := range list {
@@ -207,13 +212,39 @@ func (c *Connector) scan(ctx context.Context, post string, start int, f floor) (
 				out = append(out, found{cm, f})
 			}
 		}
-		start += len(list)
+		rest.Start += len(list)
+		if len(list) > 0 {
+			last := list[len(list)-1]
+			rest.Ceil = floor{last.Created.Time, last.urn()}
+		}
 		// Newest first: a page with nothing new means the rest is old.
-		if len(list) == 0 || start >= total || (!anyNew && f.T > 0) {
-			return out, start, true, nil
+		if len(list) == 0 || rest.Start >= total || (!anyNew && f.T > 0) {
+			return out, rest, true, nil
 		}
 	}
-	return out, start, false, nil
+	return out, rest, false, nil
+}
+
+// resume is where a gap's unread comments begin now. New comments push
+// them down the list, so reading from g.Start may repeat some (ingest drops
+// the duplicates); deleted ones pull them up, above g.Start, so it steps
+// back a page at a time until the page at Start begins no older than the
+// last comment read.
+func (c *Connector) resume(ctx context.Context, post string, g gap) (gap, error) {
+	for step := 0; step < maxPages && g.Start > 0 && g.Ceil.T > 0; step++ {
+		list, _, err := c.comments(ctx, post, g.Start)
+		if err != nil {
+			return g, err
+		}
+		if len(list) > 0 {
+			first := list[0]
+			if urn := first.urn(); urn == g.Ceil.U || g.Ceil.before(first.Created.Time, urn) {
+				break // no older than the last one read: nothing unread above
+			}
+		}
+		g.Start = max(0, g.Start-c.cfg.PageSize)
+	}
+	return g, nil
 }
 
 // Poll returns the comments on the configured posts made or edited after
@@ -231,7 +262,7 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 	var out []channel.Event
 	for _, post := range c.cfg.Posts {
 		prev := marks[post]
-		fresh, end, done, err := c.scan(ctx, post, 0, prev.floor)
+		fresh, rest, done, err := c.scan(ctx, post, gap{Floor: prev.floor})
 		if err != nil {
 			return nil, cursor, fmt.Errorf("linkedin poll %s: %w", post, err)
 		}
@@ -239,22 +270,23 @@ func (c *Connector) Poll(ctx context.Context, cursor string) ([]channel.Event, s
 		if !done && (prev.T > 0 || prev.Gap != nil) {
 			// (The first poll of a post reads its newest pages only, not
 			// back through all its history.)
-			left = &gap{Start: end, Floor: prev.floor}
+			left = &rest
 		}
-		if g := prev.Gap; g != nil {
-			// New comments since have pushed the unread ones further down,
-			// so reading on from g.Start may repeat some (ingest drops the
-			// duplicates) but skips none.
-			more, end, done, err := c.scan(ctx, post, g.Start, g.Floor)
+		if prev.Gap != nil {
+			from, err := c.resume(ctx, post, *prev.Gap)
+			if err != nil {
+				return nil, cursor, fmt.Errorf("linkedin poll %s: %w", post, err)
+			}
+			more, rest, done, err := c.scan(ctx, post, from)
 			if err != nil {
 				return nil, cursor, fmt.Errorf("linkedin poll %s: %w", post, err)
 			}
 			fresh = append(fresh, more...)
 			switch {
 			case left != nil:
-				left.Floor = g.Floor // one gap from this poll's end down to the older floor
+				left.Floor = from.Floor // one gap from this poll's end down to the older floor
 			case !done:
-				left = &gap{Start: end, Floor: g.Floor}
+				left = &rest
 			}
 		}
 		sort.SliceStable(fresh, func(i, j int) bool {

@@ -490,3 +490,45 @@ func TestPollReadsOnPastItsPageLimit(t *testing.T) {
 		t.Fatalf("a poll after all was read returned %d comments", len(evs))
 	}
 }
+
+// Comments deleted between polls move the unread part of a burst up the
+// list; reading on from the old offset would skip as many as were deleted.
+func TestPollReadsOnPastDeletions(t *testing.T) {
+	f, c := twoAPage(t)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Hour)
+	f.Comment(post, "", "urn:li:person:p", "first", at)
+	_, cursor, err := c.Poll(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urns []string
+	for i := 1; i <= 50; i++ {
+		urns = append(urns, f.Comment(post, "", "urn:li:person:p", fmt.Sprint("burst ", i), at.Add(time.Duration(i)*time.Second)))
+	}
+	seen := map[string]bool{}
+	evs, cursor, err := c.Poll(ctx, cursor) // reads the newest 40, bursts 11 to 50
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		seen[e.Msg.Text] = true
+	}
+	for _, urn := range urns[20:27] { // seven already read, newer than the unread ten
+		f.Delete(urn)
+	}
+	for range 2 {
+		evs, cursor, err = c.Poll(ctx, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			seen[e.Msg.Text] = true
+		}
+	}
+	for i := 1; i <= 10; i++ {
+		if !seen[fmt.Sprint("burst ", i)] {
+			t.Errorf("burst %d was never polled", i)
+		}
+	}
+}
