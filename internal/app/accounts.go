@@ -12,6 +12,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // ConfigureAccount replaces a channel account's connector config after
@@ -32,8 +33,12 @@ func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.Ra
 		if !ok {
 			return fmt.Errorf("%s accounts have no connector to configure: %w", acct.Channel, hark.ErrInvalid)
 		}
-		if _, err := f(acct, cfg); err != nil {
+		c, err := f(acct, cfg)
+		if err != nil {
 			return fmt.Errorf("the %s connector refused this config: %v: %w", acct.Channel, err, hark.ErrInvalid)
+		}
+		if err := a.targetFree(ctx, acct, c); err != nil {
+			return err
 		}
 	}
 	var compact bytes.Buffer
@@ -41,6 +46,37 @@ func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.Ra
 		return fmt.Errorf("config: %v: %w", err, hark.ErrInvalid)
 	}
 	return a.Workspaces.SetConfig(ctx, accountID, compact.Bytes())
+}
+
+// targeted is a connector whose provider sends the events of many
+// accounts (a Meta app's Pages, a LinkedIn app's organisations) to one
+// callback, naming in each the account it is for.
+type targeted interface{ Target() string }
+
+// targetFree refuses a second account for a Page, organisation or number
+// another account already has: the webhook edge would file its events
+// under one of the two by account order, and replies would go out as
+// either.
+func (a *App) targetFree(ctx context.Context, acct workspace.Account, c any) error {
+	t, ok := c.(targeted)
+	if !ok || t.Target() == "" {
+		return nil
+	}
+	all, err := a.Workspaces.AllAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	f := a.Outbox.Registry[acct.Channel]
+	for _, o := range all {
+		if o.ID == acct.ID || o.Channel != acct.Channel || len(o.Config) == 0 {
+			continue
+		}
+		oc, err := f(o, o.Config)
+		if ot, ok := oc.(targeted); err == nil && ok && ot.Target() == t.Target() {
+			return fmt.Errorf("%s %s is already connected as account %d (%s); remove it there first: %w", acct.Channel, t.Target(), o.ID, o.Name, hark.ErrConflict)
+		}
+	}
+	return nil
 }
 
 // ConfigField is one field of an account's config as an admin sees it.

@@ -1,10 +1,16 @@
 package app_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/channel/meta"
+	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // Every role sees an account's config summary, so no credential may reach
@@ -36,5 +42,40 @@ func TestConfigSummaryMasksSecretsAtAnyDepth(t *testing.T) {
 		if f, ok := got[name]; !ok || !f.Secret {
 			t.Errorf("%s: %+v, want it listed as a secret", name, f)
 		}
+	}
+}
+
+// A Page's events come to one callback for every account of its app; two
+// accounts for one Page would split them by account order, and answer as
+// either. The second is refused, naming the first.
+func TestOnePageIsOneAccount(t *testing.T) {
+	a, ws, _ := openAirline(t)
+	ctx := context.Background()
+	other, _ := a.Workspaces.Create(ctx, "care", "Care")
+	cfg := meta.NewFake("app-secret", "verify", "token").Config("http://graph.test")
+	var ids []int64
+	for _, w := range []int64{ws.ID, other.ID, ws.ID} {
+		acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: w, Channel: "facebook", Handle: fmt.Sprint("page", len(ids)), Name: "Page"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, acct.ID)
+	}
+	if err := a.ConfigureAccount(ctx, ids[0], cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ConfigureAccount(ctx, ids[0], cfg); err != nil {
+		t.Fatalf("configuring an account again with its own Page: %v", err)
+	}
+	for _, id := range ids[1:] {
+		err := a.ConfigureAccount(ctx, id, cfg)
+		if !errors.Is(err, hark.ErrConflict) || !strings.Contains(err.Error(), fmt.Sprint(ids[0])) {
+			t.Errorf("account %d took the Page of account %d: %v", id, ids[0], err)
+		}
+	}
+	// The same app's Instagram account is another target: allowed.
+	ig, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "instagram", Handle: "ig", Name: "IG"})
+	if err := a.ConfigureAccount(ctx, ig.ID, cfg); err != nil {
+		t.Errorf("the Page's Instagram account: %v", err)
 	}
 }

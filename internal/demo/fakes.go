@@ -74,9 +74,15 @@ func NewFakes(a *app.App, w *World) *Fakes {
 				fk.h = fk.xf
 			case "facebook", "instagram", "whatsapp":
 				fk.kind, fk.meta = "meta", meta.NewFake("demo-app-secret", "demo-verify-token", "demo-page-token")
+				// One Page, Instagram account or number is one account: each
+				// brand's has its own ids.
+				n := acct.ID % 1_000_000_000
+				fk.meta.PageID = strconv.FormatInt(104_000_000_000_000+n, 10)
+				fk.meta.IGUserID = strconv.FormatInt(17_841_400_000_000_000+n, 10)
+				fk.meta.PhoneNumberID = strconv.FormatInt(106_540_000_000_000+n, 10)
 				fk.h = fk.meta
 			case "linkedin":
-				fk.kind, fk.li = "linkedin", linkedin.NewFake("demo-client-secret", "demo-access-token", "2414183")
+				fk.kind, fk.li = "linkedin", linkedin.NewFake("demo-client-secret", "demo-access-token", strconv.FormatInt(2_414_183+acct.ID%1_000_000_000, 10))
 				fk.h = fk.li
 			case "sms", "phone":
 				fk.kind, fk.tw = "twilio", twilio.NewFake("ACdemo00000000000000000000000000", "demo-auth-token")
