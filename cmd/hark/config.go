@@ -17,12 +17,13 @@ type setting struct {
 }
 
 var settings = map[string]setting{
-	"addr":           {"addr", "HARK_ADDR", "127.0.0.1:8080", "address to listen on (host:port)", false},
-	"db":             {"db", "HARK_DB", "hark.db", "SQLite file path, or a postgres:// DSN", true},
-	"nats":           {"nats", "HARK_NATS", "", "NATS server URL for live updates across nodes (e.g. nats://127.0.0.1:4222); empty: in-process", false},
-	"secure-cookies": {"secure-cookies", "HARK_SECURE_COOKIES", "auto", "mark session cookies Secure: true, false, or auto (true when --public-url is https)", false},
-	"public-url":     {"public-url", "HARK_PUBLIC_URL", "", "the desk's address as customers and providers reach it (e.g. https://desk.example.com)", false},
-	"log-level":      {"log-level", "HARK_LOG_LEVEL", "info", "log level: debug, info, warn or error", false},
+	"addr":            {"addr", "HARK_ADDR", "127.0.0.1:8080", "address to listen on (host:port)", false},
+	"db":              {"db", "HARK_DB", "hark.db", "SQLite file path, or a postgres:// DSN", true},
+	"nats":            {"nats", "HARK_NATS", "", "NATS server URL for live updates across nodes (e.g. nats://127.0.0.1:4222); empty: in-process", false},
+	"secure-cookies":  {"secure-cookies", "HARK_SECURE_COOKIES", "auto", "mark session cookies Secure: true, false, or auto (true when --public-url is https)", false},
+	"public-url":      {"public-url", "HARK_PUBLIC_URL", "", "the desk's address as customers and providers reach it (e.g. https://desk.example.com)", false},
+	"trusted-proxies": {"trusted-proxies", "HARK_TRUSTED_PROXIES", "", "load balancers in front of the desk, as addresses or CIDR ranges separated by commas: the client is then read from their X-Forwarded-For", false},
+	"log-level":       {"log-level", "HARK_LOG_LEVEL", "info", "log level: debug, info, warn or error", false},
 }
 
 // flags is a command's flag set with the shared settings it uses.

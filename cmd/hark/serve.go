@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/auth"
 	"github.com/harkdesk/hark/internal/live"
 	"github.com/harkdesk/hark/internal/server"
 )
@@ -39,6 +40,9 @@ func open(ctx context.Context, f *flags, opts app.Options) (*app.App, error) {
 		return nil, err
 	}
 	opts.DB, opts.Log, opts.SecureCookies, opts.PublicURL = f.get("db"), log, secure, f.get("public-url")
+	if opts.Proxies, err = auth.ParseProxies(f.get("trusted-proxies")); err != nil {
+		return nil, err
+	}
 	if u := f.get("nats"); u != "" {
 		bus, err := live.DialNATS(u, log)
 		if err != nil {
@@ -50,7 +54,7 @@ func open(ctx context.Context, f *flags, opts app.Options) (*app.App, error) {
 }
 
 func cmdServe(args []string) error {
-	f := newFlags("serve", "[flags]", "addr", "db", "nats", "secure-cookies", "public-url", "log-level")
+	f := newFlags("serve", "[flags]", "addr", "db", "nats", "secure-cookies", "public-url", "trusted-proxies", "log-level")
 	if err := f.parse(args); err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ type Options struct {
 	// PollEvery is how often due accounts are polled and probed (default
 	// 5 s); negative turns polling off, for tests that poll by hand.
 	PollEvery time.Duration
+	// Proxies are the load balancers in front of the desk, whose
+	// X-Forwarded-For names the client (auth.Proxies).
+	Proxies auth.Proxies
 	// OneShot opens the store for a command that runs and exits (hark user
 	// add, hark account): no outbox, polling or health jobs.
 	OneShot bool
@@ -136,7 +139,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		PublicURL:     strings.TrimRight(o.PublicURL, "/"),
 		stop:          make(chan struct{}),
 	}
-	a.Auth = &auth.Authenticator{Users: a.Users, Secure: o.SecureCookies, Log: o.Log}
+	a.Auth = &auth.Authenticator{Users: a.Users, Secure: o.SecureCookies, Proxies: o.Proxies, Log: o.Log}
 	a.Pipeline = ingest.New(d, a.Workspaces, bus, reg, o.Log)
 	a.Email = email.NewStore(d, o.PublicURL)
 	a.Pipeline.Use(a.Email.Stage(), "")

@@ -50,7 +50,10 @@ type Authenticator struct {
 	// Secure marks cookies Secure: hark serve sets it when the desk's
 	// public address is https (or --secure-cookies says so).
 	Secure bool
-	Log    *slog.Logger
+	// Proxies are the load balancers in front of the desk: the client's
+	// address is read through them (ClientIP).
+	Proxies Proxies
+	Log     *slog.Logger
 }
 
 // Identify attaches the caller, if any, to the request context. It never
@@ -123,3 +126,7 @@ func CheckCSRF(r *http.Request) bool {
 func Safe(method string) bool {
 	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
+
+// ClientIP is the address of the request's client, read through the
+// trusted proxies.
+func (a *Authenticator) ClientIP(r *http.Request) string { return a.Proxies.ClientIP(r) }

@@ -3,7 +3,6 @@ package desk
 import (
 	"crypto/subtle"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -45,8 +44,7 @@ func (d *desk) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	next := safeNext(r.PostFormValue("next"))
 	data := loginData{Email: email, Next: next}
-	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !d.byIP.Allow(ip) || !d.byEmail.Allow(email) {
+	if !d.byIP.Allow(d.a.Auth.ClientIP(r)) || !d.byEmail.Allow(email) {
 		data.Error = "Too many sign-in attempts. Wait a minute and try again."
 		d.showLogin(w, r, http.StatusTooManyRequests, data)
 		return

@@ -121,7 +121,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxFrameBytes)
-	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: clientIP(r)}
+	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: s.d.Auth.ClientIP(r)}
 	ctx := r.Context()
 	if err := ss.run(ctx); err != nil && !isClosed(err) {
 		s.d.Log.Debug("chat session ended", "err", err)
@@ -408,14 +408,6 @@ func (s *Server) agentTyping(w http.ResponseWriter, r *http.Request) {
 	}
 	s.d.Bus.Publish(live.Event{Kind: "agent_typing", WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID})
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
 }
 
 func isClosed(err error) bool {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -44,9 +43,9 @@ type Deps struct {
 	Workspaces *workspace.Store
 	Pipeline   *ingest.Pipeline
 	Log        *slog.Logger
-	// TrustProxy takes the client address from X-Forwarded-For (set it when
-	// the desk runs behind a reverse proxy, never otherwise).
-	TrustProxy bool
+	// Proxies are the load balancers in front of the desk: the client's
+	// address, which PerIP counts, is read through them.
+	Proxies auth.Proxies
 	// PerIP limits submissions per client address; nil allows 5 per
 	// 10 minutes with a burst of 5.
 	PerIP *auth.Limiter
@@ -162,7 +161,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The form could not be read.", http.StatusBadRequest)
 		return
 	}
-	ip := h.clientIP(r)
+	ip := h.d.Proxies.ClientIP(r)
 	if !h.d.PerIP.Allow(strconv.FormatInt(a.ID, 10) + "|" + ip) {
 		w.Header().Set("Retry-After", "600")
 		h.render(w, http.StatusTooManyRequests, "limited.html", formView{Config: cfg})
@@ -245,20 +244,6 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "")
-}
-
-func (h *Handler) clientIP(r *http.Request) string {
-	if h.d.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			return strings.TrimSpace(first)
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (h *Handler) render(w http.ResponseWriter, status int, name string, data any) {
