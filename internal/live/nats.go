@@ -3,9 +3,12 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -17,33 +20,76 @@ import (
 // up where it left off instead of missing changes.
 const Stream = "HARK_LIVE"
 
+// maxPending bounds the publishes awaiting JetStream's acknowledgement.
+// Past it an event is not queued but dropped, and desks told to resync:
+// Publish runs on the ingest committer, which must never wait for NATS.
+const maxPending = 4096
+
 // NATS is a Bus shared by every node connected to the same NATS server: each
 // node publishes its changes to JetStream and fans what it reads back out to
 // its own subscribers, so a desk on node A sees a reply sent on node B.
+//
+// A live event lost loses no data, only freshness, so NATS being away
+// never holds anyone up: while it is, this node's events reach this node's
+// desks directly, and once it is back every desk is told to resync. A NATS
+// restart loses the stream (kept in memory); the node makes it again.
 type NATS struct {
 	local *Local
 	nc    *nats.Conn
 	js    jetstream.JetStream
-	cons  jetstream.ConsumeContext
 	log   *slog.Logger
+
+	mu   sync.Mutex
+	cons jetstream.ConsumeContext
+
+	dropped atomic.Bool  // events other nodes have not seen
+	warned  atomic.Int64 // when an outage was last logged (unix ns)
+	check   chan struct{}
+	done    chan struct{}
+	stopped sync.WaitGroup
 }
 
 // DialNATS connects to url, makes sure the stream exists and starts reading
 // new events from it.
 func DialNATS(url string, log *slog.Logger) (*NATS, error) {
+	n := &NATS{local: NewLocal(), log: log, check: make(chan struct{}, 1), done: make(chan struct{})}
 	nc, err := nats.Connect(url, nats.Name("hark"), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
-		nats.Timeout(5*time.Second))
+		nats.Timeout(5*time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("live: lost NATS; desks on other nodes resync when it is back", "err", err)
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { n.recheck() }))
 	if err != nil {
 		return nil, fmt.Errorf("live: connect to NATS at %s: %w", url, err)
 	}
-	js, err := jetstream.New(nc)
+	n.nc = nc
+	n.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(maxPending),
+		jetstream.WithPublishAsyncTimeout(5*time.Second),
+		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, m *nats.Msg, err error) {
+			n.lost(err)
+			var e Event
+			if json.Unmarshal(m.Data, &e) == nil {
+				n.local.Publish(e) // it will not come back from the stream
+			}
+		}))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("live: JetStream: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if err := n.setUp(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	n.stopped.Add(1)
+	go n.keep()
+	return n, nil
+}
+
+// setUp makes the stream and starts a new consumer of it.
+func (n *NATS) setUp(ctx context.Context) error {
+	_, err := n.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:     Stream,
 		Subjects: []string{"hark.live.>"},
 		Storage:  jetstream.MemoryStorage,
@@ -52,45 +98,116 @@ func DialNATS(url string, log *slog.Logger) (*NATS, error) {
 		Discard:  jetstream.DiscardOld,
 	})
 	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("live: create stream %s (is JetStream enabled on the server?): %w", Stream, err)
+		return fmt.Errorf("live: create stream %s (is JetStream enabled on the server?): %w", Stream, err)
 	}
 	// An ordered consumer is per node and ephemeral; after a disconnect the
 	// client library resumes it from the last sequence it delivered.
-	c, err := js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+	c, err := n.js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
 	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("live: consumer: %w", err)
+		return fmt.Errorf("live: consumer: %w", err)
 	}
-	n := &NATS{local: NewLocal(), nc: nc, js: js, log: log}
-	n.cons, err = c.Consume(func(m jetstream.Msg) {
-		var e Event
-		if err := json.Unmarshal(m.Data(), &e); err != nil {
-			log.Warn("live: bad event on NATS", "err", err)
-			return
-		}
-		if md, err := m.Metadata(); err == nil {
-			e.Seq = int64(md.Sequence.Stream) // one sequence for the whole cluster
-		}
-		n.local.Publish(e)
-	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		log.Debug("live: consume", "err", err)
+	cons, err := c.Consume(n.deliver, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		n.warn("live: reading from NATS", err)
+		n.recheck()
 	}))
 	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("live: consume: %w", err)
+		return fmt.Errorf("live: consume: %w", err)
 	}
-	return n, nil
+	n.mu.Lock()
+	old := n.cons
+	n.cons = cons
+	n.mu.Unlock()
+	if old != nil {
+		old.Stop()
+	}
+	return nil
 }
 
-// Publish sends e to every node, this one included.
+func (n *NATS) deliver(m jetstream.Msg) {
+	var e Event
+	if err := json.Unmarshal(m.Data(), &e); err != nil {
+		n.log.Warn("live: bad event on NATS", "err", err)
+		return
+	}
+	if md, err := m.Metadata(); err == nil {
+		e.Seq = int64(md.Sequence.Stream) // one sequence for the whole cluster
+	}
+	n.local.Publish(e)
+}
+
+// keep checks the stream after every reconnect and failed publish: it
+// makes it again if NATS lost it, and tells every desk to resync if events
+// were dropped meanwhile.
+func (n *NATS) keep() {
+	defer n.stopped.Done()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	for {
+		select {
+		case <-n.done:
+			return
+		case <-n.check:
+		case <-retry.C:
+		}
+		if !n.nc.IsConnected() {
+			continue // the reconnect handler checks again
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := n.js.Stream(ctx, Stream)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			if err = n.setUp(ctx); err == nil {
+				n.log.Info("live: made the NATS stream again")
+				n.dropped.Store(true)
+			}
+		}
+		cancel()
+		if err != nil {
+			n.warn("live: checking the NATS stream", err)
+			retry.Reset(time.Second)
+			continue
+		}
+		if n.dropped.Swap(false) {
+			n.local.Publish(Event{Kind: "resync"}) // this node missed what the others sent
+			n.Publish(Event{Kind: "resync"})       // and they what it did
+		}
+	}
+}
+
+func (n *NATS) recheck() {
+	select {
+	case n.check <- struct{}{}:
+	default:
+	}
+}
+
+// lost notes an event the other nodes will not see.
+func (n *NATS) lost(err error) {
+	n.dropped.Store(true)
+	n.warn("live: publish to NATS", err)
+	n.recheck()
+}
+
+// warn logs an outage's errors once every ten seconds, not once an event.
+func (n *NATS) warn(msg string, err error) {
+	now := time.Now().UnixNano()
+	if last := n.warned.Load(); now-last > int64(10*time.Second) && n.warned.CompareAndSwap(last, now) {
+		n.log.Warn(msg, "err", err)
+	}
+}
+
+// Publish sends e to every node, this one included. It never waits: while
+// NATS is away, or too far behind, e goes to this node's desks only.
 func (n *NATS) Publish(e Event) {
+	if !n.nc.IsConnected() {
+		n.dropped.Store(true)
+		n.local.Publish(e)
+		return
+	}
 	b, _ := json.Marshal(e)
 	subject := "hark.live." + strconv.FormatInt(e.WorkspaceID, 10)
-	if _, err := n.js.PublishAsync(subject, b); err != nil {
-		// Desks resync on the event below; a lost live event loses no data.
-		n.log.Warn("live: publish to NATS", "err", err)
-		n.local.Publish(Event{Kind: "resync"})
+	if _, err := n.js.PublishAsync(subject, b, jetstream.WithStallWait(time.Millisecond)); err != nil {
+		n.lost(err)
+		n.local.Publish(e)
 	}
 }
 
@@ -99,7 +216,11 @@ func (n *NATS) Subscribe() (<-chan Event, func()) { return n.local.Subscribe() }
 
 // Close stops reading and drains the connection.
 func (n *NATS) Close() error {
+	close(n.done)
+	n.stopped.Wait()
+	n.mu.Lock()
 	n.cons.Stop()
+	n.mu.Unlock()
 	select {
 	case <-n.js.PublishAsyncComplete():
 	case <-time.After(2 * time.Second):
