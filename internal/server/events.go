@@ -30,13 +30,21 @@ func events(a *app.App) http.HandlerFunc {
 		ch, cancel := a.Bus.Subscribe()
 		defer cancel()
 		fmt.Fprint(w, "retry: 2000\n\n")
+		if r.Header.Get("Last-Event-ID") != "" {
+			// A browser coming back (this node or another) missed what
+			// changed while it was away: the page reloads what it shows.
+			fmt.Fprint(w, "event: resync\ndata: {\"kind\":\"resync\"}\n\n")
+		}
 		rc.Flush()
 		ping := time.NewTicker(20 * time.Second)
 		defer ping.Stop()
+		stop := drained(r.Context())
 		for {
 			select {
 			case <-r.Context().Done():
 				return
+			case <-stop:
+				return // the browser reconnects to another node
 			case <-ping.C:
 				fmt.Fprint(w, ": ping\n\n")
 			case e := <-ch:

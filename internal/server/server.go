@@ -126,14 +126,22 @@ func ServeHandler(ctx context.Context, a *app.App, h http.Handler, addr string, 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	draining := make(chan struct{})
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// A request under way when the node is told to stop is served to
+		// its end (the drain below): cancelling it would refuse a webhook
+		// mid-body. Only the live streams, which never end by themselves,
+		// are ended by the drain.
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.WithoutCancel(ctx), drainKey{}, draining)
+		},
 	}
+	srv.RegisterOnShutdown(func() { close(draining) })
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -150,4 +158,12 @@ func ServeHandler(ctx context.Context, a *app.App, h http.Handler, addr string, 
 		return err
 	}
 	return nil
+}
+
+type drainKey struct{}
+
+// drained is closed when the server starts to shut down.
+func drained(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(drainKey{}).(chan struct{})
+	return ch // nil, never ready, outside ServeHandler (tests' httptest servers)
 }

@@ -73,20 +73,30 @@
 
   if (ws && window.EventSource && (list || thread)) {
     var es = new EventSource("/events?workspace=" + encodeURIComponent(ws));
-    es.onopen = function () { live && live.classList.add("on"); };
+    var opened = false;
+    es.onopen = function () {
+      live && live.classList.add("on");
+      // Back after a drop (a node stopping, the network): whatever changed
+      // meanwhile was never sent here, so reload what the page shows.
+      if (opened) { changed("resync", {}); }
+      opened = true;
+    };
     es.onerror = function () { live && live.classList.remove("on"); };
     es.onmessage = function () {};
+    var changed = function (kind, e) {
+      if (list) { refresh(list); }
+      if (counts) { refreshCounts(); }
+      if (convID && (kind === "resync" || e.conversation_id === convID)) {
+        refresh(thread);
+        refresh(side);
+        if (kind === "status") { refreshStatus(); }
+      }
+    };
     ["message", "conversation", "replied", "assigned", "status", "tagged", "note", "team", "priority", "linked", "resync", "send_status"].forEach(function (kind) {
       es.addEventListener(kind, function (ev) {
         var e = {};
         try { e = JSON.parse(ev.data); } catch (x) { return; }
-        if (list) { refresh(list); }
-        if (counts) { refreshCounts(); }
-        if (convID && (kind === "resync" || e.conversation_id === convID)) {
-          refresh(thread);
-          refresh(side);
-          if (kind === "status") { refreshStatus(); }
-        }
+        changed(kind, e);
       });
     });
   }
