@@ -171,6 +171,29 @@ func (s *Store) ClaimPoll(ctx context.Context, accountID int64, lease time.Durat
 	return cursor, err == nil, err
 }
 
+// ReleasePoll gives up a poll lease without recording an outcome: the
+// poll was cut short because this node is stopping, which says nothing
+// about the account, so another node polls it at its next tick.
+func (s *Store) ReleasePoll(ctx context.Context, accountID int64) error {
+	_, err := s.db.W.ExecContext(ctx, s.q("ReleasePoll"), accountID)
+	return err
+}
+
+// ClaimProbe reports whether the account's presence is due a probe, and
+// if so takes it, so that of several nodes only one probes per interval.
+func (s *Store) ClaimProbe(ctx context.Context, accountID int64, every time.Duration) (bool, error) {
+	if _, err := s.db.W.ExecContext(ctx, s.q("EnsureHealth"), accountID); err != nil {
+		return false, err
+	}
+	now := db.Now()
+	res, err := s.db.W.ExecContext(ctx, s.q("ClaimProbe"), now, accountID, now-every.Milliseconds())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // PollNow makes an account due at once, when its provider signals news.
 func (s *Store) PollNow(ctx context.Context, accountID int64) error {
 	now := db.Now()

@@ -39,9 +39,8 @@ type Runner struct {
 	Health     *health.Store
 	Log        *slog.Logger
 
-	mu     sync.Mutex
-	probed map[int64]time.Time
-	held   map[int64]*held
+	mu   sync.Mutex
+	held map[int64]*held
 }
 
 // held is one account's connector, kept from tick to tick so that its
@@ -105,7 +104,7 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 				total += n
 				mu.Unlock()
 			}
-			if p, ok := h.conn.(channel.Prober); ok && r.probeDue(a.ID) {
+			if p, ok := h.conn.(channel.Prober); ok && r.probeDue(ctx, a.ID) {
 				pctx, cancel := context.WithTimeout(actx, Timeout)
 				err := p.Probe(pctx)
 				cancel()
@@ -261,6 +260,14 @@ func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Pol
 			err = fmt.Errorf("store polled events: %w", err)
 		}
 	}
+	if err != nil && ctx.Err() != nil {
+		// This node is stopping: the account is not at fault, and another
+		// node takes it at its next tick rather than in FailedBackoff.
+		if rerr := r.Health.ReleasePoll(context.WithoutCancel(ctx), a.ID); rerr != nil {
+			r.Log.Warn("poll: release", "account", a.ID, "err", rerr)
+		}
+		return stored
+	}
 	wait := interval(a.Config)
 	if err != nil {
 		next = cursor
@@ -280,17 +287,12 @@ func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Pol
 	return stored
 }
 
-func (r *Runner) probeDue(id int64) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.probed == nil {
-		r.probed = map[int64]time.Time{}
+func (r *Runner) probeDue(ctx context.Context, id int64) bool {
+	ok, err := r.Health.ClaimProbe(ctx, id, ProbeEvery)
+	if err != nil {
+		r.Log.Warn("poll: claim a presence probe", "account", id, "err", err)
 	}
-	if time.Since(r.probed[id]) < ProbeEvery {
-		return false
-	}
-	r.probed[id] = time.Now()
-	return true
+	return ok
 }
 
 // interval reads an account's poll_interval_seconds.

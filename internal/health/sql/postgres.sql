@@ -35,6 +35,15 @@ UPDATE account_health SET poll_lease_until = $1
 WHERE account_id = $2 AND poll_lease_until < $3 AND next_poll_at <= $4
 RETURNING poll_cursor;
 
+-- name: ReleasePoll
+-- A poll cut short by the node stopping: the next tick, on any node, polls.
+UPDATE account_health SET poll_lease_until = 0 WHERE account_id = $1;
+
+-- name: ClaimProbe
+-- Presence is probed once per interval across all nodes, on the brand's
+-- API quota.
+UPDATE account_health SET presence_checked_at = $1 WHERE account_id = $2 AND presence_checked_at <= $3;
+
 -- name: PollNow
 -- The provider signalled news (IMAP IDLE): the account is due at once.
 UPDATE account_health SET next_poll_at = $1 WHERE account_id = $2 AND next_poll_at > $3;

@@ -35,6 +35,15 @@ UPDATE account_health SET poll_lease_until = ?
 WHERE account_id = ? AND poll_lease_until < ? AND next_poll_at <= ?
 RETURNING poll_cursor;
 
+-- name: ReleasePoll
+-- A poll cut short by the node stopping: the next tick, on any node, polls.
+UPDATE account_health SET poll_lease_until = 0 WHERE account_id = ?;
+
+-- name: ClaimProbe
+-- Presence is probed once per interval across all nodes, on the brand's
+-- API quota.
+UPDATE account_health SET presence_checked_at = ? WHERE account_id = ? AND presence_checked_at <= ?;
+
 -- name: PollNow
 -- The provider signalled news (IMAP IDLE): the account is due at once.
 UPDATE account_health SET next_poll_at = ? WHERE account_id = ? AND next_poll_at > ?;
