@@ -116,11 +116,27 @@ func (w *Worker) Tick(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	for _, r := range due {
+	for i, r := range due {
+		if ctx.Err() != nil {
+			w.release(due[i:], now) // stopping: the rest were never sent
+			break
+		}
 		r.claimed = now
-		w.deliver(ctx, r, false)
+		// The reply under way is seen through (the connectors' own
+		// timeouts bound it): cut off, it would be left in doubt.
+		w.deliver(context.WithoutCancel(ctx), r, false)
 	}
 	return len(due), nil
+}
+
+// release gives claims back to the queue unsent, for another worker.
+func (w *Worker) release(rows []row, claimed int64) {
+	for _, r := range rows {
+		now := db.Now()
+		if _, err := w.DB.W.Exec(w.q("Release"), now, now, r.id, claimed); err != nil {
+			w.Log.Warn("outbox: give back a claim; it goes back in the queue after its lease", "message", r.messageID, "err", err)
+		}
+	}
 }
 
 // Recover settles replies left "sending" past their lease: the process that
@@ -130,6 +146,10 @@ func (w *Worker) Tick(ctx context.Context) (int, error) {
 // failed with a warning instead of risking a second post.
 func (w *Worker) Recover(ctx context.Context) error {
 	now := db.Now()
+	// Claims never offered to the provider were never sent: queued again.
+	if _, err := w.DB.W.ExecContext(ctx, w.q("Requeue"), now, now, now-Lease.Milliseconds()); err != nil {
+		return err
+	}
 	rows, err := w.DB.W.QueryContext(ctx, w.q("InDoubt"), now-Lease.Milliseconds())
 	if err != nil {
 		return err
@@ -152,7 +172,7 @@ func (w *Worker) Recover(ctx context.Context) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
-			w.deliver(ctx, r, true)
+			w.deliver(context.WithoutCancel(ctx), r, true)
 		}
 	}
 	return rows.Err()
@@ -206,6 +226,9 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 			return
 		}
 	}
+	if !w.offer(ctx, r) {
+		return
+	}
 	w.set(ctx, r, ws, conv, "sending", "sending", 0, "")
 	got, err := sender.Send(ctx, out)
 	if se := (*channel.SendError)(nil); errors.As(err, &se) && se.Accepted {
@@ -238,6 +261,21 @@ func (w *Worker) renew(ctx context.Context, r *row) bool {
 		return false
 	}
 	r.claimed = now
+	return true
+}
+
+// offer records, before the provider is called, that the reply may reach
+// it: from here a claim that is lost is in doubt, not simply unsent.
+func (w *Worker) offer(ctx context.Context, r row) bool {
+	res, err := w.DB.W.ExecContext(ctx, w.q("Offer"), r.id, r.claimed)
+	if err != nil {
+		w.Log.Error("outbox: record a send under way", "message", r.messageID, "err", err)
+		return false // unsent; Recover queues it again after its lease
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		w.Log.Warn("outbox: a claim outlived its lease and was taken over", "message", r.messageID)
+		return false
+	}
 	return true
 }
 

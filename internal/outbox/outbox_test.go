@@ -313,7 +313,8 @@ func TestAClaimTakenOverIsNotSentAgain(t *testing.T) {
 		go func() { defer close(done); f.w.Tick(ctx) }()
 		<-conn.entered
 		// The rows behind the slow one (whichever the batch took first)
-		// outlive their lease; the other node recovers and sends them.
+		// outlive their lease; the other node's Recover queues them again,
+		// as they were never offered, and its next tick sends them.
 		if _, err := d.W.Exec(db.Rebind(d.Dialect, "UPDATE outbox SET updated_at = 0 WHERE status = 'sending' AND message_id <> ?"), ids[*conn.text]); err != nil {
 			t.Fatal(err)
 		}
@@ -322,6 +323,9 @@ func TestAClaimTakenOverIsNotSentAgain(t *testing.T) {
 		}
 		close(conn.release)
 		<-done
+		if _, err := other.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
 		count := map[string]int{}
 		f.p.mu.Lock()
 		for _, o := range f.p.sent {

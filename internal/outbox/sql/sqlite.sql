@@ -1,10 +1,26 @@
 -- name: ClaimDue
-UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?
+UPDATE outbox SET status = 'sending', offered = 0, attempts = attempts + 1, updated_at = ?
 WHERE id IN (SELECT id FROM outbox WHERE status IN ('queued', 'retrying') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 20)
 RETURNING id, message_id, account_id, idempotency_key, attempts, unclear;
 
 -- name: InDoubt
-SELECT id, message_id, account_id, idempotency_key, attempts, unclear FROM outbox WHERE status = 'sending' AND updated_at < ?;
+SELECT id, message_id, account_id, idempotency_key, attempts, unclear FROM outbox WHERE status = 'sending' AND offered = 1 AND updated_at < ?;
+
+-- name: Requeue
+-- Claims past their lease that were never offered to the provider: back
+-- in the queue, the attempt not counted.
+UPDATE outbox SET status = 'queued', attempts = attempts - 1, next_attempt_at = ?, updated_at = ?
+WHERE status = 'sending' AND offered = 0 AND updated_at < ?;
+
+-- name: Release
+-- A claim given back unsent by a worker that is stopping.
+UPDATE outbox SET status = 'queued', attempts = attempts - 1, next_attempt_at = ?, updated_at = ?
+WHERE id = ? AND status = 'sending' AND offered = 0 AND updated_at = ?;
+
+-- name: Offer
+-- Written before the provider is called: from here a lost claim may have
+-- been delivered.
+UPDATE outbox SET offered = 1 WHERE id = ? AND status = 'sending' AND updated_at = ?;
 
 -- name: Reclaim
 UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at < ?;
