@@ -53,6 +53,28 @@ func TestMigrateIsIdempotentAndRefusesNewerSchemas(t *testing.T) {
 	})
 }
 
+// Checking the version (hark token create, corrections) only reads: it
+// ran CREATE TABLE, which on PostgreSQL could collide with a node's first
+// migration running at the same moment and fail it.
+func TestCheckingTheSchemaWritesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.W.ExecContext(ctx, "DROP TABLE schema_version"); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := d.SchemaVersion(ctx); err != nil || v != 0 {
+			t.Fatalf("version of a database without schema_version: %d, %v", v, err)
+		}
+		if err := d.CheckSchema(ctx); err == nil || !strings.Contains(err.Error(), "run hark migrate") {
+			t.Fatalf("CheckSchema on an unmigrated database: %v", err)
+		}
+		var n int
+		if err := d.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_version").Scan(&n); err == nil {
+			t.Fatal("checking the schema created schema_version")
+		}
+	})
+}
+
 func TestQueriesMustExistInBothDialects(t *testing.T) {
 	good := fstest.MapFS{
 		"sqlite.sql":   {Data: []byte("-- name: A\nSELECT ?;\n-- name: B\nSELECT 2;")},

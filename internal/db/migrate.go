@@ -55,9 +55,19 @@ func Migrations(d Dialect) ([]Migration, error) {
 }
 
 // SchemaVersion returns the applied schema version (0 on an empty database).
+// It only reads: a command that checks the version while a starting node
+// migrates must not create the table under the migration's feet.
 func (d *DB) SchemaVersion(ctx context.Context) (int, error) {
-	if _, err := d.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-		return 0, fmt.Errorf("db: schema_version: %w", err)
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`
+	if d.Dialect == Postgres {
+		q = `SELECT COUNT(*) FROM (SELECT to_regclass('schema_version') AS t) r WHERE t IS NOT NULL`
+	}
+	var n int
+	if err := d.W.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("db: look for schema_version: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
 	}
 	var v sql.NullInt64
 	if err := d.W.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&v); err != nil {
@@ -84,6 +94,9 @@ func (d *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("db: migration lock: %w", err)
 		}
 		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7249001)`)
+	}
+	if _, err := d.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("db: schema_version: %w", err)
 	}
 	cur, err := d.SchemaVersion(ctx)
 	if err != nil {
