@@ -283,9 +283,10 @@ func (c *Classifier) Classify(in Input) Labels {
 	for i, name := range Intents {
 		l.IntentProbs[name] = round3(intent[i])
 	}
-	l.NeedsReplyP = round3(needsReply(&intent, addressed, l.Complaint))
 	// The decision follows the chosen intent, so the badge and the intent
-	// never disagree; the probability orders the queue.
+	// never disagree; the probability orders the queue, and is kept on the
+	// decision's side of one half so that the two never contradict each
+	// other ("needs a reply (39%)").
 	switch best {
 	case intentRequest:
 		l.NeedsReply = true
@@ -294,6 +295,13 @@ func (c *Classifier) Classify(in Input) Labels {
 	case intentPeer:
 		l.NeedsReply = addressed && l.Complaint >= 0.5
 	}
+	p := round3(needsReply(&intent, addressed, l.Complaint))
+	if l.NeedsReply {
+		p = max(p, 0.5)
+	} else {
+		p = min(p, 0.499)
+	}
+	l.NeedsReplyP = p
 	l.Why = c.why(f, best, l.Sentiment, addressed, spam, l.Language)
 	return l
 }
@@ -377,17 +385,19 @@ func (f *features) readThrough(g *glossary, in Input) string {
 func (c *Classifier) logits(f *features) (acc [stride]float32) {
 	f.hashFeatures()
 	f.findPhrases()
-	var word, char [stride]int32
+	// 64-bit sums: a long message (the 1 MB hark classify takes) has
+	// millions of n-grams, whose int16 weights overflow 32 bits.
+	var word, char [stride]int64
 	for _, i := range f.idx[:f.split] {
 		row := (*[stride]int16)(c.table[int(i)*stride:])
 		for j := range word {
-			word[j] += int32(row[j])
+			word[j] += int64(row[j])
 		}
 	}
 	for _, i := range f.idx[f.split:] {
 		row := (*[stride]int16)(c.table[int(i)*stride:])
 		for j := range char {
-			char[j] += int32(row[j])
+			char[j] += int64(row[j])
 		}
 	}
 	wv, cv := vec{f.idx, f.split}.values()

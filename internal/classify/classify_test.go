@@ -1525,3 +1525,29 @@ func TestNameLead(t *testing.T) {
 		}
 	}
 }
+
+// A long message's sums overflowed 32 bits (from about 150 kB of text) and
+// wrapped round to arbitrary labels at full confidence: repeating a
+// complaint must still read as one, however long.
+func TestALongMessageReadsAsItsParts(t *testing.T) {
+	c := Default()
+	short := c.Classify(Input{Text: "this is the worst service ever"})
+	for _, n := range []int{5000, 34000} {
+		text := strings.TrimSpace(strings.Repeat("this is the worst service ever ", n))
+		if got := c.Classify(Input{Text: text}); got.Intent != short.Intent || got.Sentiment != short.Sentiment {
+			t.Errorf("%d repeats (%d bytes): %s / %s, but once: %s / %s", n, len(text), got.Intent, got.Sentiment, short.Intent, short.Sentiment)
+		}
+	}
+}
+
+// The decision and its probability never contradict each other.
+func TestNeedsReplyAgreesWithItsProbability(t *testing.T) {
+	c := Default()
+	for _, text := range []string{"not working again", "my package is missing", "reset password link broken",
+		"app keeps crashing", "talk to a human", "how much is shipping", "love this", "@brand where is my order?"} {
+		l := c.Classify(Input{Text: text})
+		if l.NeedsReply != (l.NeedsReplyP >= 0.5) {
+			t.Errorf("%q: %s, needs_reply %v but needs_reply_p %.3f", text, l.Intent, l.NeedsReply, l.NeedsReplyP)
+		}
+	}
+}
