@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/classify"
 )
@@ -86,6 +87,11 @@ func cmdClassify(args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	if f.fs.NArg() > 0 {
+		// Taking a file name for input would leave a scorer's file unread
+		// and the command waiting on the terminal.
+		return fmt.Errorf("classify reads standard input, not %q: hark classify < %s", f.fs.Arg(0), f.fs.Arg(0))
+	}
 	c, err := loadClassifier(*models)
 	if err != nil {
 		return err
@@ -100,11 +106,16 @@ func loadClassifier(dir string) (*classify.Classifier, error) {
 	return classify.Load(func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name+".bin")) })
 }
 
-// maxLine bounds the memory one input line may take. A longer line is not
-// an error: its first maxLine bytes are classified (a message that long is
-// hardly read past its start anyway) and the rest is skipped, so one bad
-// line cannot cost a scorer the million lines after it.
+// maxLine bounds the text classified. A longer message is not an error:
+// its first maxLine bytes are classified (a message that long is hardly
+// read past its start anyway) and the rest is skipped, so one bad line
+// cannot cost a scorer the million lines after it.
 const maxLine = 1 << 20
+
+// maxRead bounds the memory one input line may take. It is larger than
+// maxLine so that a JSON line whose text is near maxLine, escaped (an
+// emoji is 12 bytes as \ud83d\ude00), still parses and keeps its channel.
+const maxRead = 16 << 20
 
 // classifyStream reads lines and writes labels with constant memory: one
 // object per input line, in input order, whatever the line holds. What it
@@ -132,23 +143,30 @@ func classifyStream(c *classify.Classifier, in io.Reader, out, warn io.Writer) e
 		if err != nil {
 			return fmt.Errorf("line %d: %w", line, err)
 		}
-		b := buf
-		if line == 1 {
-			b = bytes.TrimPrefix(b, []byte("\ufeff")) // a byte-order mark from Windows tools
-		}
-		b = bytes.TrimSpace(b)
-		if long {
-			note(line, "longer than %d bytes: classified its first %d", maxLine, maxLine)
-		}
-		in := classify.Input{Text: string(b)}
-		if len(b) > 0 && b[0] == '{' {
+		// A byte-order mark from Windows tools, on any line: files written
+		// apart are often joined (cat a.jsonl b.jsonl).
+		b := bytes.TrimSpace(bytes.TrimPrefix(buf, []byte("\ufeff")))
+		var in classify.Input
+		parsed := false
+		if len(b) > 0 && b[0] == '{' && !long {
 			// A message may start with "{", so a line that is not usable
 			// JSON is still classified, as text, and said so.
-			if j, why := decodeLine(b); why == "" {
+			j, why := decodeLine(b)
+			if parsed = why == ""; parsed {
 				in = j
 			} else {
 				note(line, "%s: classified the line as plain text", why)
 			}
+		}
+		if !parsed {
+			in.Text = string(b)
+		}
+		if len(in.Text) > maxLine {
+			in.Text = clip(in.Text, maxLine)
+			long = true
+		}
+		if long {
+			note(line, "longer than %d bytes: classified its first %d", maxLine, maxLine)
 		}
 		if err := enc.Encode(c.Classify(in)); err != nil {
 			return err
@@ -160,8 +178,16 @@ func classifyStream(c *classify.Classifier, in io.Reader, out, warn io.Writer) e
 	return w.Flush()
 }
 
+// clip cuts s to at most n bytes, at the start of a character.
+func clip(s string, n int) string {
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // readLine appends the next line to buf, without its line ending, keeping
-// at most maxLine bytes of it and reporting whether it dropped any. It
+// at most maxRead bytes of it and reporting whether it dropped any. It
 // returns io.EOF only when no line is left.
 func readLine(r *bufio.Reader, buf []byte) ([]byte, bool, error) {
 	dropped, read := false, false
@@ -170,7 +196,7 @@ func readLine(r *bufio.Reader, buf []byte) ([]byte, bool, error) {
 		read = read || len(chunk) > 0
 		// Room for the line ending too, so a line of exactly maxLine
 		// bytes is whole.
-		if room := maxLine + 2 - len(buf); len(chunk) > room {
+		if room := maxRead + 2 - len(buf); len(chunk) > room {
 			chunk, dropped = chunk[:room], true
 		}
 		buf = append(buf, chunk...)
@@ -181,8 +207,8 @@ func readLine(r *bufio.Reader, buf []byte) ([]byte, bool, error) {
 			return buf, false, err
 		}
 		buf = bytes.TrimRight(buf, "\r\n")
-		if len(buf) > maxLine {
-			buf, dropped = buf[:maxLine], true
+		if len(buf) > maxRead {
+			buf, dropped = buf[:maxRead], true
 		}
 		return buf, dropped, nil
 	}

@@ -136,15 +136,15 @@ func TestClassifyStreamOddInput(t *testing.T) {
 	}
 }
 
-// TestReadLineBounded checks a line over the limit costs at most maxLine
+// TestReadLineBounded checks a line over the limit costs at most maxRead
 // bytes, one at the limit is whole whatever its ending, and the line after
 // a long one is read whole.
 func TestReadLineBounded(t *testing.T) {
-	at := strings.Repeat("a", maxLine)
-	in := strings.Repeat("y", 3*maxLine) + "\nnext\n" + at + "\n" + at + "\r\n" + at + "b\r\n\r\n" + at
+	at := strings.Repeat("a", maxRead)
+	in := strings.Repeat("y", maxRead+maxLine) + "\nnext\n" + at + "\n" + at + "\r\n" + at + "b\r\n\r\n" + at
 	r := bufio.NewReaderSize(strings.NewReader(in), 64<<10)
 	b, long, err := readLine(r, nil)
-	if err != nil || !long || len(b) != maxLine || cap(b) > 2*maxLine {
+	if err != nil || !long || len(b) != maxRead || cap(b) > 2*maxRead {
 		t.Fatalf("len %d cap %d long %v err %v", len(b), cap(b), long, err)
 	}
 	b, long, err = readLine(r, b[:0])
@@ -164,5 +164,35 @@ func TestReadLineBounded(t *testing.T) {
 	}
 	if _, _, err = readLine(r, b[:0]); err != io.EOF {
 		t.Fatalf("err %v, want EOF", err)
+	}
+}
+
+// Lines a scorer's tools may write: files joined with a byte-order mark
+// in the middle, and a JSON line longer than the text limit because its
+// text is escaped. Each is read as the JSON it is, channel and all.
+func TestClassifyStreamJoinedAndEscapedLines(t *testing.T) {
+	line := `{"text":"this is the worst service ever","channel":"email"}`
+	long := `{"text":"` + strings.Repeat(`\ud83d\ude21 `, maxLine/4) + `the worst service ever","channel":"email","to_handle":"JetBlue"}`
+	var warn bytes.Buffer
+	got := stream(t, line+"\n\ufeff"+line+"\n"+long+"\n", &warn)
+	if len(got) != 3 {
+		t.Fatalf("got %d objects for 3 lines", len(got))
+	}
+	if !slices.Equal(got[0].Why, got[1].Why) || got[0].NeedsReply != got[1].NeedsReply || got[0].Intent != got[1].Intent {
+		t.Errorf("the same line after a byte-order mark read otherwise: %+v / %+v", got[0], got[1])
+	}
+	if !slices.Contains(got[2].Why, "addressed to the brand") {
+		t.Errorf("a long escaped JSON line lost its fields: %q", got[2].Why)
+	}
+	if w := warn.String(); !strings.Contains(w, "line 3: longer than") || strings.Count(w, "\n") != 1 {
+		t.Errorf("warnings: %q, want one, for line 3's text", w)
+	}
+}
+
+// A file named on the command line is refused, not silently ignored while
+// standard input is read.
+func TestClassifyTakesNoFileArgument(t *testing.T) {
+	if err := cmdClassify([]string{"messages.txt"}); err == nil || !strings.Contains(err.Error(), "standard input") {
+		t.Fatalf("hark classify messages.txt: %v", err)
 	}
 }
