@@ -164,7 +164,8 @@ func (m *IMAP) fetch(ctx context.Context, cur Cursor, limit int) ([]Fetched, Cur
 		return nil, cur, fmt.Errorf("select %s: %w", m.Config.Folder, err)
 	}
 	crit := &imap.SearchCriteria{}
-	if cur.UIDValidity != sel.UIDValidity {
+	backfill := cur.UIDValidity != sel.UIDValidity
+	if backfill {
 		cur = Cursor{UIDValidity: sel.UIDValidity}
 		crit.Since = time.Now().AddDate(0, 0, -m.Config.BackfillDays)
 	} else {
@@ -187,6 +188,14 @@ func (m *IMAP) fetch(ctx context.Context, cur Cursor, limit int) ([]Fetched, Cur
 		uids = uids[:limit]
 	}
 	if len(uids) == 0 {
+		if backfill {
+			// Nothing recent: start after what the folder holds now, or the
+			// next poll, searching by UID alone, would read all of it.
+			if sel.UIDNext == 0 {
+				return nil, Cursor{}, nil // no UIDNEXT: backfill again next time
+			}
+			cur.UID = uint32(sel.UIDNext) - 1
+		}
 		return nil, cur, nil
 	}
 	sizes, err := c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
