@@ -186,16 +186,24 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 		if ct == "message/delivery-status" {
 			report = true
 		}
+		b, _ := io.ReadAll(io.LimitReader(e.Body, MaxAttachmentBytes+1))
 		if ct == "message/rfc822" || ct == "text/rfc822-headers" || ct == "message/rfc822-headers" {
-			if inner, err := message.Read(io.LimitReader(e.Body, 256<<10)); inner != nil && (err == nil || message.IsUnknownCharset(err)) {
+			// In a bounce, the returned message names the reply that failed.
+			if inner, err := message.Read(bytes.NewReader(b)); inner != nil && (err == nil || message.IsUnknownCharset(err)) {
 				ih := mail.Header{Header: inner.Header}
 				if id, _ := ih.MessageID(); id != "" && p.Bounced == "" {
 					p.Bounced = id
 				}
 			}
-			return nil
+			// Outside a delivery report, a whole message is one the
+			// customer forwarded as an attachment: the agent needs it.
+			if ct != "message/rfc822" || report {
+				return nil
+			}
+			if name == "" {
+				name = "forwarded.eml"
+			}
 		}
-		b, _ := io.ReadAll(io.LimitReader(e.Body, MaxAttachmentBytes+1))
 		if name == "" {
 			name = "attachment" + extensionFor(ct)
 		}

@@ -21,6 +21,17 @@ func parseFile(t *testing.T, name string) *Parsed {
 	return p
 }
 
+// parseText reads a message written with \n line ends, as mail clients
+// send it (with \r\n).
+func parseText(t *testing.T, raw string) *Parsed {
+	t.Helper()
+	p, err := ParseMessage([]byte(strings.ReplaceAll(raw, "\n", "\r\n")), ParseOptions{Mailbox: "support@shop.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestParseReplyThreadsAndFoldsQuotes(t *testing.T) {
 	p := parseFile(t, "reply.eml")
 	m := p.Msg
@@ -110,6 +121,42 @@ func TestParseBounceNamesTheFailedMessage(t *testing.T) {
 	}
 	if q := parseFile(t, "reply.eml"); q.Bounced != "" {
 		t.Errorf("a reply names a bounce: %q", q.Bounced)
+	}
+}
+
+// A customer forwards the mail they are asking about as an attachment.
+func TestAForwardedMessageIsKept(t *testing.T) {
+	for _, tc := range []struct{ disposition, name string }{
+		{`Content-Disposition: attachment; filename="invoice.eml"`, "invoice.eml"},
+		{`Content-Disposition: inline`, "forwarded.eml"},
+	} {
+		p := parseText(t, `From: ada@example.org
+To: support@shop.test
+Subject: Fwd: your invoice
+Message-ID: <a1@example.org>
+Content-Type: multipart/mixed; boundary=A
+
+--A
+Content-Type: text/plain
+
+Is this mail really from you? It asks me to pay again.
+--A
+Content-Type: message/rfc822
+`+tc.disposition+`
+
+From: billing@phish.example
+Subject: invoice
+Message-ID: <v1@phish.example>
+
+Pay now at http://phish.example/pay
+--A--
+`)
+		if len(p.Files) != 1 || p.Files[0].Type != "message/rfc822" || p.Files[0].Name != tc.name || !strings.Contains(string(p.Files[0].Data), "Pay now") {
+			t.Fatalf("forwarded message attachment lost: files = %+v, skipped = %v", p.Files, p.Skipped)
+		}
+		if p.Kind != Customer || p.Bounced != "" {
+			t.Errorf("a forward read as a bounce: %s %q", p.Kind, p.Bounced)
+		}
 	}
 }
 
