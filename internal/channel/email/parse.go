@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decode the legacy charsets customers still send
 	"github.com/emersion/go-message/mail"
+	"golang.org/x/text/encoding/japanese"
 
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/ingest"
@@ -107,9 +108,9 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 	if len(raw) > MaxMessageBytes {
 		return nil, fmt.Errorf("message is %d bytes, over the %d limit", len(raw), MaxMessageBytes)
 	}
-	ent, err := message.Read(bytes.NewReader(raw))
-	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
-		return nil, fmt.Errorf("read message: %w", err)
+	ent, readErr := message.Read(bytes.NewReader(raw))
+	if readErr != nil && !readable(readErr) {
+		return nil, fmt.Errorf("read message: %w", readErr)
 	}
 	h := mail.Header{Header: ent.Header}
 	p := &Parsed{Kind: Customer}
@@ -157,10 +158,16 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 	report := false
 	total := 0
 	walkErr := ent.Walk(func(path []int, e *message.Entity, err error) error {
-		if err != nil {
+		if len(path) == 0 {
+			err = readErr // Walk does not pass on the top entity's error
+		}
+		if err != nil && (e == nil || !readable(err)) {
 			return nil // one unreadable part must not lose the message
 		}
 		ct, params, _ := e.Header.ContentType()
+		if message.IsUnknownCharset(err) {
+			e.Body = undecoded(params["charset"], e.Body)
+		}
 		if strings.HasPrefix(ct, "multipart/") {
 			if ct == "multipart/report" && strings.EqualFold(params["report-type"], "delivery-status") {
 				report = true
@@ -250,6 +257,23 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 	m.References = threadRefs(r.InReplyTo, r.References, p.Token, o.Mailbox)
 	m.Raw, _ = json.Marshal(r)
 	return p, nil
+}
+
+// readable reports whether an entity go-message could not decode still has
+// a body worth reading: an unknown charset or transfer encoding leaves the
+// bytes as they came, and ingest repairs what is not UTF-8.
+func readable(err error) bool {
+	return message.IsUnknownCharset(err) || message.IsUnknownEncoding(err)
+}
+
+// undecoded reads a text body in a charset go-message does not know, by the
+// names mail clients use for ones it does.
+func undecoded(charset string, body io.Reader) io.Reader {
+	switch strings.ToLower(charset) {
+	case "cp932": // Microsoft's Shift_JIS, known to go-message as windows-31j
+		return japanese.ShiftJIS.NewDecoder().Reader(body)
+	}
+	return body
 }
 
 // threadRefs lists the ids a message may thread on, nearest first: the

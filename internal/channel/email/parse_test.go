@@ -160,6 +160,25 @@ Pay now at http://phish.example/pay
 	}
 }
 
+// A body part whose charset label the decoder does not know is still the
+// customer's text; cp932 is Microsoft's name for Shift_JIS.
+func TestTextInAnUnknownCharsetIsKept(t *testing.T) {
+	for _, tc := range []struct{ charset, body, want string }{
+		{"unknown-8bit", "My parcel never arrived.", "My parcel never arrived."},
+		{"cp932", "My parcel never arrived.", "My parcel never arrived."},
+		{"cp932", "\x82\xa8\x89\xd7\x95\xa8\x82\xaa\x93\xcd\x82\xab\x82\xdc\x82\xb9\x82\xf1\x81B", "お荷物が届きません。"},
+	} {
+		part := "Content-Type: text/plain; charset=" + tc.charset + "\n\n" + tc.body + "\n"
+		multi := parseText(t, "From: ada@example.org\nSubject: help\nContent-Type: multipart/alternative; boundary=B\n\n--B\n"+part+"--B--\n")
+		single := parseText(t, "From: ada@example.org\nSubject: help\n"+part)
+		for _, p := range []*Parsed{multi, single} {
+			if p.Msg.Text != tc.want {
+				t.Errorf("charset %s: text = %q, want %q", tc.charset, p.Msg.Text, tc.want)
+			}
+		}
+	}
+}
+
 func TestParseLimitsAttachments(t *testing.T) {
 	big := strings.Repeat("A", MaxAttachmentBytes+10)
 	raw := "From: a@example.com\r\nTo: support@shop.test\r\nMessage-ID: <big@example.com>\r\nReceived-SPF: softfail (domain does not designate)\r\n" +
