@@ -157,6 +157,7 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 	var plain, html string
 	report := false
 	total := 0
+	multiparts := map[string]string{} // content type by path, for a part's parent
 	walkErr := ent.Walk(func(path []int, e *message.Entity, err error) error {
 		if len(path) == 0 {
 			err = readErr // Walk does not pass on the top entity's error
@@ -169,6 +170,7 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 			e.Body = undecoded(params["charset"], e.Body)
 		}
 		if strings.HasPrefix(ct, "multipart/") {
+			multiparts[fmt.Sprint(path)] = ct
 			if ct == "multipart/report" && strings.EqualFold(params["report-type"], "delivery-status") {
 				report = true
 			}
@@ -187,6 +189,10 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 				html = string(b)
 			case ct != "text/html" && plain == "":
 				plain = string(b)
+			case ct != "text/html" && len(path) > 0 && multiparts[fmt.Sprint(path[:len(path)-1])] != "multipart/alternative" && len(plain) < MaxHTMLBytes:
+				// More text after an inline image (Apple Mail), not
+				// another version of the same text.
+				plain = strings.TrimRight(plain, "\r\n") + "\n\n" + string(b)
 			}
 			return nil
 		}

@@ -179,6 +179,55 @@ func TestTextInAnUnknownCharsetIsKept(t *testing.T) {
 	}
 }
 
+// Apple Mail puts a photo between two text/plain parts of a
+// multipart/mixed; the text after the photo is the customer's too.
+func TestTextAfterAnInlineImageIsKept(t *testing.T) {
+	p := parseText(t, `From: ada@example.org
+Subject: broken vase
+Content-Type: multipart/mixed; boundary=A
+
+--A
+Content-Type: text/plain; charset=us-ascii
+
+Here is the box:
+--A
+Content-Type: image/jpeg; name=IMG_0001.jpeg
+Content-Disposition: inline; filename=IMG_0001.jpeg
+Content-Transfer-Encoding: base64
+
+/9j/4AAQ
+--A
+Content-Type: text/plain; charset=us-ascii
+
+And the vase is in pieces. Please refund order 42.
+--A--
+`)
+	if want := "Here is the box:\n\nAnd the vase is in pieces. Please refund order 42."; p.Msg.Text != want {
+		t.Errorf("text = %q, want %q", p.Msg.Text, want)
+	}
+	if len(p.Files) != 1 || p.Files[0].Name != "IMG_0001.jpeg" {
+		t.Errorf("files = %+v", p.Files)
+	}
+	// Alternatives of one text are not joined.
+	q := parseText(t, `From: ada@example.org
+Subject: hi
+Content-Type: multipart/alternative; boundary=B
+
+--B
+Content-Type: text/plain
+
+Hello.
+--B
+Content-Type: text/plain; format=flowed
+
+Hello again.
+--B--
+`)
+	if q.Msg.Text != "Hello." {
+		t.Errorf("alternative text = %q", q.Msg.Text)
+	}
+}
+
 func TestParseLimitsAttachments(t *testing.T) {
 	big := strings.Repeat("A", MaxAttachmentBytes+10)
 	raw := "From: a@example.com\r\nTo: support@shop.test\r\nMessage-ID: <big@example.com>\r\nReceived-SPF: softfail (domain does not designate)\r\n" +
