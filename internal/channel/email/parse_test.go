@@ -272,6 +272,33 @@ func TestFoldQuotes(t *testing.T) {
 	}
 }
 
+// "From:" and "To:" lines the customer wrote are not an Outlook header
+// block: that names an address and has at least two of Sent, Date, To and
+// Subject under it.
+func TestFromAndToLinesTheCustomerWroteAreKept(t *testing.T) {
+	p := parseText(t, `From: ada@example.org
+Subject: change my booking
+
+Please change my booking to:
+From: London Heathrow
+To: Paris CDG
+Date: 3 May, 10:00
+Booking ref XJ42.
+`)
+	if want := "Please change my booking to:\nFrom: London Heathrow\nTo: Paris CDG\nDate: 3 May, 10:00\nBooking ref XJ42."; p.Msg.Text != want {
+		t.Errorf("customer's own text folded away as history: %q", p.Msg.Text)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"From: me <ada@example.org>\nTo: you\nthanks", "From: me <ada@example.org>\nTo: you\nthanks"},
+		{"Fine.\n\nFrom: Shop [mailto:s@shop.test]\nSent: Monday\nCc: x\nSubject: Order\n\nold", "Fine."},
+		{"Gut.\n\n*Von:* Shop <s@shop.test>\n*Gesendet:* Montag\n*An:* Ada\n\nalt", "Gut."},
+	} {
+		if got := FoldQuotes(tc.in); got != tc.want {
+			t.Errorf("FoldQuotes(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestHTMLToText(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"<p>Hello <b>world</b></p><p>Second</p>", "Hello world\nSecond"},

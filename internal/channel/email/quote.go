@@ -13,6 +13,7 @@ var (
 	separatorRE   = regexp.MustCompile(`(?i)^(-{2,}\s*(original message|forwarded message|ursprüngliche nachricht|message d'origine)\s*-{2,}|_{10,})$`)
 	outlookFromRE = regexp.MustCompile(`(?i)^\*?(from|von|de)\s?:\*?\s.+`)
 	outlookNextRE = regexp.MustCompile(`(?i)^\*?(sent|date|gesendet|envoyé|to|an|à|subject|betreff|objet)\s?:`)
+	addressRE     = regexp.MustCompile(`[^\s<>\[\]:@]+@[^\s<>\[\]@]+\.[^\s<>\[\]@]+`)
 )
 
 // FoldQuotes returns the new part of a reply: the text above the quoted
@@ -49,10 +50,27 @@ func startsHistory(lines []string, i int) bool {
 		if attributionRE.MatchString(l + " " + next) {
 			return true
 		}
-		// Outlook: a "From:" line followed by "Sent:"/"Date:"/"To:" lines.
-		if outlookFromRE.MatchString(l) && outlookNextRE.MatchString(next) {
+		if outlookFromRE.MatchString(l) && addressRE.MatchString(l) && outlookHeaders(lines[i+1:]) >= 2 {
 			return true
 		}
 	}
 	return false
+}
+
+// outlookHeaders counts the Sent, Date, To and Subject lines of an Outlook
+// header block (From, then up to five lines with Cc among them). Asking
+// for two, and an address on the From line, keeps a customer's own
+// "From: London / To: Paris" as text.
+func outlookHeaders(lines []string) int {
+	n := 0
+	for j := 0; j < len(lines) && j < 5; j++ {
+		l := strings.TrimSpace(lines[j])
+		if l == "" {
+			break
+		}
+		if outlookNextRE.MatchString(l) {
+			n++
+		}
+	}
+	return n
 }
