@@ -12,6 +12,9 @@ import (
 // MaxHTMLBytes bounds the HTML the desk reads from one message.
 const MaxHTMLBytes = 2 << 20
 
+// outlookRule is the line Outlook puts above the quoted history in plain text.
+const outlookRule = "________________________________"
+
 // HTMLToText turns customer HTML into plain text. Nothing of the markup
 // survives: the desk shows the text escaped, never the HTML, so a hostile
 // message cannot run script or load trackers in an agent's browser.
@@ -65,6 +68,13 @@ func HTMLToText(src string) string {
 				}
 				quoteStack = append(quoteStack, q)
 				b.block()
+				if attrs["id"] == "divRplyFwdMsg" {
+					// Outlook on the web wraps only the header block; the
+					// quoted body follows outside it. Its plain-text rule
+					// tells FoldQuotes that all the rest is history.
+					b.text(outlookRule, quote-1)
+					b.block()
+				}
 			case atom.P, atom.Tr, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Ul, atom.Ol, atom.Pre, atom.Hr:
 				b.block()
 			case atom.Li:

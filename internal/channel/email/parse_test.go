@@ -315,6 +315,34 @@ func TestHTMLToText(t *testing.T) {
 	}
 }
 
+// Outlook on the web and the new Outlook: divRplyFwdMsg holds only the
+// header block; the quoted body follows it in a sibling div.
+func TestOutlookOnTheWebHistoryIsFolded(t *testing.T) {
+	p := parseText(t, `From: ada@example.org
+Subject: RE: Order 42
+Content-Type: text/html; charset=utf-8
+
+<html><body><div>Thanks, that works.</div>
+<div id="appendonsend"></div>
+<hr style="display:inline-block;width:98%" tabindex="-1">
+<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri, sans-serif" style="font-size:11pt"><b>From:</b> Support &lt;support@shop.test&gt;<br>
+<b>Sent:</b> Monday, 16 November 2026 10:00<br>
+<b>To:</b> Ada &lt;ada@example.org&gt;<br>
+<b>Subject:</b> Re: Order 42</font>
+<div>&nbsp;</div>
+</div>
+<div><div>So sorry! A new vase ships today.</div></div>
+</body></html>
+`)
+	if p.Msg.Text != "Thanks, that works." {
+		t.Errorf("quoted history kept as the customer's text: %q", p.Msg.Text)
+	}
+	var r Raw
+	if err := json.Unmarshal(p.Msg.Raw, &r); err != nil || !strings.Contains(r.FullText, "So sorry!") {
+		t.Errorf("the full text lost the history: %v %q", err, r.FullText)
+	}
+}
+
 func TestNormaliseSubject(t *testing.T) {
 	if NormaliseSubject("RE: Fwd: [Ticket 9]  Order   42") != "order 42" {
 		t.Error(NormaliseSubject("RE: Fwd: [Ticket 9]  Order   42"))
