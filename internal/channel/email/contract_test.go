@@ -397,3 +397,30 @@ func multipartBody(t *testing.T, fields map[string]string, fileField, fileName, 
 }
 
 var _ = base64.StdEncoding
+
+// SendGrid posts text and html in the charsets its "charsets" field names.
+func TestSendGridTextIsReadInItsCharset(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		k := newDesk(t, d, "support@shop.test")
+		hook := email.HookSecrets{User: "hark", Password: "pw"}
+		sg := connector(t, k, email.Config{Address: "support@shop.test", Inbound: "sendgrid", Webhook: hook}, nil)
+		for _, tc := range []struct{ field, value, charsets string }{
+			{"text", "Ma cr\xe8me br\xfbl\xe9e est arriv\xe9e cass\xe9e.", `{"to":"UTF-8","html":"UTF-8","subject":"UTF-8","from":"UTF-8","text":"iso-8859-1"}`},
+			{"html", "<p>Ma cr\xe8me br\xfbl\xe9e est arriv\xe9e cass\xe9e.</p>", `{"html":"windows-1252","text":"UTF-8"}`},
+			{"text", "Ma crème brûlée est arrivée cassée.", ``}, // no charsets field: UTF-8
+		} {
+			body, _ := multipartBody(t, map[string]string{
+				"headers":  "From: Zoe <zoe@example.fr>\r\nTo: support@shop.test\r\nSubject: Commande\r\nMessage-ID: <z-1@example.fr>\r\n",
+				tc.field:   tc.value,
+				"charsets": tc.charsets,
+			}, "attachment1", "x.txt", "x")
+			evs, err := sg.Parse(body)
+			if err != nil || len(evs) != 1 {
+				t.Fatalf("%v %+v", err, evs)
+			}
+			if got := evs[0].Msg.Text; got != "Ma crème brûlée est arrivée cassée." {
+				t.Errorf("%s in %s: text = %q", tc.field, tc.charsets, got)
+			}
+		}
+	})
+}

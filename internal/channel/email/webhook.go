@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/mail"
 
 	"github.com/harkdesk/hark/internal/channel"
@@ -294,7 +295,10 @@ func (c *Connector) parseSendGrid(body []byte) (*Parsed, []byte, error) {
 	if len(hdr) == 0 {
 		hdr = [][2]string{{"From", form.Get("from")}, {"To", form.Get("to")}, {"Cc", form.Get("cc")}, {"Subject", form.Get("subject")}}
 	}
-	p, err := ParseMessage(synthesise(hdr, form.Get("text"), form.Get("html")), c.parseOptions("sendgrid"))
+	var charsets map[string]string
+	json.Unmarshal([]byte(form.Get("charsets")), &charsets) // none named: UTF-8
+	text, html := inCharset(form.Get("text"), charsets["text"]), inCharset(form.Get("html"), charsets["html"])
+	p, err := ParseMessage(synthesise(hdr, text, html), c.parseOptions("sendgrid"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("sendgrid inbound: %w", err)
 	}
@@ -311,6 +315,24 @@ func (c *Connector) parseSendGrid(body []byte) (*Parsed, []byte, error) {
 		addFile(p, &total, f)
 	}
 	return p, nil, nil
+}
+
+// inCharset decodes a field SendGrid posts as the sender wrote it, in the
+// charset its "charsets" field names; a charset nothing knows leaves it as
+// it came (ingest repairs what is not UTF-8).
+func inCharset(s, name string) string {
+	if s == "" || name == "" || strings.EqualFold(name, "utf-8") {
+		return s
+	}
+	r, err := charset.Reader(name, strings.NewReader(s))
+	if err != nil {
+		r = undecoded(name, strings.NewReader(s))
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return s
+	}
+	return string(b)
 }
 
 // sendgridAuth reads SendGrid's own dkim ("{@example.com : pass}") and SPF
