@@ -23,7 +23,9 @@ import (
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/user"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 func startFake(t *testing.T) *email.Fake {
@@ -81,6 +83,42 @@ func TestEmailThreadingFallbacks(t *testing.T) {
 		res, _ = k.ingest(t, c, cur)
 		if len(res) != 2 || !res[0].NewConversation || !res[1].NewConversation {
 			t.Errorf("unrelated mail threaded: %+v", res)
+		}
+	})
+}
+
+// subject_thread_days in the account's config sets how old a conversation
+// a reply may join by its subject alone.
+func TestSubjectThreadDaysSetsTheSubjectWindow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := startFake(t)
+		k := newDesk(t, d, f.Mailbox)
+		cfg := f.Config()
+		cfg.SubjectThreadDays = 30
+		if err := workspace.New(d).SetConfig(ctx, k.acct.ID, mustJSON(cfg)); err != nil {
+			t.Fatal(err)
+		}
+		c := connector(t, k, cfg, nil)
+		var cur string
+		for _, tc := range []struct {
+			who  string
+			days int
+			join bool
+		}{{"bob", 20, true}, {"cy", 40, false}} {
+			sendMail(t, f.SMTPAddr, tc.who+"@example.net", f.Mailbox, "From: "+tc.who+"@example.net\nTo: support@shop.test\nSubject: Where is order 77?\nMessage-ID: <"+tc.who+"-1@example.net>\n\nStill waiting.\n")
+			var res []ingest.Result
+			res, cur = k.ingest(t, c, cur)
+			conv := res[0].ConversationID
+			old := time.Now().AddDate(0, 0, -tc.days).UnixMilli()
+			if _, err := d.W.Exec(db.Rebind(d.Dialect, `UPDATE conversations SET last_message_at = ?, last_inbound_at = ? WHERE id = ?`), old, old, conv); err != nil {
+				t.Fatal(err)
+			}
+			sendMail(t, f.SMTPAddr, tc.who+"@example.net", f.Mailbox, "From: "+tc.who+"@example.net\nTo: support@shop.test\nSubject: Re: Where is order 77?\nMessage-ID: <"+tc.who+"-2@example.net>\n\nAny news?\n")
+			res, cur = k.ingest(t, c, cur)
+			if joined := res[0].ConversationID == conv; joined != tc.join {
+				t.Errorf("with subject_thread_days 30, a reply to a %d-day-old thread joined it: %v, want %v", tc.days, joined, tc.join)
+			}
 		}
 	})
 }

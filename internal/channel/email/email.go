@@ -111,8 +111,8 @@ func New(acct workspace.Account, raw json.RawMessage, deps Deps) (*Connector, er
 	default:
 		return nil, fmt.Errorf("email account %d: inbound %q: use imap, postmark, mailgun or sendgrid", acct.ID, cfg.Inbound)
 	}
-	if cfg.SubjectThreadDays == 0 {
-		cfg.SubjectThreadDays = 14
+	if cfg.SubjectThreadDays <= 0 {
+		cfg.SubjectThreadDays = defaultSubjectThreadDays
 	}
 	if cfg.Webhook.MaxAge == 0 {
 		cfg.Webhook.MaxAge = 300
@@ -313,11 +313,6 @@ func (c *Connector) Build(ctx context.Context, out channel.Outgoing) (msg []byte
 		return nil, "", nil, &channel.SendError{Message: err.Error()}
 	}
 	return msg, id, d.To, nil
-}
-
-// ThreadWindow is how far back the subject fallback looks.
-func (c *Connector) ThreadWindow() time.Duration {
-	return time.Duration(c.cfg.SubjectThreadDays) * 24 * time.Hour
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -13,9 +13,22 @@ import (
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
-// SubjectWindow is how recent a same-subject conversation must be for a
-// reply without threading headers to join it.
-var SubjectWindow = 14 * 24 * time.Hour
+// defaultSubjectThreadDays is how recent a same-subject conversation must
+// be for a reply without threading headers to join it, when the account's
+// subject_thread_days does not say.
+const defaultSubjectThreadDays = 14
+
+// subjectWindow reads the account's subject_thread_days. The stage runs for
+// every account and has no connector, so it reads the account's config.
+func subjectWindow(a workspace.Account) time.Duration {
+	var cfg struct {
+		Days int `json:"subject_thread_days"`
+	}
+	if json.Unmarshal(a.Config, &cfg) != nil || cfg.Days <= 0 {
+		cfg.Days = defaultSubjectThreadDays
+	}
+	return time.Duration(cfg.Days) * 24 * time.Hour
+}
 
 // Stage is the ingest stage for e-mail: it records the sender
 // authentication verdicts as labels (shown beside the message) and, as the
@@ -49,7 +62,7 @@ func (s *Store) runStage(ctx context.Context, b *ingest.Batch) error {
 		if !IsReplySubject(it.Msg.Subject) {
 			continue
 		}
-		pid, err := s.SubjectThread(ctx, it.Account.WorkspaceID, it.Account.ID, it.Msg.Author.Email, it.Msg.Subject, time.Now().Add(-SubjectWindow))
+		pid, err := s.SubjectThread(ctx, it.Account.WorkspaceID, it.Account.ID, it.Msg.Author.Email, it.Msg.Subject, time.Now().Add(-subjectWindow(it.Account)))
 		if err != nil {
 			return err
 		}
