@@ -171,16 +171,12 @@ func (c *Connector) event(ctx context.Context, p *Parsed, eml []byte) (ev channe
 
 // withOriginal notes where the original message is kept in its raw JSON.
 func withOriginal(raw json.RawMessage, a conversation.Attachment) json.RawMessage {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
+	var r Raw
+	if json.Unmarshal(raw, &r) != nil {
 		return raw
 	}
-	m["original"] = a.URL
-	b, err := json.Marshal(m)
-	if err != nil {
-		return raw
-	}
-	return b
+	r.Original = a.URL
+	return encodeRaw(r)
 }
 
 // PollBatch bounds the messages one Poll reads.

@@ -89,7 +89,31 @@ type Raw struct {
 	FromHTML   bool        `json:"from_html,omitempty"`
 	FullText   string      `json:"full_text,omitempty"`
 	Skipped    []string    `json:"skipped_attachments,omitempty"`
-	Source     string      `json:"source,omitempty"` // imap, postmark, mailgun, sendgrid
+	Source     string      `json:"source,omitempty"`   // imap, postmark, mailgun, sendgrid
+	Original   string      `json:"original,omitempty"` // where the whole message is kept
+}
+
+// encodeRaw writes r as a message's raw payload, cutting the full text
+// until it fits ingest.MaxRawBytes: ingest refuses a message whose raw is
+// longer, and the folded text and headers matter more. HTML is not escaped,
+// so pasted markup costs a byte a character, not six.
+func encodeRaw(r Raw) json.RawMessage {
+	for {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r); err != nil {
+			return nil
+		}
+		b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		over := len(b) - ingest.MaxRawBytes
+		if over <= 0 || r.FullText == "" {
+			return b
+		}
+		// A byte of text takes at least a byte of JSON, so cutting as many
+		// as are over fits unless the cut lands inside a character.
+		r.FullText = conversation.Clip(r.FullText, max(len(r.FullText)-over, 0))
+	}
 }
 
 // ParseOptions say how to read mail for one mailbox.
@@ -261,7 +285,7 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 	}
 	m.ReplyTo = r.InReplyTo
 	m.References = threadRefs(r.InReplyTo, r.References, p.Token, o.Mailbox)
-	m.Raw, _ = json.Marshal(r)
+	m.Raw = encodeRaw(r)
 	return p, nil
 }
 

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/conversation"
 )
 
 func parseFile(t *testing.T, name string) *Parsed {
@@ -246,6 +249,35 @@ func TestParseLimitsAttachments(t *testing.T) {
 	}
 	if _, err := ParseMessage(make([]byte, MaxMessageBytes+1), ParseOptions{}); err == nil {
 		t.Error("an over-size message parsed")
+	}
+}
+
+// A reply whose new text is a pasted XML log, above the quoted history:
+// the full text kept in the raw payload must not push the message over
+// ingest's raw limit, or ingest refuses the whole message.
+func TestALongReplyWithPastedMarkupIsStorable(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: dev@example.org\nSubject: Re: API errors\nContent-Type: text/plain; charset=utf-8\n\nThe export fails, here is the response:\n")
+	for b.Len() < 80<<10 {
+		b.WriteString("<r><e><c>42</c><m>bad</m></e></r>\n")
+	}
+	b.WriteString("\nOn Mon, 16 Nov 2026 at 10:00, Support <support@shop.test> wrote:\n> Please send us the response you get.\n")
+	p := parseText(t, b.String())
+	m := p.Msg
+	// The connector adds where the original is kept.
+	m.Raw = withOriginal(m.Raw, conversation.Attachment{URL: "https://desk.shop.test/files/" + strings.Repeat("x", 200)})
+	if err := m.Normalise("email", time.Now()); err != nil {
+		t.Fatalf("the customer's reply is refused by ingest (raw is %d bytes): %v", len(m.Raw), err)
+	}
+	var r struct {
+		FullText string `json:"full_text"`
+		Original string `json:"original"`
+	}
+	if err := json.Unmarshal(m.Raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(r.FullText, "The export fails, here is the response:\n<r><e>") || r.Original == "" {
+		t.Errorf("raw lost the full text or the original: %q... original %q", r.FullText[:min(60, len(r.FullText))], r.Original)
 	}
 }
 

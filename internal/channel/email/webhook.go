@@ -307,7 +307,7 @@ func (c *Connector) parseSendGrid(body []byte) (*Parsed, []byte, error) {
 		var r Raw
 		if json.Unmarshal(p.Msg.Raw, &r) == nil {
 			r.Auth = p.Auth
-			p.Msg.Raw, _ = json.Marshal(r)
+			p.Msg.Raw = encodeRaw(r)
 		}
 	}
 	total := 0
