@@ -152,7 +152,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	registry := Connectors(a.Email, a.Health, o.Log)
 	a.Outbox = &outbox.Worker{DB: d, Accounts: a.Workspaces, Registry: registry, Bus: bus, Health: a.Health, Log: o.Log}
 	a.Poller = &poll.Runner{Accounts: a.Workspaces, Connectors: registry, Health: a.Health, Log: o.Log,
-		Sink: channel.Sink{Pipeline: a.Pipeline, Revisions: a.Conversations, Log: o.Log}}
+		Sink: channel.Sink{Pipeline: a.Pipeline, Revisions: a.Conversations, Bounces: a.Outbox, Log: o.Log}}
 	jctx, cancel := context.WithCancel(context.Background())
 	a.stopJobs = cancel
 	if o.OneShot {

@@ -26,6 +26,9 @@ const (
 	Created EventKind = "created"
 	Edited  EventKind = "edited"
 	Deleted EventKind = "deleted"
+	// Undelivered is a reply of ours the provider could not deliver (an
+	// e-mail bounce): Msg.ProviderID names the reply, Msg.Text says why.
+	Undelivered EventKind = "undelivered"
 )
 
 // Event is one thing a provider told us, already verified and parsed.

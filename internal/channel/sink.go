@@ -17,10 +17,17 @@ type Reviser interface {
 	ApplyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error)
 }
 
+// Bouncer marks a reply the provider could not deliver, reporting false
+// when no reply of the account has that provider id.
+type Bouncer interface {
+	Undelivered(ctx context.Context, accountID int64, providerID, reason string) (bool, error)
+}
+
 // Sink stores what providers report, pushed or polled, the same way.
 type Sink struct {
 	Pipeline  *ingest.Pipeline
 	Revisions Reviser // without it edits are stored only when new, deletes ignored
+	Bounces   Bouncer // without it a bounce is only logged
 	Log       *slog.Logger
 }
 
@@ -34,6 +41,21 @@ func (s Sink) Store(ctx context.Context, acct workspace.Account, events []Event)
 	var msgs []ingest.Message
 	stored := 0
 	for _, ev := range events {
+		if ev.Kind == Undelivered {
+			found := false
+			if s.Bounces != nil {
+				var err error
+				if found, err = s.Bounces.Undelivered(ctx, acct.ID, ev.Msg.ProviderID, ev.Msg.Text); err != nil {
+					return stored, err
+				}
+			}
+			if found {
+				stored++
+			} else {
+				s.log().Info("channel: a bounce of no reply sent from here", "account", acct.ID, "provider_id", ev.Msg.ProviderID)
+			}
+			continue
+		}
 		if ev.Kind == Created || s.Revisions == nil {
 			if ev.Kind == Created || ev.Kind == Edited {
 				msgs = append(msgs, ev.Msg)

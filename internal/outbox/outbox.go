@@ -14,9 +14,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/harkdesk/hark/internal/channel"
+	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/health"
 	"github.com/harkdesk/hark/internal/live"
@@ -306,6 +308,36 @@ func (w *Worker) sent(ctx context.Context, r row, ws, conv int64, providerID str
 		return // stays "sending"; Recover will reconcile it
 	}
 	w.set(ctx, r, ws, conv, "sent", "", 0, "")
+}
+
+// Undelivered marks a sent reply the provider later gave back (an e-mail
+// bounce) as failed, with the reason, so the agent sees that the customer
+// never got it instead of a reply shown as sent. It reports false when the
+// account sent no reply with that provider id.
+func (w *Worker) Undelivered(ctx context.Context, accountID int64, providerID, reason string) (bool, error) {
+	if providerID == "" {
+		return false, nil
+	}
+	var r row
+	var status string
+	var ws, conv int64
+	err := w.DB.W.QueryRowContext(ctx, w.q("ReplyByProviderID"), accountID, providerID).
+		Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts, &status, &ws, &conv)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if status == "failed" {
+		return true, nil // a bounce redelivered
+	}
+	msg := "the customer's mail server returned this reply: it was not delivered"
+	if reason = strings.TrimSpace(reason); reason != "" {
+		msg += " (" + conversation.Clip(reason, 300) + ")"
+	}
+	w.fail(ctx, r, ws, conv, msg)
+	return true, nil
 }
 
 // taken reports whether a provider id Find gave is another message's

@@ -38,7 +38,7 @@ func Handler(a *app.App) http.Handler {
 	form.NewHandler(form.Deps{Workspaces: a.Workspaces, Pipeline: a.Pipeline, Proxies: a.Auth.Proxies, Log: a.Log}).Register(mux)
 	a.Email.Register(mux, a.Auth)
 	edge := webhook.New(a.Workspaces, a.Pipeline, a.Outbox.Registry, a.Metrics, a.Log)
-	edge.Revisions, edge.Health = a.Conversations, a.Health
+	edge.Revisions, edge.Bounces, edge.Health = a.Conversations, a.Outbox, a.Health
 	edge.Register(mux)
 	lat := a.Metrics.Histogram("hark_http_request_seconds", "HTTP request latency (live event streams excluded).", metrics.LatencyBuckets)
 	return recoverer(a.Log, securityHeaders(limitBody(timeRequests(lat, mux))))

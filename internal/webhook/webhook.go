@@ -52,6 +52,9 @@ type Edge struct {
 	// Revisions applies edits and deletes to stored messages; without it
 	// they are ignored (edits of unknown messages are still stored).
 	Revisions channel.Reviser
+	// Bounces marks replies a provider gave back; without it a bounce is
+	// only logged.
+	Bounces channel.Bouncer
 	// Health, when set, is told of every event stored and every push refused.
 	Health *health.Store
 
@@ -180,7 +183,7 @@ func (e *Edge) problem(ctx context.Context, accountID int64, msg string) {
 // store ingests new messages, and applies edits and deletes, before the
 // provider is answered.
 func (e *Edge) store(ctx context.Context, acct workspace.Account, events []channel.Event) error {
-	n, err := channel.Sink{Pipeline: e.Pipeline, Revisions: e.Revisions, Log: e.Log}.Store(ctx, acct, events)
+	n, err := channel.Sink{Pipeline: e.Pipeline, Revisions: e.Revisions, Bounces: e.Bounces, Log: e.Log}.Store(ctx, acct, events)
 	e.received.Add(int64(n))
 	if e.Health != nil {
 		e.Health.Events(acct.ID, n, true)

@@ -138,12 +138,24 @@ func TestEmailSkipsMailNoPersonWroteAndKeepsAttachments(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		evs, _, err := c.Poll(ctx, "")
+		all, _, err := c.Poll(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The bounce opens no conversation: it names the reply that failed.
+		var evs, bounced []channel.Event
+		for _, ev := range all {
+			if ev.Kind == channel.Undelivered {
+				bounced = append(bounced, ev)
+			} else {
+				evs = append(evs, ev)
+			}
+		}
 		if len(evs) != 1 || evs[0].Msg.ProviderID != "bob-1@example.net" {
 			t.Fatalf("events = %+v", evs)
+		}
+		if len(bounced) != 1 || bounced[0].Msg.ProviderID != "hark.aaaabbbbccccddddeeeeffff@shop.test" {
+			t.Fatalf("bounces = %+v", bounced)
 		}
 		att := evs[0].Msg.Attachments
 		if len(att) != 1 || att[0].Type != "application/pdf" || !strings.HasPrefix(att[0].URL, "https://desk.shop.test/email/attachments/") {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -146,6 +147,12 @@ func (c *Connector) parseOptions(source string) ParseOptions {
 // event stores a parsed message's files and turns it into an event. Mail
 // that no person wrote is reported as skip.
 func (c *Connector) event(ctx context.Context, p *Parsed, eml []byte) (ev channel.Event, skip bool, err error) {
+	if p.Kind == Bounce && p.Bounced != "" && !p.Delayed {
+		// One of our replies came back: the agent must see that the
+		// customer never got it.
+		return channel.Event{Kind: channel.Undelivered, Target: c.cfg.Address,
+			Msg: ingest.Message{ProviderID: p.Bounced, Text: firstLines(p.Msg.Text, 3)}}, false, nil
+	}
 	if p.Kind != Customer {
 		c.deps.Log.Info("email not from a customer, skipped", "account", c.acct.ID, "kind", p.Kind, "reason", p.Reason)
 		return ev, true, nil
@@ -167,6 +174,17 @@ func (c *Connector) event(ctx context.Context, p *Parsed, eml []byte) (ev channe
 		}
 	}
 	return channel.Event{Kind: channel.Created, Target: c.cfg.Address, Msg: p.Msg}, false, nil
+}
+
+// firstLines keeps a bounce's first lines, where mail servers say why.
+func firstLines(s string, n int) string {
+	var out []string
+	for line := range strings.Lines(s) {
+		if line = strings.TrimSpace(line); line != "" && len(out) < n {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // withOriginal notes where the original message is kept in its raw JSON.

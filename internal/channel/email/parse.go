@@ -69,6 +69,9 @@ type Parsed struct {
 	// Bounced is, for a bounce, the Message-ID of the mail that failed (one
 	// of our replies), so the desk can mark it undelivered.
 	Bounced string
+	// Delayed marks a delivery report that only warns of a delay: the
+	// server is still trying, so the reply has not failed.
+	Delayed bool
 }
 
 // Raw is what the desk keeps of an e-mail beside its folded text: the
@@ -220,10 +223,11 @@ func ParseMessage(raw []byte, o ParseOptions) (*Parsed, error) {
 			}
 			return nil
 		}
+		b, _ := io.ReadAll(io.LimitReader(e.Body, MaxAttachmentBytes+1))
 		if ct == "message/delivery-status" {
 			report = true
+			p.Delayed = onlyDelayed(b)
 		}
-		b, _ := io.ReadAll(io.LimitReader(e.Body, MaxAttachmentBytes+1))
 		if ct == "message/rfc822" || ct == "text/rfc822-headers" || ct == "message/rfc822-headers" {
 			// In a bounce, the returned message names the reply that failed.
 			if inner, err := message.Read(bytes.NewReader(b)); inner != nil && (err == nil || message.IsUnknownCharset(err)) {
@@ -348,6 +352,21 @@ func plusToken(mailbox string, rcpts []string) string {
 
 // classify recognises mail that no person wrote (RFC 3834, RFC 2369, RFC
 // 3464 and the de facto headers of common autoresponders).
+// onlyDelayed reports whether a delivery-status report (RFC 3464) names
+// actions and none of them failed: a warning that delivery is late.
+func onlyDelayed(report []byte) bool {
+	actions, failed := 0, false
+	for line := range strings.Lines(string(report)) {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "Action") {
+			continue
+		}
+		actions++
+		failed = failed || strings.EqualFold(strings.TrimSpace(v), "failed")
+	}
+	return actions > 0 && !failed
+}
+
 func classify(h mail.Header, from string, report bool) (Kind, string) {
 	local, _, _ := strings.Cut(from, "@")
 	switch {

@@ -1,13 +1,16 @@
 package email
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/conversation"
 )
 
@@ -408,4 +411,43 @@ func FuzzHTMLToText(f *testing.F) {
 			t.Fatalf("script tag survived: %q", out)
 		}
 	})
+}
+
+// A bounce of one of our replies becomes an Undelivered event naming it,
+// so the desk fails the reply; a report that only warns of a delay, or a
+// bounce that names no mail of ours, changes nothing.
+func TestABounceNamesTheReplyThatFailed(t *testing.T) {
+	c := &Connector{cfg: Config{Address: "support@shop.test"}, deps: Deps{Log: slog.New(slog.DiscardHandler)}}
+	raw, err := os.ReadFile("testdata/bounce.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, from, to string
+		undelivered    bool
+	}{
+		{"failed", "", "", true},
+		{"delayed", "Action: failed", "Action: delayed", false},
+		{"names no mail", "Message-ID: <hark.aaaabbbbccccddddeeeeffff@shop.test>\r\n", "", false},
+	} {
+		eml := raw
+		if tc.from != "" {
+			eml = []byte(strings.Replace(string(raw), tc.from, tc.to, 1))
+		}
+		p, err := ParseMessage(eml, ParseOptions{Mailbox: "support@shop.test", Source: "imap"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, skip, err := c.event(context.Background(), p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := !skip && ev.Kind == channel.Undelivered
+		if got != tc.undelivered {
+			t.Errorf("%s: undelivered %v (skip %v, kind %s), want %v", tc.name, got, skip, ev.Kind, tc.undelivered)
+		}
+		if got && (ev.Msg.ProviderID != "hark.aaaabbbbccccddddeeeeffff@shop.test" || !strings.Contains(ev.Msg.Text, "could not be delivered")) {
+			t.Errorf("%s: %+v", tc.name, ev.Msg)
+		}
+	}
 }
