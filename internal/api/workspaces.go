@@ -1,11 +1,7 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-
-	"github.com/harkdesk/hark/internal/hark"
 )
 
 // listWorkspaces lists the brands the desk serves.
@@ -31,13 +27,8 @@ func (s *service) createWorkspace(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeBody(w, r, &in); err != nil {
 		return err
 	}
-	// The store reports a taken slug only as a driver error; asking first
-	// gives the caller a 409 in all but a simultaneous race.
-	if _, err := s.a.Workspaces.BySlug(r.Context(), in.Slug); err == nil {
-		return fmt.Errorf("%w: workspace %q exists", hark.ErrConflict, in.Slug)
-	} else if !errors.Is(err, hark.ErrNotFound) {
-		return err
-	}
+	// The store normalises the slug and reports a taken one as a conflict,
+	// even when two admins race for it.
 	ws, err := s.a.Workspaces.Create(r.Context(), in.Slug, in.Name)
 	if err != nil {
 		return err

@@ -75,9 +75,19 @@ func (s *Store) Create(ctx context.Context, slug, name string) (Workspace, error
 	}
 	w := Workspace{ID: db.NewID(), Slug: slug, Name: strings.TrimSpace(name), CreatedAt: db.Now()}
 	if _, err := s.db.W.ExecContext(ctx, s.q("CreateWorkspace"), w.ID, w.Slug, w.Name, w.CreatedAt); err != nil {
+		if isUniqueViolation(err) {
+			return Workspace{}, fmt.Errorf("%w: workspace %q exists", hark.ErrConflict, slug)
+		}
 		return Workspace{}, fmt.Errorf("create workspace %s: %w", slug, err)
 	}
 	return w, nil
+}
+
+// isUniqueViolation tells a taken key from other failures on both drivers:
+// SQLite says "UNIQUE constraint failed", PostgreSQL "violates unique
+// constraint". Only the database sees every writer, so only it can tell.
+func isUniqueViolation(err error) bool {
+	return strings.Contains(strings.ToLower(err.Error()), "unique")
 }
 
 // List returns every workspace by name.

@@ -22,6 +22,13 @@ func TestWorkspacesAccountsAndIngestTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The store is the one place that sees every writer, so it is the
+		// one that must call a taken slug a conflict.
+		for _, again := range []string{"skyway", "SKYWAY", " Skyway "} {
+			if _, err := s.Create(ctx, again, "Again"); !errors.Is(err, hark.ErrConflict) {
+				t.Errorf("slug %q taken: %v", again, err)
+			}
+		}
 		if got, err := s.BySlug(ctx, "skyway"); err != nil || got.ID != ws.ID {
 			t.Fatalf("by slug: %v", err)
 		}
