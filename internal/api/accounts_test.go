@@ -41,3 +41,23 @@ func TestAccountConfigAndHealth(t *testing.T) {
 		}
 	})
 }
+
+// Adding an account the workspace already has (same channel and handle) is a
+// conflict the admin can act on, not a server error.
+func TestAnAccountIsAddedOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		for _, body := range []string{`{"channel":"x","handle":"acme"}`, `{"channel":"x","handle":" acme ","name":"Again"}`} {
+			r := e.do("POST", "/api/v1/workspaces/acme/accounts", body, "admin")
+			if r.status != 409 || !strings.Contains(r.body, `"code":"conflict"`) {
+				t.Errorf("%s: got %d, want 409\n%s", body, r.status, r.body)
+			}
+		}
+		op := loadDoc(t)["paths"].(document)["/api/v1/workspaces/{ws}/accounts"].(document)["post"].(document)
+		if op["responses"].(document)["409"] == nil {
+			t.Error("openapi.json does not document the 409")
+		}
+		// The same handle on another channel is another account.
+		e.mustJSON(201, "POST", "/api/v1/workspaces/acme/accounts", `{"channel":"instagram","handle":"acme"}`, "admin")
+	})
+}

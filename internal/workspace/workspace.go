@@ -153,6 +153,9 @@ func (s *Store) AddAccount(ctx context.Context, a Account) (Account, string, err
 	token := NewToken("hki_")
 	_, err := s.db.W.ExecContext(ctx, s.q("CreateAccount"), a.ID, a.WorkspaceID, a.Channel, a.Handle, a.Name, a.Purpose, HashToken(token), string(a.Config), a.CreatedAt)
 	if err != nil {
+		if isUniqueViolation(err) {
+			return a, "", fmt.Errorf("%w: the workspace already has the %s account %s", hark.ErrConflict, a.Channel, a.Handle)
+		}
 		return a, "", fmt.Errorf("add %s account %s: %w", a.Channel, a.Handle, err)
 	}
 	return a, token, nil

@@ -46,6 +46,9 @@ func TestWorkspacesAccountsAndIngestTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, _, err := s.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: " SkywayHelp "}); !errors.Is(err, hark.ErrConflict) {
+			t.Errorf("the same account twice: %v", err)
+		}
 		if got, err := s.AccountByIngestToken(ctx, tok); err != nil || got.ID != a.ID {
 			t.Fatalf("ingest token of a: %v", err)
 		}
