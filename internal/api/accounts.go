@@ -140,7 +140,7 @@ func (s *service) setAccountConfig(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	body, err := readBody(w, r)
+	body, err := readText(w, r)
 	if err != nil {
 		return err
 	}

@@ -29,9 +29,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// decodeBody reads a JSON request body into v, rejecting unknown fields.
+// decodeBody reads a JSON request body into v, rejecting unknown fields and
+// text no database can store.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	b, err := readBody(w, r)
+	b, err := readText(w, r)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,12 @@ import (
 // guard checks the caller a route needs, then runs the handler and turns
 // its error into a response.
 func (s *service) guard(e endpoint) http.Handler {
+	names := pathNames(e.Path)
 	run := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkRequestText(r, names); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if err := e.handle(w, r); err != nil {
 			s.fail(w, r, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -110,6 +111,10 @@ func (s *Store) List(ctx context.Context) ([]Workspace, error) {
 
 // BySlug finds a workspace by its slug.
 func (s *Store) BySlug(ctx context.Context, slug string) (Workspace, error) {
+	if !utf8.ValidString(slug) || strings.IndexByte(slug, 0) >= 0 {
+		// PostgreSQL would refuse the query; no slug is anything but ASCII.
+		return Workspace{}, fmt.Errorf("workspace %q: %w", slug, hark.ErrNotFound)
+	}
 	return s.one(ctx, "WorkspaceBySlug", slug)
 }
 
