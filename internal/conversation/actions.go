@@ -36,12 +36,13 @@ func (s *Store) notify(c Conversation, kind string, msgID int64) {
 }
 
 // act runs fn in a transaction on a conversation, logs the activity, and
-// returns the conversation as committed.
+// returns the conversation as committed. Actions on one conversation take
+// turns (see ConversationForAction), so fn sees what the one before wrote.
 func (s *Store) act(ctx context.Context, convID, userID int64, kind string, detail any, fn func(tx *sql.Tx, c *Conversation) error) (Conversation, error) {
 	var c Conversation
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = scanConversation(tx.QueryRowContext(ctx, s.q("ConversationByID"), convID))
+		c, err = scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
 		if err == sql.ErrNoRows {
 			return fmt.Errorf("conversation %d: %w", convID, hark.ErrNotFound)
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -533,6 +535,62 @@ func TestAnEarlierEditRedeliveredIsLeftOut(t *testing.T) {
 		}
 		if m.Text != "v3" || len(revs) != 2 {
 			t.Fatalf("text %q with %d earlier versions, want v3 with 2 (v1, v2)", m.Text, len(revs))
+		}
+	})
+}
+
+// Agents tagging one conversation at once keep each other's tags: the tags
+// the conversation shows are the tags it has, however the writes interleave.
+// Run several times, as a lost update shows only under some interleavings.
+func TestConcurrentTaggingLosesNoTag(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		for round := 0; round < 5; round++ {
+			id := w.post(t, w.x, fmt.Sprintf("t%d", round), fmt.Sprintf("maria%d", round), "hello", time.Now())
+			old := []string{"old0", "old1", "old2", "old3"}
+			if _, err := w.convs.Tag(ctx, id, w.agent.ID, old, nil); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			var wg sync.WaitGroup
+			for i := 0; i < 8; i++ {
+				tag := fmt.Sprintf("t%d", i)
+				want = append(want, tag)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := w.convs.Tag(ctx, id, w.agent.ID, []string{tag}, nil); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			for _, tag := range old {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := w.convs.Tag(ctx, id, w.agent.ID, nil, []string{tag}); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			c, err := w.convs.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(c.Tags, " "); got != strings.Join(want, " ") {
+				t.Errorf("round %d: conversation shows tags %q, want %q", round, got, strings.Join(want, " "))
+			}
+			for _, tag := range want {
+				page, err := w.convs.List(ctx, conversation.Filter{WorkspaceID: w.ws.ID, Tag: tag})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.ContainsFunc(page.Conversations, func(c conversation.Conversation) bool { return c.ID == id }) {
+					t.Errorf("round %d: the tag filter does not find the conversation under %s", round, tag)
+				}
+			}
 		}
 	})
 }

@@ -5,6 +5,17 @@ SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, as
        waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language
 FROM conversations WHERE id = $1;
 
+-- name: ConversationForAction
+-- Every action on a conversation reads it with this first. The row lock makes
+-- actions on one conversation take turns: under READ COMMITTED two agents'
+-- tag changes would otherwise each rewrite the tags from their own view, and
+-- the last to commit would drop the other's. NO KEY: rows that only refer to
+-- the conversation (an inbound message, say) need not wait for it.
+SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
+       subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
+       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language
+FROM conversations WHERE id = $1 FOR NO KEY UPDATE;
+
 -- name: ConversationsOfContact
 SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
        subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,

@@ -5,6 +5,14 @@ SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, as
        waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language
 FROM conversations WHERE id = ?;
 
+-- name: ConversationForAction
+-- Every action on a conversation reads it with this first. SQLite has one
+-- writer, so actions already take turns; PostgreSQL locks the row here.
+SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
+       subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
+       waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language
+FROM conversations WHERE id = ?;
+
 -- name: ConversationsOfContact
 SELECT id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority,
        subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at,
