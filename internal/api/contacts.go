@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/hark"
@@ -152,11 +151,12 @@ func (s *service) unmergeContact(w http.ResponseWriter, r *http.Request) error {
 	if !in.Merge.Set || in.Merge.Null {
 		return badRequest("invalid", `send {"merge": ID}: a merge_id from merging into this contact`)
 	}
-	merges, err := s.a.Contacts.Merges(r.Context(), c)
+	// Undone only through the contact it kept, whose history shows it.
+	kept, err := s.a.Contacts.MergedInto(r.Context(), in.Merge.ID)
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(merges, func(m contact.MergeEntry) bool { return m.ID == in.Merge.ID }) {
+	if kept != c.ID {
 		return fmt.Errorf("merge %d into contact %d: %w", in.Merge.ID, c.ID, hark.ErrNotFound)
 	}
 	if err := s.a.Contacts.Unmerge(r.Context(), in.Merge.ID, caller(r).ID); err != nil {

@@ -49,6 +49,11 @@ func (s *Store) Merge(ctx context.Context, keep, other, byUser int64) (int64, er
 		if rec.Conversations, err = ids(ctx, tx, q("ConversationIDsOf"), other); err != nil {
 			return err
 		}
+		if len(rec.Identities) == 0 && len(rec.Conversations) == 0 {
+			// Merged away already: another merge would move nothing and
+			// only add an empty record to keep's history.
+			return fmt.Errorf("%w: contact %d has no identities or conversations left to merge", hark.ErrConflict, other)
+		}
 		if _, err := tx.ExecContext(ctx, q("MoveIdentities"), keep, other); err != nil {
 			return err
 		}
@@ -58,7 +63,7 @@ func (s *Store) Merge(ctx context.Context, keep, other, byUser int64) (int64, er
 		if _, err := tx.ExecContext(ctx, q("FillContact"), o.Name, o.Email, o.Phone, o.Followers, o.Followers, db.Now(), keep); err != nil {
 			return err
 		}
-		return logActivity(ctx, tx, q("LogContactActivity"), logID, k.WorkspaceID, byUser, "contact_merged", rec)
+		return logActivity(ctx, tx, q("LogContactActivity"), logID, k.WorkspaceID, keep, byUser, "contact_merged", rec)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("merge contact %d into %d: %w", other, keep, err)
@@ -71,27 +76,16 @@ func (s *Store) Merge(ctx context.Context, keep, other, byUser int64) (int64, er
 // with the kept contact.
 func (s *Store) Unmerge(ctx context.Context, mergeID, byUser int64) error {
 	q := func(name string) string { return queries.Get(s.db.Dialect, name) }
-	var ws int64
-	var kind, detail string
-	err := s.db.W.QueryRowContext(ctx, q("ContactActivity"), mergeID).Scan(&ws, &kind, &detail)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && kind != "contact_merged") {
-		return fmt.Errorf("merge %d: %w", mergeID, hark.ErrNotFound)
-	}
+	ws, rec, err := s.merge(ctx, mergeID)
 	if err != nil {
 		return err
 	}
-	var rec mergeRecord
-	if err := json.Unmarshal([]byte(detail), &rec); err != nil {
-		return fmt.Errorf("merge %d: unreadable record: %w", mergeID, err)
-	}
-	done, err := s.Merges(ctx, Contact{ID: rec.Kept, WorkspaceID: ws})
+	undone, err := s.undone(ctx, rec.Kept, mergeID)
 	if err != nil {
 		return err
 	}
-	for _, m := range done {
-		if m.ID == mergeID && m.Undone {
-			return fmt.Errorf("%w: merge %d was already undone", hark.ErrConflict, mergeID)
-		}
+	if undone {
+		return fmt.Errorf("%w: merge %d was already undone", hark.ErrConflict, mergeID)
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		// What the merge moved must still be with the kept contact: after
@@ -111,8 +105,53 @@ func (s *Store) Unmerge(ctx context.Context, mergeID, byUser int64) error {
 				}
 			}
 		}
-		return logActivity(ctx, tx, q("LogContactActivity"), db.NewID(), ws, byUser, "contact_unmerged", map[string]int64{"merge": mergeID, "kept": rec.Kept, "restored": rec.Merged})
+		return logActivity(ctx, tx, q("LogContactActivity"), db.NewID(), ws, rec.Kept, byUser, "contact_unmerged", map[string]int64{"merge": mergeID, "kept": rec.Kept, "restored": rec.Merged})
 	})
+}
+
+// MergedInto returns the contact a merge kept: the one whose history lists
+// it and through which it is undone.
+func (s *Store) MergedInto(ctx context.Context, mergeID int64) (int64, error) {
+	_, rec, err := s.merge(ctx, mergeID)
+	return rec.Kept, err
+}
+
+// merge reads a merge's record and its workspace.
+func (s *Store) merge(ctx context.Context, mergeID int64) (int64, mergeRecord, error) {
+	var ws int64
+	var kind, detail string
+	var rec mergeRecord
+	err := s.db.W.QueryRowContext(ctx, queries.Get(s.db.Dialect, "ContactActivity"), mergeID).Scan(&ws, &kind, &detail)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && kind != "contact_merged") {
+		return 0, rec, fmt.Errorf("merge %d: %w", mergeID, hark.ErrNotFound)
+	}
+	if err != nil {
+		return 0, rec, err
+	}
+	if err := json.Unmarshal([]byte(detail), &rec); err != nil {
+		return 0, rec, fmt.Errorf("merge %d: unreadable record: %w", mergeID, err)
+	}
+	return ws, rec, nil
+}
+
+// undone says whether a merge into kept has been undone.
+func (s *Store) undone(ctx context.Context, kept, mergeID int64) (bool, error) {
+	rows, err := s.db.W.QueryContext(ctx, queries.Get(s.db.Dialect, "UnmergesOf"), kept)
+	if err != nil {
+		return false, fmt.Errorf("undoings of merges into %d: %w", kept, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var detail string
+		if err := rows.Scan(&detail); err != nil {
+			return false, err
+		}
+		var u struct{ Merge int64 }
+		if json.Unmarshal([]byte(detail), &u) == nil && u.Merge == mergeID {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
 }
 
 // Suggestion is a contact that may be the same person.
@@ -162,12 +201,12 @@ func ids(ctx context.Context, tx *sql.Tx, q string, arg int64) ([]int64, error) 
 	return out, rows.Err()
 }
 
-func logActivity(ctx context.Context, tx *sql.Tx, q string, id, ws, byUser int64, kind string, detail any) error {
+func logActivity(ctx context.Context, tx *sql.Tx, q string, id, ws, contactID, byUser int64, kind string, detail any) error {
 	b, _ := json.Marshal(detail)
 	var uid any
 	if byUser != 0 {
 		uid = byUser
 	}
-	_, err := tx.ExecContext(ctx, q, id, ws, uid, kind, string(b), db.Now())
+	_, err := tx.ExecContext(ctx, q, id, ws, contactID, uid, kind, string(b), db.Now())
 	return err
 }

@@ -3,6 +3,7 @@ package contact_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,6 +254,46 @@ func TestAMergedAddressFollowsItsIdentity(t *testing.T) {
 		}
 		if got := f.in(t, f.chat, ingest.Message{ProviderID: "c1", Author: ingest.Author{ID: "v1", Email: "ana@example.com"}, Text: "hello"}); got != work {
 			t.Fatalf("a chat visitor giving the merged address joined contact %d, want %d (merged into; %d is the emptied one)", got, work, home)
+		}
+	})
+}
+
+// Merge records written before activity.contact_id named their contact only
+// in their detail; migration 0009 fills the column in, so the history of a
+// contact merged before the upgrade still shows them and can undo them.
+func TestMergesFromBeforeTheUpgradeStayInTheHistory(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newDesk(t, d)
+		a := f.in(t, f.x, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "a", Handle: "a"}, Text: "hi"})
+		b := f.in(t, f.x, ingest.Message{ProviderID: "2", Author: ingest.Author{ID: "b", Handle: "b"}, Text: "hi"})
+		merge, err := f.contacts.Merge(f.ctx, a, b, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.W.ExecContext(f.ctx, "UPDATE activity SET contact_id = NULL"); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := db.Migrations(d.Dialect)
+		if err != nil || len(ms) < 9 || !strings.Contains(ms[8].Name, "merge_contact") {
+			t.Fatalf("migrations: %v", err)
+		}
+		// The backfill alone: the column and its index exist already.
+		sqlText := ms[8].SQL
+		start := strings.Index(sqlText, "UPDATE activity")
+		end := strings.Index(sqlText[start:], ";")
+		if _, err := d.W.ExecContext(f.ctx, sqlText[start:start+end]); err != nil {
+			t.Fatal(err)
+		}
+		kept, err := f.contacts.Get(f.ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist, err := f.contacts.Merges(f.ctx, kept)
+		if err != nil || len(hist) != 1 || hist[0].ID != merge {
+			t.Fatalf("history after the backfill: %+v %v", hist, err)
+		}
+		if err := f.contacts.Unmerge(f.ctx, merge, 0); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

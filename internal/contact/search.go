@@ -62,7 +62,7 @@ type MergeEntry struct {
 // Merges lists the merges into contact c, newest first, each marked when it
 // has been undone.
 func (s *Store) Merges(ctx context.Context, c Contact) ([]MergeEntry, error) {
-	rows, err := s.db.R.QueryContext(ctx, queries.Get(s.db.Dialect, "MergeActivity"), c.WorkspaceID)
+	rows, err := s.db.R.QueryContext(ctx, queries.Get(s.db.Dialect, "MergeActivity"), c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("merges of %d: %w", c.ID, err)
 	}
@@ -86,7 +86,7 @@ func (s *Store) Merges(ctx context.Context, c Contact) ([]MergeEntry, error) {
 			continue
 		}
 		var rec mergeRecord
-		if json.Unmarshal([]byte(text), &rec) != nil || rec.Kept != c.ID {
+		if json.Unmarshal([]byte(text), &rec) != nil {
 			continue
 		}
 		out = append(out, MergeEntry{ID: id, Merged: rec.Merged, ByUser: user.Int64, At: at,

@@ -77,7 +77,7 @@ UPDATE contacts SET
 WHERE id = ?;
 
 -- name: LogContactActivity
-INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, created_at) VALUES (?, ?, NULL, ?, ?, ?, ?);
+INSERT INTO activity (id, workspace_id, conversation_id, contact_id, user_id, kind, detail, created_at) VALUES (?, ?, NULL, ?, ?, ?, ?, ?);
 
 -- name: ContactActivity
 SELECT workspace_id, kind, detail FROM activity WHERE id = ?;
@@ -107,7 +107,11 @@ ORDER BY c.updated_at DESC, c.id DESC
 LIMIT ?3;
 
 -- name: MergeActivity
+-- A contact's merges and their undoing, by the contact they kept.
 SELECT id, user_id, kind, detail, created_at FROM activity
-WHERE workspace_id = ? AND conversation_id IS NULL AND kind IN ('contact_merged', 'contact_unmerged')
-ORDER BY created_at DESC, id DESC
+WHERE contact_id = ? AND kind IN ('contact_merged', 'contact_unmerged')
+ORDER BY id DESC
 LIMIT 1000;
+
+-- name: UnmergesOf
+SELECT detail FROM activity WHERE contact_id = ? AND kind = 'contact_unmerged';
