@@ -259,7 +259,7 @@ func TestAMergedAddressFollowsItsIdentity(t *testing.T) {
 }
 
 // Merge records written before activity.contact_id named their contact only
-// in their detail; migration 0009 fills the column in, so the history of a
+// in their detail; migration 0010 fills the column in, so the history of a
 // contact merged before the upgrade still shows them and can undo them.
 func TestMergesFromBeforeTheUpgradeStayInTheHistory(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
