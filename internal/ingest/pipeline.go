@@ -79,7 +79,7 @@ type Pipeline struct {
 
 	mu     sync.RWMutex
 	stages []Stage
-	accts  map[int64]workspace.Account
+	accts  map[int64]cachedAccount
 
 	queue chan *request
 	stop  chan struct{}
@@ -113,7 +113,7 @@ func New(d *db.DB, accounts *workspace.Store, bus live.Bus, reg *metrics.Registr
 	}
 	p := &Pipeline{
 		db: d, accounts: accounts, bus: bus, log: log,
-		accts:         map[int64]workspace.Account{},
+		accts:         map[int64]cachedAccount{},
 		queue:         make(chan *request, 4096),
 		MaxBatch:      1000,
 		Ingested:      reg.Counter("hark_ingest_messages_total", "Inbound messages stored."),
@@ -247,21 +247,31 @@ func (p *Pipeline) Run(ctx context.Context, items []*Item) ([]Result, error) {
 	return out, nil
 }
 
+// AccountTTL is how long the pipeline trusts the accounts it has read:
+// an admin's change to an account (its settings, its purpose) reaches the
+// stages within it, on every node, at one query per account per TTL.
+var AccountTTL = 30 * time.Second
+
+type cachedAccount struct {
+	workspace.Account
+	read time.Time
+}
+
 func (p *Pipeline) account(ctx context.Context, id int64) (workspace.Account, error) {
 	p.mu.RLock()
 	a, ok := p.accts[id]
 	p.mu.RUnlock()
-	if ok {
-		return a, nil
+	if ok && time.Since(a.read) < AccountTTL {
+		return a.Account, nil
 	}
-	a, err := p.accounts.Account(ctx, id)
+	acct, err := p.accounts.Account(ctx, id)
 	if err != nil {
-		return a, err
+		return acct, err
 	}
 	p.mu.Lock()
-	p.accts[id] = a
+	p.accts[id] = cachedAccount{acct, time.Now()}
 	p.mu.Unlock()
-	return a, nil
+	return acct, nil
 }
 
 func normalise(_ context.Context, b *Batch) error {

@@ -255,3 +255,30 @@ func TestIngestConcurrentGroupCommit(t *testing.T) {
 		}
 	})
 }
+
+// An admin's change to an account (here its config) reaches the stages
+// once the pipeline's copy is older than AccountTTL, on every node, not
+// only after a restart.
+func TestStagesSeeAnAccountChangedSince(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		var seen []string
+		f.p.Use(ingest.Stage{Name: "look", Phase: ingest.BeforeCommit, Run: func(_ context.Context, b *ingest.Batch) error {
+			for _, it := range b.Items {
+				seen = append(seen, string(it.Account.Config))
+			}
+			return nil
+		}}, "")
+		one(t, f, f.mail.ID, ingest.Message{ProviderID: "m1", Author: ingest.Author{ID: "a@x.test", Email: "a@x.test"}, Text: "hi", Subject: "one"})
+		if err := workspace.New(d).SetConfig(ctx, f.mail.ID, []byte(`{"subject_thread_days":30}`)); err != nil {
+			t.Fatal(err)
+		}
+		defer func(ttl time.Duration) { ingest.AccountTTL = ttl }(ingest.AccountTTL)
+		ingest.AccountTTL = 0
+		one(t, f, f.mail.ID, ingest.Message{ProviderID: "m2", Author: ingest.Author{ID: "a@x.test", Email: "a@x.test"}, Text: "hi", Subject: "two"})
+		if len(seen) != 2 || seen[1] != `{"subject_thread_days":30}` {
+			t.Fatalf("the stages saw configs %q, want the new one last", seen)
+		}
+	})
+}
