@@ -61,3 +61,23 @@ func TestAnAccountIsAddedOnce(t *testing.T) {
 		e.mustJSON(201, "POST", "/api/v1/workspaces/acme/accounts", `{"channel":"instagram","handle":"acme"}`, "admin")
 	})
 }
+
+// A Page another account already has is a conflict naming that account,
+// documented as such.
+func TestAPageIsConfiguredOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		a := e.mustJSON(201, "POST", "/api/v1/workspaces/acme/accounts", `{"channel":"facebook","handle":"acme-page"}`, "admin")
+		b := e.mustJSON(201, "POST", "/api/v1/workspaces/acme/accounts", `{"channel":"facebook","handle":"acme-page-2"}`, "admin")
+		id := func(v map[string]any) string { return v["account"].(map[string]any)["id"].(string) }
+		cfg := `{"app_secret":"s","verify_token":"v","access_token":"t","page_id":"104000000000001"}`
+		e.mustJSON(200, "PUT", "/api/v1/accounts/"+id(a)+"/config", cfg, "admin")
+		if r := e.do("PUT", "/api/v1/accounts/"+id(b)+"/config", cfg, "admin"); r.status != 409 || !strings.Contains(r.body, id(a)) {
+			t.Fatalf("a second account for the Page: %d %s", r.status, r.body)
+		}
+		op := loadDoc(t)["paths"].(document)["/api/v1/accounts/{account}/config"].(document)["put"].(document)
+		if op["responses"].(document)["409"] == nil {
+			t.Error("openapi.json does not document the 409")
+		}
+	})
+}
