@@ -229,7 +229,13 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 	})
 }
 
+// successStatus is the status an operation answers a first, plain call:
+// 201 where it creates (a reply's 200 is for a retried Idempotency-Key),
+// else its lowest 2xx.
 func successStatus(responses document) int {
+	if responses["201"] != nil {
+		return 201
+	}
 	best := 0
 	for code := range responses {
 		if n, err := strconv.Atoi(code); err == nil && n >= 200 && n < 300 && (best == 0 || n < best) {

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/hark"
 )
 
 // reply records an agent's answer; it waits in the outbox, send_status
@@ -20,6 +24,12 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &in); err != nil {
 		return err
 	}
+	// A script that retries after a timeout sends the same key again and
+	// gets the first reply back, rather than the customer getting two.
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 255 || !utf8.ValidString(key) || strings.ContainsRune(key, 0) {
+		return fmt.Errorf("%w: Idempotency-Key must be text of at most 255 bytes", hark.ErrInvalid)
+	}
 	ctx := r.Context()
 	c, err := s.a.Conversations.Get(ctx, id)
 	if err != nil {
@@ -30,7 +40,11 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("account of conversation %d: %w", id, err)
 	}
 	m, err := s.a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: id, UserID: caller(r).ID, Text: in.Text,
-		Author: conversation.Author{Name: acct.Name, Handle: acct.Handle}})
+		Author: conversation.Author{Name: acct.Name, Handle: acct.Handle}, Key: key})
+	if errors.Is(err, conversation.ErrReplayed) {
+		writeJSON(w, http.StatusOK, viewMessage(m))
+		return nil
+	}
 	if err != nil {
 		return err
 	}

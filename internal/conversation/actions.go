@@ -2,8 +2,11 @@ package conversation
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -79,6 +82,24 @@ type ReplyInput struct {
 	// ReplyTo names the provider message answered; empty means the
 	// customer's latest message in the conversation.
 	ReplyTo string
+	// Key is an API client's Idempotency-Key: the same user replying
+	// again with the same key gets the first reply back (ErrReplayed)
+	// instead of a second one sent to the customer.
+	Key string
+}
+
+// ErrReplayed is returned with the reply an Idempotency-Key already made.
+var ErrReplayed = errors.New("this Idempotency-Key already made a reply")
+
+// outboxKey is the key the outbox and the providers know a reply by:
+// its id, or a digest of the user's own key, so that a retried request
+// collides with the first in the outbox's unique index.
+func outboxKey(m Message, in ReplyInput) string {
+	if in.Key == "" {
+		return fmt.Sprintf("hark-%d", m.ID)
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s", in.UserID, in.Key)))
+	return "api-" + hex.EncodeToString(sum[:16])
 }
 
 // Reply records an agent's answer and queues it in the outbox in the same
@@ -112,18 +133,38 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 		if err != nil {
 			return fmt.Errorf("insert reply: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, s.q("InsertOutbox"), db.NewID(), m.ID, m.AccountID, fmt.Sprintf("hark-%d", m.ID), now, now, now)
+		_, err = tx.ExecContext(ctx, s.q("InsertOutbox"), db.NewID(), m.ID, m.AccountID, outboxKey(m, in), now, now, now)
 		if err != nil {
 			return fmt.Errorf("queue reply: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, s.q("TouchOutbound"), Preview(m.Text), now, now, c.ID)
 		return err
 	})
+	if err != nil && in.Key != "" && strings.Contains(strings.ToLower(err.Error()), "unique") {
+		return s.replayed(ctx, in, outboxKey(m, in), err)
+	}
 	if err != nil {
 		return Message{}, err
 	}
 	s.notify(c, "message", m.ID)
 	return m, nil
+}
+
+// replayed returns the reply a retried request's key already made, or a
+// conflict if the key made another reply than this one.
+func (s *Store) replayed(ctx context.Context, in ReplyInput, key string, cause error) (Message, error) {
+	var id int64
+	if err := s.db.W.QueryRowContext(ctx, s.q("ReplyByKey"), key).Scan(&id); err != nil {
+		return Message{}, fmt.Errorf("%w (and finding the reply it made: %v)", cause, err)
+	}
+	m, err := s.Message(ctx, id)
+	if err != nil {
+		return Message{}, err
+	}
+	if m.ConversationID != in.ConversationID || m.Text != strings.TrimSpace(in.Text) {
+		return Message{}, fmt.Errorf("%w: this Idempotency-Key made another reply (message %d)", hark.ErrConflict, m.ID)
+	}
+	return m, ErrReplayed
 }
 
 // Assign gives a conversation to an agent; zero unassigns it.

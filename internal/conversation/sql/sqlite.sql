@@ -157,6 +157,10 @@ INSERT INTO activity (id, workspace_id, conversation_id, user_id, kind, detail, 
 SELECT a.id, a.conversation_id, COALESCE(a.user_id, 0), COALESCE(u.name, ''), a.kind, a.detail, a.created_at
 FROM activity a LEFT JOIN users u ON u.id = a.user_id WHERE a.conversation_id = ? ORDER BY a.id;
 
+-- name: ReplyByKey
+-- The reply an API client's Idempotency-Key already made.
+SELECT message_id FROM outbox WHERE idempotency_key = ?;
+
 -- name: InsertOutbox
 INSERT INTO outbox (id, message_id, account_id, idempotency_key, status, attempts, next_attempt_at, created_at, updated_at)
 VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?);

@@ -1,0 +1,64 @@
+package api_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+)
+
+// A script that retries a reply after a timeout, with the same
+// Idempotency-Key, gets the first reply back (200) and the customer gets
+// one message, even when the retries race; the key used for another reply
+// is a conflict, and without a key every request is a reply.
+func TestARetriedReplyIsQueuedOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		_, conv := e.ingestOne("t-1", "ana", "@acme where is my refund?")
+		url := "/api/v1/conversations/" + conv + "/replies"
+		count := func() int {
+			var n int
+			d.R.QueryRow("SELECT COUNT(*) FROM outbox").Scan(&n)
+			return n
+		}
+		before := count()
+		first := e.do("POST", url, `{"text":"Refund sent"}`, "agent", "Idempotency-Key", "k1")
+		if first.status != 201 {
+			t.Fatalf("first: %d %s", first.status, first.body)
+		}
+		var wg sync.WaitGroup
+		codes := make([]int, 4)
+		bodies := make([]string, 4)
+		for i := range codes {
+			wg.Go(func() {
+				r := e.do("POST", url, `{"text":"Refund sent"}`, "agent", "Idempotency-Key", "k1")
+				codes[i], bodies[i] = r.status, r.body
+			})
+		}
+		wg.Wait()
+		for i := range codes {
+			if codes[i] != 200 || bodies[i] != first.body {
+				t.Errorf("retry %d: %d %s, want 200 and the first reply", i, codes[i], bodies[i])
+			}
+		}
+		if n := count() - before; n != 1 {
+			t.Fatalf("one reply retried: %d in the outbox, want 1", n)
+		}
+		if r := e.do("POST", url, `{"text":"Something else"}`, "agent", "Idempotency-Key", "k1"); r.status != 409 {
+			t.Errorf("the key on another reply: %d %s, want 409", r.status, r.body)
+		}
+		if r := e.do("POST", url, `{"text":"Refund sent"}`, "admin", "Idempotency-Key", "k1"); r.status != 201 {
+			t.Errorf("another user's key: %d, want a reply of its own", r.status)
+		}
+		if r := e.do("POST", url, `{"text":"x"}`, "agent", "Idempotency-Key", strings.Repeat("k", 256)); r.status != 400 {
+			t.Errorf("a 256-byte key: %d, want 400", r.status)
+		}
+		e.do("POST", url, `{"text":"Refund sent"}`, "agent")
+		e.do("POST", url, `{"text":"Refund sent"}`, "agent")
+		if n := count() - before; n != 4 {
+			t.Errorf("%d replies queued, want 4 (one per key and user, two without)", n)
+		}
+	})
+}
