@@ -20,22 +20,7 @@ import (
 // with the server's reason, instead of leaving it shown as sent.
 func TestABouncedEmailReplyIsShownFailed(t *testing.T) {
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: t.TempDir() + "/h.db", Migrate: true, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	fake, err := email.StartFake("support@shop.test", "s3cret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fake.Close()
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "email", Handle: fake.Mailbox})
-	cfg, _ := json.Marshal(fake.Config())
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, cfg); err != nil {
-		t.Fatal(err)
-	}
+	a, fake, ws, acct := mailDesk(t, nil)
 	res, err := a.Pipeline.Ingest(ctx, acct.ID, ingest.Message{ProviderID: "ada-1@example.org", Visibility: "private",
 		Author: ingest.Author{ID: "ada@example.org", Email: "ada@example.org"}, Text: "Where is order 42?", Subject: "Order 42"})
 	if err != nil || res[0].Err != nil {
@@ -78,4 +63,34 @@ func TestABouncedEmailReplyIsShownFailed(t *testing.T) {
 	if len(page.Conversations) != 1 {
 		t.Fatalf("the bounce opened a conversation: %d", len(page.Conversations))
 	}
+}
+
+// mailDesk opens a desk with a mailbox "shop" on a fake IMAP and SMTP
+// server, its config changed by adjust (when given) before it is stored.
+func mailDesk(t *testing.T, adjust func(map[string]any)) (*app.App, *email.Fake, workspace.Workspace, workspace.Account) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: t.TempDir() + "/h.db", Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	fake, err := email.StartFake("support@shop.test", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "email", Handle: fake.Mailbox})
+	cfg, _ := json.Marshal(fake.Config())
+	if adjust != nil {
+		var m map[string]any
+		json.Unmarshal(cfg, &m)
+		adjust(m)
+		cfg, _ = json.Marshal(m)
+	}
+	if err := a.Workspaces.SetConfig(ctx, acct.ID, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return a, fake, ws, acct
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/channel/blog"
-	"github.com/harkdesk/hark/internal/channel/email"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
@@ -155,26 +154,7 @@ func TestRunnerProbesPresence(t *testing.T) {
 func TestIMAPIdleWakesThePoller(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := app.Open(ctx, app.Options{DB: t.TempDir() + "/h.db", Migrate: true, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	fake, err := email.StartFake("support@shop.test", "s3cret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fake.Close()
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "email", Handle: fake.Mailbox})
-	cfg, _ := json.Marshal(fake.Config())
-	var withInterval map[string]any
-	json.Unmarshal(cfg, &withInterval)
-	withInterval["poll_interval_seconds"] = 3600
-	cfg, _ = json.Marshal(withInterval)
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, cfg); err != nil {
-		t.Fatal(err)
-	}
+	a, fake, ws, _ := mailDesk(t, func(cfg map[string]any) { cfg["poll_interval_seconds"] = 3600 })
 	done := make(chan struct{})
 	go func() { defer close(done); a.Poller.Run(ctx, time.Hour) }()
 
