@@ -28,6 +28,7 @@ func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.Ra
 	if err := json.Unmarshal(cfg, &obj); err != nil || obj == nil {
 		return fmt.Errorf("the config must be a JSON object: %w", hark.ErrInvalid)
 	}
+	var target any
 	if len(obj) > 0 {
 		f, ok := a.Outbox.Registry[acct.Channel]
 		if !ok {
@@ -37,15 +38,15 @@ func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.Ra
 		if err != nil {
 			return fmt.Errorf("the %s connector refused this config: %v: %w", acct.Channel, err, hark.ErrInvalid)
 		}
-		if err := a.targetFree(ctx, acct, c); err != nil {
-			return err
-		}
+		target = c
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, cfg); err != nil {
 		return fmt.Errorf("config: %v: %w", err, hark.ErrInvalid)
 	}
-	return a.Workspaces.SetConfig(ctx, accountID, compact.Bytes())
+	return a.Workspaces.SetConfigIf(ctx, accountID, compact.Bytes(), func(all []workspace.Account) error {
+		return a.targetFree(acct, target, all)
+	})
 }
 
 // targeted is a connector whose provider sends the events of many
@@ -57,14 +58,10 @@ type targeted interface{ Target() string }
 // another account already has: the webhook edge would file its events
 // under one of the two by account order, and replies would go out as
 // either.
-func (a *App) targetFree(ctx context.Context, acct workspace.Account, c any) error {
+func (a *App) targetFree(acct workspace.Account, c any, all []workspace.Account) error {
 	t, ok := c.(targeted)
 	if !ok || t.Target() == "" {
 		return nil
-	}
-	all, err := a.Workspaces.AllAccounts(ctx)
-	if err != nil {
-		return err
 	}
 	f := a.Outbox.Registry[acct.Channel]
 	for _, o := range all {

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/channel/meta"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -78,4 +81,43 @@ func TestOnePageIsOneAccount(t *testing.T) {
 	if err := a.ConfigureAccount(ctx, ig.ID, cfg); err != nil {
 		t.Errorf("the Page's Instagram account: %v", err)
 	}
+}
+
+// Two admins (or nodes) configuring the same Page at once: one of them
+// gets the conflict, never both the Page.
+func TestOnePageRacingConfigures(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		ws, _ := a.Workspaces.Create(ctx, "air", "Air")
+		cfg := meta.NewFake("app-secret", "verify", "token").Config("http://graph.test")
+		for round := range 10 {
+			var ids []int64
+			for i := range 2 {
+				acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: fmt.Sprint("p", round, "-", i), Name: "Page"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, acct.ID)
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i, id := range ids {
+				wg.Go(func() { errs[i] = a.ConfigureAccount(ctx, id, cfg) })
+			}
+			wg.Wait()
+			if (errs[0] == nil) == (errs[1] == nil) {
+				t.Fatalf("round %d: %v / %v, want exactly one conflict", round, errs[0], errs[1])
+			}
+			for _, id := range ids {
+				if err := a.ConfigureAccount(ctx, id, []byte("{}")); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
 }

@@ -198,8 +198,40 @@ func (s *Store) AllAccounts(ctx context.Context) ([]Account, error) {
 	return s.accounts(ctx, s.q("AllAccounts"))
 }
 
+// SetConfigIf stores an account's config once check has accepted it
+// against every account, in a transaction no other SetConfigIf runs
+// beside (SQLite has one writer; PostgreSQL takes a lock), so two admins
+// configuring the same Page at once cannot both pass the check.
+func (s *Store) SetConfigIf(ctx context.Context, accountID int64, cfg json.RawMessage, check func(all []Account) error) error {
+	if !json.Valid(cfg) {
+		return fmt.Errorf("%w: account config is not JSON", hark.ErrInvalid)
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q("LockAccountConfigs")); err != nil {
+			return err
+		}
+		all, err := s.accountsFrom(ctx, tx, s.q("AllAccounts"))
+		if err != nil {
+			return err
+		}
+		if err := check(all); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q("SetAccountConfig"), string(cfg), accountID)
+		return err
+	})
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 func (s *Store) accounts(ctx context.Context, q string, args ...any) ([]Account, error) {
-	rows, err := s.db.R.QueryContext(ctx, q, args...)
+	return s.accountsFrom(ctx, s.db.R, q, args...)
+}
+
+func (s *Store) accountsFrom(ctx context.Context, from querier, q string, args ...any) ([]Account, error) {
+	rows, err := from.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}

@@ -33,6 +33,11 @@ FROM channel_accounts WHERE ingest_token_hash = $1 AND ingest_token_hash <> '';
 -- name: SetAccountIngestToken
 UPDATE channel_accounts SET ingest_token_hash = $1 WHERE id = $2;
 
+-- name: LockAccountConfigs
+-- One configuration at a time across nodes, for the checks that compare
+-- an account's config with the others' (one Page, one account).
+SELECT pg_advisory_xact_lock(7249002);
+
 -- name: SetAccountConfig
 UPDATE channel_accounts SET config = $1 WHERE id = $2;
 

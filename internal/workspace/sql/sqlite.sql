@@ -33,6 +33,10 @@ FROM channel_accounts WHERE ingest_token_hash = ? AND ingest_token_hash <> '';
 -- name: SetAccountIngestToken
 UPDATE channel_accounts SET ingest_token_hash = ? WHERE id = ?;
 
+-- name: LockAccountConfigs
+-- SQLite's single writer already runs one configuration at a time.
+SELECT 1;
+
 -- name: SetAccountConfig
 UPDATE channel_accounts SET config = ? WHERE id = ?;
 
