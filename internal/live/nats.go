@@ -136,41 +136,59 @@ func (n *NATS) deliver(m jetstream.Msg) {
 }
 
 // keep checks the stream after every reconnect and failed publish: it
-// makes it again if NATS lost it, and tells every desk to resync if events
-// were dropped meanwhile.
+// makes it again if NATS lost it, and tells every desk to resync once NATS
+// takes events again. While NATS refuses them (its store full, say), it
+// waits longer between tries rather than trying at every failed publish.
 func (n *NATS) keep() {
 	defer n.stopped.Done()
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
+	wait := time.Second
+	var notBefore time.Time
 	for {
 		select {
 		case <-n.done:
 			return
 		case <-n.check:
 		case <-retry.C:
+			notBefore = time.Time{}
 		}
-		if !n.nc.IsConnected() {
-			continue // the reconnect handler checks again
+		if !n.nc.IsConnected() || time.Now().Before(notBefore) {
+			continue // the reconnect handler or the timer checks again
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := n.js.Stream(ctx, Stream)
-		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			if err = n.setUp(ctx); err == nil {
-				n.log.Info("live: made the NATS stream again")
-				n.dropped.Store(true)
-			}
-		}
-		cancel()
-		if err != nil {
-			n.warn("live: checking the NATS stream", err)
-			retry.Reset(time.Second)
+		if err := n.settle(); err != nil {
+			n.warn("live: NATS is not taking events", err)
+			notBefore = time.Now().Add(wait)
+			retry.Reset(wait)
+			wait = min(2*wait, 30*time.Second)
 			continue
 		}
-		if n.dropped.Swap(false) {
-			n.local.Publish(Event{Kind: "resync"}) // this node missed what the others sent
-			n.Publish(Event{Kind: "resync"})       // and they what it did
+		wait = time.Second
+	}
+}
+
+// settle makes the stream again if NATS lost it and, if events were
+// dropped, publishes a resync and waits for NATS to take it: only then is
+// NATS back, and every desk (this node's too, through the stream) reloads.
+func (n *NATS) settle() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := n.js.Stream(ctx, Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		if err = n.setUp(ctx); err == nil {
+			n.log.Info("live: made the NATS stream again")
+			n.dropped.Store(true)
 		}
 	}
+	if err != nil || !n.dropped.Swap(false) {
+		return err
+	}
+	b, _ := json.Marshal(Event{Kind: "resync"})
+	if _, err := n.js.Publish(ctx, "hark.live.0", b); err != nil {
+		n.dropped.Store(true)
+		return err
+	}
+	return nil
 }
 
 func (n *NATS) recheck() {

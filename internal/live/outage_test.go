@@ -5,7 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -128,5 +130,60 @@ func TestPublishDoesNotWaitForNATS(t *testing.T) {
 	}
 	if !waitFor(ch, 1, "message", time.Second) {
 		t.Error("this node's desk did not see its own event while NATS was down")
+	}
+}
+
+// When JetStream refuses events (its store full) the node does not tell
+// its desks to resync over and over: a failed resync is not news, and it
+// tries again later, not at once.
+func TestARefusingNATSCausesNoResyncStorm(t *testing.T) {
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		t.Skip("no nats-server: ", err)
+	}
+	port, dir := freePort(t), t.TempDir()
+	conf := filepath.Join(dir, "n.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("host: 127.0.0.1\nport: %d\njetstream { store_dir: %q, max_memory_store: 65536 }\n", port, dir)), 0o600)
+	cmd := exec.Command(bin, "-c", conf)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer stopNATS(cmd)
+	for range 100 {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a, err := DialNATS(fmt.Sprintf("nats://127.0.0.1:%d", port), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ch, cancel := a.Subscribe()
+	defer cancel()
+	for i := range 2000 { // more than 64 kB of events
+		a.Publish(Event{Kind: "message", WorkspaceID: 1, MessageID: int64(i)})
+	}
+	time.Sleep(2 * time.Second)
+	for len(ch) > 0 {
+		<-ch
+	}
+	resyncs := 0 // nothing is published from now on
+	deadline := time.After(3 * time.Second)
+	for {
+		select {
+		case e := <-ch:
+			if e.Kind == "resync" {
+				resyncs++
+			}
+			continue
+		case <-deadline:
+		}
+		break
+	}
+	if resyncs > 3 {
+		t.Fatalf("with nothing published, this node's desks were told to resync %d times in 3 s", resyncs)
 	}
 }
