@@ -220,7 +220,8 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	if canFind && (inDoubt || r.unclear) {
 		got, found, err := rec.Find(ctx, out)
 		if err != nil {
-			w.retry(ctx, r, ws, conv, err)
+			// Still not known whether it was posted: look again next time.
+			w.retry(ctx, r, ws, conv, err, true)
 			return
 		}
 		if found && !w.taken(ctx, r, got.ProviderID) {
@@ -240,7 +241,7 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	}
 	if err != nil {
 		if channel.IsTemporary(err) {
-			w.retry(ctx, r, ws, conv, err)
+			w.retry(ctx, r, ws, conv, err, unclear(err))
 		} else {
 			w.fail(ctx, r, ws, conv, err.Error())
 		}
@@ -365,9 +366,12 @@ func unclear(err error) bool {
 	return se.Status == 0 || se.Status == http.StatusRequestTimeout || se.Status >= 500
 }
 
-func (w *Worker) retry(ctx context.Context, r row, ws, conv int64, err error) {
+// retry queues r again after err. mayHavePosted says whether the reply
+// may be at the provider all the same, so that the next attempt looks
+// before it posts.
+func (w *Worker) retry(ctx context.Context, r row, ws, conv int64, err error, mayHavePosted bool) {
 	flag := 0
-	if unclear(err) {
+	if mayHavePosted {
 		flag = 1
 	}
 	if _, uerr := w.DB.W.ExecContext(ctx, w.q("SetUnclear"), flag, r.id); uerr != nil {

@@ -430,3 +430,36 @@ func TestALookAlikeEarlierReplyIsNotThisOne(t *testing.T) {
 		}
 	})
 }
+
+// findRefusedOnce refuses its first look-up (a rate limit), as a provider
+// may between a lost answer and the retry.
+type findRefusedOnce struct {
+	postedThenLost
+	refused *atomic.Bool
+}
+
+func (f findRefusedOnce) Find(ctx context.Context, out channel.Outgoing) (channel.Sent, bool, error) {
+	if f.refused.CompareAndSwap(false, true) {
+		return channel.Sent{}, false, &channel.SendError{Temporary: true, Status: 429, Message: "Too Many Requests"}
+	}
+	return f.postedThenLost.Find(ctx, out)
+}
+
+// A look-up that fails says nothing about whether the reply was posted:
+// the next attempt still looks first, rather than posting again.
+func TestAFailedLookUpStillLooksNextTime(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, true)
+		conn := findRefusedOnce{postedThenLost{reconciling{f.p}}, &atomic.Bool{}}
+		f.w.Registry = outbox.Registry{"sms": func(workspace.Account, json.RawMessage) (channel.Connector, error) { return conn, nil }}
+		m := f.reply(t, f.sms, "once")
+		for range 3 { // the lost answer, the refused look-up, the look-up that finds it
+			f.w.Tick(ctx)
+			f.d.W.Exec(db.Rebind(f.d.Dialect, "UPDATE outbox SET next_attempt_at = 0 WHERE message_id = ?"), m.ID)
+		}
+		if st, _, _ := f.state(t, m); st != "sent" || len(f.p.sent) != 1 {
+			t.Fatalf("%s, posted %d times; want sent, once", st, len(f.p.sent))
+		}
+	})
+}
