@@ -70,7 +70,7 @@ func (a *App) targetFree(acct workspace.Account, c any, all []workspace.Account)
 		}
 		oc, err := f(o, o.Config)
 		if ot, ok := oc.(targeted); err == nil && ok && ot.Target() == t.Target() {
-			return fmt.Errorf("%s %s is already connected as account %d (%s); remove it there first: %w", acct.Channel, t.Target(), o.ID, o.Name, hark.ErrConflict)
+			return fmt.Errorf("%w: %s %s is already connected as account %d (%s); remove it there first", hark.ErrConflict, acct.Channel, t.Target(), o.ID, o.Name)
 		}
 	}
 	return nil

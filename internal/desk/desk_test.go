@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/desk"
@@ -234,6 +235,20 @@ func TestAccountsPage(t *testing.T) {
 	_, page = ad.get(path)
 	if !strings.Contains(page, "app_password</dt><dd>•••• (set)") || strings.Contains(page, "s3cret") || !strings.Contains(page, "https://blog.brand.test") {
 		t.Fatal("the saved config is not shown masked")
+	}
+	// A Page another account has: the admin is told which account.
+	pageCfg := meta.NewFake("s", "v", "t").Config("http://graph.test")
+	var pages []workspace.Account
+	for _, h := range []string{"page-one", "page-two"} {
+		acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "facebook", Handle: h, Name: h})
+		pages = append(pages, acct)
+	}
+	if err := a.ConfigureAccount(ctx, pages[0].ID, pageCfg); err != nil {
+		t.Fatal(err)
+	}
+	code, body := ad.post(path+"/"+itoa(pages[1].ID)+"/config", url.Values{"csrf_token": {ad.csrf}, "config": {string(pageCfg)}})
+	if code != http.StatusConflict || !strings.Contains(body, "already connected as account "+itoa(pages[0].ID)+" (page-one)") {
+		t.Fatalf("a Page another account has: %d, and the page does not say which account has it", code)
 	}
 }
 
