@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
@@ -27,7 +25,7 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 	// A script that retries after a timeout sends the same key again and
 	// gets the first reply back, rather than the customer getting two.
 	key := r.Header.Get("Idempotency-Key")
-	if len(key) > 255 || !utf8.ValidString(key) || strings.ContainsRune(key, 0) {
+	if len(key) > 255 || !hark.Storable(key) {
 		return fmt.Errorf("%w: Idempotency-Key must be text of at most 255 bytes", hark.ErrInvalid)
 	}
 	ctx := r.Context()

@@ -6,20 +6,16 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/harkdesk/hark/internal/hark"
 )
 
-// PostgreSQL refuses a NUL character and invalid UTF-8 in any text, and
-// SQLite would keep what nothing else in the desk expects; both must answer
-// alike, so such input is refused here, before any handler sees it. Ingest
-// alone reads its body with readBody and cleans it instead: one odd byte in
-// a provider's payload must not lose the customer's message.
-
-// storable says whether s is text both databases keep as it is.
-func storable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
-}
+// The stores refuse text that is not hark.Storable, alike on SQLite and
+// PostgreSQL. The API also checks every body and query up front, so that
+// a client learns which part of its request was at fault (bad_text).
+// Ingest alone reads its body with readBody and cleans it instead: one odd
+// byte in a provider's payload must not lose the customer's message.
 
 // readText reads a request body that must be storable text: valid UTF-8,
 // with no NUL, raw or written as the JSON escape \u0000.
@@ -68,17 +64,17 @@ func pathNames(pattern string) []string {
 // path value that is not (404: such a name can name nothing).
 func checkRequestText(r *http.Request, names []string) error {
 	for _, n := range names {
-		if v := r.PathValue(n); !storable(v) {
+		if v := r.PathValue(n); !hark.Storable(v) {
 			return &requestError{status: http.StatusNotFound, code: "not_found", msg: fmt.Sprintf("%s %q not found", n, v)}
 		}
 	}
 	q, _ := url.ParseQuery(r.URL.RawQuery) // handlers report a malformed query themselves
 	for k, vs := range q {
-		if !storable(k) {
+		if !hark.Storable(k) {
 			return badRequest("bad_text", fmt.Sprintf("query parameter %q is not valid UTF-8 or holds a NUL character", k))
 		}
 		for _, v := range vs {
-			if !storable(v) {
+			if !hark.Storable(v) {
 				return badRequest("bad_text", fmt.Sprintf("query parameter %s is not valid UTF-8 or holds a NUL character", k))
 			}
 		}

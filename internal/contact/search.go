@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/harkdesk/hark/internal/hark"
 )
 
 // Match is a contact found by Search.
@@ -26,8 +28,8 @@ const MaxSearch = 20
 func (s *Store) Search(ctx context.Context, workspaceID int64, q string) ([]Match, error) {
 	q = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(q), "@")))
 	out := []Match{}
-	if q == "" {
-		return out, nil
+	if q == "" || !hark.Storable(q) {
+		return out, nil // no contact's name or address holds such text
 	}
 	pattern := "%" + likeEscaper.Replace(q) + "%"
 	rows, err := s.db.R.QueryContext(ctx, queries.Get(s.db.Dialect, "SearchContacts"), workspaceID, pattern, MaxSearch)

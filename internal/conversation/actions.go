@@ -109,6 +109,9 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 	if text == "" {
 		return Message{}, fmt.Errorf("%w: reply is empty", hark.ErrInvalid)
 	}
+	if !hark.Storable(text) || !hark.Storable(in.Key) {
+		return Message{}, fmt.Errorf("%w: the reply is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
+	}
 	if utf8.RuneCountInString(text) > MaxReplyLength {
 		return Message{}, fmt.Errorf("%w: reply is longer than %d characters", hark.ErrInvalid, MaxReplyLength)
 	}
@@ -289,6 +292,9 @@ func (s *Store) AddNote(ctx context.Context, convID, userID int64, body string) 
 	body = strings.TrimSpace(body)
 	if body == "" {
 		return Note{}, fmt.Errorf("%w: note is empty", hark.ErrInvalid)
+	}
+	if !hark.Storable(body) {
+		return Note{}, fmt.Errorf("%w: the note is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
 	}
 	if len(body) > MaxReplyLength {
 		return Note{}, fmt.Errorf("%w: note is too long", hark.ErrInvalid)

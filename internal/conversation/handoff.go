@@ -30,6 +30,9 @@ func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private M
 		if strings.TrimSpace(t) == "" {
 			return public, private, fmt.Errorf("%w: a hand-off needs both the public and the private message", hark.ErrInvalid)
 		}
+		if !hark.Storable(t) {
+			return public, private, fmt.Errorf("%w: a hand-off message is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
+		}
 	}
 	pub, err := s.Get(ctx, in.ConversationID)
 	if err != nil {

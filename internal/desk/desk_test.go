@@ -399,3 +399,40 @@ func brandOnX(t *testing.T) (*app.App, workspace.Account) {
 	a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
 	return a, x
 }
+
+// Text no database can store (a NUL, invalid UTF-8) typed into the desk is
+// refused alike on SQLite and PostgreSQL, where it was a 500.
+func TestDeskRefusesTextNoDatabaseCanStore(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
+		x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
+		a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+		res, _ := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "9", Handle: "eve"}, Text: "help", SentAt: time.Now()})
+		convPath := "/c/" + itoa(res[0].ConversationID)
+		srv := httptest.NewServer(server.Handler(a))
+		defer srv.Close()
+		ag := newClient(t, srv.URL)
+		ag.login("agent@b.test", "password1")
+		ag.get(convPath)
+		for _, action := range []string{"/note", "/reply"} {
+			for _, text := range []string{"on it\x00", "on it \xff"} {
+				field := "body"
+				if action == "/reply" {
+					field = "text"
+				}
+				if code, _ := ag.post(convPath+action, url.Values{"csrf_token": {ag.csrf}, field: {text}}); code != http.StatusBadRequest {
+					t.Errorf("%s %q: %d, want 400", action, text, code)
+				}
+			}
+		}
+		if code, _ := ag.get("/p/1?q=%00"); code >= 500 {
+			t.Errorf("a search for a NUL: %d", code)
+		}
+	})
+}

@@ -2,7 +2,11 @@
 // channels, the conversation states and the domain errors.
 package hark
 
-import "errors"
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
 
 // Domain errors. Packages wrap them with context; the HTTP edge maps them to
 // status codes.
@@ -12,6 +16,14 @@ var (
 	ErrConflict  = errors.New("conflict")
 	ErrForbidden = errors.New("forbidden")
 )
+
+// Storable says whether s is text both databases keep as it is: valid
+// UTF-8 with no NUL character. PostgreSQL refuses the others, and SQLite
+// would keep what nothing else in the desk expects, so the stores refuse
+// them alike (ingest alone cleans them, so as to lose no customer text).
+func Storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
 
 // Channels a channel account can be on, in the order the desk lists them.
 var Channels = []string{"x", "facebook", "instagram", "linkedin", "whatsapp", "email", "chat", "form", "blog", "phone", "sms", "api"}

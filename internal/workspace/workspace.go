@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -74,6 +73,9 @@ func (s *Store) Create(ctx context.Context, slug, name string) (Workspace, error
 	if strings.TrimSpace(name) == "" {
 		return Workspace{}, fmt.Errorf("%w: workspace name is empty", hark.ErrInvalid)
 	}
+	if !hark.Storable(name) {
+		return Workspace{}, fmt.Errorf("%w: the workspace name is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
+	}
 	w := Workspace{ID: db.NewID(), Slug: slug, Name: strings.TrimSpace(name), CreatedAt: db.Now()}
 	if _, err := s.db.W.ExecContext(ctx, s.q("CreateWorkspace"), w.ID, w.Slug, w.Name, w.CreatedAt); err != nil {
 		if isUniqueViolation(err) {
@@ -111,7 +113,7 @@ func (s *Store) List(ctx context.Context) ([]Workspace, error) {
 
 // BySlug finds a workspace by its slug.
 func (s *Store) BySlug(ctx context.Context, slug string) (Workspace, error) {
-	if !utf8.ValidString(slug) || strings.IndexByte(slug, 0) >= 0 {
+	if !hark.Storable(slug) {
 		// PostgreSQL would refuse the query; no slug is anything but ASCII.
 		return Workspace{}, fmt.Errorf("workspace %q: %w", slug, hark.ErrNotFound)
 	}
@@ -147,6 +149,9 @@ func (s *Store) AddAccount(ctx context.Context, a Account) (Account, string, err
 	a.Handle = strings.TrimSpace(a.Handle)
 	if a.Handle == "" {
 		return a, "", fmt.Errorf("%w: account handle is empty", hark.ErrInvalid)
+	}
+	if !hark.Storable(a.Handle) || !hark.Storable(a.Name) {
+		return a, "", fmt.Errorf("%w: the account's handle or name is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
 	}
 	if a.Name == "" {
 		a.Name = a.Handle
