@@ -143,7 +143,7 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 		_, err = tx.ExecContext(ctx, s.q("TouchOutbound"), Preview(m.Text), now, now, c.ID)
 		return err
 	})
-	if err != nil && in.Key != "" && strings.Contains(strings.ToLower(err.Error()), "unique") {
+	if err != nil && in.Key != "" && db.IsUniqueViolation(err) {
 		return s.replayed(ctx, in, outboxKey(m, in), err)
 	}
 	if err != nil {

@@ -96,7 +96,7 @@ func (s *Store) Add(ctx context.Context, email, name, role, password string) (Us
 	u := User{ID: db.NewID(), Email: strings.ToLower(addr.Address), Name: name, Role: role, CreatedAt: db.Now(), passwordHash: hash}
 	_, err = s.db.W.ExecContext(ctx, s.q("CreateUser"), u.ID, u.Email, u.Name, u.Role, hash, u.CreatedAt)
 	if err != nil {
-		if strings.Contains(strings.ToLower(err.Error()), "unique") {
+		if db.IsUniqueViolation(err) {
 			return User{}, fmt.Errorf("%w: a user with e-mail %s exists", hark.ErrConflict, u.Email)
 		}
 		return User{}, fmt.Errorf("add user %s: %w", u.Email, err)

@@ -78,19 +78,12 @@ func (s *Store) Create(ctx context.Context, slug, name string) (Workspace, error
 	}
 	w := Workspace{ID: db.NewID(), Slug: slug, Name: strings.TrimSpace(name), CreatedAt: db.Now()}
 	if _, err := s.db.W.ExecContext(ctx, s.q("CreateWorkspace"), w.ID, w.Slug, w.Name, w.CreatedAt); err != nil {
-		if isUniqueViolation(err) {
+		if db.IsUniqueViolation(err) {
 			return Workspace{}, fmt.Errorf("%w: workspace %q exists", hark.ErrConflict, slug)
 		}
 		return Workspace{}, fmt.Errorf("create workspace %s: %w", slug, err)
 	}
 	return w, nil
-}
-
-// isUniqueViolation tells a taken key from other failures on both drivers:
-// SQLite says "UNIQUE constraint failed", PostgreSQL "violates unique
-// constraint". Only the database sees every writer, so only it can tell.
-func isUniqueViolation(err error) bool {
-	return strings.Contains(strings.ToLower(err.Error()), "unique")
 }
 
 // List returns every workspace by name.
@@ -163,7 +156,7 @@ func (s *Store) AddAccount(ctx context.Context, a Account) (Account, string, err
 	token := NewToken("hki_")
 	_, err := s.db.W.ExecContext(ctx, s.q("CreateAccount"), a.ID, a.WorkspaceID, a.Channel, a.Handle, a.Name, a.Purpose, HashToken(token), string(a.Config), a.CreatedAt)
 	if err != nil {
-		if isUniqueViolation(err) {
+		if db.IsUniqueViolation(err) {
 			return a, "", fmt.Errorf("%w: the workspace already has the %s account %s", hark.ErrConflict, a.Channel, a.Handle)
 		}
 		return a, "", fmt.Errorf("add %s account %s: %w", a.Channel, a.Handle, err)
