@@ -68,8 +68,13 @@ func TestLiveStreamsEndWithTheDrainAndResyncOnReturn(t *testing.T) {
 		}
 		got.WriteString(line)
 	}
-	resp2, _ := openStream(t, a, addr, "")
+	resp2, body2 := openStream(t, a, addr, "")
 	defer resp2.Body.Close()
+	// A first stream names an id at once, so that its reconnect, even
+	// before any event, says it is one.
+	if line, _ := body2.ReadString('\n'); !strings.HasPrefix(line, "id: ") {
+		t.Errorf("a new stream opens with %q, want an id", line)
+	}
 
 	began := time.Now()
 	stop()

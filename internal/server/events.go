@@ -29,10 +29,12 @@ func events(a *app.App) http.HandlerFunc {
 		h.Set("X-Accel-Buffering", "no")
 		ch, cancel := a.Bus.Subscribe()
 		defer cancel()
-		fmt.Fprint(w, "retry: 2000\n\n")
+		// The opening id makes every reconnect carry Last-Event-ID, even
+		// one before any event: a browser coming back (to this node or
+		// another) missed what changed while it was away, and is told to
+		// reload what it shows.
+		fmt.Fprint(w, "id: 0\nretry: 2000\n\n")
 		if r.Header.Get("Last-Event-ID") != "" {
-			// A browser coming back (this node or another) missed what
-			// changed while it was away: the page reloads what it shows.
 			fmt.Fprint(w, "event: resync\ndata: {\"kind\":\"resync\"}\n\n")
 		}
 		rc.Flush()

@@ -73,30 +73,22 @@
 
   if (ws && window.EventSource && (list || thread)) {
     var es = new EventSource("/events?workspace=" + encodeURIComponent(ws));
-    var opened = false;
-    es.onopen = function () {
-      live && live.classList.add("on");
-      // Back after a drop (a node stopping, the network): whatever changed
-      // meanwhile was never sent here, so reload what the page shows.
-      if (opened) { changed("resync", {}); }
-      opened = true;
-    };
+    // Back after a drop (a node stopping, the network), the stream sends
+    // a resync first: whatever changed meanwhile was never sent here.
+    es.onopen = function () { live && live.classList.add("on"); };
     es.onerror = function () { live && live.classList.remove("on"); };
     es.onmessage = function () {};
-    var changed = function (kind, e) {
-      if (list) { refresh(list); }
-      if (counts) { refreshCounts(); }
-      if (convID && (kind === "resync" || e.conversation_id === convID)) {
-        refresh(thread);
-        refresh(side);
-        if (kind === "status") { refreshStatus(); }
-      }
-    };
     ["message", "conversation", "replied", "assigned", "status", "tagged", "note", "team", "priority", "linked", "resync", "send_status"].forEach(function (kind) {
       es.addEventListener(kind, function (ev) {
         var e = {};
         try { e = JSON.parse(ev.data); } catch (x) { return; }
-        changed(kind, e);
+        if (list) { refresh(list); }
+        if (counts) { refreshCounts(); }
+        if (convID && (kind === "resync" || e.conversation_id === convID)) {
+          refresh(thread);
+          refresh(side);
+          if (kind === "status") { refreshStatus(); }
+        }
       });
     });
   }
