@@ -143,22 +143,21 @@ func (n *NATS) keep() {
 	defer n.stopped.Done()
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
-	wait := time.Second
-	var notBefore time.Time
+	wait, backingOff := time.Second, false
 	for {
 		select {
 		case <-n.done:
 			return
 		case <-n.check:
 		case <-retry.C:
-			notBefore = time.Time{}
+			backingOff = false
 		}
-		if !n.nc.IsConnected() || time.Now().Before(notBefore) {
+		if !n.nc.IsConnected() || backingOff {
 			continue // the reconnect handler or the timer checks again
 		}
 		if err := n.settle(); err != nil {
 			n.warn("live: NATS is not taking events", err)
-			notBefore = time.Now().Add(wait)
+			backingOff = true
 			retry.Reset(wait)
 			wait = min(2*wait, 30*time.Second)
 			continue
@@ -218,6 +217,13 @@ func (n *NATS) warn(msg string, err error) {
 func (n *NATS) Publish(e Event) {
 	if !n.nc.IsConnected() {
 		n.dropped.Store(true)
+		n.local.Publish(e)
+		return
+	}
+	if n.js.PublishAsyncPending() >= maxPending {
+		// NATS is connected but not answering: queuing more would make
+		// this call wait for room, on the ingest committer.
+		n.lost(errors.New("too many events awaiting NATS's acknowledgement"))
 		n.local.Publish(e)
 		return
 	}

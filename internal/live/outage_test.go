@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -185,5 +186,27 @@ func TestARefusingNATSCausesNoResyncStorm(t *testing.T) {
 	}
 	if resyncs > 3 {
 		t.Fatalf("with nothing published, this node's desks were told to resync %d times in 3 s", resyncs)
+	}
+}
+
+// NATS connected but not answering (a hung server): acknowledgements stop
+// coming, and Publish must not wait for room among them.
+func TestPublishDoesNotWaitForAHungNATS(t *testing.T) {
+	port, dir := freePort(t), t.TempDir()
+	srv := startNATS(t, port, dir)
+	defer stopNATS(srv)
+	a, err := DialNATS(fmt.Sprintf("nats://127.0.0.1:%d", port), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv.Process.Signal(syscall.SIGSTOP)
+	defer srv.Process.Signal(syscall.SIGCONT)
+	start := time.Now()
+	for i := range 10_000 {
+		a.Publish(Event{Kind: "message", WorkspaceID: 1, MessageID: int64(i)})
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("10,000 publishes to a hung NATS took %v", d)
 	}
 }
