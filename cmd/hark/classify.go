@@ -14,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/harkdesk/hark/internal/classify"
+	"github.com/harkdesk/hark/internal/conversation"
 )
 
 // cmdTrain trains the classifiers from the shared data and writes the model
@@ -162,7 +162,7 @@ func classifyStream(c *classify.Classifier, in io.Reader, out, warn io.Writer) e
 			in.Text = string(b)
 		}
 		if len(in.Text) > maxLine {
-			in.Text = clip(in.Text, maxLine)
+			in.Text = conversation.Clip(in.Text, maxLine)
 			long = true
 		}
 		if long {
@@ -176,14 +176,6 @@ func classifyStream(c *classify.Classifier, in io.Reader, out, warn io.Writer) e
 		fmt.Fprintf(warn, "hark classify: %d more warnings\n", warned-10)
 	}
 	return w.Flush()
-}
-
-// clip cuts s to at most n bytes, at the start of a character.
-func clip(s string, n int) string {
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // readLine appends the next line to buf, without its line ending, keeping

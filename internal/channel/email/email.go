@@ -112,9 +112,6 @@ func New(acct workspace.Account, raw json.RawMessage, deps Deps) (*Connector, er
 	default:
 		return nil, fmt.Errorf("email account %d: inbound %q: use imap, postmark, mailgun or sendgrid", acct.ID, cfg.Inbound)
 	}
-	if cfg.SubjectThreadDays <= 0 {
-		cfg.SubjectThreadDays = defaultSubjectThreadDays
-	}
 	if cfg.Webhook.MaxAge == 0 {
 		cfg.Webhook.MaxAge = 300
 	}

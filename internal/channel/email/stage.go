@@ -21,13 +21,11 @@ const defaultSubjectThreadDays = 14
 // subjectWindow reads the account's subject_thread_days. The stage runs for
 // every account and has no connector, so it reads the account's config.
 func subjectWindow(a workspace.Account) time.Duration {
-	var cfg struct {
-		Days int `json:"subject_thread_days"`
+	var cfg Config
+	if json.Unmarshal(a.Config, &cfg) != nil || cfg.SubjectThreadDays <= 0 {
+		cfg.SubjectThreadDays = defaultSubjectThreadDays
 	}
-	if json.Unmarshal(a.Config, &cfg) != nil || cfg.Days <= 0 {
-		cfg.Days = defaultSubjectThreadDays
-	}
-	return time.Duration(cfg.Days) * 24 * time.Hour
+	return time.Duration(cfg.SubjectThreadDays) * 24 * time.Hour
 }
 
 // Stage is the ingest stage for e-mail: it records the sender

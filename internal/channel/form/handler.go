@@ -19,6 +19,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/auth"
 	"github.com/harkdesk/hark/internal/channel/email"
+	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/workspace"
@@ -226,7 +227,7 @@ func Submission(a workspace.Account, cfg Config, name, addr, subject, text, page
 	raw, _ := json.Marshal(struct {
 		email.Raw
 		Page string `json:"page,omitempty"`
-	}{Raw: email.Raw{MessageID: id, From: addr, Subject: subject, Kind: email.Customer, Source: "form"}, Page: truncate(page, 500)})
+	}{Raw: email.Raw{MessageID: id, From: addr, Subject: subject, Kind: email.Customer, Source: "form"}, Page: conversation.Clip(page, 500)})
 	return ingest.Message{ProviderID: id, Visibility: "private", Author: ingest.Author{ID: addr, Email: addr, Name: name},
 		Text: text, Subject: subject, SentAt: now, Raw: raw}
 }
@@ -237,13 +238,6 @@ func firstLine(s string, n int) string {
 		s = string([]rune(s)[:n]) + "…"
 	}
 	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }
 
 func (h *Handler) render(w http.ResponseWriter, status int, name string, data any) {
