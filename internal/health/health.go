@@ -182,11 +182,8 @@ func (s *Store) ReleasePoll(ctx context.Context, accountID int64) error {
 // ClaimProbe reports whether the account's presence is due a probe, and
 // if so takes it, so that of several nodes only one probes per interval.
 func (s *Store) ClaimProbe(ctx context.Context, accountID int64, every time.Duration) (bool, error) {
-	if _, err := s.db.W.ExecContext(ctx, s.q("EnsureHealth"), accountID); err != nil {
-		return false, err
-	}
 	now := db.Now()
-	res, err := s.db.W.ExecContext(ctx, s.q("ClaimProbe"), now, accountID, now-every.Milliseconds())
+	res, err := s.db.W.ExecContext(ctx, s.q("ClaimProbe"), accountID, now, now-every.Milliseconds())
 	if err != nil {
 		return false, err
 	}

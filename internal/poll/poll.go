@@ -39,8 +39,9 @@ type Runner struct {
 	Health     *health.Store
 	Log        *slog.Logger
 
-	mu   sync.Mutex
-	held map[int64]*held
+	mu      sync.Mutex
+	held    map[int64]*held
+	probeAt map[int64]time.Time // when this node next asks to probe an account
 }
 
 // held is one account's connector, kept from tick to tick so that its
@@ -287,7 +288,21 @@ func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Pol
 	return stored
 }
 
+// probeDue takes the account's presence probe when it is due. Which node
+// probes is settled in the store, but only once this node's own clock says
+// a probe may be due: asking at every tick would be a write per account
+// every few seconds, for a probe every quarter of an hour.
 func (r *Runner) probeDue(ctx context.Context, id int64) bool {
+	r.mu.Lock()
+	if r.probeAt == nil {
+		r.probeAt = map[int64]time.Time{}
+	}
+	if time.Now().Before(r.probeAt[id]) {
+		r.mu.Unlock()
+		return false
+	}
+	r.probeAt[id] = time.Now().Add(ProbeEvery)
+	r.mu.Unlock()
 	ok, err := r.Health.ClaimProbe(ctx, id, ProbeEvery)
 	if err != nil {
 		r.Log.Warn("poll: claim a presence probe", "account", id, "err", err)

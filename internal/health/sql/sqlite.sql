@@ -41,8 +41,11 @@ UPDATE account_health SET poll_lease_until = 0 WHERE account_id = ?;
 
 -- name: ClaimProbe
 -- Presence is probed once per interval across all nodes, on the brand's
--- API quota.
-UPDATE account_health SET presence_checked_at = ? WHERE account_id = ? AND presence_checked_at <= ?;
+-- API quota: one write makes the account's row if need be and takes the
+-- probe if it is due.
+INSERT INTO account_health (account_id, presence_checked_at) VALUES (?, ?)
+ON CONFLICT (account_id) DO UPDATE SET presence_checked_at = excluded.presence_checked_at
+WHERE account_health.presence_checked_at <= ?;
 
 -- name: PollNow
 -- The provider signalled news (IMAP IDLE): the account is due at once.
