@@ -203,12 +203,6 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		w.fail(ctx, r, ws, conv, "this channel's connector cannot send replies")
 		return
 	}
-	// A claim waits its turn behind the rest of its batch: if it outlived
-	// its lease meanwhile, another node's Recover may have taken the row
-	// over, and sending it here too would post it twice.
-	if !w.renew(ctx, &r) {
-		return
-	}
 	// A reply that failed before may have reached the provider all the
 	// same (a timeout, a reset connection, a 502 after the post): look for
 	// it first wherever the connector can.
@@ -217,7 +211,15 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
 		return
 	}
+	// A claim waits its turn behind the rest of its batch: if it outlived
+	// its lease meanwhile, another node's Recover may have taken the row
+	// over, and acting on it here too would post it twice. Renew (before
+	// a look-up) and Offer (before the send) hold it only if it is still
+	// this worker's.
 	if canFind && (inDoubt || r.unclear) {
+		if !w.hold(ctx, &r, "Renew") {
+			return
+		}
 		got, found, err := rec.Find(ctx, out)
 		if err != nil {
 			// Still not known whether it was posted: look again next time.
@@ -229,7 +231,7 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 			return
 		}
 	}
-	if !w.offer(ctx, r) {
+	if !w.hold(ctx, &r, "Offer") {
 		return
 	}
 	w.set(ctx, r, ws, conv, "sending", "sending", 0, "")
@@ -250,13 +252,14 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	w.sent(ctx, r, ws, conv, got.ProviderID)
 }
 
-// renew extends this worker's claim on r, and reports false if the row is
-// no longer this worker's to send.
-func (w *Worker) renew(ctx context.Context, r *row) bool {
+// hold runs one of a claim's conditional updates, Renew or Offer: it
+// extends the claim and reports false if the row is no longer this
+// worker's to send (it outlived its lease and another node took it).
+func (w *Worker) hold(ctx context.Context, r *row, query string) bool {
 	now := db.Now()
-	res, err := w.DB.W.ExecContext(ctx, w.q("Renew"), now, r.id, r.claimed)
+	res, err := w.DB.W.ExecContext(ctx, w.q(query), now, r.id, r.claimed)
 	if err != nil {
-		w.Log.Error("outbox: renew a claim", "message", r.messageID, "err", err)
+		w.Log.Error("outbox: hold a claim", "message", r.messageID, "step", query, "err", err)
 		return false // the row stays as it is; Recover settles it after its lease
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
@@ -264,21 +267,6 @@ func (w *Worker) renew(ctx context.Context, r *row) bool {
 		return false
 	}
 	r.claimed = now
-	return true
-}
-
-// offer records, before the provider is called, that the reply may reach
-// it: from here a claim that is lost is in doubt, not simply unsent.
-func (w *Worker) offer(ctx context.Context, r row) bool {
-	res, err := w.DB.W.ExecContext(ctx, w.q("Offer"), r.id, r.claimed)
-	if err != nil {
-		w.Log.Error("outbox: record a send under way", "message", r.messageID, "err", err)
-		return false // unsent; Recover queues it again after its lease
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		w.Log.Warn("outbox: a claim outlived its lease and was taken over", "message", r.messageID)
-		return false
-	}
 	return true
 }
 

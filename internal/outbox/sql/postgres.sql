@@ -19,8 +19,8 @@ WHERE id = $3 AND status = 'sending' AND offered = 0 AND updated_at = $4;
 
 -- name: Offer
 -- Written before the provider is called: from here a lost claim may have
--- been delivered.
-UPDATE outbox SET offered = 1 WHERE id = $1 AND status = 'sending' AND updated_at = $2;
+-- been delivered. Like Renew, it holds only a claim still this worker's.
+UPDATE outbox SET offered = 1, updated_at = $1 WHERE id = $2 AND status = 'sending' AND updated_at = $3;
 
 -- name: Reclaim
 UPDATE outbox SET updated_at = $1 WHERE id = $2 AND status = 'sending' AND updated_at < $3;

@@ -19,8 +19,8 @@ WHERE id = ? AND status = 'sending' AND offered = 0 AND updated_at = ?;
 
 -- name: Offer
 -- Written before the provider is called: from here a lost claim may have
--- been delivered.
-UPDATE outbox SET offered = 1 WHERE id = ? AND status = 'sending' AND updated_at = ?;
+-- been delivered. Like Renew, it holds only a claim still this worker's.
+UPDATE outbox SET offered = 1, updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at = ?;
 
 -- name: Reclaim
 UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'sending' AND updated_at < ?;
