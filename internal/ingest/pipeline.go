@@ -92,6 +92,10 @@ type Pipeline struct {
 
 	// MaxBatch bounds one group commit.
 	MaxBatch int
+	// AccountTTL is how long the pipeline trusts the accounts it has read:
+	// an admin's change to an account (its settings, its purpose) reaches
+	// the stages within it, on every node, at one query per account per TTL.
+	AccountTTL time.Duration
 
 	Ingested, Duplicates, Rejected, Batches *metrics.Counter
 	BatchSize, CommitSeconds                *metrics.Histogram
@@ -116,6 +120,7 @@ func New(d *db.DB, accounts *workspace.Store, bus live.Bus, reg *metrics.Registr
 		accts:         map[int64]cachedAccount{},
 		queue:         make(chan *request, 4096),
 		MaxBatch:      1000,
+		AccountTTL:    30 * time.Second,
 		Ingested:      reg.Counter("hark_ingest_messages_total", "Inbound messages stored."),
 		Duplicates:    reg.Counter("hark_ingest_duplicates_total", "Inbound messages already stored (redeliveries)."),
 		Rejected:      reg.Counter("hark_ingest_rejected_total", "Inbound messages rejected as invalid."),
@@ -247,11 +252,6 @@ func (p *Pipeline) Run(ctx context.Context, items []*Item) ([]Result, error) {
 	return out, nil
 }
 
-// AccountTTL is how long the pipeline trusts the accounts it has read:
-// an admin's change to an account (its settings, its purpose) reaches the
-// stages within it, on every node, at one query per account per TTL.
-var AccountTTL = 30 * time.Second
-
 type cachedAccount struct {
 	workspace.Account
 	read time.Time
@@ -261,7 +261,7 @@ func (p *Pipeline) account(ctx context.Context, id int64) (workspace.Account, er
 	p.mu.RLock()
 	a, ok := p.accts[id]
 	p.mu.RUnlock()
-	if ok && time.Since(a.read) < AccountTTL {
+	if ok && time.Since(a.read) < p.AccountTTL {
 		return a.Account, nil
 	}
 	acct, err := p.accounts.Account(ctx, id)

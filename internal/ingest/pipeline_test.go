@@ -257,7 +257,7 @@ func TestIngestConcurrentGroupCommit(t *testing.T) {
 }
 
 // An admin's change to an account (here its config) reaches the stages
-// once the pipeline's copy is older than AccountTTL, on every node, not
+// once the pipeline's copy is older than its AccountTTL, on every node, not
 // only after a restart.
 func TestStagesSeeAnAccountChangedSince(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
@@ -274,8 +274,7 @@ func TestStagesSeeAnAccountChangedSince(t *testing.T) {
 		if err := workspace.New(d).SetConfig(ctx, f.mail.ID, []byte(`{"subject_thread_days":30}`)); err != nil {
 			t.Fatal(err)
 		}
-		defer func(ttl time.Duration) { ingest.AccountTTL = ttl }(ingest.AccountTTL)
-		ingest.AccountTTL = 0
+		f.p.AccountTTL = 0
 		one(t, f, f.mail.ID, ingest.Message{ProviderID: "m2", Author: ingest.Author{ID: "a@x.test", Email: "a@x.test"}, Text: "hi", Subject: "two"})
 		if len(seen) != 2 || seen[1] != `{"subject_thread_days":30}` {
 			t.Fatalf("the stages saw configs %q, want the new one last", seen)
