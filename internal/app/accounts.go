@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/workspace"
@@ -49,17 +50,12 @@ func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.Ra
 	})
 }
 
-// targeted is a connector whose provider sends the events of many
-// accounts (a Meta app's Pages, a LinkedIn app's organisations) to one
-// callback, naming in each the account it is for.
-type targeted interface{ Target() string }
-
 // targetFree refuses a second account for a Page, organisation or number
 // another account already has: the webhook edge would file its events
 // under one of the two by account order, and replies would go out as
 // either.
 func (a *App) targetFree(acct workspace.Account, c any, all []workspace.Account) error {
-	t, ok := c.(targeted)
+	t, ok := c.(channel.Targeted)
 	if !ok || t.Target() == "" {
 		return nil
 	}
@@ -69,7 +65,7 @@ func (a *App) targetFree(acct workspace.Account, c any, all []workspace.Account)
 			continue
 		}
 		oc, err := f(o, o.Config)
-		if ot, ok := oc.(targeted); err == nil && ok && ot.Target() == t.Target() {
+		if ot, ok := oc.(channel.Targeted); err == nil && ok && ot.Target() == t.Target() {
 			return fmt.Errorf("%w: %s %s is already connected as account %d (%s); remove it there first", hark.ErrConflict, acct.Channel, t.Target(), o.ID, o.Name)
 		}
 	}

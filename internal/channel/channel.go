@@ -124,6 +124,15 @@ type Prober interface {
 	Probe(ctx context.Context) error
 }
 
+// Targeted is implemented by connectors whose provider sends many
+// accounts' events to one callback and names, in each event, the account
+// it is for (Event.Target): a Meta app's Pages, Instagram accounts and
+// numbers, a LinkedIn app's organisations, an X app's users. One target
+// is one account.
+type Targeted interface {
+	Target() string
+}
+
 // Connector is one provider bound to one channel account. It implements
 // any of Webhook, Poller, Sender and Reconciler.
 type Connector interface {

@@ -7,14 +7,6 @@ import (
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
-// targeted is a connector whose provider names, in each event, the account
-// it is for (Event.Target): a Meta app has one callback URL for all its
-// Pages, Instagram accounts and phone numbers, a LinkedIn app for all its
-// organisations.
-type targeted interface {
-	Target() string
-}
-
 // delivery is the events of one push that belong to one account.
 type delivery struct {
 	acct   workspace.Account
@@ -29,7 +21,7 @@ type delivery struct {
 // here is for is left out, never filed under the account whose URL it
 // came to (its replies would go out as the wrong Page).
 func (e *Edge) route(r *http.Request, body []byte, acct workspace.Account, c channel.Connector, events []channel.Event) (out []delivery, strays []string) {
-	t, ok := c.(targeted)
+	t, ok := c.(channel.Targeted)
 	if !ok {
 		return []delivery{{acct, c, events}}, nil
 	}
@@ -45,7 +37,7 @@ func (e *Edge) route(r *http.Request, body []byte, acct workspace.Account, c cha
 			}
 			i = -1
 			for _, o := range others {
-				if o.conn.(targeted).Target() == ev.Target {
+				if o.conn.(channel.Targeted).Target() == ev.Target {
 					out, i = append(out, o), len(out)
 					break
 				}
@@ -79,7 +71,7 @@ func (e *Edge) signedBy(r *http.Request, body []byte, acct workspace.Account) []
 		if err != nil {
 			continue
 		}
-		_, isTargeted := c.(targeted)
+		_, isTargeted := c.(channel.Targeted)
 		wh, isHook := c.(channel.Webhook)
 		if isTargeted && isHook && wh.Verify(r, body) == nil {
 			out = append(out, delivery{acct: a, conn: c})
