@@ -1,11 +1,9 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/harkdesk/hark/internal/contact"
-	"github.com/harkdesk/hark/internal/hark"
 )
 
 // getContact returns a customer, how each channel knows them, and their
@@ -151,15 +149,7 @@ func (s *service) unmergeContact(w http.ResponseWriter, r *http.Request) error {
 	if !in.Merge.Set || in.Merge.Null {
 		return badRequest("invalid", `send {"merge": ID}: a merge_id from merging into this contact`)
 	}
-	// Undone only through the contact it kept, whose history shows it.
-	kept, err := s.a.Contacts.MergedInto(r.Context(), in.Merge.ID)
-	if err != nil {
-		return err
-	}
-	if kept != c.ID {
-		return fmt.Errorf("merge %d into contact %d: %w", in.Merge.ID, c.ID, hark.ErrNotFound)
-	}
-	if err := s.a.Contacts.Unmerge(r.Context(), in.Merge.ID, caller(r).ID); err != nil {
+	if err := s.a.Contacts.Unmerge(r.Context(), c.ID, in.Merge.ID, caller(r).ID); err != nil {
 		return err
 	}
 	after, err := s.a.Contacts.Get(r.Context(), c.ID)

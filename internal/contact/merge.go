@@ -71,21 +71,27 @@ func (s *Store) Merge(ctx context.Context, keep, other, byUser int64) (int64, er
 	return logID, nil
 }
 
-// Unmerge undoes a merge: the identities and conversations it moved go back
-// to the contact they came from. Conversations started after the merge stay
-// with the kept contact.
-func (s *Store) Unmerge(ctx context.Context, mergeID, byUser int64) error {
+// Unmerge undoes a merge into contactID: the identities and conversations
+// it moved go back to the contact they came from. Conversations started
+// after the merge stay with the kept contact. A merge is undone only
+// through the contact it kept, whose history shows it.
+func (s *Store) Unmerge(ctx context.Context, contactID, mergeID, byUser int64) error {
 	q := func(name string) string { return queries.Get(s.db.Dialect, name) }
 	ws, rec, err := s.merge(ctx, mergeID)
 	if err != nil {
 		return err
 	}
-	undone, err := s.undone(ctx, rec.Kept, mergeID)
+	if rec.Kept != contactID {
+		return fmt.Errorf("merge %d into contact %d: %w", mergeID, contactID, hark.ErrNotFound)
+	}
+	history, err := s.Merges(ctx, Contact{ID: contactID})
 	if err != nil {
 		return err
 	}
-	if undone {
-		return fmt.Errorf("%w: merge %d was already undone", hark.ErrConflict, mergeID)
+	for _, m := range history {
+		if m.ID == mergeID && m.Undone {
+			return fmt.Errorf("%w: merge %d was already undone", hark.ErrConflict, mergeID)
+		}
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		// What the merge moved must still be with the kept contact: after
@@ -109,13 +115,6 @@ func (s *Store) Unmerge(ctx context.Context, mergeID, byUser int64) error {
 	})
 }
 
-// MergedInto returns the contact a merge kept: the one whose history lists
-// it and through which it is undone.
-func (s *Store) MergedInto(ctx context.Context, mergeID int64) (int64, error) {
-	_, rec, err := s.merge(ctx, mergeID)
-	return rec.Kept, err
-}
-
 // merge reads a merge's record and its workspace.
 func (s *Store) merge(ctx context.Context, mergeID int64) (int64, mergeRecord, error) {
 	var ws int64
@@ -132,26 +131,6 @@ func (s *Store) merge(ctx context.Context, mergeID int64) (int64, mergeRecord, e
 		return 0, rec, fmt.Errorf("merge %d: unreadable record: %w", mergeID, err)
 	}
 	return ws, rec, nil
-}
-
-// undone says whether a merge into kept has been undone.
-func (s *Store) undone(ctx context.Context, kept, mergeID int64) (bool, error) {
-	rows, err := s.db.W.QueryContext(ctx, queries.Get(s.db.Dialect, "UnmergesOf"), kept)
-	if err != nil {
-		return false, fmt.Errorf("undoings of merges into %d: %w", kept, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var detail string
-		if err := rows.Scan(&detail); err != nil {
-			return false, err
-		}
-		var u struct{ Merge int64 }
-		if json.Unmarshal([]byte(detail), &u) == nil && u.Merge == mergeID {
-			return true, nil
-		}
-	}
-	return false, rows.Err()
 }
 
 // Suggestion is a contact that may be the same person.

@@ -82,7 +82,7 @@ func TestSameCustomerAcrossChannels(t *testing.T) {
 		if got := in(ig.ID, ingest.Message{ProviderID: "c2", Author: ingest.Author{ID: "ig-9", Handle: "maria_k"}, Text: "again"}); got != onX {
 			t.Fatal("a new Instagram message did not find the merged contact")
 		}
-		if err := contacts.Unmerge(ctx, mergeID, 0); err != nil {
+		if err := contacts.Unmerge(ctx, onX, mergeID, 0); err != nil {
 			t.Fatal(err)
 		}
 		back, _ := contacts.Get(ctx, onIG)
@@ -93,7 +93,7 @@ func TestSameCustomerAcrossChannels(t *testing.T) {
 		if err != nil || len(hist) != 1 || hist[0].ID != mergeID || !hist[0].Undone || hist[0].Merged != onIG || hist[0].Identities != 1 {
 			t.Fatalf("merge history %+v %v", hist, err)
 		}
-		if err := contacts.Unmerge(ctx, mergeID, 0); !errors.Is(err, hark.ErrConflict) {
+		if err := contacts.Unmerge(ctx, onX, mergeID, 0); !errors.Is(err, hark.ErrConflict) {
 			t.Fatalf("a second undo: %v", err)
 		}
 		// Search by handle (with or without @), name, and literal wildcards.
@@ -106,7 +106,7 @@ func TestSameCustomerAcrossChannels(t *testing.T) {
 		if _, err := contacts.Merge(ctx, onX, onX, 0); !errors.Is(err, hark.ErrInvalid) {
 			t.Fatalf("self merge: %v", err)
 		}
-		if err := contacts.Unmerge(ctx, 12345, 0); !errors.Is(err, hark.ErrNotFound) {
+		if err := contacts.Unmerge(ctx, onX, 12345, 0); !errors.Is(err, hark.ErrNotFound) {
 			t.Fatalf("unmerge of nothing: %v", err)
 		}
 	})
@@ -192,11 +192,11 @@ func TestUnmergeAfterALaterMergeIsRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.contacts.Unmerge(f.ctx, first, 0); !errors.Is(err, hark.ErrConflict) {
+		if err := f.contacts.Unmerge(f.ctx, b, first, 0); !errors.Is(err, hark.ErrConflict) {
 			t.Fatalf("undoing the first merge under the second: %v, want a conflict", err)
 		}
-		for _, m := range []int64{second, first} {
-			if err := f.contacts.Unmerge(f.ctx, m, 0); err != nil {
+		for _, m := range []struct{ kept, merge int64 }{{c, second}, {b, first}} {
+			if err := f.contacts.Unmerge(f.ctx, m.kept, m.merge, 0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -297,7 +297,7 @@ func TestMergesFromBeforeTheUpgradeStayInTheHistory(t *testing.T) {
 		if err != nil || len(hist) != 1 || hist[0].ID != merge {
 			t.Fatalf("history after the backfill: %+v %v", hist, err)
 		}
-		if err := f.contacts.Unmerge(f.ctx, merge, 0); err != nil {
+		if err := f.contacts.Unmerge(f.ctx, a, merge, 0); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -110,22 +110,7 @@ func (d *desk) unmergeCustomer(w http.ResponseWriter, r *http.Request, c auth.Ca
 	if err != nil {
 		return fmt.Errorf("%w: which merge to undo", hark.ErrInvalid)
 	}
-	cx, err := d.a.Contacts.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	ms, err := d.a.Contacts.Merges(r.Context(), cx)
-	if err != nil {
-		return err
-	}
-	known := false
-	for _, m := range ms {
-		known = known || m.ID == merge
-	}
-	if !known {
-		return fmt.Errorf("merge %d into this customer: %w", merge, hark.ErrNotFound)
-	}
-	if err := d.a.Contacts.Unmerge(r.Context(), merge, c.User.ID); err != nil {
+	if err := d.a.Contacts.Unmerge(r.Context(), id, merge, c.User.ID); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/p/"+strconv.FormatInt(id, 10)+"#merges", http.StatusSeeOther)

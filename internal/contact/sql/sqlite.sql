@@ -112,6 +112,3 @@ SELECT id, user_id, kind, detail, created_at FROM activity
 WHERE contact_id = ? AND kind IN ('contact_merged', 'contact_unmerged')
 ORDER BY id DESC
 LIMIT 1000;
-
--- name: UnmergesOf
-SELECT detail FROM activity WHERE contact_id = ? AND kind = 'contact_unmerged';
