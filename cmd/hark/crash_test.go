@@ -35,12 +35,8 @@ func TestCrashKeepsEveryAcknowledgedMessageOnce(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "hark")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	dbPath := filepath.Join(dir, "crash.db")
+	bin := buildHark(t, ctx)
+	dbPath := filepath.Join(t.TempDir(), "crash.db")
 	token := seedAccount(t, ctx, dbPath)
 
 	addr := freeAddr(t)

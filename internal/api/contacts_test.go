@@ -15,10 +15,7 @@ func TestContactMergeThroughTheAPI(t *testing.T) {
 		e := newEnv(t, d)
 		_, c1 := e.ingestOne("m1", "sam_r", "my card was charged twice")
 		_, c2 := e.ingestOne("m2", "sam_r_home", "any news on the refund?")
-		contactOf := func(conv string) string {
-			return e.mustJSON(200, "GET", "/api/v1/conversations/"+conv, "", "agent")["contact"].(map[string]any)["id"].(string)
-		}
-		keep, other := contactOf(c1), contactOf(c2)
+		keep, other := e.contactOf(c1), e.contactOf(c2)
 		if keep == other {
 			t.Fatal("two handles became one contact")
 		}
@@ -67,19 +64,16 @@ func TestContactMergeThroughTheAPI(t *testing.T) {
 func TestAMergeStaysUndoableAfterAThousandOthers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		contactOf := func(conv string) string {
-			return e.mustJSON(200, "GET", "/api/v1/conversations/"+conv, "", "agent")["contact"].(map[string]any)["id"].(string)
-		}
 		_, c1 := e.ingestOne("m1", "sam_r", "my card was charged twice")
 		_, c2 := e.ingestOne("m2", "sam_r_home", "any news?")
-		keep, other := contactOf(c1), contactOf(c2)
+		keep, other := e.contactOf(c1), e.contactOf(c2)
 		mergeID := e.mustJSON(201, "POST", "/api/v1/contacts/"+keep+"/merge", `{"other":"`+other+`"}`, "agent")["merge_id"].(string)
 		// Other agents link other customers: 1,000 merge records later in
 		// the workspace, written as Merge writes them but in one statement
 		// (a thousand real merges take a minute under the race detector).
 		_, c3 := e.ingestOne("m3", "lee", "hi")
 		_, c4 := e.ingestOne("m4", "lee2", "hi again")
-		a, b := contactOf(c3), contactOf(c4)
+		a, b := e.contactOf(c3), e.contactOf(c4)
 		e.mustJSON(201, "POST", "/api/v1/contacts/"+a+"/merge", `{"other":"`+b+`"}`, "agent")
 		var rows []string
 		var args []any
@@ -116,13 +110,10 @@ func TestAMergeStaysUndoableAfterAThousandOthers(t *testing.T) {
 func TestAnEmptiedContactCannotBeMergedAgain(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		contactOf := func(conv string) string {
-			return e.mustJSON(200, "GET", "/api/v1/conversations/"+conv, "", "agent")["contact"].(map[string]any)["id"].(string)
-		}
 		_, c1 := e.ingestOne("m1", "sam_r", "my card was charged twice")
 		_, c2 := e.ingestOne("m2", "sam_r_home", "any news?")
 		_, c3 := e.ingestOne("m3", "sam_r_work", "hello?")
-		keep, other, third := contactOf(c1), contactOf(c2), contactOf(c3)
+		keep, other, third := e.contactOf(c1), e.contactOf(c2), e.contactOf(c3)
 		e.mustJSON(201, "POST", "/api/v1/contacts/"+keep+"/merge", `{"other":"`+other+`"}`, "agent")
 		for _, into := range []string{keep, third} {
 			if r := e.do("POST", "/api/v1/contacts/"+into+"/merge", `{"other":"`+other+`"}`, "agent"); r.status != 409 {

@@ -211,6 +211,12 @@ func (e *env) run(t *testing.T, cases []scenario) {
 	}
 }
 
+// contactOf is the id of the contact a conversation is with.
+func (e *env) contactOf(conv string) string {
+	e.t.Helper()
+	return e.mustJSON(200, "GET", "/api/v1/conversations/"+conv, "", "agent")["contact"].(map[string]any)["id"].(string)
+}
+
 // ingestOne posts one message with the x account's token and returns the result.
 func (e *env) ingestOne(providerID, author, text string) (msgID, convID string) {
 	e.t.Helper()

@@ -53,6 +53,20 @@ func setup(t *testing.T, posts ...string) (*linkedin.Fake, *linkedin.Connector) 
 
 // twoAPage is setup for organisation "1" with the API's pages two
 // comments long, so a test can page through a post.
+// polledOnce is twoAPage after a first poll of the post, which held one
+// comment an hour old: what it returns is that time and the cursor.
+func polledOnce(t *testing.T) (*linkedin.Fake, *linkedin.Connector, time.Time, string) {
+	t.Helper()
+	f, c := twoAPage(t)
+	at := time.Now().Add(-time.Hour)
+	f.Comment(post, "", "urn:li:person:p", "first", at)
+	_, cursor, err := c.Poll(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, c, at, cursor
+}
+
 func twoAPage(t *testing.T) (*linkedin.Fake, *linkedin.Connector) {
 	t.Helper()
 	f := linkedin.NewFake(secret, token, "1")
@@ -458,14 +472,8 @@ func ingestCreated(ctx context.Context, a *app.App, accountID int64, evs []chann
 // was away: the next polls read on from where the first stopped, so every
 // comment arrives, including those that come meanwhile.
 func TestPollReadsOnPastItsPageLimit(t *testing.T) {
-	f, c := twoAPage(t)
+	f, c, at, cursor := polledOnce(t)
 	ctx := context.Background()
-	at := time.Now().Add(-time.Hour)
-	f.Comment(post, "", "urn:li:person:p", "first", at)
-	_, cursor, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i := 1; i <= 45; i++ {
 		f.Comment(post, "", "urn:li:person:p", fmt.Sprint("burst ", i), at.Add(time.Duration(i)*time.Second))
 	}
@@ -494,14 +502,8 @@ func TestPollReadsOnPastItsPageLimit(t *testing.T) {
 // Comments deleted between polls move the unread part of a burst up the
 // list; reading on from the old offset would skip as many as were deleted.
 func TestPollReadsOnPastDeletions(t *testing.T) {
-	f, c := twoAPage(t)
+	f, c, at, cursor := polledOnce(t)
 	ctx := context.Background()
-	at := time.Now().Add(-time.Hour)
-	f.Comment(post, "", "urn:li:person:p", "first", at)
-	_, cursor, err := c.Poll(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var urns []string
 	for i := 1; i <= 50; i++ {
 		urns = append(urns, f.Comment(post, "", "urn:li:person:p", fmt.Sprint("burst ", i), at.Add(time.Duration(i)*time.Second)))
