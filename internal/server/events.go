@@ -9,6 +9,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/live"
 )
 
 // events streams live changes as Server-Sent Events. ?workspace=ID narrows
@@ -40,7 +41,7 @@ func events(a *app.App) http.HandlerFunc {
 		rc.Flush()
 		ping := time.NewTicker(20 * time.Second)
 		defer ping.Stop()
-		stop := drained(r.Context())
+		stop := live.Stopping(r.Context())
 		for {
 			select {
 			case <-r.Context().Done():

@@ -18,6 +18,7 @@ import (
 	"github.com/harkdesk/hark/internal/channel/chat"
 	"github.com/harkdesk/hark/internal/channel/form"
 	"github.com/harkdesk/hark/internal/desk"
+	"github.com/harkdesk/hark/internal/live"
 	"github.com/harkdesk/hark/internal/metrics"
 	"github.com/harkdesk/hark/internal/webhook"
 )
@@ -126,7 +127,7 @@ func ServeHandler(ctx context.Context, a *app.App, h http.Handler, addr string, 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	draining := make(chan struct{})
+	drain := live.NewDrain()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -135,13 +136,13 @@ func ServeHandler(ctx context.Context, a *app.App, h http.Handler, addr string, 
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 		// A request under way when the node is told to stop is served to
 		// its end (the drain below): cancelling it would refuse a webhook
-		// mid-body. Only the live streams, which never end by themselves,
-		// are ended by the drain.
+		// mid-body. Only the live streams and chat sockets, which never
+		// end by themselves, are ended by the drain.
 		BaseContext: func(net.Listener) context.Context {
-			return context.WithValue(context.WithoutCancel(ctx), drainKey{}, draining)
+			return drain.Context(context.WithoutCancel(ctx))
 		},
 	}
-	srv.RegisterOnShutdown(func() { close(draining) })
+	srv.RegisterOnShutdown(drain.Start)
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -157,13 +158,8 @@ func ServeHandler(ctx context.Context, a *app.App, h http.Handler, addr string, 
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	// Shutdown does not wait for hijacked sockets (chat): they close with
+	// the drain, before the caller closes the store they write to.
+	drain.Wait(sctx)
 	return nil
-}
-
-type drainKey struct{}
-
-// drained is closed when the server starts to shut down.
-func drained(ctx context.Context) <-chan struct{} {
-	ch, _ := ctx.Value(drainKey{}).(chan struct{})
-	return ch // nil, never ready, outside ServeHandler (tests' httptest servers)
 }

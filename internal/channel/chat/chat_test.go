@@ -284,3 +284,50 @@ func TestASignedInVisitorsResendIsADuplicate(t *testing.T) {
 		}
 	})
 }
+
+// A node told to stop ends its chat sockets with "going away", so the
+// widget reconnects to another node, and waits for them before it closes
+// the store they write to. Shutdown alone neither ends nor waits for a
+// hijacked socket: before, it stayed open until the process exited.
+func TestChatSocketsEndWithTheDrain(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	a, acct, _ := setup(t, dbtest.Open(t, db.SQLite), "")
+	ready := make(chan net.Addr, 1)
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(ctx, a, "127.0.0.1:0", func(addr net.Addr) { ready <- addr }) }()
+	url := "ws://" + (<-ready).String() + "/chat/" + strconv.FormatInt(acct.ID, 10) + "/ws"
+	v, welcome := dial(t, url, frame{"name": "Dana"})
+	if welcome.s("type") != "welcome" {
+		t.Fatalf("welcome %v", welcome)
+	}
+	// A socket still to say hello is ended too, not left to its timeout.
+	quiet, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer quiet.CloseNow()
+
+	began := time.Now()
+	stop()
+	for _, c := range []*websocket.Conn{v.conn, quiet} {
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		var f frame
+		err := wsjson.Read(rctx, c, &f)
+		cancel()
+		if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+			t.Fatalf("the socket ended with %v, want going away", err)
+		}
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("the server was still draining after 8 s")
+	}
+	if d := time.Since(began); d > 3*time.Second {
+		t.Errorf("stopping took %v with a chat socket open", d)
+	}
+}

@@ -32,6 +32,11 @@ const (
 	pingInterval    = 25 * time.Second
 )
 
+// errStopping ends a session when the node is told to stop.
+var errStopping = errors.New("the node is stopping")
+
+const goingAway = "the server is restarting"
+
 // Deps are the parts of the desk the chat channel uses.
 type Deps struct {
 	Workspaces    *workspace.Store
@@ -120,10 +125,18 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.CloseNow()
+	defer live.Hold(r.Context())()
 	conn.SetReadLimit(maxFrameBytes)
 	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: s.d.Auth.ClientIP(r)}
 	ctx := r.Context()
-	if err := ss.run(ctx); err != nil && !isClosed(err) {
+	err = ss.run(ctx)
+	if errors.Is(err, errStopping) {
+		// The widget reconnects, to another node behind a load balancer,
+		// and sends again what was not acknowledged.
+		conn.Close(websocket.StatusGoingAway, goingAway)
+		return
+	}
+	if err != nil && !isClosed(err) {
 		s.d.Log.Debug("chat session ended", "err", err)
 		conn.Close(websocket.StatusPolicyViolation, truncate(err.Error(), 120))
 		return
@@ -132,10 +145,23 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (ss *session) run(ctx context.Context) error {
+	stopping := live.Stopping(ctx)
 	hctx, cancel := context.WithTimeout(ctx, helloTimeout)
+	go func() {
+		select {
+		case <-stopping: // ends the read below
+			ss.conn.Close(websocket.StatusGoingAway, goingAway)
+		case <-hctx.Done():
+		}
+	}()
 	var hello frame
 	err := wsjson.Read(hctx, ss.conn, &hello)
 	cancel()
+	select {
+	case <-stopping:
+		return errStopping
+	default:
+	}
 	if err != nil {
 		return err
 	}
@@ -181,6 +207,8 @@ func (ss *session) run(ctx context.Context) error {
 			return err
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-stopping:
+			return errStopping
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			err := ss.conn.Ping(pctx)
