@@ -6,10 +6,12 @@
 package health
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -156,27 +158,48 @@ func (s *Store) Error(ctx context.Context, accountID int64, source, msg string) 
 	}
 }
 
-// ClaimPoll takes the account's poll lease when a poll is due, returning
-// the cursor to poll from. ok is false when the account is not due or
-// another process holds the lease.
-func (s *Store) ClaimPoll(ctx context.Context, accountID int64, lease time.Duration) (cursor string, ok bool, err error) {
+// PollLease is a poll's hold on an account, taken by ClaimPoll.
+type PollLease struct {
+	AccountID int64
+	Cursor    string // where the poll reads from
+	until     int64  // the lease's end, which also names it
+}
+
+// ErrLeaseLost says a poll ended after its lease, which another node may
+// hold by now: its outcome is not recorded.
+var ErrLeaseLost = errors.New("the poll outlived its lease")
+
+// ClaimPoll takes the account's poll lease when a poll is due. ok is false
+// when the account is not due or another process holds the lease.
+func (s *Store) ClaimPoll(ctx context.Context, accountID int64, lease time.Duration) (l PollLease, ok bool, err error) {
 	if _, err := s.db.W.ExecContext(ctx, s.q("EnsureHealth"), accountID); err != nil {
-		return "", false, err
+		return l, false, err
 	}
 	now := db.Now()
-	err = s.db.W.QueryRowContext(ctx, s.q("ClaimPoll"), now+lease.Milliseconds(), accountID, now, now).Scan(&cursor)
+	l = PollLease{AccountID: accountID, until: now + lease.Milliseconds()}
+	err = s.db.W.QueryRowContext(ctx, s.q("ClaimPoll"), l.until, accountID, now, now).Scan(&l.Cursor)
 	if err == sql.ErrNoRows {
-		return "", false, nil
+		return PollLease{}, false, nil
 	}
-	return cursor, err == nil, err
+	return l, err == nil, err
 }
 
 // ReleasePoll gives up a poll lease without recording an outcome: the
 // poll was cut short because this node is stopping, which says nothing
 // about the account, so another node polls it at its next tick.
-func (s *Store) ReleasePoll(ctx context.Context, accountID int64) error {
-	_, err := s.db.W.ExecContext(ctx, s.q("ReleasePoll"), accountID)
-	return err
+func (s *Store) ReleasePoll(ctx context.Context, l PollLease) error {
+	return s.ending(s.db.W.ExecContext(ctx, s.q("ReleasePoll"), l.AccountID, l.until))
+}
+
+// ending reads the result of a write that ends a lease.
+func (s *Store) ending(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return cmp.Or(err, ErrLeaseLost)
+	}
+	return nil
 }
 
 // ClaimProbe reports whether the account's presence is due a probe, and
@@ -198,20 +221,20 @@ func (s *Store) PollNow(ctx context.Context, accountID int64) error {
 	return err
 }
 
-// PollDone records a poll's outcome and when the next one is due.
-func (s *Store) PollDone(ctx context.Context, accountID int64, cursor string, pollErr error, next time.Duration) error {
+// PollDone records a poll's outcome and when the next one is due, and
+// ends its lease; a poll that outlived the lease records nothing but the
+// error it had, and gets ErrLeaseLost.
+func (s *Store) PollDone(ctx context.Context, l PollLease, cursor string, pollErr error, next time.Duration) error {
 	now := db.Now()
-	var err error
 	if pollErr == nil {
-		_, err = s.db.W.ExecContext(ctx, s.q("PollSucceeded"), cursor, now, now, now+next.Milliseconds(), accountID)
-	} else {
-		msg := pollErr.Error()
-		if len(msg) > MaxErrorLength {
-			msg = msg[:MaxErrorLength] + "…"
-		}
-		_, err = s.db.W.ExecContext(ctx, s.q("PollFailed"), now, msg, now+next.Milliseconds(), accountID)
-		s.Error(ctx, accountID, "poll", msg)
+		return s.ending(s.db.W.ExecContext(ctx, s.q("PollSucceeded"), cursor, now, now, now+next.Milliseconds(), l.AccountID, l.until))
 	}
+	msg := pollErr.Error()
+	if len(msg) > MaxErrorLength {
+		msg = msg[:MaxErrorLength] + "…"
+	}
+	err := s.ending(s.db.W.ExecContext(ctx, s.q("PollFailed"), now, msg, now+next.Milliseconds(), l.AccountID, l.until))
+	s.Error(ctx, l.AccountID, "poll", msg)
 	return err
 }
 

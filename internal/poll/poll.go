@@ -243,7 +243,7 @@ func (r *Runner) Close() {
 // pollOne polls one account if it is due and no other process holds it.
 // The cursor advances only once the events are stored.
 func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Poller) int {
-	cursor, ok, err := r.Health.ClaimPoll(ctx, a.ID, Lease)
+	lease, ok, err := r.Health.ClaimPoll(ctx, a.ID, Lease)
 	if err != nil {
 		r.Log.Warn("poll: claim", "account", a.ID, "err", err)
 		return 0
@@ -252,6 +252,7 @@ func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Pol
 		return 0
 	}
 	pctx, cancel := context.WithTimeout(ctx, Timeout)
+	cursor := lease.Cursor
 	events, next, err := p.Poll(pctx, cursor)
 	cancel()
 	stored := 0
@@ -264,7 +265,7 @@ func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Pol
 	if err != nil && ctx.Err() != nil {
 		// This node is stopping: the account is not at fault, and another
 		// node takes it at its next tick rather than in FailedBackoff.
-		if rerr := r.Health.ReleasePoll(context.WithoutCancel(ctx), a.ID); rerr != nil {
+		if rerr := r.Health.ReleasePoll(context.WithoutCancel(ctx), lease); rerr != nil {
 			r.Log.Warn("poll: release", "account", a.ID, "err", rerr)
 		}
 		return stored
@@ -279,7 +280,7 @@ func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Pol
 		}
 	}
 	r.Health.Events(a.ID, stored, false)
-	if derr := r.Health.PollDone(context.WithoutCancel(ctx), a.ID, next, err, wait); derr != nil {
+	if derr := r.Health.PollDone(context.WithoutCancel(ctx), lease, next, err, wait); derr != nil {
 		r.Log.Warn("poll: record", "account", a.ID, "err", derr)
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package poll_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"net/smtp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/health"
 	"github.com/harkdesk/hark/internal/poll"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -101,17 +103,64 @@ func TestLeaseKeepsOnePoller(t *testing.T) {
 		defer a.Close()
 		ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
 		acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "blog", Handle: "b", Name: "Blog"})
-		_, ok1, err1 := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
+		l1, ok1, err1 := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
 		_, ok2, err2 := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
 		if err1 != nil || err2 != nil || !ok1 || ok2 {
 			t.Fatalf("claims: %v %v %v %v", ok1, err1, ok2, err2)
 		}
-		if err := a.Health.PollDone(ctx, acct.ID, "c1", nil, 0); err != nil {
+		if err := a.Health.PollDone(ctx, l1, "c1", nil, 0); err != nil {
 			t.Fatal(err)
 		}
-		cur, ok, err := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
-		if err != nil || !ok || cur != "c1" {
-			t.Fatalf("claim after release: %q %v %v", cur, ok, err)
+		l, ok, err := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
+		if err != nil || !ok || l.Cursor != "c1" {
+			t.Fatalf("claim after release: %q %v %v", l.Cursor, ok, err)
+		}
+	})
+}
+
+// A poll that outlives its lease (a slow store, a paused node) ends only
+// its own lease: the node that took the account over keeps its lease, so
+// no third node polls beside it, and its cursor is not rewound.
+func TestAPollPastItsLeaseLeavesTheNextOneAlone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+		acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "blog", Handle: "b", Name: "Blog"})
+		slow, ok, err := a.Health.ClaimPoll(ctx, acct.ID, time.Millisecond)
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		next, ok, err := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("the expired lease was not taken over: %v %v", ok, err)
+		}
+		if err := a.Health.PollDone(ctx, next, "c2", nil, 0); err != nil {
+			t.Fatal(err)
+		}
+		again, ok, err := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
+		if err != nil || !ok || again.Cursor != "c2" {
+			t.Fatalf("claim: %q %v %v", again.Cursor, ok, err)
+		}
+		if err := a.Health.PollDone(ctx, slow, "c1", nil, 0); !errors.Is(err, health.ErrLeaseLost) {
+			t.Errorf("the late poll's outcome: %v, want ErrLeaseLost", err)
+		}
+		if err := a.Health.ReleasePoll(ctx, slow); !errors.Is(err, health.ErrLeaseLost) {
+			t.Errorf("the late poll's release: %v, want ErrLeaseLost", err)
+		}
+		if _, ok, _ := a.Health.ClaimPoll(ctx, acct.ID, time.Minute); ok {
+			t.Error("a late poll ended another node's lease: a third poll could start beside it")
+		}
+		if err := a.Health.ReleasePoll(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		if l, _, _ := a.Health.ClaimPoll(ctx, acct.ID, time.Minute); l.Cursor != "c2" {
+			t.Errorf("cursor %q, want c2: the late poll rewound it", l.Cursor)
 		}
 	})
 }

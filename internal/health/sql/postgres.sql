@@ -37,7 +37,9 @@ RETURNING poll_cursor;
 
 -- name: ReleasePoll
 -- A poll cut short by the node stopping: the next tick, on any node, polls.
-UPDATE account_health SET poll_lease_until = 0 WHERE account_id = $1;
+-- Each of these ends only the lease the poll took: one that outlived it
+-- leaves another node's lease and cursor alone.
+UPDATE account_health SET poll_lease_until = 0 WHERE account_id = $1 AND poll_lease_until = $2;
 
 -- name: ClaimProbe
 -- Presence is probed once per interval across all nodes, on the brand's
@@ -53,10 +55,10 @@ UPDATE account_health SET next_poll_at = $1 WHERE account_id = $2 AND next_poll_
 
 -- name: PollSucceeded
 UPDATE account_health SET poll_cursor = $1, last_poll_at = $2, poll_ok_at = $3, poll_error = '', next_poll_at = $4, poll_lease_until = 0
-WHERE account_id = $5;
+WHERE account_id = $5 AND poll_lease_until = $6;
 
 -- name: PollFailed
-UPDATE account_health SET last_poll_at = $1, poll_error = $2, next_poll_at = $3, poll_lease_until = 0 WHERE account_id = $4;
+UPDATE account_health SET last_poll_at = $1, poll_error = $2, next_poll_at = $3, poll_lease_until = 0 WHERE account_id = $4 AND poll_lease_until = $5;
 
 -- name: SetPresence
 UPDATE account_health SET presence_checked_at = $1, presence_ok = $2, presence_detail = $3 WHERE account_id = $4;

@@ -37,7 +37,9 @@ RETURNING poll_cursor;
 
 -- name: ReleasePoll
 -- A poll cut short by the node stopping: the next tick, on any node, polls.
-UPDATE account_health SET poll_lease_until = 0 WHERE account_id = ?;
+-- Each of these ends only the lease the poll took: one that outlived it
+-- leaves another node's lease and cursor alone.
+UPDATE account_health SET poll_lease_until = 0 WHERE account_id = ? AND poll_lease_until = ?;
 
 -- name: ClaimProbe
 -- Presence is probed once per interval across all nodes, on the brand's
@@ -53,10 +55,10 @@ UPDATE account_health SET next_poll_at = ? WHERE account_id = ? AND next_poll_at
 
 -- name: PollSucceeded
 UPDATE account_health SET poll_cursor = ?, last_poll_at = ?, poll_ok_at = ?, poll_error = '', next_poll_at = ?, poll_lease_until = 0
-WHERE account_id = ?;
+WHERE account_id = ? AND poll_lease_until = ?;
 
 -- name: PollFailed
-UPDATE account_health SET last_poll_at = ?, poll_error = ?, next_poll_at = ?, poll_lease_until = 0 WHERE account_id = ?;
+UPDATE account_health SET last_poll_at = ?, poll_error = ?, next_poll_at = ?, poll_lease_until = 0 WHERE account_id = ? AND poll_lease_until = ?;
 
 -- name: SetPresence
 UPDATE account_health SET presence_checked_at = ?, presence_ok = ?, presence_detail = ? WHERE account_id = ?;
