@@ -3,7 +3,6 @@ package twilio
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,13 +56,9 @@ func (c *Connector) Send(ctx context.Context, out channel.Outgoing) (channel.Sen
 		form.Set("From", c.cfg.Number)
 	}
 	var m apiMessage
-	err := c.call(ctx, http.MethodPost, c.messagesURL(), strings.NewReader(form.Encode()), &m)
-	if errors.Is(err, errUnreadableAnswer) {
-		// Twilio took the message (2xx) but its answer cannot be read:
-		// sent, with no id to show. A retry would text the customer twice.
-		return channel.Sent{}, nil
-	}
-	if err != nil {
+	// A 2xx whose answer cannot be read is an Accepted SendError: the
+	// outbox counts the reply sent, with no id, as for every provider.
+	if err := c.call(ctx, http.MethodPost, c.messagesURL(), strings.NewReader(form.Encode()), &m); err != nil {
 		return channel.Sent{}, err
 	}
 	return channel.Sent{ProviderID: m.SID}, nil // a 2xx with no sid was sent all the same
@@ -135,15 +130,11 @@ func (c *Connector) call(ctx context.Context, method, u string, body io.Reader, 
 	}
 	if into != nil {
 		if err := json.Unmarshal(b, into); err != nil {
-			return fmt.Errorf("%w: %v", errUnreadableAnswer, err)
+			return &channel.SendError{Status: resp.StatusCode, Accepted: true, Message: "twilio answered with unreadable JSON: " + err.Error()}
 		}
 	}
 	return nil
 }
-
-// errUnreadableAnswer is a 2xx whose body is not the JSON asked for: Twilio
-// did what was asked, but says nothing more.
-var errUnreadableAnswer = errors.New("twilio answered 2xx with a body that is not JSON")
 
 var (
 	_ channel.Sender     = (*Connector)(nil)
