@@ -143,22 +143,19 @@ type Suggestion struct {
 // Suggest lists contacts sharing a handle or display name with c on any
 // channel: candidates for an agent to merge, never merged automatically.
 func (s *Store) Suggest(ctx context.Context, c Contact) ([]Suggestion, error) {
-	rows, err := s.db.R.QueryContext(ctx, queries.Get(s.db.Dialect, "SimilarContacts"), c.WorkspaceID, c.ID, c.ID, c.ID)
+	rows, err := s.db.R.QueryContext(ctx, queries.Get(s.db.Dialect, "SimilarContacts"), c.WorkspaceID, c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("suggest matches for %d: %w", c.ID, err)
 	}
 	defer rows.Close()
 	out := []Suggestion{}
-	seen := map[int64]bool{}
 	for rows.Next() {
 		var sg Suggestion
 		if err := rows.Scan(&sg.ContactID, &sg.Name, &sg.Because); err != nil {
 			return nil, err
 		}
-		if !seen[sg.ContactID] {
-			seen[sg.ContactID] = true
-			out = append(out, sg)
-		}
+		sg.Because = sg.Because[1:] // the rank the query sorted by
+		out = append(out, sg)
 	}
 	return out, rows.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -299,6 +300,45 @@ func TestMergesFromBeforeTheUpgradeStayInTheHistory(t *testing.T) {
 		}
 		if err := f.contacts.Unmerge(f.ctx, a, merge, 0); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// Suggestions are contacts, not identities: one contact with many
+// identities of the same name took every place of the ten, hiding the
+// other people of that name. A shared handle, the stronger sign, comes
+// before a shared name.
+func TestSuggestionsAreTenContactsHandlesFirst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newDesk(t, d)
+		many := f.in(t, f.x, ingest.Message{ProviderID: "m0", Author: ingest.Author{ID: "m0", Handle: "mk0", Name: "Maria K"}, Text: "hi"})
+		for i := 1; i <= 11; i++ {
+			id := "m" + strconv.Itoa(i)
+			other := f.in(t, f.x, ingest.Message{ProviderID: id, Author: ingest.Author{ID: id, Handle: "mk" + strconv.Itoa(i), Name: "Maria K"}, Text: "hi"})
+			if _, err := f.contacts.Merge(f.ctx, many, other, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		byName := f.in(t, f.x, ingest.Message{ProviderID: "n", Author: ingest.Author{ID: "n", Handle: "maria.k", Name: "maria k"}, Text: "hi"})
+		seen := f.in(t, f.x, ingest.Message{ProviderID: "s", Author: ingest.Author{ID: "s", Handle: "maria_k", Name: "Maria K"}, Text: "hi"})
+		byHandle := f.in(t, f.ig, ingest.Message{ProviderID: "h", Author: ingest.Author{ID: "h", Handle: "Maria_K"}, Text: "hi"})
+		c, err := f.contacts.Get(f.ctx, seen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sugg, err := f.contacts.Suggest(f.ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, s := range sugg {
+			got = append(got, s.ContactID)
+		}
+		if want := []int64{byHandle, byName, many}; !slices.Equal(got, want) {
+			t.Fatalf("suggested %v (%+v), want %v: the handle first, then each person of that name once", got, sugg, want)
+		}
+		if sugg[0].Because != "instagram:Maria_K" {
+			t.Errorf("the handle match is because of %q", sugg[0].Because)
 		}
 	})
 }

@@ -83,13 +83,23 @@ INSERT INTO activity (id, workspace_id, conversation_id, contact_id, user_id, ki
 SELECT workspace_id, kind, detail FROM activity WHERE id = ?;
 
 -- name: SimilarContacts
-SELECT DISTINCT c.id, c.name, i.kind_handle
+-- One row per contact sharing a handle (first) or a display name with the
+-- given one, the most recently active first; the key is the match's rank
+-- and the identity that matched ("1x:maria_k"), so min() keeps a handle
+-- match over a name match.
+SELECT c.id, c.name, min(m.k) AS k
 FROM (
-    SELECT contact_id, channel || ':' || handle AS kind_handle, lower(handle) AS h, lower(display_name) AS n
-    FROM contact_identities WHERE workspace_id = ?
-) i JOIN contacts c ON c.id = i.contact_id
-WHERE c.id <> ? AND ((i.h <> '' AND i.h IN (SELECT lower(handle) FROM contact_identities WHERE contact_id = ? AND handle <> ''))
-   OR (i.n <> '' AND i.n IN (SELECT lower(display_name) FROM contact_identities WHERE contact_id = ? AND display_name <> '')))
+    SELECT contact_id, '1' || channel || ':' || handle AS k FROM contact_identities
+    WHERE workspace_id = ?1 AND handle <> ''
+      AND lower(handle) IN (SELECT lower(handle) FROM contact_identities WHERE contact_id = ?2 AND handle <> '')
+    UNION ALL
+    SELECT contact_id, '2' || channel || ':' || handle FROM contact_identities
+    WHERE workspace_id = ?1 AND display_name <> ''
+      AND lower(display_name) IN (SELECT lower(display_name) FROM contact_identities WHERE contact_id = ?2 AND display_name <> '')
+) m JOIN contacts c ON c.id = m.contact_id
+WHERE c.id <> ?2
+GROUP BY c.id, c.name, c.updated_at
+ORDER BY min(m.k) < '2' DESC, c.updated_at DESC, c.id DESC
 LIMIT 10;
 
 -- name: ContactByIdentity
