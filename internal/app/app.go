@@ -144,6 +144,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	a.Email = email.NewStore(d, o.PublicURL)
 	a.Pipeline.Use(a.Email.Stage(), "")
 	a.Pipeline.Use(classifyStage(classify.Default()), "")
+	a.Conversations.SetLabeller(labeller(classify.Default()))
 	a.Conversations.OnChange(func(c conversation.Change) {
 		bus.Publish(live.Event{Kind: c.Kind, WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, MessageID: c.MessageID})
 	})

@@ -121,8 +121,9 @@ type Activity struct {
 
 // Store reads and changes conversations.
 type Store struct {
-	db      *db.DB
-	changed func(Change)
+	db       *db.DB
+	changed  func(Change)
+	labeller func(LabelInput) any // SetLabeller
 
 	countMu   sync.Mutex
 	counts    map[Filter]cachedCounts // slow counts (Filter is comparable: keep it so)

@@ -16,12 +16,71 @@ import (
 // LabelsKey is where the classifiers' labels live in a message's labels.
 const LabelsKey = "classify"
 
-// SetThreadLabels records, inside a transaction, what the
-// classifiers made of a conversation's latest customer message, so the
-// inbox filters and badges without reading messages.
-func SetThreadLabels(ctx context.Context, tx *sql.Tx, d db.Dialect, convID int64, intent, sentiment string, needsReply bool) error {
-	_, err := tx.ExecContext(ctx, queries.Get(d, "SetThreadLabels"), intent, sentiment, boolInt(needsReply), convID)
+// SettleLabels sets, inside a transaction holding the conversation
+// (ConversationForAction), the labels it shows and filters by from its
+// customer's messages as they are labelled now: while it waits for our
+// reply, from every message since our last one, as the ingest writer folds
+// them in (TouchInbound); else from the latest.
+func SettleLabels(ctx context.Context, tx *sql.Tx, d db.Dialect, conv Conversation) error {
+	query := "LatestLabels"
+	if conv.WaitingSince > 0 {
+		query = "WaitingLabels"
+	}
+	rows, err := tx.QueryContext(ctx, queries.Get(d, query), conv.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var l *ThreadLabels
+	for rows.Next() { // newest first
+		var labelsJSON string
+		if err := rows.Scan(&labelsJSON); err != nil {
+			return err
+		}
+		var m struct {
+			L *struct {
+				Intent     string `json:"intent"`
+				Sentiment  string `json:"sentiment"`
+				NeedsReply bool   `json:"needs_reply"`
+			} `json:"classify"`
+		}
+		if json.Unmarshal([]byte(labelsJSON), &m) != nil || m.L == nil {
+			continue // not labelled (stored before the classifiers ran)
+		}
+		if l == nil {
+			l = &ThreadLabels{Intent: m.L.Intent, Sentiment: m.L.Sentiment, NeedsReply: m.L.NeedsReply}
+			continue
+		}
+		l.fold(ThreadLabels{Intent: m.L.Intent, NeedsReply: m.L.NeedsReply})
+	}
+	if err := rows.Err(); err != nil || l == nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, queries.Get(d, "SetThreadLabels"), l.Intent, l.Sentiment, boolInt(l.NeedsReply), conv.ID)
 	return err
+}
+
+// fold adds an older unanswered message's labels to a waiting thread's:
+// the intent an agent most needs to know wins (hark.Intents' order), and
+// the thread needs a reply if either does. The sentiment stays the newer.
+func (l *ThreadLabels) fold(older ThreadLabels) {
+	l.NeedsReply = l.NeedsReply || older.NeedsReply
+	l.Intent = strongerIntent(l.Intent, older.Intent)
+}
+
+// strongerIntent is whichever of a and b comes first in hark.Intents; an
+// unknown or empty intent is the weakest.
+func strongerIntent(a, b string) string {
+	rank := func(x string) int {
+		if i := slices.Index(hark.Intents, x); i >= 0 {
+			return i
+		}
+		return len(hark.Intents)
+	}
+	if rank(b) < rank(a) {
+		return b
+	}
+	return a
 }
 
 func boolInt(b bool) int {
@@ -40,18 +99,29 @@ type Correction struct {
 }
 
 // Correct stores an agent's correction as a labelled example for the next
-// training run, relabels the message, and the conversation too when the
-// message is its customer's latest.
+// training run, relabels the message, and settles its conversation's
+// labels again (SettleLabels).
 func (s *Store) Correct(ctx context.Context, c Correction) (Message, error) {
 	if !slices.Contains(hark.Intents, c.Intent) {
 		return Message{}, fmt.Errorf("%w: unknown intent %q", hark.ErrInvalid, c.Intent)
 	}
-	var convID int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	m, err := s.Message(ctx, c.MessageID)
+	if err != nil {
+		return Message{}, err
+	}
+	convID := m.ConversationID
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The conversation first, as every action takes it: on PostgreSQL,
+		// a message ingested meanwhile is then either settled below or
+		// folded in after, never overwritten by an older one's labels.
+		conv, err := scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
+		if err != nil {
+			return err
+		}
 		var text, labelsJSON, direction, channel, handle, visibility, subject string
-		var wsID int64
-		err := tx.QueryRowContext(ctx, s.q("MessageForCorrection"), c.MessageID).Scan(&text, &wsID, &convID, &labelsJSON, &direction, &channel, &handle, &visibility, &subject)
-		if err == sql.ErrNoRows {
+		var wsID, msgConv int64
+		err = tx.QueryRowContext(ctx, s.q("MessageForCorrection"), c.MessageID).Scan(&text, &wsID, &msgConv, &labelsJSON, &direction, &channel, &handle, &visibility, &subject)
+		if err == sql.ErrNoRows || (err == nil && msgConv != convID) {
 			return fmt.Errorf("message %d: %w", c.MessageID, hark.ErrNotFound)
 		}
 		if err != nil {
@@ -92,15 +162,8 @@ func (s *Store) Correct(ctx context.Context, c Correction) (Message, error) {
 		if _, err := tx.ExecContext(ctx, s.q("SetMessageLabels"), string(b), c.MessageID); err != nil {
 			return err
 		}
-		var latest int64
-		if err := tx.QueryRowContext(ctx, s.q("LatestInboundID"), convID).Scan(&latest); err != nil {
+		if err := SettleLabels(ctx, tx, s.db.Dialect, conv); err != nil {
 			return err
-		}
-		if latest == c.MessageID {
-			sentiment, _ := fixed["sentiment"].(string)
-			if err := SetThreadLabels(ctx, tx, s.db.Dialect, convID, c.Intent, sentiment, c.NeedsReply); err != nil {
-				return err
-			}
 		}
 		detail, _ := json.Marshal(map[string]any{"message_id": c.MessageID, "intent": c.Intent, "needs_reply": c.NeedsReply, "was": was["intent"]})
 		_, err = tx.ExecContext(ctx, s.q("InsertActivity"), db.NewID(), wsID, convID, c.UserID, "labelled", string(detail), now)

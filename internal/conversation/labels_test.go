@@ -200,3 +200,29 @@ func (w *world) labelLanguages(set func(it *ingest.Item, lang string)) {
 		return nil
 	}}, "")
 }
+
+// A message corrected twice (a mis-click fixed, a colleague overruling)
+// is one labelled example, the latest: the next training run must not
+// read the superseded label beside it.
+func TestARecorrectionExportsOnlyTheLatest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		convID := w.post(t, w.x, "t1", "dana", "@brand where is my refund, it has been three weeks", time.Now().Add(-time.Minute))
+		msgs, _ := w.convs.Messages(ctx, convID)
+		for _, c := range []conversation.Correction{{Intent: "praise"}, {Intent: "request", NeedsReply: true}} {
+			c.MessageID, c.UserID = msgs[0].ID, w.agent.ID
+			if _, err := w.convs.Correct(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		n, err := w.convs.ExportCorrections(ctx, &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 || !strings.Contains(buf.String(), "\trequest\tyes\t") {
+			t.Fatalf("export after a message was corrected twice: %d rows:\n%s", n, buf.String())
+		}
+	})
+}

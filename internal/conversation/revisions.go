@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/harkdesk/hark/internal/db"
@@ -40,9 +41,11 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 		msgID, convID, wID int64
 	)
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var old string
+		var old, direction, labelsJSON string
 		var deletedAt, editedAt int64
-		err := tx.QueryRowContext(ctx, s.q("MessageForChange"), accountID, providerID).Scan(&msgID, &convID, &wID, &old, &deletedAt, &editedAt)
+		var li LabelInput
+		err := tx.QueryRowContext(ctx, s.q("MessageForChange"), accountID, providerID).Scan(&msgID, &convID, &wID, &old, &deletedAt, &editedAt,
+			&direction, &labelsJSON, &li.Followers, &li.Channel, &li.ToHandle, &li.Visibility, &li.Subject)
 		if err == sql.ErrNoRows {
 			return nil
 		}
@@ -59,12 +62,32 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 		if _, err := tx.ExecContext(ctx, s.q("InsertRevision"), db.NewID(), msgID, old, at, kind); err != nil {
 			return err
 		}
-		if kind == RevisionEdited {
-			_, err = tx.ExecContext(ctx, s.q("EditMessage"), text, at, msgID)
-		} else {
+		if kind == RevisionDeleted {
 			_, err = tx.ExecContext(ctx, s.q("DeleteMessage"), at, msgID)
+			return err
 		}
-		return err
+		if _, err := tx.ExecContext(ctx, s.q("EditMessage"), text, at, msgID); err != nil {
+			return err
+		}
+		if direction != "in" || s.labeller == nil {
+			return nil
+		}
+		// The edit is read again, as ingest read the first text: a thanks
+		// edited into a request must reach the needs-reply queue. The
+		// conversation is taken first, as every action takes it.
+		conv, err := scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
+		if err != nil {
+			return err
+		}
+		li.Text = text
+		labels := map[string]any{}
+		json.Unmarshal([]byte(labelsJSON), &labels)
+		labels[LabelsKey] = s.labeller(li)
+		b, _ := json.Marshal(labels)
+		if _, err := tx.ExecContext(ctx, s.q("SetMessageLabels"), string(b), msgID); err != nil {
+			return err
+		}
+		return SettleLabels(ctx, tx, s.db.Dialect, conv)
 	})
 	if err != nil || !found {
 		return found, err
@@ -72,6 +95,18 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 	s.notify(Conversation{ID: convID, WorkspaceID: wID}, "message_"+kind, msgID)
 	return true, nil
 }
+
+// LabelInput is what the classifiers read of a customer's message.
+type LabelInput struct {
+	Text, Subject       string
+	Channel, Visibility string // the account's channel; public or private
+	ToHandle            string // the brand account's handle
+	Followers           int64
+}
+
+// SetLabeller gives the store the classifiers, to read a message again
+// when the customer edits it. Without one, an edit keeps its labels.
+func (s *Store) SetLabeller(f func(LabelInput) any) { s.labeller = f }
 
 // Revisions lists a message's earlier versions, oldest first.
 func (s *Store) Revisions(ctx context.Context, messageID int64) ([]Revision, error) {

@@ -62,8 +62,11 @@ func (w *world) post(t *testing.T, acct workspace.Account, id, author, text stri
 	t.Helper()
 	res, err := w.pipeline.Ingest(context.Background(), acct.ID, ingest.Message{
 		ProviderID: id, Author: ingest.Author{ID: author, Handle: author, Name: strings.ToUpper(author)}, Text: text, SentAt: at})
-	if err != nil || res[0].Err != nil {
-		t.Fatalf("ingest: %v %v", err, res[0].Err)
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	if res[0].Err != nil {
+		t.Fatalf("ingest: %v", res[0].Err)
 	}
 	return res[0].ConversationID
 }

@@ -154,8 +154,8 @@ type threadState struct {
 	preview                 string
 	ownerName, ownerHandle  string
 	ownerSeen               bool
-	labels                  *ThreadLabels // the batch's latest labelled message's
-	labelAt                 int64         // its sent-at
+	labels                  *ThreadLabels // the batch's labelled messages' together (touch)
+	labelAt                 int64         // the newest's sent-at
 	// The batch's latest named language and its sent-at: a batch whose
 	// last message names none ("ok") keeps an earlier one's; "" names
 	// none, and TouchInbound then leaves the thread's as it is.
@@ -335,8 +335,20 @@ func (w *Writer) touch(t *threadState, in *Inbound, now int64) {
 	if in.ContactID == t.key.contact {
 		t.ownerName, t.ownerHandle, t.ownerSeen = in.ContactName, in.ContactHandle, true
 	}
-	if in.Thread != nil && (t.labels == nil || in.SentAt >= t.labelAt) {
-		t.labels, t.labelAt = in.Thread, in.SentAt
+	// A batch's messages all wait for our reply: the thread shows what
+	// they say together (fold), and the newest's sentiment.
+	switch {
+	case in.Thread == nil:
+	case t.labels == nil:
+		l := *in.Thread
+		t.labels, t.labelAt = &l, in.SentAt
+	case in.SentAt >= t.labelAt:
+		older := *t.labels
+		*t.labels = *in.Thread
+		t.labels.fold(older)
+		t.labelAt = in.SentAt
+	default:
+		t.labels.fold(*in.Thread)
 	}
 	if in.Thread != nil && in.Thread.Language != "" && (t.lang == "" || in.SentAt >= t.langAt) {
 		t.lang, t.langAt = in.Thread.Language, in.SentAt

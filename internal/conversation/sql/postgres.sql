@@ -56,6 +56,11 @@ VALUES (?::bigint, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, 'open', ?:
 -- A batch of a customer's messages to one thread: it opens again and waits
 -- for us. The contact columns follow the thread's own customer only, and
 -- the preview the newest message (a late delivery of an older one keeps it).
+-- While the thread waits for our reply, its intent is the one an agent most
+-- needs to know of the customer's messages since (hark.Intents' order) and
+-- it needs a reply if any of them does: "thanks in advance" after an
+-- unanswered question must not take it out of the queue. Its sentiment is
+-- the newest message's (as SettleLabels reads them again).
 UPDATE conversations SET
     status = 'open',
     snoozed_until = 0,
@@ -67,9 +72,12 @@ UPDATE conversations SET
     last_inbound_at = GREATEST(last_inbound_at, $8),
     waiting_since = CASE WHEN waiting_since = 0 THEN $9 ELSE waiting_since END,
     updated_at = $10,
-    intent = CASE WHEN $11 >= last_inbound_at THEN $12 ELSE intent END,
+    intent = CASE WHEN $11::bigint < 0 THEN intent
+        WHEN waiting_since > 0 AND (CASE intent WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) <= (CASE $12 WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) THEN intent
+        WHEN waiting_since > 0 OR $11 >= last_inbound_at THEN $12 ELSE intent END,
     sentiment = CASE WHEN $11 >= last_inbound_at THEN $13 ELSE sentiment END,
-    needs_reply = CASE WHEN $11 >= last_inbound_at THEN $14 ELSE needs_reply END,
+    needs_reply = CASE WHEN $11 < 0 THEN needs_reply WHEN waiting_since > 0 THEN GREATEST(needs_reply, $14)
+        WHEN $11 >= last_inbound_at THEN $14 ELSE needs_reply END,
     language = CASE WHEN $17 >= last_inbound_at AND $15 <> '' THEN $15 ELSE language END
 WHERE id = $16;
 
@@ -185,7 +193,10 @@ id IN (SELECT m.conversation_id FROM (SELECT conversation_id FROM messages WHERE
 SELECT COALESCE(provider_id, '') FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
 
 -- name: MessageForChange
-SELECT id, conversation_id, workspace_id, text, deleted_at, edited_at FROM messages WHERE account_id = $1 AND provider_id = $2;
+SELECT m.id, m.conversation_id, m.workspace_id, m.text, m.deleted_at, m.edited_at, m.direction, m.labels,
+       m.author_followers, a.channel, a.handle, c.visibility, c.subject
+FROM messages m JOIN channel_accounts a ON a.id = m.account_id JOIN conversations c ON c.id = m.conversation_id
+WHERE m.account_id = $1 AND m.provider_id = $2;
 
 -- name: InsertRevision
 INSERT INTO message_revisions (id, message_id, text, replaced_at, kind) VALUES ($1, $2, $3, $4, $5);
@@ -219,12 +230,27 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
 -- name: SetMessageLabels
 UPDATE messages SET labels = $1 WHERE id = $2;
 
--- name: LatestInboundID
-SELECT id FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
+-- name: WaitingLabels
+-- The labels of a conversation's customer messages stored since our last
+-- reply, newest first (SettleLabels). Stored, not sent: a message sent
+-- before the reply but delivered after it was not seen by the agent, and
+-- the writer folded it in (TouchInbound). Ids grow with the time they are
+-- made.
+SELECT labels FROM messages
+WHERE conversation_id = $1 AND direction = 'in'
+  AND id > (SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = $1 AND direction = 'out')
+ORDER BY sent_at DESC, id DESC LIMIT 200;
+
+-- name: LatestLabels
+SELECT labels FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
 
 -- name: Corrections
 SELECT c.id, c.text, c.intent, c.needs_reply, c.channel, c.to_handle, c.was, c.created_at
-FROM label_corrections c WHERE c.id > $1 ORDER BY c.id LIMIT 1000;
+FROM label_corrections c WHERE c.id > $1
+  -- A message corrected again is exported as last corrected: the first
+  -- may have been a mis-click.
+  AND NOT EXISTS (SELECT 1 FROM label_corrections l WHERE l.message_id = c.message_id AND l.id > c.id)
+ORDER BY c.id LIMIT 1000;
 
 -- name: MessageForCorrection
 SELECT m.text, m.workspace_id, m.conversation_id, m.labels, m.direction, a.channel, a.handle, c.visibility, c.subject
