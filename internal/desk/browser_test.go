@@ -14,6 +14,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/browsertest"
+	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/desk"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/server"
@@ -214,5 +215,51 @@ func TestBrowserCountsArriveAndFollow(t *testing.T) {
 	post("3", "li", "@SkywayAir my refund is three weeks late")
 	if err := chromedp.Run(ana, chromedp.Poll(open+` === "3"`, nil, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the open count did not follow a new conversation: %v", err)
+	}
+}
+
+// One agent corrects a message's labels, or the customer edits it: the
+// other agents' open inboxes follow, as they follow a tag or a reply.
+// Before, the desk listened for neither event, and the badge stayed old
+// until a reload.
+func TestBrowserCorrectionsAndEditsShowLive(t *testing.T) {
+	browsertest.Require(t)
+	ctx := context.Background()
+	a, _, x := skywayDesk(t, app.Options{})
+	res, err := a.Pipeline.Ingest(ctx, x.ID, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "joe", Handle: "joe"},
+		Text: "@SkywayAir best crew ever on SK11 today!", SentAt: time.Now().Add(-time.Minute)})
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res[0].Err)
+	}
+	ben, err := a.Users.Add(ctx, "ben@skyway.test", "Ben", "agent", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(a))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+
+	ana := browsertest.New(t)
+	badge := `document.querySelector('.row .in').textContent`
+	var before string
+	if err := chromedp.Run(ana, signIn(srv.URL, "ana@skyway.test", "correct horse battery"),
+		chromedp.WaitVisible(`#live.on`), chromedp.Evaluate(badge, &before)); err != nil {
+		t.Fatal(err)
+	}
+	if before == "share" {
+		t.Fatalf("the praise was read as a share already")
+	}
+	ms, _ := a.Conversations.Messages(ctx, res[0].ConversationID)
+	if _, err := a.Conversations.Correct(ctx, conversation.Correction{MessageID: ms[0].ID, UserID: ben.ID, Intent: "share"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Run(ana, chromedp.Poll(badge+` === "share"`, nil, chromedp.WithPollingTimeout(8*time.Second))); err != nil {
+		t.Fatalf("another agent's correction did not reach the open inbox: %v", err)
+	}
+	const edited = "@SkywayAir my bag never arrived in Denver, can you please tell me where it is?"
+	if ok, err := a.Conversations.ApplyRevision(ctx, x.ID, "1", conversation.RevisionEdited, edited, time.Now().UnixMilli()); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if err := chromedp.Run(ana, chromedp.Poll(badge+` === "request"`, nil, chromedp.WithPollingTimeout(8*time.Second))); err != nil {
+		t.Fatalf("the customer's edit did not reach the open inbox: %v", err)
 	}
 }

@@ -78,7 +78,7 @@
     es.onopen = function () { live && live.classList.add("on"); };
     es.onerror = function () { live && live.classList.remove("on"); };
     es.onmessage = function () {};
-    ["message", "conversation", "replied", "assigned", "status", "tagged", "note", "team", "priority", "linked", "resync", "send_status"].forEach(function (kind) {
+    ["message", "conversation", "replied", "assigned", "status", "tagged", "note", "team", "priority", "linked", "resync", "send_status", "labelled", "message_edited", "message_deleted"].forEach(function (kind) {
       es.addEventListener(kind, function (ev) {
         var e = {};
         try { e = JSON.parse(ev.data); } catch (x) { return; }
