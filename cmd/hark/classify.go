@@ -27,7 +27,7 @@ func cmdTrain(args []string) error {
 	seed := f.fs.Uint64("seed", 1, "seed for the training order (the same seed gives the same model files)")
 	out := f.fs.String("out", "internal/classify/models", "where to write the model files")
 	labelled := f.fs.String("labelled", "internal/classify/testdata/labelled.tsv", "the hand-labelled intent set (its held-out part is never trained on)")
-	fresh := f.fs.String("fresh", "internal/classify/testdata/fresh.tsv", "a labelled set never trained on: rows of --extra sets with its texts are dropped (\"\" for none)")
+	fresh := f.fs.String("fresh", "internal/classify/testdata/fresh.tsv", "a labelled set never trained on: rows of --extra sets that read as its texts are dropped (\"\" for none)")
 	var extra multiFlag
 	f.fs.Var(&extra, "extra", "another labelled set to train on, e.g. the agents' corrections from hark corrections export (repeatable)")
 	if err := f.parse(args); err != nil {

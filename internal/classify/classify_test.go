@@ -1163,8 +1163,56 @@ func TestTrainScreensFresh(t *testing.T) {
 	if err := d.screen(fresh, &log); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.labelled) != 1 || len(d.extra) != 1 || d.extra[0].Text != "hi" || !strings.Contains(log.String(), "dropped 1 labelled rows") {
+	if len(d.labelled) != 1 || len(d.extra) != 1 || d.extra[0].Text != "hi" || !strings.Contains(log.String(), "dropped 1 extra rows") {
 		t.Errorf("after screening: %+v %+v, log %q", d.labelled, d.extra, log.String())
+	}
+}
+
+// TestExtraRowsThatReadAsFreshOnesAreNotTrainedOn: the demo desk streams
+// fresh.tsv's messages re-addressed to its brands ("@VirginAmerica …"
+// becomes "@SkywayAir …" on X, and loses the tag in a DM), and the models
+// read every handle as @user, so an agent's correction of one teaches the
+// fresh label all the same: hark train drops it. A message that differs
+// in a word, a number or a link is another message, and is kept.
+func TestExtraRowsThatReadAsFreshOnesAreNotTrainedOn(t *testing.T) {
+	const fresh = "testdata/fresh.tsv"
+	rows, err := LoadLabelled(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"@VirginAmerica I need a receipt for a flight change. Can you send one?",
+		"@united - SERIOUSLY it's 2015?!?!  NO WiFi on a 5hr flight from CLE-SFO #1589.  You're the ONLY airline w/out WiFi...and pls no 'unwind' BS.",
+		"@Uber_Support Chris.coleman654@gmail.com Just want to view my delivery feedback that's all",
+	} {
+		if !slices.ContainsFunc(rows, func(l Labelled) bool { return l.Text == text }) {
+			t.Fatalf("fresh.tsv no longer holds %q", text)
+		}
+	}
+	for _, c := range []struct {
+		text, channel string
+		dropped       bool
+	}{
+		{"@SkywayAir I need a receipt for a flight change. Can you send one?", "x", true},
+		{"I need a receipt for a flight change. Can you send one?", "x_dm", true},
+		{"@SkywayAir @SkywayHelp i need a receipt for a flight change.  Can you send one?", "x", true},
+		{"SERIOUSLY it's 2015?!?!  NO WiFi on a 5hr flight from CLE-SFO #1589.  You're the ONLY airline w/out WiFi...and pls no 'unwind' BS.", "x_dm", true},
+		{"@SkywayAir I need a receipt for a hotel change. Can you send one?", "x", false},
+		{"@SkywayAir I need a receipt for a flight change. Can you send one? https://t.co/a1", "x", false},
+		{"SERIOUSLY it's 2015?!?!  NO WiFi on a 5hr flight from CLE-SFO #1590.  You're the ONLY airline w/out WiFi...and pls no 'unwind' BS.", "x_dm", false},
+		{"@SkywayHelp Chris.coleman654@gmail.com Just want to view my delivery feedback that's all", "x", true},
+		{"@SkywayHelp Chris.coleman654@yahoo.com Just want to view my delivery feedback that's all", "x", false}, // an e-mail address is no tag
+	} {
+		d := &data{extra: []Labelled{{Text: c.text, Intent: "request", NeedsReply: true, Channel: c.channel}}}
+		var log strings.Builder
+		if err := d.screen(fresh, &log); err != nil {
+			t.Fatal(err)
+		}
+		if dropped := len(d.extra) == 0; dropped != c.dropped {
+			t.Errorf("%q (%s): dropped %t, want %t", c.text, c.channel, dropped, c.dropped)
+		} else if dropped && !strings.Contains(log.String(), "dropped 1 extra rows that read as a text of "+fresh) {
+			t.Errorf("%q: the log does not say why it was dropped: %q", c.text, log.String())
+		}
 	}
 }
 

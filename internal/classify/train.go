@@ -59,7 +59,7 @@ func withSeed(o trainOptions, seed uint64) trainOptions { o.Seed = seed; return 
 type TrainOptions struct {
 	Data     string   // the shared data directory
 	Labelled string   // the hand-labelled intent set; only its training part is read ("" for none)
-	Extra    []string // more labelled sets in the same format, e.g. agents' corrections, read whole
+	Extra    []string // more labelled sets in the same format, e.g. agents' corrections, read whole but for the rows screen drops
 	Fresh    string   // a labelled set never trained on (eval.go): rows of the others with its texts are dropped
 	Seed     uint64
 	Log      io.Writer // progress, may be nil
@@ -482,33 +482,74 @@ func loadAll(dir, labelled string, extra []string) (*data, error) {
 	return &d, nil
 }
 
-// screen drops the labelled and extra rows whose text is in the fresh
-// set, so that no model learns its labels: an agent's correction on the
-// demo desk, whose messages come from the same public data, could carry
-// one in through hark corrections export.
+// screen drops the rows no model may learn from. Extra rows (agents'
+// corrections) go when they read as a fresh row (readingKey): the demo
+// desk streams the same public messages re-addressed to its own brands,
+// so hark corrections export could carry one in. Labelled rows go when
+// their text is a fresh one's; distinct tweets that only read alike
+// ("@united thanks!") are the set's own data.
 func (d *data) screen(fresh string, log io.Writer) error {
 	rows, err := LoadLabelled(fresh)
 	if err != nil {
 		return err
 	}
-	kept := map[string]bool{}
+	exact, freshKeys := map[string]bool{}, map[string]bool{}
 	for _, l := range rows {
-		kept[strings.ToLower(l.Text)] = true
+		exact[strings.ToLower(l.Text)] = true
+		freshKeys[readingKey(l.Text)] = true
 	}
-	n := 0
-	drop := func(l Labelled) bool {
-		if kept[strings.ToLower(l.Text)] {
-			n++
+	n := len(d.labelled)
+	d.labelled = slices.DeleteFunc(d.labelled, func(l Labelled) bool { return exact[strings.ToLower(l.Text)] })
+	nFresh := 0
+	d.extra = slices.DeleteFunc(d.extra, func(l Labelled) bool {
+		if freshKeys[readingKey(l.Text)] {
+			nFresh++
 			return true
 		}
 		return false
-	}
-	d.labelled = slices.DeleteFunc(d.labelled, drop)
-	d.extra = slices.DeleteFunc(d.extra, drop)
-	if n > 0 {
+	})
+	if n -= len(d.labelled); n > 0 {
 		fmt.Fprintf(log, "dropped %d labelled rows whose text is in %s, which is never trained on\n", n, fresh)
 	}
+	if nFresh > 0 {
+		fmt.Fprintf(log, "dropped %d extra rows that read as a text of %s, which is never trained on\n", nFresh, fresh)
+	}
 	return nil
+}
+
+// readingKey is a text as the screen compares it: lower case, every tag
+// as @user and leading tags dropped, as the models read the handles and
+// the demo desk re-addresses them (an X tag becomes its brand's, a DM
+// loses it); any other difference, a word, a number or a link, keeps two
+// messages apart.
+func readingKey(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		if text[i] == '@' && (i == 0 || !inWord(text, i)) { // an e-mail address is no tag, as in tokenize
+			j := i + 1
+			for j < len(text) && isHandleByte(text[j]) {
+				j++
+			}
+			if j > i+1 {
+				b.WriteString("@user")
+				i = j
+				continue
+			}
+		}
+		b.WriteByte(text[i])
+		i++
+	}
+	s := strings.ToLower(b.String())
+	for {
+		// The separators the demo drops with a leading tag (demo.address).
+		s = strings.TrimLeft(s, " \t\n:,.-")
+		rest, ok := strings.CutPrefix(s, "@user")
+		if !ok {
+			break
+		}
+		s = rest
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // LabelledPath is where the hand-labelled intent set lives, relative to
