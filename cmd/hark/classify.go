@@ -26,7 +26,7 @@ func cmdTrain(args []string) error {
 	data := f.fs.String("data", "../shared/data", "the shared data directory")
 	seed := f.fs.Uint64("seed", 1, "seed for the training order (the same seed gives the same model files)")
 	out := f.fs.String("out", "internal/classify/models", "where to write the model files")
-	labelled := f.fs.String("labelled", "internal/classify/testdata/labelled.tsv", "the hand-labelled intent set (its held-out part is never trained on)")
+	labelled := f.fs.String("labelled", "internal/classify/testdata/labelled.tsv", "the hand-labelled intent set (its held-out part is never trained on, nor --extra rows that read as it)")
 	fresh := f.fs.String("fresh", "internal/classify/testdata/fresh.tsv", "a labelled set never trained on: rows of --extra sets that read as its texts are dropped (\"\" for none)")
 	var extra multiFlag
 	f.fs.Var(&extra, "extra", "another labelled set to train on, e.g. the agents' corrections from hark corrections export (repeatable)")

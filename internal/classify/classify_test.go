@@ -1216,6 +1216,49 @@ func TestExtraRowsThatReadAsFreshOnesAreNotTrainedOn(t *testing.T) {
 	}
 }
 
+// TestExtraRowsThatAreHeldOutAreNotTrainedOn: hark eval scores intent
+// and needs_reply on the held-out 40% of labelled.tsv, whose texts the
+// demo desk streams too; hark train drops an extra row that reads as one
+// (as it was written, or re-addressed by the demo), with no fresh set as
+// with one, so the held-out score never measures memorised rows. A
+// training row brought back is only a copy, and stays.
+func TestExtraRowsThatAreHeldOutAreNotTrainedOn(t *testing.T) {
+	rows := labelledRows(t)
+	var held, kept Labelled
+	for _, l := range rows {
+		switch {
+		case !LabelledTrain(l.Text) && held.Text == "" && strings.HasPrefix(l.Text, "@") && len(strings.Fields(l.Text)) > 5:
+			held = l
+		case LabelledTrain(l.Text) && kept.Text == "":
+			kept = l
+		}
+	}
+	if held.Text == "" || kept.Text == "" {
+		t.Fatal("labelled.tsv has no held-out row written to a handle")
+	}
+	_, rest, _ := strings.Cut(held.Text, " ")
+	extra := []Labelled{held, {Text: rest, Intent: held.Intent, Channel: "x_dm"}, kept}
+	for _, fresh := range []string{"testdata/fresh.tsv", ""} {
+		d := &data{labelled: slices.Clone(rows), extra: slices.Clone(extra)}
+		var log strings.Builder
+		if err := d.screen(fresh, &log); err != nil {
+			t.Fatal(err)
+		}
+		// What train reads: the training part of the labelled set, and
+		// the extra rows whole.
+		trained := append(labelledTrain(d.labelled), d.extra...)
+		if slices.ContainsFunc(trained, func(l Labelled) bool { return l.Text == held.Text || l.Text == rest }) {
+			t.Errorf("fresh %q: a held-out row of labelled.tsv, brought back by --extra, is trained on: %q", fresh, held.Text)
+		}
+		if len(d.extra) != 1 || d.extra[0].Text != kept.Text {
+			t.Errorf("fresh %q: extra rows kept %+v, want only the training row %q", fresh, d.extra, kept.Text)
+		}
+		if !strings.Contains(log.String(), "dropped 2 extra rows that read as a held-out labelled row") {
+			t.Errorf("fresh %q: the log does not say why: %q", fresh, log.String())
+		}
+	}
+}
+
 // readAgreement reads a file of blind re-annotations, its header and n
 // rows.
 func readAgreement(t *testing.T, path string, n int) [][]string {

@@ -60,7 +60,7 @@ type TrainOptions struct {
 	Data     string   // the shared data directory
 	Labelled string   // the hand-labelled intent set; only its training part is read ("" for none)
 	Extra    []string // more labelled sets in the same format, e.g. agents' corrections, read whole but for the rows screen drops
-	Fresh    string   // a labelled set never trained on (eval.go): rows of the others with its texts are dropped
+	Fresh    string   // a labelled set never trained on (eval.go): rows of the others with its texts are dropped ("" for none)
 	Seed     uint64
 	Log      io.Writer // progress, may be nil
 }
@@ -75,10 +75,8 @@ func Train(o TrainOptions) (map[string][]byte, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	if o.Fresh != "" {
-		if err := d.screen(o.Fresh, o.Log); err != nil {
-			return nil, err
-		}
+	if err := d.screen(o.Fresh, o.Log); err != nil {
+		return nil, err
 	}
 	return train(d, o.Seed, o.Log)
 }
@@ -483,15 +481,19 @@ func loadAll(dir, labelled string, extra []string) (*data, error) {
 }
 
 // screen drops the rows no model may learn from. Extra rows (agents'
-// corrections) go when they read as a fresh row (readingKey): the demo
-// desk streams the same public messages re-addressed to its own brands,
-// so hark corrections export could carry one in. Labelled rows go when
-// their text is a fresh one's; distinct tweets that only read alike
-// ("@united thanks!") are the set's own data.
+// corrections) go when they read as a fresh row or as a held-out labelled
+// row, which hark eval scores (readingKey): the demo desk streams the same
+// public messages re-addressed to its own brands, so hark corrections
+// export could carry one in. Labelled rows go when their text is a fresh
+// one's; distinct tweets that only read alike ("@united thanks!") are the
+// set's own data. fresh may be "" for none.
 func (d *data) screen(fresh string, log io.Writer) error {
-	rows, err := LoadLabelled(fresh)
-	if err != nil {
-		return err
+	var rows []Labelled
+	if fresh != "" {
+		var err error
+		if rows, err = LoadLabelled(fresh); err != nil {
+			return err
+		}
 	}
 	exact, freshKeys := map[string]bool{}, map[string]bool{}
 	for _, l := range rows {
@@ -500,19 +502,33 @@ func (d *data) screen(fresh string, log io.Writer) error {
 	}
 	n := len(d.labelled)
 	d.labelled = slices.DeleteFunc(d.labelled, func(l Labelled) bool { return exact[strings.ToLower(l.Text)] })
-	nFresh := 0
-	d.extra = slices.DeleteFunc(d.extra, func(l Labelled) bool {
-		if freshKeys[readingKey(l.Text)] {
-			nFresh++
-			return true
+	heldKeys := map[string]bool{}
+	for _, l := range d.labelled {
+		if !LabelledTrain(l.Text) {
+			heldKeys[readingKey(l.Text)] = true
 		}
-		return false
+	}
+	nFresh, nHeld := 0, 0
+	d.extra = slices.DeleteFunc(d.extra, func(l Labelled) bool {
+		k := readingKey(l.Text)
+		switch {
+		case freshKeys[k]:
+			nFresh++
+		case heldKeys[k]:
+			nHeld++
+		default:
+			return false
+		}
+		return true
 	})
 	if n -= len(d.labelled); n > 0 {
 		fmt.Fprintf(log, "dropped %d labelled rows whose text is in %s, which is never trained on\n", n, fresh)
 	}
 	if nFresh > 0 {
 		fmt.Fprintf(log, "dropped %d extra rows that read as a text of %s, which is never trained on\n", nFresh, fresh)
+	}
+	if nHeld > 0 {
+		fmt.Fprintf(log, "dropped %d extra rows that read as a held-out labelled row, which hark eval scores\n", nHeld)
 	}
 	return nil
 }
