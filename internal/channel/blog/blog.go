@@ -31,8 +31,9 @@ type Config struct {
 	AppPassword string `json:"app_password,omitempty"`
 	// FeedURL is an RSS or Atom comment feed, for Kind "feed".
 	FeedURL string `json:"feed_url,omitempty"`
-	// WindowHours is how far back each poll re-reads, to catch comments
-	// approved after later ones were read (48 by default).
+	// WindowHours is how far behind the newest comment each pass over the
+	// comments starts again, to catch comments approved after later ones
+	// were read (48 by default).
 	WindowHours int `json:"window_hours,omitempty"`
 	// ReplyFrom, ReplyName and SMTP let agents answer a commenter privately
 	// by e-mail (WordPress gives the address to the site user).

@@ -333,3 +333,74 @@ func FuzzParseFeed(f *testing.F) {
 		}
 	})
 }
+
+// busyBlog is a connector on a fake site with n comments in the last two
+// hours, well inside its 48-hour window.
+func busyBlog(t *testing.T, n int) (*blog.WordPress, *blog.Connector, []blog.Comment) {
+	t.Helper()
+	wp := blog.NewWordPress("ed", "pw")
+	srv := httptest.NewServer(wp)
+	t.Cleanup(srv.Close)
+	cfg, _ := json.Marshal(blog.Config{Site: srv.URL, Username: "ed", AppPassword: "pw", WindowHours: 48})
+	c, err := blog.New(workspace.Account{ID: 1, Channel: "blog"}, cfg, srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-2 * time.Hour)
+	var all []blog.Comment
+	for i := range n {
+		all = append(all, wp.Add(comment(12, 0, "Reader", "", "comment", start.Add(time.Duration(i)*2*time.Second))))
+	}
+	return wp, c, all
+}
+
+// pollUntil polls until every wanted comment was read, at most polls
+// times, and fails naming those never read.
+func pollUntil(t *testing.T, c *blog.Connector, cursor string, polls int, want ...blog.Comment) string {
+	t.Helper()
+	unread := map[string]bool{}
+	for _, cm := range want {
+		unread[jsonID(cm.ID)] = true
+	}
+	for range polls {
+		evs, next, err := c.Poll(context.Background(), cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) > 1100 {
+			t.Fatalf("one poll read %d comments: the whole window, not a bounded part of it", len(evs))
+		}
+		for _, ev := range evs {
+			delete(unread, ev.Msg.ProviderID)
+		}
+		cursor = next
+		if len(unread) == 0 {
+			return cursor
+		}
+	}
+	t.Fatalf("after %d polls %d of %d comments were never read (cursor %s)", polls, len(unread), len(want), cursor)
+	return cursor
+}
+
+func TestABusyBlogsPollingReadsEveryCommentAndThoseApprovedLate(t *testing.T) {
+	wp, c, all := busyBlog(t, 2500)
+	// The newest is read on the first poll, not held behind the pass.
+	cursor := pollUntil(t, c, "", 1, all[len(all)-1])
+	// 2,500 comments inside the window: a pass takes three polls of at
+	// most ten pages each, and reads them all.
+	cursor = pollUntil(t, c, cursor, 3, all...)
+	// A comment held for moderation and approved now keeps its date, an
+	// hour ago, behind everything read; the next pass finds it.
+	late := wp.Add(comment(12, 0, "Held", "", "approved late", time.Now().Add(-time.Hour)))
+	newer := wp.Add(comment(12, 0, "New", "", "just now", time.Now()))
+	pollUntil(t, c, cursor, 4, late, newer)
+}
+
+func TestAWordPressCursorFromBeforePassesStillReads(t *testing.T) {
+	wp, c, _ := busyBlog(t, 0)
+	newest := time.Now().Add(-time.Hour).UTC()
+	cm := wp.Add(comment(12, 0, "Mia", "", "still read", newest.Add(-30*time.Minute)))
+	cursor := pollUntil(t, c, newest.Format(time.RFC3339), 1, cm)
+	// What it hands back reads on.
+	pollUntil(t, c, cursor, 1, cm)
+}

@@ -41,49 +41,118 @@ const wpTime = "2006-01-02T15:04:05"
 // maxPages bounds one poll; the rest comes next time.
 const maxPages = 10
 
-func (c *Connector) pollWordPress(ctx context.Context, cursor string) ([]channel.Event, string, error) {
-	newest, err := time.Parse(time.RFC3339, cursor)
-	if err != nil {
-		newest = c.now().Add(-time.Duration(c.cfg.WindowHours) * time.Hour)
+// wpCursor is where WordPress polling stands. Each pass reads the window
+// again, oldest first, so comments approved late (they keep the date they
+// were written) are found; a pass longer than one poll resumes by page.
+// Pages rather than the last date read, because WordPress compares after
+// with the site's local comment_date while comments carry date_gmt: a
+// fixed after keeps each pass's list the same whatever the time zone.
+type wpCursor struct {
+	// Newest is the date of the newest comment read; the window trails it.
+	Newest time.Time `json:"newest"`
+	// After and Page are an unfinished pass: its start and its next page.
+	After time.Time `json:"after,omitzero"`
+	Page  int       `json:"page,omitempty"`
+}
+
+// readWPCursor reads a cursor; before passes, it was Newest alone, in RFC 3339.
+func readWPCursor(s string, start time.Time) wpCursor {
+	var cur wpCursor
+	if json.Unmarshal([]byte(s), &cur) == nil && !cur.Newest.IsZero() {
+		return cur
 	}
-	after := newest.Add(-time.Duration(c.cfg.WindowHours) * time.Hour).UTC()
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return wpCursor{Newest: t}
+	}
+	return wpCursor{Newest: start}
+}
+
+func (c *Connector) pollWordPress(ctx context.Context, cursor string) ([]channel.Event, string, error) {
+	window := time.Duration(c.cfg.WindowHours) * time.Hour
+	cur := readWPCursor(cursor, c.now().Add(-window))
 	me, err := c.meID(ctx)
 	if err != nil {
 		return nil, cursor, err
 	}
+	after, page := cur.After, cur.Page
+	if page > 1 {
+		// Read the last page again: comments deleted behind it since
+		// shifted the list back, and one would fall between the polls.
+		page--
+	} else {
+		after, page = cur.Newest.Add(-window).UTC(), 1
+	}
 	var out []channel.Event
-	for page := 1; page <= maxPages; page++ {
-		q := url.Values{"after": {after.Format(wpTime)}, "orderby": {"date_gmt"}, "order": {"asc"}, "per_page": {"100"}, "page": {strconv.Itoa(page)}}
-		if c.cfg.AppPassword != "" {
-			q.Set("context", "edit") // gives author_email, so a commenter joins their e-mail contact
+	newest := cur.Newest
+	read := func(list []Comment) {
+		for _, cm := range list {
+			ev, t, ok := c.commentEvent(cm, me)
+			if t.After(newest) {
+				newest = t
+			}
+			if ok {
+				out = append(out, ev)
+			}
 		}
-		var list []Comment
-		h, err := c.wp(ctx, http.MethodGet, "/wp-json/wp/v2/comments?"+q.Encode(), nil, &list)
+	}
+	for range maxPages {
+		list, more, err := c.listComments(ctx, url.Values{"after": {after.Format(wpTime)}, "order": {"asc"}, "page": {strconv.Itoa(page)}})
 		if err != nil {
 			return nil, cursor, err
 		}
-		for _, cm := range list {
-			if cm.Status != "" && cm.Status != "approved" && cm.Status != "approve" {
-				continue
-			}
-			if cm.Type != "" && cm.Type != "comment" {
-				continue // pingbacks and trackbacks
-			}
-			if me != 0 && cm.Author == me {
-				continue // our own replies, even before the outbox recorded them
-			}
-			t, err := time.Parse(wpTime, strings.TrimSuffix(cm.DateGMT, "Z"))
-			if err == nil && t.After(newest) {
-				newest = t
-			}
-			out = append(out, channel.Event{Kind: channel.Created, Target: c.cfg.Site, Msg: commentMessage(cm, t)})
+		read(list)
+		if !more {
+			next, _ := json.Marshal(wpCursor{Newest: newest.UTC()})
+			return out, string(next), nil
 		}
-		pages, _ := strconv.Atoi(h.Get("X-WP-TotalPages"))
-		if len(list) < 100 || page >= pages {
-			break
-		}
+		page++
 	}
-	return out, newest.UTC().Format(time.RFC3339), nil
+	// The pass goes on next poll. Its end may be far off on a busy blog, so
+	// the newest page is read now too, not held behind it.
+	list, _, err := c.listComments(ctx, url.Values{"order": {"desc"}, "page": {"1"}})
+	if err != nil {
+		return nil, cursor, err
+	}
+	read(list)
+	next, _ := json.Marshal(wpCursor{Newest: newest.UTC(), After: after, Page: page})
+	return out, string(next), nil
+}
+
+// listComments reads one page of comments by date, and says whether
+// another follows.
+func (c *Connector) listComments(ctx context.Context, q url.Values) ([]Comment, bool, error) {
+	q.Set("orderby", "date_gmt")
+	q.Set("per_page", "100")
+	if c.cfg.AppPassword != "" {
+		q.Set("context", "edit") // gives author_email, so a commenter joins their e-mail contact
+	}
+	var list []Comment
+	h, err := c.wp(ctx, http.MethodGet, "/wp-json/wp/v2/comments?"+q.Encode(), nil, &list)
+	if err != nil {
+		return nil, false, err
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	pages, _ := strconv.Atoi(h.Get("X-WP-TotalPages"))
+	return list, len(list) == 100 && page < pages, nil
+}
+
+// commentEvent is a comment as a new message, unless it is not a
+// customer's; t is its date either way.
+func (c *Connector) commentEvent(cm Comment, me int64) (ev channel.Event, t time.Time, ok bool) {
+	t, err := time.Parse(wpTime, strings.TrimSuffix(cm.DateGMT, "Z"))
+	if err != nil {
+		t = time.Time{}
+	}
+	if cm.Status != "" && cm.Status != "approved" && cm.Status != "approve" {
+		return ev, t, false
+	}
+	if cm.Type != "" && cm.Type != "comment" {
+		return ev, t, false // pingbacks and trackbacks
+	}
+	if me != 0 && cm.Author == me {
+		return ev, t, false // our own replies, even before the outbox recorded them
+	}
+	return channel.Event{Kind: channel.Created, Target: c.cfg.Site, Msg: commentMessage(cm, t)}, t, true
 }
 
 func commentMessage(cm Comment, at time.Time) ingest.Message {
