@@ -404,3 +404,32 @@ func TestAWordPressCursorFromBeforePassesStillReads(t *testing.T) {
 	// What it hands back reads on.
 	pollUntil(t, c, cursor, 1, cm)
 }
+
+func TestFeedsInOtherCharsetsKeepTheirAccents(t *testing.T) {
+	const dc = `xmlns:dc="http://purl.org/dc/elements/1.1/"`
+	for _, tc := range []struct {
+		name, charset, text, author string
+		want, wantAuthor            string
+	}{
+		// Older blogs still serve their feeds in these; refused whole, as
+		// not UTF-8, none of their comments was ever read.
+		{"latin-1", "ISO-8859-1", "Le caf\xe9 \xe9tait froid", "Ren\xe9e", "Le café était froid", "Renée"},
+		{"windows-1252", "windows-1252", "It\x92s \x93cold\x94", "Ren\xe9e", "It’s “cold”", "Renée"},
+		// Labelled latin-1 but written on Windows, as browsers read it.
+		{"latin-1 with curly quotes", "iso-8859-1", "It\x92s cold", "Zo\xeb", "It’s cold", "Zoë"},
+		// A label nothing knows: the bytes are read as UTF-8, as before.
+		{"unknown label", "x-made-up", "Stays readable", "Ana", "Stays readable", "Ana"},
+	} {
+		feed := `<?xml version="1.0" encoding="` + tc.charset + `"?>` + "\n" +
+			`<rss version="2.0"><channel><title>Comments</title><item><title>On: Coffee</title><guid>c-1</guid>` +
+			`<description>` + tc.text + `</description><dc:creator ` + dc + `>` + tc.author + `</dc:creator></item></channel></rss>`
+		got, err := blog.ParseFeed([]byte(feed))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if len(got) != 1 || got[0].Text != tc.want || got[0].Author.Name != tc.wantAuthor {
+			t.Errorf("%s: %+v, want %q by %q", tc.name, got, tc.want, tc.wantAuthor)
+		}
+	}
+}

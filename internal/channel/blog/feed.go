@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/html/charset"
+
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/channel/email"
 	"github.com/harkdesk/hark/internal/ingest"
@@ -112,7 +114,7 @@ func ParseFeed(b []byte) ([]ingest.Message, error) {
 	var f feed
 	dec := xml.NewDecoder(strings.NewReader(string(b)))
 	dec.Strict = false
-	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	dec.CharsetReader = feedCharset
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("read feed: %w", err)
 	}
@@ -149,6 +151,19 @@ func ParseFeed(b []byte) ([]ingest.Message, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// feedCharset decodes a feed declared in a charset other than UTF-8. By
+// the web's labels rather than mail's (golang.org/x/net/html/charset, not
+// the e-mail channel's go-message), because that is how browsers and feed
+// readers take a feed: ISO-8859-1 as windows-1252, whose curly quotes old
+// blogs are full of. A label nothing knows leaves the bytes as they came,
+// to be read as UTF-8, as before.
+func feedCharset(label string, r io.Reader) (io.Reader, error) {
+	if dr, err := charset.NewReaderLabel(label, r); err == nil {
+		return dr, nil
+	}
+	return r, nil
 }
 
 func (it feedItem) link() string {
