@@ -72,6 +72,14 @@ func IdentityKind(channel string) string {
 // NormalizeEmail lower-cases an address for matching.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// Withheld begins the phone identity of a caller who withheld their number
+// (the provider's call id follows): each such call is its own customer, with
+// no number to call or text back. NormalizePhone would find digits in it.
+const Withheld = "withheld:"
+
+// IsWithheld reports whether a phone identity is a withheld number's.
+func IsWithheld(externalID string) bool { return strings.HasPrefix(externalID, Withheld) }
+
 // NormalizePhone keeps the digits and a + before them ("whatsapp:+1415…"
 // is +1415…). A number with no digits, such as the "+" a form prefills,
 // is no number: "".

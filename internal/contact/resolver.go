@@ -169,6 +169,9 @@ func identityOf(workspaceID int64, channel string, p Profile) (identityKey, Prof
 		p.Email = firstNonEmpty(p.Email, NormalizeEmail(ext))
 		ext = p.Email
 	case "phone":
+		if IsWithheld(ext) {
+			break // no number: the call's digits are not one
+		}
 		p.Phone = firstNonEmpty(p.Phone, NormalizePhone(ext))
 		ext = p.Phone
 	}

@@ -42,6 +42,9 @@ type apiError struct {
 
 // Send texts a reply to the customer's number (RecipientID).
 func (c *Connector) Send(ctx context.Context, out channel.Outgoing) (channel.Sent, error) {
+	if contact.IsWithheld(out.RecipientID) {
+		return channel.Sent{}, &channel.SendError{Message: "the caller withheld their number, so there is none to text: answer them another way"}
+	}
 	to := contact.NormalizePhone(out.RecipientID)
 	if to == "" {
 		return channel.Sent{}, &channel.SendError{Message: "no phone number to text"}
@@ -69,7 +72,7 @@ func (c *Connector) Send(ctx context.Context, out channel.Outgoing) (channel.Sen
 // idempotency key for messages, so this is how a resend is avoided.
 func (c *Connector) Find(ctx context.Context, out channel.Outgoing) (channel.Sent, bool, error) {
 	to := contact.NormalizePhone(out.RecipientID)
-	if to == "" {
+	if to == "" || contact.IsWithheld(out.RecipientID) {
 		return channel.Sent{}, false, nil
 	}
 	q := url.Values{"To": {to}, "PageSize": {"50"}, "DateSent>": {c.now().UTC().Add(-24 * time.Hour).Format("2006-01-02")}}

@@ -148,7 +148,13 @@ func (c *Connector) Parse(body []byte) ([]channel.Event, error) {
 	from, to := contact.NormalizePhone(f.Get("From")), contact.NormalizePhone(f.Get("To"))
 	author := ingest.Author{ID: from, Phone: from, Name: callerName(f)}
 	if from == "" {
-		return nil, nil
+		// A caller who withholds their number ("Anonymous", "Restricted")
+		// was answered and may leave a voicemail: the call stands for them.
+		// A text always has a number; without one it is no customer's.
+		if f.Get("CallSid") == "" || f.Get("MessageSid") != "" || f.Get("SmsMessageSid") != "" {
+			return nil, nil
+		}
+		author = ingest.Author{ID: contact.Withheld + f.Get("CallSid"), Name: firstNonEmpty(callerName(f), "Withheld number")}
 	}
 	ev := channel.Event{Kind: channel.Created, Target: to}
 	m := &ev.Msg
@@ -181,7 +187,7 @@ func (c *Connector) Parse(body []byte) ([]channel.Event, error) {
 			return nil, nil
 		}
 		m.ProviderID = f.Get("CallSid")
-		m.Text = "Incoming call from " + from
+		m.Text = "Incoming call from " + firstNonEmpty(from, "a withheld number")
 		if d := f.Get("CallDuration"); d != "" {
 			m.Text += " (" + d + " s)"
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/channel/twilio"
+	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
@@ -282,4 +283,55 @@ func TestAnAcceptedSMSIsSentWhateverTheAnswer(t *testing.T) {
 			t.Errorf("an unreadable answer was not said to be one")
 		}
 	}
+}
+
+// A caller who withholds their number reaches Twilio as From=Anonymous
+// (or Restricted, Unknown). They are answered with the voicemail prompt and
+// Twilio gets its 200, so what they record must be kept: each such call is
+// its own customer and conversation, and a text back fails plainly rather
+// than going to digits picked out of the call's id.
+func TestAWithheldNumbersVoicemailIsKeptAndCannotBeTextedBack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		r := newRig(t, d)
+		code, call, twiml := r.post(t, "/voice", twilio.Call("CA0001", "Anonymous", ours))
+		if code != 200 || !strings.Contains(twiml, "<Record") {
+			t.Fatalf("the call is not offered voicemail: %d %s", code, twiml)
+		}
+		if !call.NewConversation {
+			t.Fatalf("the withheld number's call was not stored: %+v", call)
+		}
+		_, vm, _ := r.post(t, "/voice", twilio.Transcription("CA0001", "RE0001", "Anonymous", ours, "Hi, my order 991 never arrived, please call me on 0207 946 0000"))
+		if vm.MessageID == 0 || vm.ConversationID != call.ConversationID {
+			t.Fatalf("the voicemail was lost after Twilio got its 200: %+v, want it in conversation %d", vm, call.ConversationID)
+		}
+		msgs, _ := r.convs.Messages(ctx, call.ConversationID)
+		last := msgs[len(msgs)-1]
+		if !strings.HasPrefix(last.Text, "Hi, my order 991") || last.Author.Name != "Withheld number" || len(last.Attachments) != 1 {
+			t.Errorf("voicemail message = %+v", last)
+		}
+		// Another withheld caller is someone else, and no one has a number.
+		_, other, _ := r.post(t, "/voice", twilio.Call("CA0002", "Restricted", ours))
+		first, _ := r.convs.Get(ctx, call.ConversationID)
+		second, _ := r.convs.Get(ctx, other.ConversationID)
+		if !other.NewConversation || first.ContactID == second.ContactID {
+			t.Errorf("two withheld callers share conversation or contact: %+v %+v", first, second)
+		}
+		if c, _ := contact.New(d).Get(ctx, first.ContactID); c.Phone != "" {
+			t.Errorf("a withheld caller has the number %q", c.Phone)
+		}
+		// A text back, to whom the outbox would send it: refused for good.
+		_, err := r.call.Send(ctx, channel.Outgoing{IdempotencyKey: "hark-1", Private: true, Text: "We'll look into it.", RecipientID: last.Author.ExternalID})
+		var se *channel.SendError
+		if !errors.As(err, &se) || se.Temporary || se.Accepted || !strings.Contains(se.Message, "withheld") {
+			t.Errorf("texting a withheld number: %v", err)
+		}
+		if s := r.fake.Sent(); len(s) != 0 {
+			t.Errorf("texted %+v", s)
+		}
+		// A text always comes with a number; one without is no customer's.
+		if _, res, _ := r.post(t, "/sms", twilio.SMS("SM7", "Anonymous", ours, "hi")); res.MessageID != 0 {
+			t.Errorf("a text with no number was stored: %+v", res)
+		}
+	})
 }
