@@ -49,6 +49,8 @@ type Hours struct {
 
 // Open reports whether t falls within the hours. No hours means always open;
 // hours that cannot be read mean open, so a typo never hides the chat.
+// Hours that end before they start run past midnight ("22:00" to "06:00"):
+// the early hours belong to the shift that began the day before.
 func (h *Hours) Open(t time.Time) bool {
 	if h == nil {
 		return true
@@ -58,16 +60,22 @@ func (h *Hours) Open(t time.Time) bool {
 		loc = time.UTC
 	}
 	t = t.In(loc)
-	if !dayIn(h.Days, t.Weekday()) {
-		return false
-	}
 	from, err1 := minutes(h.From)
 	to, err2 := minutes(h.To)
 	if err1 != nil || err2 != nil {
-		return true
+		from, to = 0, 24*60
 	}
-	now := t.Hour()*60 + t.Minute()
-	return now >= from && now < to
+	now, day := t.Hour()*60+t.Minute(), t.Weekday()
+	if to < from {
+		if now < to {
+			day = (day + 6) % 7
+		} else if now < from {
+			return false
+		}
+	} else if now < from || now >= to {
+		return false
+	}
+	return dayIn(h.Days, day)
 }
 
 var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}

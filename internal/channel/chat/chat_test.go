@@ -331,3 +331,29 @@ func TestChatSocketsEndWithTheDrain(t *testing.T) {
 		t.Errorf("stopping took %v with a chat socket open", d)
 	}
 }
+
+// Hours that run past midnight (a night shift, "22:00" to "06:00") are
+// open at night: the widget said "We're away right now" during the very
+// hours agents answered. The early hours belong to the shift that began
+// the day before, so a Friday night shift is open early on Saturday.
+func TestOvernightHoursAreOpenAtNight(t *testing.T) {
+	h := &chat.Hours{TZ: "UTC", From: "22:00", To: "06:00"}
+	for _, at := range []string{"2026-11-24T23:00:00Z", "2026-11-25T02:00:00Z"} {
+		tm, _ := time.Parse(time.RFC3339, at)
+		if !h.Open(tm) {
+			t.Errorf("hours 22:00-06:00 closed at %s", at)
+		}
+	}
+	shifts := &chat.Hours{TZ: "UTC", Days: "mon-fri", From: "22:00", To: "06:00"}
+	for at, want := range map[string]bool{
+		"2026-11-28T02:00:00Z": true,  // Saturday early: Friday's shift
+		"2026-11-28T23:00:00Z": false, // Saturday night
+		"2026-11-30T02:00:00Z": false, // Monday early: Sunday had none
+		"2026-11-25T12:00:00Z": false, // Wednesday noon
+	} {
+		tm, _ := time.Parse(time.RFC3339, at)
+		if got := shifts.Open(tm); got != want {
+			t.Errorf("mon-fri 22:00-06:00 at %s: open %v, want %v", at, got, want)
+		}
+	}
+}
