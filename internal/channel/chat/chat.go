@@ -75,23 +75,47 @@ func (h *Hours) Open(t time.Time) bool {
 	} else if now < from || now >= to {
 		return false
 	}
-	return dayIn(h.Days, day)
+	in, ok := dayIn(h.Days, day)
+	return in || !ok
+}
+
+// Check reports what in the hours cannot be read, for the admin who saves
+// them: Open treats such hours as always open.
+func (h *Hours) Check() error {
+	if h == nil {
+		return nil
+	}
+	if _, err := time.LoadLocation(h.TZ); err != nil {
+		return fmt.Errorf("%w: hours: unknown time zone %q", hark.ErrInvalid, h.TZ)
+	}
+	if _, ok := dayIn(h.Days, time.Monday); !ok {
+		return fmt.Errorf("%w: hours: cannot read the days %q (write e.g. \"mon-fri\" or \"mon,wed,fri\")", hark.ErrInvalid, h.Days)
+	}
+	for _, hhmm := range []string{h.From, h.To} {
+		if _, err := minutes(hhmm); err != nil {
+			return fmt.Errorf("%w: hours: cannot read the time %q (write HH:MM)", hark.ErrInvalid, hhmm)
+		}
+	}
+	return nil
 }
 
 var dayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
 func dayIndex(s string) int {
+	s = strings.ToLower(strings.TrimSpace(s))
 	for i, d := range dayNames {
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(s)), d) {
+		if strings.HasPrefix(s, d) {
 			return i
 		}
 	}
 	return -1
 }
 
-func dayIn(spec string, d time.Weekday) bool {
+// dayIn reports whether d is one of the days of spec, and ok false when
+// some part of spec is not a day or a range of days.
+func dayIn(spec string, d time.Weekday) (in, ok bool) {
 	if strings.TrimSpace(spec) == "" {
-		return true
+		return true, true
 	}
 	for _, part := range strings.Split(spec, ",") {
 		a, b, isRange := strings.Cut(part, "-")
@@ -100,18 +124,18 @@ func dayIn(spec string, d time.Weekday) bool {
 			j = i
 		}
 		if i < 0 || j < 0 {
-			continue
+			return false, false
 		}
 		for k := i; ; k = (k + 1) % 7 {
 			if k == int(d) {
-				return true
+				in = true
 			}
 			if k == j {
 				break
 			}
 		}
 	}
-	return false
+	return in, true
 }
 
 func minutes(hhmm string) (int, error) {
@@ -119,12 +143,12 @@ func minutes(hhmm string) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("want HH:MM")
 	}
-	hi, err := strconv.Atoi(h)
-	if err != nil {
-		return 0, err
+	hi, err1 := strconv.Atoi(h)
+	mi, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hi < 0 || hi > 24 || mi < 0 || mi > 59 || hi*60+mi > 24*60 {
+		return 0, fmt.Errorf("want HH:MM")
 	}
-	mi, err := strconv.Atoi(m)
-	return hi*60 + mi, err
+	return hi*60 + mi, nil
 }
 
 // ParseConfig reads a chat account's config.

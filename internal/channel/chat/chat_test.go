@@ -357,3 +357,27 @@ func TestOvernightHoursAreOpenAtNight(t *testing.T) {
 		}
 	}
 }
+
+// Days the code cannot read ("weekdays", "mon-fir") mean open, as the
+// doc of Hours.Open promises: they had closed the chat for good, a typo
+// hiding it. Check names the fault, for the admin who saves such hours.
+func TestUnreadableDaysMeanOpen(t *testing.T) {
+	tm, _ := time.Parse(time.RFC3339, "2026-11-25T10:00:00Z") // a Wednesday
+	for _, days := range []string{"weekdays", "mon-fir"} {
+		h := &chat.Hours{TZ: "UTC", Days: days, From: "09:00", To: "17:00"}
+		if !h.Open(tm) {
+			t.Errorf("days %q: closed on a Wednesday at 10:00 (a typo hides the chat)", days)
+		}
+		if err := h.Check(); err == nil || !strings.Contains(err.Error(), days) {
+			t.Errorf("days %q: Check said %v", days, err)
+		}
+	}
+	for _, h := range []chat.Hours{{TZ: "Mars/Olympus"}, {TZ: "UTC", From: "9am", To: "17:00"}, {TZ: "UTC", From: "09:00", To: "25:00"}} {
+		if h.Check() == nil {
+			t.Errorf("hours %+v passed Check", h)
+		}
+	}
+	if err := (&chat.Hours{TZ: "Europe/London", Days: "mon-fri,sun", From: "22:00", To: "06:00"}).Check(); err != nil {
+		t.Errorf("good hours refused: %v", err)
+	}
+}
