@@ -381,3 +381,60 @@ func TestUnreadableDaysMeanOpen(t *testing.T) {
 		t.Errorf("good hours refused: %v", err)
 	}
 }
+
+// A new chat account's first visitors connect at once, and the account's
+// signing secret is made by whichever gets there: it is made once, so
+// each of them is recognised at their next page load. Before, each
+// request wrote its own secret, the last write won, and a visitor signed
+// with a losing one became a stranger (new id, an empty widget, a second
+// conversation).
+func TestANewChatsFirstVisitorsKeepTheirIdentity(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	a, acct, url0 := setup(t, d, "")
+	base := strings.TrimSuffix(url0, strconv.FormatInt(acct.ID, 10)+"/ws")
+	lost, total := 0, 0
+	for round := range 6 {
+		// a fresh chat account each round: its secret is made on first use
+		ac, _, err := a.Workspaces.AddAccount(context.Background(), workspace.Account{WorkspaceID: acct.WorkspaceID, Channel: "chat", Handle: "site" + strconv.Itoa(round)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := base + strconv.FormatInt(ac.ID, 10) + "/ws"
+		const n = 20
+		tokens := make(chan string, n)
+		start := make(chan struct{})
+		for range n {
+			go func() {
+				<-start
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				conn, _, err := websocket.Dial(ctx, url, nil)
+				if err != nil {
+					tokens <- ""
+					return
+				}
+				defer conn.CloseNow()
+				wsjson.Write(ctx, conn, map[string]any{"type": "hello"})
+				var f map[string]any
+				wsjson.Read(ctx, conn, &f)
+				s, _ := f["visitor"].(string)
+				tokens <- s
+			}()
+		}
+		close(start)
+		for range n {
+			tok := <-tokens
+			if tok == "" {
+				t.Fatal("a visitor could not connect")
+			}
+			total++
+			_, back := dial(t, url, frame{"visitor": tok})
+			if back.s("visitor") != tok {
+				lost++
+			}
+		}
+	}
+	if lost > 0 {
+		t.Fatalf("%d of %d first visitors were not recognised at their next page load", lost, total)
+	}
+}

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -390,31 +391,51 @@ func (s *Server) account(ctx context.Context, idText string) (workspace.Account,
 	if err != nil {
 		return workspace.Account{}, Config{}, hark.ErrNotFound
 	}
-	acct, err := s.d.Workspaces.Account(ctx, id)
-	if err != nil {
-		return acct, Config{}, err
-	}
-	if acct.Channel != "chat" {
-		return acct, Config{}, hark.ErrNotFound
-	}
-	cfg, err := ParseConfig(acct.Config)
-	if err != nil {
-		return acct, cfg, err
-	}
-	if cfg.Secret == "" {
-		cfg.Secret = workspace.NewToken("")
-		var raw map[string]any
-		json.Unmarshal(acct.Config, &raw)
-		if raw == nil {
-			raw = map[string]any{}
+	for range 5 {
+		acct, err := s.d.Workspaces.Account(ctx, id)
+		if err != nil {
+			return acct, Config{}, err
 		}
-		raw["chat_secret"] = cfg.Secret
-		b, _ := json.Marshal(raw)
-		if err := s.d.Workspaces.SetConfig(ctx, acct.ID, b); err != nil {
+		if acct.Channel != "chat" {
+			return acct, Config{}, hark.ErrNotFound
+		}
+		cfg, err := ParseConfig(acct.Config)
+		if err != nil || cfg.Secret != "" {
 			return acct, cfg, err
 		}
+		err = s.addSecret(ctx, acct)
+		if err != nil && !errors.Is(err, errConfigChanged) {
+			return acct, cfg, err
+		}
+		// Made here or by a request beside this one: read the winner.
 	}
-	return acct, cfg, nil
+	return workspace.Account{}, Config{}, fmt.Errorf("chat account %d: its config keeps changing", id)
+}
+
+// errConfigChanged is a config changed between its reading and its update.
+var errConfigChanged = errors.New("the account's config changed meanwhile")
+
+// addSecret gives a chat account its signing secret, once: the first
+// visitors of a new chat connect at once, and a second secret written over
+// the first would make strangers of those the first signed. The update is
+// made only if the config is still the one read, so an admin's edit made
+// meanwhile is not overwritten either.
+func (s *Server) addSecret(ctx context.Context, acct workspace.Account) error {
+	var raw map[string]any
+	json.Unmarshal(acct.Config, &raw)
+	if raw == nil {
+		raw = map[string]any{}
+	}
+	raw["chat_secret"] = workspace.NewToken("")
+	b, _ := json.Marshal(raw)
+	return s.d.Workspaces.SetConfigIf(ctx, acct.ID, b, func(all []workspace.Account) error {
+		for _, a := range all {
+			if a.ID == acct.ID && !bytes.Equal(a.Config, acct.Config) {
+				return errConfigChanged
+			}
+		}
+		return nil
+	})
 }
 
 // agentTyping tells the visitor an agent is writing.
