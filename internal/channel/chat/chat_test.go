@@ -438,3 +438,69 @@ func TestANewChatsFirstVisitorsKeepTheirIdentity(t *testing.T) {
 		t.Fatalf("%d of %d first visitors were not recognised at their next page load", lost, total)
 	}
 }
+
+// stalledMailServer accepts connections and never says a word, as an
+// overloaded or tarpitting server, or a dead relay behind a load balancer.
+func stalledMailServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A transcript waiting on a stalled mail server leaves the chat working:
+// the next message is acknowledged at once. The mail was sent inside the
+// session's only loop with no deadline, which froze the session for good
+// (no pings, no agents' replies, no acks) and kept it after the visitor
+// left.
+func TestAStalledMailServerDoesNotFreezeTheChat(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	_, _, url := setup(t, d, `{"smtp":"`+stalledMailServer(t)+`","mail_from":"support@shop.test"}`)
+	v, _ := dial(t, url, frame{"name": "Dana"})
+	v.send(frame{"type": "message", "client_id": "c1", "text": "hello"})
+	v.next()
+	v.send(frame{"type": "transcript", "email": "dana@example.com"})
+	v.send(frame{"type": "message", "client_id": "c2", "text": "are you there?"})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	for {
+		var f map[string]any
+		if err := wsjson.Read(ctx, v.conn, &f); err != nil {
+			t.Fatalf("3 s after asking for a transcript the chat still has not answered the next message: %v", err)
+		}
+		if f["type"] == "ack" && f["client_id"] == "c2" {
+			break
+		}
+	}
+	// A second request while the first is on its way is refused, not queued.
+	v.send(frame{"type": "transcript", "email": "dana@example.com"})
+	if f := v.next(); f.s("type") != "transcript" || f.s("error") == "" {
+		t.Fatalf("a second transcript while one is on its way: %v", f)
+	}
+}
+
+// The SMTP dialogue ends at its deadline, whatever the server does: a
+// server that accepts and never greets is given up on.
+func TestMailToAStalledServerEndsAtItsDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := chat.SendMail(ctx, stalledMailServer(t), "support@shop.test", "dana@example.com", "hi", "body")
+	if err == nil {
+		t.Fatal("a server that never answered took the mail")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("gave up after %v, want about 300 ms", d)
+	}
+}

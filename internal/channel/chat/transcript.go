@@ -2,8 +2,11 @@ package chat
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"mime"
+	"net"
 	"net/mail"
 	"net/smtp"
 	"strings"
@@ -13,7 +16,14 @@ import (
 	"github.com/harkdesk/hark/internal/hark"
 )
 
-// transcript e-mails the conversation so far to the visitor.
+// mailTimeout bounds one SMTP dialogue: a mail server that accepts the
+// connection and then stalls must not hold anything for long.
+const mailTimeout = 30 * time.Second
+
+// transcript starts e-mailing the conversation so far to the visitor. The
+// mail goes out beside the session, whose loop must keep answering
+// messages, pings and agents' replies: the outcome comes back on
+// ss.mailed, and the session answers with the transcript frame then.
 func (ss *session) transcript(ctx context.Context, to string) error {
 	if ss.cfg.SMTP == "" || ss.cfg.MailFrom == "" {
 		return fmt.Errorf("%w: this chat cannot send e-mail", hark.ErrInvalid)
@@ -25,6 +35,9 @@ func (ss *session) transcript(ctx context.Context, to string) error {
 	if ss.convID == 0 {
 		return fmt.Errorf("%w: there is nothing to send yet", hark.ErrInvalid)
 	}
+	if ss.mailing {
+		return fmt.Errorf("%w: a transcript is on its way already", hark.ErrInvalid)
+	}
 	if !ss.s.limiter.Allow("transcript:" + ss.visitor) {
 		return fmt.Errorf("%w: too many requests", hark.ErrInvalid)
 	}
@@ -33,7 +46,13 @@ func (ss *session) transcript(ctx context.Context, to string) error {
 		return err
 	}
 	body := Transcript(ss.acct.Name, msgs)
-	return sendMail(ss.cfg.SMTP, ss.cfg.MailFrom, addr.Address, "Your chat with "+ss.acct.Name, body)
+	ss.mailing = true
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailTimeout)
+	go func() {
+		defer cancel()
+		ss.mailed <- sendMail(mctx, ss.cfg.SMTP, ss.cfg.MailFrom, addr.Address, "Your chat with "+ss.acct.Name, body)
+	}()
+	return nil
 }
 
 // Transcript renders a conversation as plain text.
@@ -50,17 +69,64 @@ func Transcript(brand string, msgs []chatMessage) string {
 	return b.String()
 }
 
-// sendMail sends a plain-text message with the headers mail servers expect.
-func sendMail(server, from, to, subject, body string) error {
+// sendMail sends a plain-text message with the headers mail servers
+// expect, within ctx's deadline (and never longer than mailTimeout): every
+// read and write of the dialogue is under it, the greeting included.
+func sendMail(ctx context.Context, server, from, to, subject, body string) error {
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <chat-%d@hark>\r\n",
 		from, to, mimeHeader(subject), time.Now().Format(time.RFC1123Z), db.NewID())
 	msg.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n")
 	msg.WriteString(strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n"))
-	if err := smtp.SendMail(server, nil, from, []string{to}, []byte(msg.String())); err != nil {
-		return fmt.Errorf("send transcript: %w", err)
+	ctx, cancel := context.WithTimeout(ctx, mailTimeout)
+	defer cancel()
+	if err := smtpSend(ctx, server, from, to, msg.String()); err != nil {
+		return fmt.Errorf("send mail: %w", err)
 	}
 	return nil
+}
+
+// smtpSend is smtp.SendMail (STARTTLS when offered, no auth) on a
+// connection that ends at ctx's deadline or when ctx is cancelled.
+func smtpSend(ctx context.Context, server, from, to, msg string) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", server)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	defer stop()
+	host, _, _ := net.SplitHostPort(server)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }
 
 func mimeHeader(s string) string { return mime.QEncoding.Encode("utf-8", s) }

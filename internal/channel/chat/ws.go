@@ -111,6 +111,9 @@ type session struct {
 	convID  int64
 	visitor string
 	ip      string
+	// mailing: a transcript is on its way; its outcome comes on mailed.
+	mailing bool
+	mailed  chan error
 }
 
 func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
@@ -128,7 +131,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 	defer conn.CloseNow()
 	defer live.Hold(r.Context())()
 	conn.SetReadLimit(maxFrameBytes)
-	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: s.d.Auth.ClientIP(r)}
+	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: s.d.Auth.ClientIP(r), mailed: make(chan error, 1)}
 	ctx := r.Context()
 	err = ss.run(ctx)
 	if errors.Is(err, errStopping) {
@@ -225,6 +228,16 @@ func (ss *session) run(ctx context.Context) error {
 			if err := ss.event(ctx, e); err != nil {
 				return err
 			}
+		case err := <-ss.mailed:
+			ss.mailing = false
+			reply := frame{Type: "transcript"}
+			if err != nil {
+				ss.s.d.Log.Warn("chat transcript", "account", ss.acct.ID, "err", err)
+				reply.Error = "the transcript could not be sent; try again later"
+			}
+			if err := ss.send(ctx, reply); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -306,12 +319,11 @@ func (ss *session) handle(ctx context.Context, f frame) error {
 		}
 		return nil
 	case "transcript":
-		err := ss.transcript(ctx, f.Email)
-		reply := frame{Type: "transcript"}
-		if err != nil {
-			reply.Error = err.Error()
+		// Answered when the mail is sent (see run), or now if refused.
+		if err := ss.transcript(ctx, f.Email); err != nil {
+			return ss.send(ctx, frame{Type: "transcript", Error: err.Error()})
 		}
-		return ss.send(ctx, reply)
+		return nil
 	case "ping":
 		return ss.send(ctx, frame{Type: "pong"})
 	}
