@@ -504,3 +504,84 @@ func TestMailToAStalledServerEndsAtItsDeadline(t *testing.T) {
 		t.Fatalf("gave up after %v, want about 300 ms", d)
 	}
 }
+
+// The transcript is no open relay. It goes to the visitor's own address
+// (the one given when the chat began, or the first it went to), a handful
+// of times per conversation and per client address. It went to any
+// address a visitor typed, limited only per visitor id, which is new at
+// every connection: one anonymous visitor who wrote one line could have
+// the brand's mail server send it to stranger after stranger.
+func TestTheTranscriptIsNoOpenRelay(t *testing.T) {
+	sink, got := smtpSink(t)
+	delivered := make(chan []string)
+	go func() {
+		var to []string
+		for {
+			select {
+			case m := <-got:
+				to = append(to, m[strings.Index(m, "To: ")+4:][:strings.Index(m[strings.Index(m, "To: ")+4:], "\r\n")])
+			case delivered <- to:
+				return
+			}
+		}
+	}()
+	d := dbtest.Open(t, db.SQLite)
+	_, _, url := setup(t, d, `{"smtp":"`+sink+`","mail_from":"support@shop.test"}`)
+	// transcript asks for one and waits for its answer, which comes when
+	// the mail is sent.
+	transcript := func(v *visitor, to string) bool {
+		v.send(frame{"type": "transcript", "email": to})
+		for {
+			if f := v.next(); f.s("type") == "transcript" {
+				return f.s("error") == ""
+			}
+		}
+	}
+	v, _ := dial(t, url, frame{})
+	v.send(frame{"type": "message", "client_id": "c1", "text": "Cheap pills at spam.example"})
+	v.next()
+	sent := 0
+	for i := range 25 {
+		if transcript(v, "stranger"+strconv.Itoa(i)+"@victims.example") {
+			sent++
+		}
+	}
+	if sent != 1 {
+		t.Fatalf("one anonymous visitor had the desk e-mail %d strangers", sent)
+	}
+	// A visitor who gave an address at the start gets it there, and only there.
+	dana, _ := dial(t, url, frame{"name": "Dana", "email": "dana@example.com"})
+	dana.send(frame{"type": "message", "client_id": "c1", "text": "Where is my parcel?"})
+	dana.next()
+	if transcript(dana, "someone@victims.example") {
+		t.Fatal("a transcript went to another address than the one the visitor gave")
+	}
+	if !transcript(dana, "") || !transcript(dana, "DANA@example.com") {
+		t.Fatal("the visitor's own transcript was refused")
+	}
+	// Each conversation gets a handful; each client address a few more.
+	sent = 0
+	for i := range 6 {
+		w, _ := dial(t, url, frame{"name": "W", "email": "w" + strconv.Itoa(i) + "@victims.example"})
+		w.send(frame{"type": "message", "client_id": "c1", "text": "spam"})
+		w.next()
+		for range 4 {
+			if transcript(w, "") {
+				sent++
+			}
+		}
+	}
+	if sent > 7 { // 10 per client address, 3 spent above
+		t.Fatalf("visitors from one address sent %d transcripts", sent)
+	}
+	time.Sleep(200 * time.Millisecond)
+	to := <-delivered
+	if len(to) != 3+sent {
+		t.Fatalf("%d mails delivered, want %d: %v", len(to), 3+sent, to)
+	}
+	for _, addr := range to[1:3] {
+		if addr != "dana@example.com" {
+			t.Fatalf("Dana's transcripts went to %v", to)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/mail"
 	"net/smtp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,9 +29,16 @@ func (ss *session) transcript(ctx context.Context, to string) error {
 	if ss.cfg.SMTP == "" || ss.cfg.MailFrom == "" {
 		return fmt.Errorf("%w: this chat cannot send e-mail", hark.ErrInvalid)
 	}
-	addr, err := mail.ParseAddress(strings.TrimSpace(firstNonEmpty(to, ss.author.Email)))
+	addr, err := mail.ParseAddress(strings.TrimSpace(firstNonEmpty(ss.email, to)))
 	if err != nil {
 		return fmt.Errorf("%w: that e-mail address does not look right", hark.ErrInvalid)
+	}
+	// The transcript goes to the visitor's own address, the one they gave
+	// when the chat began (or their signed identity's), never to one named
+	// per request: that made the brand's mail server a relay for whatever
+	// an anonymous visitor typed, to whomever they chose.
+	if to = strings.TrimSpace(to); ss.email != "" && to != "" && !strings.EqualFold(to, ss.email) {
+		return fmt.Errorf("%w: the transcript goes to the address you gave at the start, %s", hark.ErrInvalid, ss.email)
 	}
 	if ss.convID == 0 {
 		return fmt.Errorf("%w: there is nothing to send yet", hark.ErrInvalid)
@@ -38,9 +46,12 @@ func (ss *session) transcript(ctx context.Context, to string) error {
 	if ss.mailing {
 		return fmt.Errorf("%w: a transcript is on its way already", hark.ErrInvalid)
 	}
-	if !ss.s.limiter.Allow("transcript:" + ss.visitor) {
-		return fmt.Errorf("%w: too many requests", hark.ErrInvalid)
+	// A handful per conversation and per client address is all a person
+	// needs; a visitor id, free to renew, bounds nothing.
+	if !ss.s.mailPerConversation.Allow(strconv.FormatInt(ss.convID, 10)) || !ss.s.mailPerIP.Allow(ss.ip) {
+		return fmt.Errorf("%w: too many transcripts; try again later", hark.ErrInvalid)
 	}
+	ss.email = addr.Address
 	msgs, err := ss.history(ctx)
 	if err != nil {
 		return err

@@ -53,12 +53,21 @@ type Deps struct {
 type Server struct {
 	d       Deps
 	limiter *auth.Limiter
+	// Transcripts, by conversation and by client address.
+	mailPerConversation, mailPerIP *auth.Limiter
 }
 
 // New returns a chat server.
 func New(d Deps) *Server {
-	// A visitor may send a burst of 20 messages, then one every 2 s.
-	return &Server{d: d, limiter: auth.NewLimiter(20, 2*time.Second)}
+	return &Server{d: d,
+		// A visitor may send a burst of 20 messages, then one every 2 s.
+		limiter: auth.NewLimiter(20, 2*time.Second),
+		// Three transcripts of a conversation, then one an hour; ten
+		// from one address (an office behind one NAT), then one every 6
+		// minutes.
+		mailPerConversation: auth.NewLimiter(3, time.Hour),
+		mailPerIP:           auth.NewLimiter(10, 6*time.Minute),
+	}
 }
 
 // Register mounts the chat routes.
@@ -111,6 +120,10 @@ type session struct {
 	convID  int64
 	visitor string
 	ip      string
+	// email is the visitor's own address, where transcripts go: the one
+	// they gave when the chat began, their signed identity's, or the one
+	// their first transcript went to.
+	email string
 	// mailing: a transcript is on its way; its outcome comes on mailed.
 	mailing bool
 	mailed  chan error
@@ -258,6 +271,7 @@ func (ss *session) identify(ctx context.Context, hello frame) error {
 		}
 		ss.author = ingest.Author{ID: "u:" + id.UserID, Name: firstNonEmpty(id.Name, name), Email: firstNonEmpty(id.Email, email)}
 		ss.visitor = newVisitorID()
+		ss.email = ss.author.Email
 	default:
 		if v, ok := checkVisitorToken(ss.cfg.Secret, hello.Visitor); ok {
 			ss.visitor = v
@@ -265,6 +279,7 @@ func (ss *session) identify(ctx context.Context, hello frame) error {
 			ss.visitor = newVisitorID()
 		}
 		ss.author = ingest.Author{ID: "v:" + ss.visitor, Name: firstNonEmpty(name, "Visitor "+ss.visitor[:4]), Email: email}
+		ss.email = email
 	}
 	contactID, err := ss.s.d.Contacts.ByIdentity(ctx, ss.acct.WorkspaceID, "chat", ss.author.ID)
 	if errors.Is(err, hark.ErrNotFound) {
