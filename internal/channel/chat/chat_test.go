@@ -19,6 +19,7 @@ import (
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -584,4 +585,93 @@ func TestTheTranscriptIsNoOpenRelay(t *testing.T) {
 			t.Fatalf("Dana's transcripts went to %v", to)
 		}
 	}
+}
+
+// An e-mail address typed in the pre-chat form is anyone's: it joins the
+// visitor to no other customer, nor to their conversation. A stranger who
+// typed a customer's address was put in that customer's chat, saw its
+// history and got the agent's replies; with a signed identity too, whose
+// own address the typed one stood in for. Only a signed identity's
+// address joins a known customer. Agents still see the typed address
+// (the visitor's handle on the chat), find the visitor by it, and are
+// offered the other visitors who gave it as possible matches.
+func TestAnUnverifiedEmailJoinsNoOtherCustomer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		a, _, url := setup(t, d, `{"identity_secret":"s3cret"}`)
+		ctx := context.Background()
+		dana, _ := dial(t, url, frame{"name": "Dana", "email": "dana@example.com"})
+		dana.send(frame{"type": "message", "client_id": "c1", "text": "My address is 1 Secret Lane"})
+		ack := dana.next()
+		danaConv, _ := strconv.ParseInt(ack.s("conversation_id"), 10, 64)
+		if _, err := a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: danaConv, Text: "Your new card ends 4242", Author: conversation.Author{Name: "Sam"}}); err != nil {
+			t.Fatal(err)
+		}
+		dana.conn.CloseNow()
+
+		// Eve, on another browser, types Dana's address; so does Mal, who
+		// is signed in on the brand's site with an identity of no address.
+		ts := time.Now().Unix()
+		mal := frame{"user_id": "66", "name": "Mal", "ts": ts, "sig": chat.SignIdentity("s3cret", "66", "", ts)}
+		for _, who := range []frame{{"name": "Eve", "email": "Dana@Example.com"}, {"identity": mal, "email": "dana@example.com"}} {
+			eve, welcome := dial(t, url, who)
+			if msgs, _ := welcome["messages"].([]any); len(msgs) != 0 || welcome.s("conversation_id") != "" {
+				t.Fatalf("%v: the welcome shows Dana's chat: %v", who, welcome)
+			}
+			eve.send(frame{"type": "message", "client_id": "e1", "text": "hi"})
+			eack := eve.next()
+			if eack.s("conversation_id") == ack.s("conversation_id") {
+				t.Fatalf("%v: the message went into Dana's conversation %s", who, ack.s("conversation_id"))
+			}
+			eve.conn.CloseNow()
+			_, back := dial(t, url, frame{"visitor": welcome.s("visitor"), "identity": who["identity"]})
+			msgs, _ := back["messages"].([]any)
+			for _, m := range msgs {
+				if txt, _ := m.(map[string]any)["text"].(string); strings.Contains(txt, "Secret Lane") || strings.Contains(txt, "4242") {
+					t.Fatalf("%v: the widget shows Dana's history: %q", who, txt)
+				}
+			}
+			if len(msgs) != 1 {
+				t.Fatalf("%v: after a reload %d messages, want their own 1", who, len(msgs))
+			}
+		}
+
+		// Agents find the visitors by the address they typed, and are
+		// offered them as possible matches for Dana.
+		danaC, _ := a.Conversations.Get(ctx, danaConv)
+		found, err := a.Contacts.Search(ctx, danaC.WorkspaceID, "dana@example.com")
+		if err != nil || len(found) != 3 {
+			t.Fatalf("a search for the address found %v (%v), want Dana, Eve and Mal", found, err)
+		}
+		dc, _ := a.Contacts.Get(ctx, danaC.ContactID)
+		sugg, err := a.Contacts.Suggest(ctx, dc)
+		if err != nil || len(sugg) != 2 || !strings.Contains(sugg[0].Because, "dana@example.com") {
+			t.Fatalf("suggestions for Dana: %+v %v", sugg, err)
+		}
+
+		// A customer who wrote by e-mail is joined by a signed identity
+		// with their address, and by no typed one.
+		mail, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: danaC.WorkspaceID, Channel: "email", Handle: "support@shop.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := a.Pipeline.Ingest(ctx, mail.ID, ingest.Message{ProviderID: "<1@mail>", Author: ingest.Author{ID: "jo@example.com", Email: "jo@example.com", Name: "Jo"}, Text: "my card", SentAt: time.Now()})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res)
+		}
+		byMail, _ := a.Conversations.Get(ctx, res[0].ConversationID)
+		contactOf := func(hello frame) int64 {
+			v, _ := dial(t, url, hello)
+			v.send(frame{"type": "message", "client_id": "j1", "text": "hello"})
+			id, _ := strconv.ParseInt(v.next().s("conversation_id"), 10, 64)
+			c, _ := a.Conversations.Get(ctx, id)
+			return c.ContactID
+		}
+		if contactOf(frame{"name": "Jo", "email": "jo@example.com"}) == byMail.ContactID {
+			t.Fatal("a typed address joined the customer who wrote from it")
+		}
+		jo := frame{"user_id": "7", "email": "jo@example.com", "name": "Jo", "ts": ts, "sig": chat.SignIdentity("s3cret", "7", "jo@example.com", ts)}
+		if contactOf(frame{"identity": jo}) != byMail.ContactID {
+			t.Fatal("a signed identity did not join the customer with its address")
+		}
+	})
 }

@@ -257,28 +257,40 @@ func (ss *session) run(ctx context.Context) error {
 
 // identify works out who the visitor is: a signed identity from the brand's
 // site, a returning visitor's token, or a new visitor.
+//
+// Only a signed identity's e-mail address joins the visitor to a customer
+// the desk knows. An address typed in the pre-chat form is anyone's: as the
+// contact's address it joined whoever had it, and put the visitor in their
+// conversation, with its history and the agent's replies. It is kept as
+// the visitor's handle on the chat instead, where agents see it, find it
+// by search and are offered the contacts that gave it too as possible
+// matches to merge; and it is where transcripts and e-mailed replies go.
 func (ss *session) identify(ctx context.Context, hello frame) error {
 	name := truncate(strings.TrimSpace(hello.Name), 100)
 	email := truncate(strings.TrimSpace(hello.Email), 254)
 	if email != "" && !strings.Contains(email, "@") {
 		return fmt.Errorf("%w: that e-mail address does not look right", hark.ErrInvalid)
 	}
+	unverified := contact.NormalizeEmail(email)
 	switch {
 	case hello.Identity != nil:
 		id := *hello.Identity
 		if err := id.Verify(ss.cfg.IdentitySecret, time.Now()); err != nil {
 			return err
 		}
-		ss.author = ingest.Author{ID: "u:" + id.UserID, Name: firstNonEmpty(id.Name, name), Email: firstNonEmpty(id.Email, email)}
+		ss.author = ingest.Author{ID: "u:" + id.UserID, Name: firstNonEmpty(id.Name, name), Email: id.Email}
+		if id.Email == "" {
+			ss.author.Handle = unverified
+		}
 		ss.visitor = newVisitorID()
-		ss.email = ss.author.Email
+		ss.email = firstNonEmpty(id.Email, email)
 	default:
 		if v, ok := checkVisitorToken(ss.cfg.Secret, hello.Visitor); ok {
 			ss.visitor = v
 		} else {
 			ss.visitor = newVisitorID()
 		}
-		ss.author = ingest.Author{ID: "v:" + ss.visitor, Name: firstNonEmpty(name, "Visitor "+ss.visitor[:4]), Email: email}
+		ss.author = ingest.Author{ID: "v:" + ss.visitor, Name: firstNonEmpty(name, "Visitor "+ss.visitor[:4]), Handle: unverified}
 		ss.email = email
 	}
 	contactID, err := ss.s.d.Contacts.ByIdentity(ctx, ss.acct.WorkspaceID, "chat", ss.author.ID)
