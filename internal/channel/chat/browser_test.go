@@ -85,3 +85,42 @@ func TestBrowserWidgetChat(t *testing.T) {
 		t.Fatal("the reload started a second conversation")
 	}
 }
+
+// A chat that requires an e-mail address shows its pre-chat form again,
+// the address now required, to a visitor who gave none; with one they
+// write as usual. The widget ignored ask_email.
+func TestBrowserWidgetAsksForTheRequiredEmail(t *testing.T) {
+	browsertest.Require(t)
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
+	if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(`{"require_email":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(a))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	bctx := browsertest.New(t)
+	shadow := func(js string) string {
+		return `(() => { const r = document.querySelector("[data-hark-chat]").shadowRoot; ` + js + ` })()`
+	}
+	var ok bool
+	err = chromedp.Run(bctx,
+		chromedp.Navigate(fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)),
+		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
+		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
+		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre button").click(); return true`), &ok),
+		chromedp.Poll(shadow(`const e = r.querySelector(".pre input[type=email]"); return r.querySelector(".pre").style.display === "flex" && e.required`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(shadow(`r.querySelector(".pre input[type=email]").value = "dana@example.com"; r.querySelector(".pre button").click(); return true`), &ok),
+		chromedp.Poll(shadow(`return r.querySelector(".pre").style.display === "none" && r.querySelector(".head small").textContent.indexOf("usually") >= 0`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(shadow(`r.querySelector("textarea").value = "Is my parcel 77 on its way?"; r.querySelector("form:not(.pre) button").click(); return true`), &ok),
+		chromedp.Poll(shadow(`return r.querySelectorAll(".m.visitor:not(.pending)").length === 1`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+	)
+	if err != nil {
+		t.Fatalf("the widget did not ask for the address, or took no message after it: %v", err)
+	}
+}

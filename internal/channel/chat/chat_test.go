@@ -675,3 +675,26 @@ func TestAnUnverifiedEmailJoinsNoOtherCustomer(t *testing.T) {
 		}
 	})
 }
+
+// A chat that requires an e-mail address takes no message from a visitor
+// who gave none, and says why; the widget shows the pre-chat form again.
+// RequireEmail was sent to the widget as ask_email, which ignored it, and
+// the desk took messages without an address all the same.
+func TestAChatThatAsksForAnEmailTakesNoMessageWithout(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	_, _, url := setup(t, d, `{"require_email":true}`)
+	v, welcome := dial(t, url, frame{"name": "Dana"})
+	if welcome["ask_email"] != true {
+		t.Fatalf("welcome %v", welcome)
+	}
+	v.send(frame{"type": "message", "client_id": "c1", "text": "hello"})
+	if f := v.next(); f.s("type") != "error" || f.s("client_id") != "c1" || !strings.Contains(f.s("error"), "e-mail") {
+		t.Fatalf("a message without an address: %v", f)
+	}
+	v.conn.CloseNow()
+	w, _ := dial(t, url, frame{"visitor": welcome.s("visitor"), "name": "Dana", "email": "dana@example.com"})
+	w.send(frame{"type": "message", "client_id": "c1", "text": "hello"})
+	if f := w.next(); f.s("type") != "ack" {
+		t.Fatalf("a message with an address: %v", f)
+	}
+}

@@ -365,6 +365,9 @@ func (ss *session) message(ctx context.Context, f frame) error {
 	if f.ClientID == "" || len(f.ClientID) > 64 {
 		return ss.send(ctx, frame{Type: "error", Error: "a message needs a client_id"})
 	}
+	if ss.cfg.RequireEmail && ss.email == "" {
+		return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: "please give your e-mail address before you write"})
+	}
 	if !ss.s.limiter.Allow(ss.ip) || !ss.s.limiter.Allow(ss.visitor) {
 		return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: "you are sending messages too fast; wait a moment"})
 	}

@@ -164,6 +164,14 @@
         status.textContent = f.online ? "We usually reply in a few minutes" : "We're away right now";
         note.style.display = f.online ? "none" : "block";
         note.textContent = f.online ? "" : "Leave a message and your e-mail address; we'll answer by e-mail.";
+        // The chat asks for an address and has none: the pre-chat form
+        // again, the address now required (the desk refuses messages
+        // without one).
+        if (f.ask_email && !identity && !(profile && profile.email)) {
+          preEmail.required = true;
+          showChat(false);
+          return;
+        }
         if (f.greeting && !log.childElementCount) { render({ from: "agent", author: "", text: f.greeting }); }
         (f.messages || []).forEach(render);
         pending.forEach(function (p) { frame({ type: "message", client_id: p.client_id, text: p.text }); });
