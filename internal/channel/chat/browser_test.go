@@ -124,3 +124,44 @@ func TestBrowserWidgetAsksForTheRequiredEmail(t *testing.T) {
 		t.Fatalf("the widget did not ask for the address, or took no message after it: %v", err)
 	}
 }
+
+// Outside its hours the widget promises what the desk does: an answer in
+// the chat. It promised "we'll answer by e-mail", and no reply to a chat
+// is ever e-mailed (the outbox counts it delivered when it is stored).
+func TestBrowserWidgetPromisesNoEmailOutsideHours(t *testing.T) {
+	browsertest.Require(t)
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
+	// Open from midnight to midnight: never.
+	if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(`{"hours":{"tz":"UTC","from":"00:00","to":"00:00"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(a))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	bctx := browsertest.New(t)
+	shadow := func(js string) string {
+		return `(() => { const r = document.querySelector("[data-hark-chat]").shadowRoot; ` + js + ` })()`
+	}
+	var ok bool
+	var note string
+	err = chromedp.Run(bctx,
+		chromedp.Navigate(fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)),
+		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
+		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
+		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre button").click(); return true`), &ok),
+		chromedp.Poll(shadow(`return r.querySelector(".head small").textContent.indexOf("away") >= 0`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(shadow(`return r.querySelector(".note").textContent`), &note),
+	)
+	if err != nil {
+		t.Fatalf("the widget did not show the chat as away: %v", err)
+	}
+	if strings.Contains(strings.ToLower(note), "e-mail") || !strings.Contains(note, "answer here") {
+		t.Fatalf("outside hours the widget says %q", note)
+	}
+}

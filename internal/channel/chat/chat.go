@@ -30,7 +30,9 @@ type Config struct {
 	// RequireEmail asks for an e-mail address in the pre-chat form.
 	RequireEmail bool `json:"require_email,omitempty"`
 	// Hours are when agents answer live; outside them the widget takes a
-	// message and an e-mail address for a reply by e-mail.
+	// message, answered in the chat when agents are back. Replies are not
+	// e-mailed (the outbox counts a chat reply delivered when it is
+	// stored), so the widget promises no e-mail.
 	Hours *Hours `json:"hours,omitempty"`
 	// Greeting is the first line the widget shows.
 	Greeting string `json:"greeting,omitempty"`

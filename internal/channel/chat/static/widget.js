@@ -163,7 +163,7 @@
         store.set("visitor", f.visitor);
         status.textContent = f.online ? "We usually reply in a few minutes" : "We're away right now";
         note.style.display = f.online ? "none" : "block";
-        note.textContent = f.online ? "" : "Leave a message and your e-mail address; we'll answer by e-mail.";
+        note.textContent = f.online ? "" : "Leave a message: we'll answer here when we're back, and you'll see it when you come back to this page.";
         // The chat asks for an address and has none: the pre-chat form
         // again, the address now required (the desk refuses messages
         // without one).
