@@ -11,14 +11,16 @@ import (
 	"strings"
 
 	"github.com/harkdesk/hark/internal/channel"
+	"github.com/harkdesk/hark/internal/channel/chat"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
-// ConfigureAccount replaces a channel account's connector config after
-// checking that its connector accepts it. The config holds secrets: it is
-// stored but never shown again, only the names of its fields.
+// ConfigureAccount replaces a channel account's config after checking
+// that its connector (or, for live chat, the widget) accepts it. The
+// config holds secrets: it is stored but never shown again, only the names
+// of its fields.
 func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.RawMessage) error {
 	acct, err := a.Workspaces.Account(ctx, accountID)
 	if err != nil {
@@ -30,24 +32,49 @@ func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.Ra
 		return fmt.Errorf("the config must be a JSON object: %w", hark.ErrInvalid)
 	}
 	var target any
-	if len(obj) > 0 {
-		f, ok := a.Outbox.Registry[acct.Channel]
-		if !ok {
-			return fmt.Errorf("%s accounts have no connector to configure: %w", acct.Channel, hark.ErrInvalid)
+	switch f, ok := a.Outbox.Registry[acct.Channel]; {
+	case len(obj) == 0:
+	case acct.Channel == "chat": // no connector: replies reach the widget live
+		if err := chat.CheckConfig(cfg); err != nil {
+			return err
 		}
+	case !ok:
+		return fmt.Errorf("%s accounts have no connector to configure: %w", acct.Channel, hark.ErrInvalid)
+	default:
 		c, err := f(acct, cfg)
 		if err != nil {
 			return fmt.Errorf("the %s connector refused this config: %v: %w", acct.Channel, err, hark.ErrInvalid)
 		}
 		target = c
 	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, cfg); err != nil {
-		return fmt.Errorf("config: %v: %w", err, hark.ErrInvalid)
-	}
-	return a.Workspaces.SetConfigIf(ctx, accountID, compact.Bytes(), func(all []workspace.Account) error {
-		return a.targetFree(acct, target, all)
+	return a.Workspaces.UpdateConfig(ctx, accountID, func(cur workspace.Account, all []workspace.Account) (json.RawMessage, error) {
+		if err := a.targetFree(acct, target, all); err != nil {
+			return nil, err
+		}
+		return keepMadeKeys(acct.Channel, cur.Config, obj)
 	})
+}
+
+// madeKeys are config keys the desk writes itself, which an admin's config
+// does not give: the chat's visitor-token secret, without which every
+// visitor would be a stranger at their next page load.
+var madeKeys = map[string][]string{"chat": {"chat_secret"}}
+
+// keepMadeKeys returns the new config with the stored one's made keys
+// that it does not set, compacted.
+func keepMadeKeys(channel string, stored json.RawMessage, cfg map[string]json.RawMessage) (json.RawMessage, error) {
+	var old map[string]json.RawMessage
+	json.Unmarshal(stored, &old)
+	for _, k := range madeKeys[channel] {
+		if _, set := cfg[k]; !set && old[k] != nil {
+			cfg[k] = old[k]
+		}
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("config: %v: %w", err, hark.ErrInvalid)
+	}
+	return b, nil
 }
 
 // targetFree refuses a second account for a Page, organisation or number

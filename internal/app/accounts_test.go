@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/channel/chat"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
@@ -120,4 +122,46 @@ func TestOnePageRacingConfigures(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A live chat's settings (hours, greeting, transcripts' mail server) are
+// saved like any account's, checked by what the widget can read. Before,
+// every save was refused ("chat accounts have no connector"), so a chat
+// could not be given hours or an identity secret but by writing the
+// database. A save keeps the visitor-token secret the desk made, or every
+// visitor would lose their conversation at their next page load.
+func TestAChatIsConfiguredAndKeepsItsVisitorSecret(t *testing.T) {
+	ctx := context.Background()
+	a, ws, _ := openAirline(t)
+	acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Site chat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first visitor's connection makes the secret.
+	if err := a.Workspaces.SetConfig(ctx, acct.ID, json.RawMessage(`{"chat_secret":"made-by-the-desk"}`)); err != nil {
+		t.Fatal(err)
+	}
+	good := `{"greeting":"Hi!","hours":{"tz":"Europe/London","days":"mon-fri","from":"22:00","to":"06:00"},"smtp":"mail.air.test:587","mail_from":"care@air.test"}`
+	if err := a.ConfigureAccount(ctx, acct.ID, json.RawMessage(good)); err != nil {
+		t.Fatalf("a chat's settings were refused: %v", err)
+	}
+	got, _ := a.Workspaces.Account(ctx, acct.ID)
+	cfg, err := chat.ParseConfig(got.Config)
+	if err != nil || cfg.Greeting != "Hi!" || cfg.Hours == nil || cfg.Hours.From != "22:00" || cfg.Secret != "made-by-the-desk" {
+		t.Fatalf("stored %s (%v): want the settings and the desk's secret", got.Config, err)
+	}
+	for _, bad := range []string{
+		`{"hour":{"tz":"UTC","days":"mon-fri","from":"09:00","to":"17:00"}}`, // misspelt: the chat would be open at every hour
+		`{"hours":{"tz":"UTC","days":"weekdays","from":"09:00","to":"17:00"}}`,
+		`{"hours":{"tz":"Mars/Olympus","days":"mon-fri","from":"09:00","to":"17:00"}}`,
+		`{"smtp":"mail.air.test","mail_from":"care@air.test"}`,
+		`{"smtp":"mail.air.test:25"}`,
+	} {
+		if err := a.ConfigureAccount(ctx, acct.ID, json.RawMessage(bad)); !errors.Is(err, hark.ErrInvalid) {
+			t.Errorf("%s: %v, want refused", bad, err)
+		}
+	}
+	if got, _ := a.Workspaces.Account(ctx, acct.ID); !strings.Contains(string(got.Config), `"greeting":"Hi!"`) {
+		t.Errorf("a refused save changed the config: %s", got.Config)
+	}
 }

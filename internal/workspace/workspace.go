@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/harkdesk/hark/internal/db"
@@ -197,13 +198,19 @@ func (s *Store) AllAccounts(ctx context.Context) ([]Account, error) {
 }
 
 // SetConfigIf stores an account's config once check has accepted it
-// against every account, in a transaction no other SetConfigIf runs
-// beside (SQLite has one writer; PostgreSQL takes a lock), so two admins
-// configuring the same Page at once cannot both pass the check.
+// against every account (UpdateConfig).
 func (s *Store) SetConfigIf(ctx context.Context, accountID int64, cfg json.RawMessage, check func(all []Account) error) error {
-	if !json.Valid(cfg) {
-		return fmt.Errorf("%w: account config is not JSON", hark.ErrInvalid)
-	}
+	return s.UpdateConfig(ctx, accountID, func(_ Account, all []Account) (json.RawMessage, error) {
+		return cfg, check(all)
+	})
+}
+
+// UpdateConfig stores the config make returns, given the account as stored
+// and every account, in a transaction no other config change runs beside
+// (SQLite has one writer; PostgreSQL takes a lock): two admins configuring
+// the same Page at once cannot both pass a check, and a value the desk
+// wrote into the config meanwhile (a signing secret) is not lost.
+func (s *Store) UpdateConfig(ctx context.Context, accountID int64, make func(cur Account, all []Account) (json.RawMessage, error)) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q("LockAccountConfigs")); err != nil {
 			return err
@@ -212,8 +219,16 @@ func (s *Store) SetConfigIf(ctx context.Context, accountID int64, cfg json.RawMe
 		if err != nil {
 			return err
 		}
-		if err := check(all); err != nil {
+		i := slices.IndexFunc(all, func(a Account) bool { return a.ID == accountID })
+		if i < 0 {
+			return fmt.Errorf("account %d: %w", accountID, hark.ErrNotFound)
+		}
+		cfg, err := make(all[i], all)
+		if err != nil {
 			return err
+		}
+		if !json.Valid(cfg) {
+			return fmt.Errorf("%w: account config is not JSON", hark.ErrInvalid)
 		}
 		_, err = tx.ExecContext(ctx, s.q("SetAccountConfig"), string(cfg), accountID)
 		return err

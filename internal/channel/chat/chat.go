@@ -6,6 +6,7 @@
 package chat
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,6 +14,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -151,6 +154,32 @@ func minutes(hhmm string) (int, error) {
 		return 0, fmt.Errorf("want HH:MM")
 	}
 	return hi*60 + mi, nil
+}
+
+// CheckConfig reads a config an admin saves, refusing what the widget
+// could not use: a key it does not know (a misspelt "hours" would be
+// ignored, and the chat open at every hour), hours that cannot be read, or
+// a mail server without the address transcripts come from.
+func CheckConfig(raw json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return fmt.Errorf("%w: chat config: %v", hark.ErrInvalid, err)
+	}
+	if err := c.Hours.Check(); err != nil {
+		return err
+	}
+	if c.SMTP == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.SMTP); err != nil {
+		return fmt.Errorf("%w: smtp: want host:port, got %q", hark.ErrInvalid, c.SMTP)
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return fmt.Errorf("%w: mail_from: transcripts need the address they come from: %v", hark.ErrInvalid, err)
+	}
+	return nil
 }
 
 // ParseConfig reads a chat account's config.
