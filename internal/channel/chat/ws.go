@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -433,50 +432,45 @@ func (s *Server) account(ctx context.Context, idText string) (workspace.Account,
 	if err != nil {
 		return workspace.Account{}, Config{}, hark.ErrNotFound
 	}
-	for range 5 {
-		acct, err := s.d.Workspaces.Account(ctx, id)
-		if err != nil {
-			return acct, Config{}, err
-		}
-		if acct.Channel != "chat" {
-			return acct, Config{}, hark.ErrNotFound
-		}
-		cfg, err := ParseConfig(acct.Config)
-		if err != nil || cfg.Secret != "" {
-			return acct, cfg, err
-		}
-		err = s.addSecret(ctx, acct)
-		if err != nil && !errors.Is(err, errConfigChanged) {
-			return acct, cfg, err
-		}
-		// Made here or by a request beside this one: read the winner.
+	acct, err := s.d.Workspaces.Account(ctx, id)
+	if err != nil {
+		return acct, Config{}, err
 	}
-	return workspace.Account{}, Config{}, fmt.Errorf("chat account %d: its config keeps changing", id)
+	if acct.Channel != "chat" {
+		return acct, Config{}, hark.ErrNotFound
+	}
+	cfg, err := ParseConfig(acct.Config)
+	if err != nil || cfg.Secret != "" {
+		return acct, cfg, err
+	}
+	if err := s.addSecret(ctx, acct.ID); err != nil {
+		return acct, cfg, err
+	}
+	// Made here or by a request beside this one: read the winner.
+	if acct, err = s.d.Workspaces.Account(ctx, id); err != nil {
+		return acct, Config{}, err
+	}
+	cfg, err = ParseConfig(acct.Config)
+	return acct, cfg, err
 }
-
-// errConfigChanged is a config changed between its reading and its update.
-var errConfigChanged = errors.New("the account's config changed meanwhile")
 
 // addSecret gives a chat account its signing secret, once: the first
 // visitors of a new chat connect at once, and a second secret written over
-// the first would make strangers of those the first signed. The update is
-// made only if the config is still the one read, so an admin's edit made
-// meanwhile is not overwritten either.
-func (s *Server) addSecret(ctx context.Context, acct workspace.Account) error {
-	var raw map[string]any
-	json.Unmarshal(acct.Config, &raw)
-	if raw == nil {
-		raw = map[string]any{}
-	}
-	raw["chat_secret"] = workspace.NewToken("")
-	b, _ := json.Marshal(raw)
-	return s.d.Workspaces.SetConfigIf(ctx, acct.ID, b, func(all []workspace.Account) error {
-		for _, a := range all {
-			if a.ID == acct.ID && !bytes.Equal(a.Config, acct.Config) {
-				return errConfigChanged
-			}
+// the first would make strangers of those the first signed. It is added
+// to the config as stored, in the transaction that reads it, so an
+// admin's edit made meanwhile is kept too.
+func (s *Server) addSecret(ctx context.Context, accountID int64) error {
+	return s.d.Workspaces.UpdateConfig(ctx, accountID, func(cur workspace.Account, _ []workspace.Account) (json.RawMessage, error) {
+		var raw map[string]any
+		json.Unmarshal(cur.Config, &raw)
+		if raw == nil {
+			raw = map[string]any{}
 		}
-		return nil
+		if sec, _ := raw["chat_secret"].(string); sec != "" {
+			return cur.Config, nil
+		}
+		raw["chat_secret"] = workspace.NewToken("")
+		return json.Marshal(raw)
 	})
 }
 
