@@ -219,8 +219,9 @@ type userView struct {
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
 	CreatedAt timestamp `json:"created_at"`
+	Disabled  bool      `json:"disabled"`
 }
 
 func viewUser(u user.User) userView {
-	return userView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, CreatedAt: timestamp(u.CreatedAt)}
+	return userView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, CreatedAt: timestamp(u.CreatedAt), Disabled: u.DisabledAt != 0}
 }

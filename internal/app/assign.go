@@ -9,7 +9,7 @@ import (
 )
 
 // CheckAssignee refuses an assignee who is not a user or may not work
-// conversations (a viewer): the desk and the API both ask it, so neither
+// conversations (a viewer, a disabled user): the desk and the API both ask it, so neither
 // can leave a conversation with someone who cannot answer it.
 func (a *App) CheckAssignee(ctx context.Context, userID int64) error {
 	u, err := a.Users.ByID(ctx, userID)
@@ -18,6 +18,9 @@ func (a *App) CheckAssignee(ctx context.Context, userID int64) error {
 	}
 	if err != nil {
 		return err
+	}
+	if u.DisabledAt != 0 {
+		return fmt.Errorf("%w: %s is disabled", hark.ErrInvalid, u.Email)
 	}
 	if !u.Can("work") {
 		return fmt.Errorf("%w: %s is a viewer and cannot work conversations", hark.ErrInvalid, u.Email)

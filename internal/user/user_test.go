@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
@@ -121,4 +122,119 @@ func TestPasswordHashes(t *testing.T) {
 			t.Errorf("malformed hash %q accepted", bad)
 		}
 	}
+}
+
+// An admin takes away the access of someone who left: their browser is
+// signed out, their password and API tokens stop working, and they cannot
+// be assigned; enabling them gives it back. Before, nothing could: a user
+// could only be added.
+func TestADisabledUserHasNoAccess(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := user.New(d)
+		u, err := s.Add(ctx, "leaver@example.com", "Leaver", "agent", "correct horse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookie, _, err := s.StartSession(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, err := s.CreateToken(ctx, u.ID, "laptop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Disable(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionByToken(ctx, cookie); !errors.Is(err, hark.ErrNotFound) {
+			t.Errorf("the session outlived the disabling: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, "leaver@example.com", "correct horse"); !errors.Is(err, user.ErrBadCredentials) {
+			t.Errorf("a disabled user signed in: %v", err)
+		}
+		if _, err := s.ByToken(ctx, token); !errors.Is(err, hark.ErrNotFound) {
+			t.Errorf("a disabled user's token worked: %v", err)
+		}
+		if got, _ := s.ByID(ctx, u.ID); got.DisabledAt == 0 || got.Can("work") || got.Can("read") {
+			t.Errorf("a disabled user may still act: %+v", got)
+		}
+		if err := s.Enable(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ByToken(ctx, token); err != nil {
+			t.Errorf("the token did not work again once enabled: %v", err)
+		}
+		if err := s.SetRole(ctx, u.ID, "viewer"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.ByToken(ctx, token); got.Role != "viewer" || got.Can("work") {
+			t.Errorf("the new role did not hold: %+v", got)
+		}
+		if err := s.SetRole(ctx, u.ID, "god"); !errors.Is(err, hark.ErrInvalid) {
+			t.Errorf("an unknown role: %v", err)
+		}
+		if err := s.Disable(ctx, 42); !errors.Is(err, hark.ErrNotFound) {
+			t.Errorf("disabling no one: %v", err)
+		}
+	})
+}
+
+// A personal API token can be given an end, and any token revoked at once
+// by the id its list shows; the list never shows a token itself.
+func TestTokensEndAndAreRevoked(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := user.New(d)
+		u, err := s.Add(ctx, "ci@example.com", "CI", "agent", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		short, err := s.CreateTokenFor(ctx, u.ID, "short", time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		long, err := s.CreateTokenFor(ctx, u.ID, "long", 90*24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if _, err := s.ByToken(ctx, short); !errors.Is(err, hark.ErrNotFound) {
+			t.Errorf("an expired token worked: %v", err)
+		}
+		if _, err := s.ByToken(ctx, long); err != nil {
+			t.Fatalf("a live token: %v", err)
+		}
+		ts, err := s.Tokens(ctx, u.ID)
+		if err != nil || len(ts) != 2 {
+			t.Fatalf("tokens %+v %v", ts, err)
+		}
+		for _, tk := range ts {
+			if strings.Contains(short+long, tk.ID) || tk.ExpiresAt == 0 {
+				t.Errorf("listed %+v", tk)
+			}
+		}
+		if err := s.RevokeToken(ctx, u.ID, "nope"); !errors.Is(err, hark.ErrNotFound) {
+			t.Errorf("revoking an unknown id: %v", err)
+		}
+		if err := s.RevokeToken(ctx, u.ID, ""); !errors.Is(err, hark.ErrNotFound) {
+			t.Errorf("revoking no id: %v", err)
+		}
+		var longID string
+		for _, tk := range ts {
+			if tk.Name == "long" {
+				longID = tk.ID
+			}
+		}
+		other, _ := s.Add(ctx, "other@example.com", "Other", "agent", "")
+		if err := s.RevokeToken(ctx, other.ID, longID); !errors.Is(err, hark.ErrNotFound) {
+			t.Errorf("another user revoked the token: %v", err)
+		}
+		if err := s.RevokeToken(ctx, u.ID, longID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ByToken(ctx, long); !errors.Is(err, hark.ErrNotFound) {
+			t.Errorf("a revoked token worked: %v", err)
+		}
+	})
 }

@@ -2,24 +2,32 @@
 INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: UserByEmail
-SELECT id, email, name, role, password_hash, created_at FROM users WHERE email = $1;
+SELECT id, email, name, role, password_hash, created_at, disabled_at FROM users WHERE email = $1;
 
 -- name: UserByID
-SELECT id, email, name, role, password_hash, created_at FROM users WHERE id = $1;
+SELECT id, email, name, role, password_hash, created_at, disabled_at FROM users WHERE id = $1;
 
 -- name: ListUsers
-SELECT id, email, name, role, password_hash, created_at FROM users ORDER BY name;
+SELECT id, email, name, role, password_hash, created_at, disabled_at FROM users ORDER BY name;
 
 -- name: SetPassword
 UPDATE users SET password_hash = $1 WHERE id = $2;
+
+-- name: SetRole
+UPDATE users SET role = $1 WHERE id = $2;
+
+-- name: SetDisabled
+UPDATE users SET disabled_at = $1 WHERE id = $2;
 
 -- name: CreateSession
 INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5);
 
 -- name: SessionUser
-SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at, s.csrf, s.expires_at
+-- A disabled user's sessions are ended when they are disabled; the check
+-- here covers a session started in the same instant.
+SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at, u.disabled_at, s.csrf, s.expires_at
 FROM sessions s JOIN users u ON u.id = s.user_id
-WHERE s.token_hash = $1 AND s.expires_at > $2;
+WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at = 0;
 
 -- name: DeleteSession
 DELETE FROM sessions WHERE token_hash = $1;
@@ -28,15 +36,21 @@ DELETE FROM sessions WHERE token_hash = $1;
 DELETE FROM sessions WHERE expires_at <= $1;
 
 -- name: CreateAPIToken
-INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4);
+INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5);
 
 -- name: APITokenUser
-SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at
+SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at, u.disabled_at
 FROM api_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.token_hash = $1;
+WHERE t.token_hash = $1 AND (t.expires_at = 0 OR t.expires_at > $2) AND u.disabled_at = 0;
 
 -- name: TouchAPIToken
 UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND last_used_at < $3;
+
+-- name: TokensOf
+SELECT token_hash, name, created_at, last_used_at, expires_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at, token_hash;
+
+-- name: RevokeToken
+DELETE FROM api_tokens WHERE user_id = $1 AND token_hash = $2;
 
 -- name: EndSessionsOf
 DELETE FROM sessions WHERE user_id = $1;
