@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/app/apptest"
 	"github.com/harkdesk/hark/internal/channel/chat"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/db"
@@ -90,11 +91,7 @@ func TestOnePageIsOneAccount(t *testing.T) {
 func TestOnePageRacingConfigures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
+		a := apptest.Open(t, d)
 		ws, _ := a.Workspaces.Create(ctx, "air", "Air")
 		cfg := meta.NewFake("app-secret", "verify", "token").Config("http://graph.test")
 		for round := range 10 {

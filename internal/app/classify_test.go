@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/app/apptest"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
@@ -268,11 +269,7 @@ func TestAnEditedMessageIsReadAgain(t *testing.T) {
 func TestACorrectionRacingTheNextMessage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
+		a := apptest.Open(t, d)
 		ws, _ := a.Workspaces.Create(ctx, "air", "Air")
 		acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "airline", Name: "Air"})
 		agent, _ := a.Users.Add(ctx, "ana@air.test", "Ana", "agent", "")

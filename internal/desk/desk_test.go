@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/app/apptest"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
@@ -194,11 +195,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestAccountsPage(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.Open(t, db.SQLite)
-	a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := apptest.Open(t, d)
 	ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
 	blogAcct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "blog", Handle: "blog.brand.test", Name: `Blog <b>x</b>`})
 	a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
@@ -405,11 +402,7 @@ func brandOnX(t *testing.T) (*app.App, workspace.Account) {
 func TestDeskRefusesTextNoDatabaseCanStore(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
+		a := apptest.Open(t, d)
 		ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
 		x, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "brand"})
 		a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/app/apptest"
 	"github.com/harkdesk/hark/internal/channel/blog"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
@@ -36,11 +37,7 @@ func TestRunnerPollsRecordsHealthAndCatchesUp(t *testing.T) {
 	poll.MinInterval, poll.FailedBackoff = 0, 0
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
+		a := apptest.Open(t, d)
 		wp := blog.NewWordPress("editor", "app pass word")
 		site := httptest.NewServer(wp)
 		defer site.Close()
@@ -96,11 +93,7 @@ func TestRunnerPollsRecordsHealthAndCatchesUp(t *testing.T) {
 func TestLeaseKeepsOnePoller(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
+		a := apptest.Open(t, d)
 		ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
 		acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "blog", Handle: "b", Name: "Blog"})
 		l1, ok1, err1 := a.Health.ClaimPoll(ctx, acct.ID, time.Minute)
@@ -124,11 +117,7 @@ func TestLeaseKeepsOnePoller(t *testing.T) {
 func TestAPollPastItsLeaseLeavesTheNextOneAlone(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
+		a := apptest.Open(t, d)
 		ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
 		acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "blog", Handle: "b", Name: "Blog"})
 		slow, ok, err := a.Health.ClaimPoll(ctx, acct.ID, time.Millisecond)

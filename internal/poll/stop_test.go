@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/app/apptest"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
@@ -22,11 +23,7 @@ import (
 func TestAPollCutShortByStoppingIsNoFailure(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
+		a := apptest.Open(t, d)
 		entered := make(chan struct{}, 1)
 		site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			select {
@@ -70,11 +67,7 @@ func TestNodesProbeOncePerIntervalBetweenThem(t *testing.T) {
 		defer graph.Close()
 		var nodes []*app.App
 		for range 3 {
-			a, err := app.Open(ctx, app.Options{DB: d.DSN, PollEvery: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
+			a := apptest.Open(t, d)
 			nodes = append(nodes, a)
 		}
 		ws, _ := nodes[0].Workspaces.Create(ctx, "shop", "Shop")

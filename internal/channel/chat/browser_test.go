@@ -37,9 +37,6 @@ func TestBrowserWidgetChat(t *testing.T) {
 	bctx := browsertest.New(t)
 
 	page := fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)
-	shadow := func(js string) string {
-		return `(() => { const r = document.querySelector("[data-hark-chat]").shadowRoot; ` + js + ` })()`
-	}
 	var ok bool
 	err = chromedp.Run(bctx,
 		chromedp.Navigate(page),
@@ -91,26 +88,10 @@ func TestBrowserWidgetChat(t *testing.T) {
 // write as usual. The widget ignored ask_email.
 func TestBrowserWidgetAsksForTheRequiredEmail(t *testing.T) {
 	browsertest.Require(t)
-	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(`{"require_email":true}`)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.Handler(a))
-	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
-	bctx := browsertest.New(t)
-	shadow := func(js string) string {
-		return `(() => { const r = document.querySelector("[data-hark-chat]").shadowRoot; ` + js + ` })()`
-	}
+	bctx, page := widgetDemo(t, `{"require_email":true}`)
 	var ok bool
-	err = chromedp.Run(bctx,
-		chromedp.Navigate(fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)),
+	err := chromedp.Run(bctx,
+		chromedp.Navigate(page),
 		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
 		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
 		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre button").click(); return true`), &ok),
@@ -130,28 +111,12 @@ func TestBrowserWidgetAsksForTheRequiredEmail(t *testing.T) {
 // is ever e-mailed (the outbox counts it delivered when it is stored).
 func TestBrowserWidgetPromisesNoEmailOutsideHours(t *testing.T) {
 	browsertest.Require(t)
-	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
 	// Open from midnight to midnight: never.
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(`{"hours":{"tz":"UTC","from":"00:00","to":"00:00"}}`)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.Handler(a))
-	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
-	bctx := browsertest.New(t)
-	shadow := func(js string) string {
-		return `(() => { const r = document.querySelector("[data-hark-chat]").shadowRoot; ` + js + ` })()`
-	}
+	bctx, page := widgetDemo(t, `{"hours":{"tz":"UTC","from":"00:00","to":"00:00"}}`)
 	var ok bool
 	var note string
-	err = chromedp.Run(bctx,
-		chromedp.Navigate(fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)),
+	err := chromedp.Run(bctx,
+		chromedp.Navigate(page),
 		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
 		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
 		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre button").click(); return true`), &ok),
@@ -164,4 +129,29 @@ func TestBrowserWidgetPromisesNoEmailOutsideHours(t *testing.T) {
 	if strings.Contains(strings.ToLower(note), "e-mail") || !strings.Contains(note, "answer here") {
 		t.Fatalf("outside hours the widget says %q", note)
 	}
+}
+
+// widgetDemo serves a desk with one chat account configured with cfg, and
+// returns a browser and the account's demo page.
+func widgetDemo(t *testing.T, cfg string) (context.Context, string) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
+	if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(a))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	return browsertest.New(t), fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)
+}
+
+// shadow wraps js to run inside the widget's shadow root, as r.
+func shadow(js string) string {
+	return `(() => { const r = document.querySelector("[data-hark-chat]").shadowRoot; ` + js + ` })()`
 }
