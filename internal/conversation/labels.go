@@ -19,14 +19,14 @@ const LabelsKey = "classify"
 // SettleLabels sets, inside a transaction holding the conversation
 // (ConversationForAction), the labels it shows and filters by from its
 // customer's messages as they are labelled now: while it waits for our
-// reply, from every message since our last one, as the ingest writer folds
-// them in (TouchInbound); else from the latest.
+// reply, from every message it waits on, as the ingest writer folds them
+// in (TouchInbound); else from the latest.
 func SettleLabels(ctx context.Context, tx *sql.Tx, d db.Dialect, conv Conversation) error {
-	query := "LatestLabels"
-	if conv.WaitingSince > 0 {
-		query = "WaitingLabels"
+	query, args := "LatestLabels", []any{conv.ID}
+	if conv.WaitingSince > 0 && conv.Status != hark.StatusResolved {
+		query, args = "WaitingLabels", []any{conv.ID, conv.WaitingSince}
 	}
-	rows, err := tx.QueryContext(ctx, queries.Get(d, query), conv.ID)
+	rows, err := tx.QueryContext(ctx, queries.Get(d, query), args...)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,12 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 		if kind == RevisionEdited && at != 0 && at < editedAt {
 			return nil // an earlier edit, redelivered after a later one
 		}
+		// The conversation first, as every action takes it (a correction
+		// of this message, taken the other way round, would deadlock).
+		conv, err := scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, s.q("InsertRevision"), db.NewID(), msgID, old, at, kind); err != nil {
 			return err
 		}
@@ -73,12 +79,7 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 			return nil
 		}
 		// The edit is read again, as ingest read the first text: a thanks
-		// edited into a request must reach the needs-reply queue. The
-		// conversation is taken first, as every action takes it.
-		conv, err := scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
-		if err != nil {
-			return err
-		}
+		// edited into a request must reach the needs-reply queue.
 		li.Text = text
 		labels := map[string]any{}
 		json.Unmarshal([]byte(labelsJSON), &labels)

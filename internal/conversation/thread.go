@@ -322,8 +322,9 @@ func (w *Writer) AddInbound(ctx context.Context, in *Inbound) (Stored, error) {
 func (w *Writer) touch(t *threadState, in *Inbound, now int64) {
 	if t.count == 0 {
 		w.order = append(w.order, t)
-		t.firstSent = in.SentAt // waiting_since starts at the first, as one message at a time would
+		t.firstSent = in.SentAt
 	}
+	t.firstSent = min(t.firstSent, in.SentAt) // waiting_since: the earliest unanswered
 	t.count++
 	if t.count == 1 || in.SentAt >= t.maxSent {
 		t.preview = Preview(in.Text) // the batch's newest message's

@@ -56,11 +56,14 @@ VALUES (?::bigint, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, 'open', ?:
 -- A batch of a customer's messages to one thread: it opens again and waits
 -- for us. The contact columns follow the thread's own customer only, and
 -- the preview the newest message (a late delivery of an older one keeps it).
--- While the thread waits for our reply, its intent is the one an agent most
--- needs to know of the customer's messages since (hark.Intents' order) and
--- it needs a reply if any of them does: "thanks in advance" after an
--- unanswered question must not take it out of the queue. Its sentiment is
--- the newest message's (as SettleLabels reads them again).
+-- The thread waits for our reply from its customer's earliest message since
+-- our last reply or since it was resolved (waiting_since). While it waits,
+-- its intent is the one an agent most needs to know of those messages
+-- (hark.Intents' order) and it needs a reply if any of them does: "thanks
+-- in advance" after an unanswered question must not take it out of the
+-- queue. Otherwise this batch is all that waits, and its labels are the
+-- thread's. The sentiment is the newest message's. SettleLabels reads the
+-- same messages again.
 UPDATE conversations SET
     status = 'open',
     snoozed_until = 0,
@@ -70,14 +73,14 @@ UPDATE conversations SET
     message_count = message_count + $6,
     last_message_at = GREATEST(last_message_at, $7),
     last_inbound_at = GREATEST(last_inbound_at, $8),
-    waiting_since = CASE WHEN waiting_since = 0 THEN $9 ELSE waiting_since END,
+    waiting_since = CASE WHEN waiting_since = 0 OR status = 'resolved' THEN $9 ELSE LEAST(waiting_since, $9) END,
     updated_at = $10,
     intent = CASE WHEN $11::bigint < 0 THEN intent
-        WHEN waiting_since > 0 AND (CASE intent WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) <= (CASE $12 WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) THEN intent
-        WHEN waiting_since > 0 OR $11 >= last_inbound_at THEN $12 ELSE intent END,
-    sentiment = CASE WHEN $11 >= last_inbound_at THEN $13 ELSE sentiment END,
-    needs_reply = CASE WHEN $11 < 0 THEN needs_reply WHEN waiting_since > 0 THEN GREATEST(needs_reply, $14)
-        WHEN $11 >= last_inbound_at THEN $14 ELSE needs_reply END,
+        WHEN waiting_since > 0 AND status <> 'resolved' AND (CASE intent WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) <= (CASE $12 WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) THEN intent
+        ELSE $12 END,
+    sentiment = CASE WHEN $11 < 0 THEN sentiment
+        WHEN NOT (waiting_since > 0 AND status <> 'resolved') OR $11 >= last_inbound_at THEN $13 ELSE sentiment END,
+    needs_reply = CASE WHEN $11 < 0 THEN needs_reply WHEN waiting_since > 0 AND status <> 'resolved' THEN GREATEST(needs_reply, $14) ELSE $14 END,
     language = CASE WHEN $17 >= last_inbound_at AND $15 <> '' THEN $15 ELSE language END
 WHERE id = $16;
 
@@ -231,13 +234,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
 UPDATE messages SET labels = $1 WHERE id = $2;
 
 -- name: WaitingLabels
--- The labels of a conversation's customer messages stored since our last
--- reply, newest first (SettleLabels). Stored, not sent: a message sent
--- before the reply but delivered after it was not seen by the agent, and
--- the writer folded it in (TouchInbound). Ids grow with the time they are
--- made.
+-- The labels of the customer messages a conversation waits on, newest
+-- first (SettleLabels): stored since our last reply (a message sent before
+-- it but delivered after was not seen by the agent; ids grow with the time
+-- they are made) and sent since it waits (not before it was resolved).
 SELECT labels FROM messages
-WHERE conversation_id = $1 AND direction = 'in'
+WHERE conversation_id = $1 AND direction = 'in' AND sent_at >= $2
   AND id > (SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = $1 AND direction = 'out')
 ORDER BY sent_at DESC, id DESC LIMIT 200;
 

@@ -1,0 +1,174 @@
+package conversation_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/ingest"
+)
+
+// stubLabels stands in for the classify stage: "req:" is a request that
+// needs a reply, anything else is praise that does not.
+func (w *world) stubLabels() {
+	w.pipeline.Use(ingest.Stage{Name: "label", Phase: ingest.BeforeCommit, Run: func(ctx context.Context, b *ingest.Batch) error {
+		for _, it := range b.Items {
+			l := map[string]any{"intent": "praise", "sentiment": "positive", "needs_reply": false}
+			th := &conversation.ThreadLabels{Intent: "praise", Sentiment: "positive"}
+			if strings.HasPrefix(it.Msg.Text, "req:") {
+				l = map[string]any{"intent": "request", "sentiment": "negative", "needs_reply": true}
+				th = &conversation.ThreadLabels{Intent: "request", Sentiment: "negative", NeedsReply: true}
+			}
+			it.Labels = map[string]any{conversation.LabelsKey: l}
+			it.Thread = th
+		}
+		return nil
+	}}, "")
+	w.convs.SetLabeller(func(in conversation.LabelInput) any {
+		if strings.HasPrefix(in.Text, "req:") {
+			return map[string]any{"intent": "request", "sentiment": "negative", "needs_reply": true}
+		}
+		return map[string]any{"intent": "praise", "sentiment": "positive", "needs_reply": false}
+	})
+}
+
+// A customer's message sent before the latest one but delivered after our
+// reply (a webhook retried, a poll out of order) is all the thread waits
+// for: ingest and SettleLabels agree on it. Before, ingest kept the
+// answered request's labels, and the answered thread was back in the
+// needs-reply queue.
+func TestALateMessageAfterOurReplyIsAllThatWaits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		w.stubLabels()
+		ctx := context.Background()
+		at := time.Now().Add(-time.Hour)
+		conv := w.post(t, w.x, "a2", "dana", "req: @brand my bag is lost, where is it?", at)
+		if _, err := w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: conv, Text: "We found it, it's on its way"}); err != nil {
+			t.Fatal(err)
+		}
+		// Sent a minute before the request, delivered only now.
+		if got := w.post(t, w.x, "a1", "dana", "@brand hi there, lovely crew on my flight", at.Add(-time.Minute)); got != conv {
+			t.Fatalf("late message threaded elsewhere")
+		}
+		c, _ := w.convs.Get(ctx, conv)
+		ingested := [2]any{c.Intent, c.NeedsReply}
+		// Settle the thread again by "correcting" the late message to what it already is.
+		msgs, _ := w.convs.Messages(ctx, conv)
+		var late conversation.Message
+		for _, m := range msgs {
+			if strings.Contains(m.Text, "lovely crew") {
+				late = m
+			}
+		}
+		if _, err := w.convs.Correct(ctx, conversation.Correction{MessageID: late.ID, UserID: w.agent.ID, Intent: "praise"}); err != nil {
+			t.Fatal(err)
+		}
+		c2, _ := w.convs.Get(ctx, conv)
+		settled := [2]any{c2.Intent, c2.NeedsReply}
+		if ingested != settled || c.NeedsReply {
+			t.Fatalf("after our reply and a late-delivered thanks: ingest left intent/needs_reply %v (waiting_since %d), settling the same messages gives %v",
+				ingested, c.WaitingSince, settled)
+		}
+	})
+}
+
+// A conversation an agent resolved without writing in it (handled by phone,
+// another channel) is reopened by the customer's "thanks": it waits from
+// the thanks on, and needs no reply. The request from before the resolve
+// is not folded in.
+func TestAThreadReopenedByThanksNeedsNoReply(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		w.stubLabels()
+		ctx := context.Background()
+		at := time.Now().Add(-48 * time.Hour)
+		res, err := w.pipeline.Ingest(ctx, w.fb.ID, ingest.Message{ProviderID: "d1", Visibility: "private",
+			Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "req: my refund never came", SentAt: at})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+		conv := res[0].ConversationID
+		if _, err := w.convs.SetStatus(ctx, conv, w.agent.ID, "resolved", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		res, err = w.pipeline.Ingest(ctx, w.fb.ID, ingest.Message{ProviderID: "d2", Visibility: "private",
+			Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "got it, thank you so much!", SentAt: time.Now()})
+		if err != nil || res[0].Err != nil || res[0].ConversationID != conv {
+			t.Fatal(err, res)
+		}
+		c, _ := w.convs.Get(ctx, conv)
+		if c.Status != "open" {
+			t.Fatalf("not reopened: %s", c.Status)
+		}
+		if c.NeedsReply || c.Intent != "praise" {
+			t.Fatalf("reopened by a thanks: intent %q needs_reply %v (waiting_since %d kept through the resolve)", c.Intent, c.NeedsReply, c.WaitingSince)
+		}
+	})
+}
+
+// On PostgreSQL, an agent's correction of a message and the customer's edit
+// of it, at once, both succeed: both take the conversation before the
+// message. Before, the edit took the message first, and PostgreSQL aborted
+// one of them as a deadlock (40P01).
+func TestACorrectionAndAnEditOfOneMessageAtOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		if d.Dialect != db.Postgres {
+			t.Skip("row locks: PostgreSQL only")
+		}
+		w := newWorld(t, d)
+		w.stubLabels()
+		ctx := context.Background()
+		conv := w.post(t, w.x, "e1", "dana", "req: @brand where is my bag", time.Now().Add(-time.Minute))
+		msgs, _ := w.convs.Messages(ctx, conv)
+		msg := msgs[0]
+
+		// A third transaction holds the conversation so the two queue up in a known order.
+		hold, err := d.W.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := hold.ExecContext(ctx, "SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE", conv); err != nil {
+			t.Fatal(err)
+		}
+		waiting := func(n int) {
+			t.Helper()
+			for i := 0; i < 200; i++ {
+				var got int
+				d.R.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&got)
+				if got >= n {
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			t.Fatalf("fewer than %d transactions waiting", n)
+		}
+		errs := make(chan error, 2)
+		go func() {
+			_, err := w.convs.Correct(ctx, conversation.Correction{MessageID: msg.ID, UserID: w.agent.ID, Intent: "complaint", NeedsReply: true})
+			errs <- err
+		}()
+		waiting(1) // Correct waits for the conversation
+		go func() {
+			_, err := w.convs.ApplyRevision(ctx, w.x.ID, "e1", conversation.RevisionEdited, "thanks, found it", time.Now().UnixMilli())
+			errs <- err
+		}()
+		waiting(2) // ApplyRevision has edited the message and waits for the conversation
+		if err := hold.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		var failed []error
+		for i := 0; i < 2; i++ {
+			if err := <-errs; err != nil {
+				failed = append(failed, err)
+			}
+		}
+		if len(failed) > 0 {
+			t.Fatalf("a correction and the customer's edit of the same message: %v", failed)
+		}
+	})
+}
