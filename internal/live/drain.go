@@ -14,7 +14,9 @@ import (
 type Drain struct {
 	stop chan struct{}
 	once sync.Once
-	held sync.WaitGroup
+	mu   sync.Mutex
+	held int           // connections open
+	idle chan struct{} // closed when held drops to 0, for Wait
 }
 
 type drainKey struct{}
@@ -30,12 +32,22 @@ func (d *Drain) Context(ctx context.Context) context.Context {
 // Start tells every connection to end. It may be called more than once.
 func (d *Drain) Start() { d.once.Do(func() { close(d.stop) }) }
 
-// Wait waits until every held connection has ended, or ctx has.
+// Wait waits until every held connection has ended, or ctx has. A
+// connection held after Wait began is waited for too (it sees Stopping at
+// once and ends).
 func (d *Drain) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { d.held.Wait(); close(done) }()
+	d.mu.Lock()
+	if d.held == 0 {
+		d.mu.Unlock()
+		return nil
+	}
+	if d.idle == nil {
+		d.idle = make(chan struct{})
+	}
+	idle := d.idle
+	d.mu.Unlock()
 	select {
-	case <-done:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -58,6 +70,18 @@ func Hold(ctx context.Context) (release func()) {
 	if !ok {
 		return func() {}
 	}
-	d.held.Add(1)
-	return d.held.Done
+	d.mu.Lock()
+	d.held++
+	d.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if d.held--; d.held == 0 && d.idle != nil {
+				close(d.idle)
+				d.idle = nil
+			}
+		})
+	}
 }

@@ -123,6 +123,9 @@ type session struct {
 	// they gave when the chat began, their signed identity's, or the one
 	// their first transcript went to.
 	email string
+	// signed: the brand's site said who the visitor is (an identity), so
+	// the brand can reach them without an address typed here.
+	signed bool
 	// mailing: a transcript is on its way; its outcome comes on mailed.
 	mailing bool
 	mailed  chan error
@@ -134,6 +137,9 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such chat", http.StatusNotFound)
 		return
 	}
+	// Counted before the socket is hijacked, when Shutdown stops waiting
+	// for it: the drain waits for it from then on.
+	defer live.Hold(r.Context())()
 	// Visitors authenticate with a token from localStorage, never a cookie,
 	// so any site the brand embeds the widget in may connect.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
@@ -141,7 +147,6 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.CloseNow()
-	defer live.Hold(r.Context())()
 	conn.SetReadLimit(maxFrameBytes)
 	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: s.d.Auth.ClientIP(r), mailed: make(chan error, 1)}
 	ctx := r.Context()
@@ -283,6 +288,7 @@ func (ss *session) identify(ctx context.Context, hello frame) error {
 		}
 		ss.visitor = newVisitorID()
 		ss.email = firstNonEmpty(id.Email, email)
+		ss.signed = true
 	default:
 		if v, ok := checkVisitorToken(ss.cfg.Secret, hello.Visitor); ok {
 			ss.visitor = v
@@ -364,7 +370,7 @@ func (ss *session) message(ctx context.Context, f frame) error {
 	if f.ClientID == "" || len(f.ClientID) > 64 {
 		return ss.send(ctx, frame{Type: "error", Error: "a message needs a client_id"})
 	}
-	if ss.cfg.RequireEmail && ss.email == "" {
+	if ss.cfg.RequireEmail && ss.email == "" && !ss.signed {
 		return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: "please give your e-mail address before you write"})
 	}
 	if !ss.s.limiter.Allow(ss.ip) || !ss.s.limiter.Allow(ss.visitor) {
