@@ -682,7 +682,7 @@ func TestAnUnverifiedEmailJoinsNoOtherCustomer(t *testing.T) {
 // the desk took messages without an address all the same.
 func TestAChatThatAsksForAnEmailTakesNoMessageWithout(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
-	_, _, url := setup(t, d, `{"require_email":true}`)
+	_, _, url := setup(t, d, `{"require_email":true,"identity_secret":"s3cret"}`)
 	v, welcome := dial(t, url, frame{"name": "Dana"})
 	if welcome["ask_email"] != true {
 		t.Fatalf("welcome %v", welcome)
@@ -696,5 +696,13 @@ func TestAChatThatAsksForAnEmailTakesNoMessageWithout(t *testing.T) {
 	w.send(frame{"type": "message", "client_id": "c1", "text": "hello"})
 	if f := w.next(); f.s("type") != "ack" {
 		t.Fatalf("a message with an address: %v", f)
+	}
+	// A visitor the brand's site signed in is known to the brand, address
+	// or not: the widget shows them no form to type one in.
+	ts := time.Now().Unix()
+	signed, _ := dial(t, url, frame{"identity": frame{"user_id": "42", "name": "Kim", "ts": ts, "sig": chat.SignIdentity("s3cret", "42", "", ts)}})
+	signed.send(frame{"type": "message", "client_id": "c1", "text": "hello"})
+	if f := signed.next(); f.s("type") != "ack" {
+		t.Fatalf("a signed-in visitor whose identity gives no address: %v", f)
 	}
 }
