@@ -37,6 +37,9 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("account of conversation %d: %w", id, err)
 	}
+	if err := s.a.CheckReplyable(acct.Channel); err != nil {
+		return err
+	}
 	m, err := s.a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: id, UserID: caller(r).ID, Text: in.Text,
 		Author: conversation.Author{Name: acct.Name, Handle: acct.Handle}, Key: key})
 	if errors.Is(err, conversation.ErrReplayed) {

@@ -1,12 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // A script that retries a reply after a timeout, with the same
@@ -59,6 +62,41 @@ func TestARetriedReplyIsQueuedOnce(t *testing.T) {
 		e.do("POST", url, `{"text":"Refund sent"}`, "agent")
 		if n := count() - before; n != 4 {
 			t.Errorf("%d replies queued, want 4 (one per key and user, two without)", n)
+		}
+	})
+}
+
+// A source that only pushes messages in (an api account) has no way out:
+// a reply to its conversation is refused at once, saying so. Before, it was
+// taken (201) and waited in the outbox for ever, "no connector configured".
+func TestAReplyWhereTheDeskCannotAnswerIsRefused(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		_, tok, err := e.a.Workspaces.AddAccount(context.Background(), workspace.Account{WorkspaceID: e.ws.ID, Channel: "api", Handle: "shop-app"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens["source"] = tok
+		v := e.mustJSON(200, "POST", "/api/v1/ingest", `{"provider_id":"a1","author":{"id":"u1","name":"Ann"},"text":"where is my order?"}`, "source")
+		conv := v["conversation_id"].(string)
+		r := e.do("POST", "/api/v1/conversations/"+conv+"/replies", `{"text":"On its way!"}`, "agent")
+		if r.status != 400 || !strings.Contains(r.body, "take no replies") {
+			t.Fatalf("a reply on an api account's conversation: %d %s", r.status, r.body)
+		}
+		if ms, _ := e.a.Conversations.Messages(context.Background(), mustID(t, conv)); len(ms) != 1 {
+			t.Errorf("the refused reply was stored: %d messages", len(ms))
+		}
+		// One queued before the check (an older hark) fails with the reason,
+		// rather than waiting for ever.
+		m, err := e.a.Conversations.Reply(context.Background(), conversation.ReplyInput{ConversationID: mustID(t, conv), Text: "On its way!"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.a.Outbox.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.a.Conversations.Message(context.Background(), m.ID); got.SendStatus != "failed" || !strings.Contains(got.SendError, "take no replies") {
+			t.Errorf("a queued reply on an api account: %s %q", got.SendStatus, got.SendError)
 		}
 	})
 }

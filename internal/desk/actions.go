@@ -31,6 +31,9 @@ func (d *desk) reply(w http.ResponseWriter, r *http.Request, c auth.Caller) erro
 	if err != nil {
 		return err
 	}
+	if err := d.a.CheckReplyable(acct.Channel); err != nil {
+		return err
+	}
 	author := conversation.Author{Name: acct.Name, Handle: acct.Handle}
 	if r.PostFormValue("handoff") != "" {
 		_, priv, err := d.a.Conversations.Handoff(r.Context(), conversation.HandoffInput{ConversationID: id, UserID: c.User.ID,

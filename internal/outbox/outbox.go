@@ -193,6 +193,12 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		w.sent(ctx, r, ws, conv, "chat:"+r.key)
 		return
 	}
+	if _, ok := w.Registry[ch]; !ok {
+		// An api account only pushes messages in: nothing will ever send
+		// this (the desk and the API refuse such replies now).
+		w.fail(ctx, r, ws, conv, ch+" accounts take no replies from the desk: answer the customer where they wrote")
+		return
+	}
 	conn, err := w.connector(ctx, r.accountID)
 	if err != nil {
 		w.set(ctx, r, ws, conv, "queued", "queued", db.Now()+Unconfigured.Milliseconds(), err.Error())
