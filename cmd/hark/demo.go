@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/demo"
 	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/server"
@@ -85,7 +86,7 @@ func cmdDemo(args []string) error {
 	}()
 	d, err := demo.New(ctx, a, demo.Options{Seed: *seed, Posts: posts, Log: a.Log})
 	if errors.Is(err, hark.ErrConflict) {
-		return fmt.Errorf("%w (--db %s)", err, f.get("db"))
+		return fmt.Errorf("%w (--db %s)", err, db.Redact(f.get("db")))
 	}
 	if err != nil {
 		return err
@@ -154,7 +155,7 @@ func cmdDemo(args []string) error {
 	err = errors.Join(err, a.Close())
 	fmt.Printf("\nStopped after %d live messages.", d.Streamed())
 	if keep {
-		fmt.Printf(" The demo is kept in %s: run the same command to go on.\n", f.get("db"))
+		fmt.Printf(" The demo is kept in %s: run the same command to go on.\n", db.Redact(f.get("db")))
 	} else if rmErr := os.RemoveAll(tmp); rmErr != nil {
 		err = errors.Join(err, rmErr)
 	} else {
@@ -171,6 +172,7 @@ type demoBanner struct {
 }
 
 func printDemoBanner(out io.Writer, d *demo.Demo, h demo.History, b demoBanner) {
+	b.db = db.Redact(b.db) // a postgres:// DSN may hold a password
 	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
 	p("")
 	p("Hark demo: a live desk for two made-up brands, on real customer messages.")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/demo"
 )
 
 // demoProcess is `hark demo` running as a real process.
@@ -191,5 +192,15 @@ func TestDemoDeletesItsTemporaryStore(t *testing.T) {
 	}
 	if _, err := os.Stat(real); !os.IsNotExist(err) {
 		t.Fatalf("the demo touched HARK_DB %s", real)
+	}
+}
+
+// The demo's banner names a PostgreSQL store without its password.
+func TestTheDemoBannerHidesThePostgresPassword(t *testing.T) {
+	var out strings.Builder
+	printDemoBanner(&out, &demo.Demo{World: &demo.World{}}, demo.History{},
+		demoBanner{url: "http://127.0.0.1:8080/", db: "postgres://hark:DemoS3cret@127.0.0.1/demo?password=DemoS3cret", keep: true})
+	if strings.Contains(out.String(), "DemoS3cret") || !strings.Contains(out.String(), "postgres://hark:xxxxx@127.0.0.1/demo") {
+		t.Errorf("the banner shows the password or no store:\n%s", out.String())
 	}
 }

@@ -64,7 +64,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	defer cancel()
 	if err := p.PingContext(pctx); err != nil {
 		p.Close()
-		return nil, fmt.Errorf("db: reach postgres at %s: %w", redact(dsn), err)
+		return nil, fmt.Errorf("db: reach postgres at %s: %w", Redact(dsn), err)
 	}
 	return &DB{Dialect: Postgres, W: p, R: p, DSN: dsn}, nil
 }
@@ -133,13 +133,60 @@ func (d *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
-// redact hides the password in a DSN so it can be logged.
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "postgres://…"
+// Redact returns a DSN or server URL fit to print: a postgres:// or
+// nats:// URL with the password hidden wherever it is given (after the user
+// name, or as a query parameter such as ?password=, which pgx also reads),
+// a NATS token given as the user hidden too, and a SQLite path as it is.
+// A comma-separated list of URLs (NATS servers) has each one redacted.
+func Redact(dsn string) string {
+	if !strings.Contains(dsn, "://") {
+		return dsn
 	}
-	return u.Redacted()
+	parts := strings.Split(dsn, ",")
+	for i, p := range parts {
+		parts[i] = redactURL(strings.TrimSpace(p))
+	}
+	return strings.Join(parts, ",")
+}
+
+func redactURL(s string) string {
+	scheme, _, _ := strings.Cut(s, "://")
+	u, err := url.Parse(s)
+	if err != nil {
+		// Nothing of a URL that does not parse is shown: it may be the
+		// password that breaks it.
+		return scheme + "://…"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		} else if !IsPostgres(s) {
+			// nats://TOKEN@host: the lone user is the secret.
+			u.User = url.User("xxxxx")
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if secretParam(k) {
+				q[k] = []string{"xxxxx"}
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// secretParam reports whether a DSN's query parameter may hold a secret
+// (password, sslpassword, token, ...).
+func secretParam(k string) bool {
+	k = strings.ToLower(k)
+	for _, w := range []string{"pass", "secret", "token"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Now is the store's clock: Unix milliseconds, the unit of every time column.

@@ -159,3 +159,24 @@ func TestNewIDIsUniqueAndOrderedUnderConcurrency(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A DSN or server URL is printed with every secret in it hidden, wherever
+// it is given; a SQLite path is printed as it is.
+func TestRedactHidesEverySecretInADSN(t *testing.T) {
+	for _, c := range []struct{ dsn, keep string }{
+		{"postgres://hark:S3cretPW@127.0.0.1:5432/hark", "postgres://hark:xxxxx@127.0.0.1:5432/hark"},
+		{"postgres://127.0.0.1:5432/hark?user=hark&password=S3cretPW&sslmode=disable", "sslmode=disable"},
+		{"postgresql://hark@db/hark?sslpassword=S3cretPW", "postgresql://hark@db/hark"},
+		{"postgres://hark:S3cret%PW@db/hark", "postgres://…"}, // does not parse: nothing of it shown
+		{"nats://hark:S3cretPW@127.0.0.1:4222", "127.0.0.1:4222"},
+		{"nats://S3cretPW@127.0.0.1:4222", "127.0.0.1:4222"}, // a token
+		{"nats://a:S3cretPW@n1:4222,nats://a:S3cretPW@n2:4222", "n2:4222"},
+		{"/var/lib/hark/hark.db", "/var/lib/hark/hark.db"},
+		{"we?ird.db", "we?ird.db"},
+	} {
+		got := db.Redact(c.dsn)
+		if strings.Contains(got, "S3cret") || !strings.Contains(got, c.keep) {
+			t.Errorf("Redact(%q) = %q; want the secret hidden and %q kept", c.dsn, got, c.keep)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/harkdesk/hark/internal/db"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -60,7 +61,7 @@ func DialNATS(url string, log *slog.Logger) (*NATS, error) {
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) { n.recheck() }))
 	if err != nil {
-		return nil, fmt.Errorf("live: connect to NATS at %s: %w", url, err)
+		return nil, fmt.Errorf("live: connect to NATS at %s: %w", db.Redact(url), err)
 	}
 	n.nc = nc
 	n.js, err = jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(maxPending),
