@@ -103,7 +103,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 		return err
 	}
 	if cur > len(ms) {
-		return fmt.Errorf("db: the database is at schema version %d but this hark knows only %d: upgrade hark", cur, len(ms))
+		return newerSchema(cur, len(ms))
 	}
 	for _, m := range ms[cur:] {
 		err := d.Tx(ctx, func(tx *sql.Tx) error {
@@ -130,8 +130,16 @@ func (d *DB) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if cur > len(ms) {
+		// hark migrate would refuse it too: only a newer hark reads it.
+		return newerSchema(cur, len(ms))
+	}
 	if cur != len(ms) {
 		return fmt.Errorf("db: schema version %d, this hark expects %d (run hark migrate)", cur, len(ms))
 	}
 	return nil
+}
+
+func newerSchema(cur, known int) error {
+	return fmt.Errorf("db: this database was made by a newer hark: upgrade hark (it is at schema version %d; this hark knows %d)", cur, known)
 }
