@@ -85,7 +85,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	params := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)" +
 		"&_pragma=mmap_size(268435456)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
-	w, err := sql.Open("sqlite", "file:"+path+params)
+	uri := "file:" + sqliteURIPath(path)
+	w, err := sql.Open("sqlite", uri+params)
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
@@ -97,7 +98,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+strings.Replace(params, "&_txlock=immediate", "", 1)+"&_pragma=query_only(ON)")
+	r, err := sql.Open("sqlite", uri+strings.Replace(params, "&_txlock=immediate", "", 1)+"&_pragma=query_only(ON)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: open readers for %s: %w", path, err)
@@ -106,6 +107,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(8)
 	r.SetConnMaxIdleTime(0)
 	return &DB{Dialect: SQLite, W: w, R: r, DSN: path}, nil
+}
+
+// sqliteURIPath escapes what a file: URI would read in a file name: '?'
+// starts the parameters and '#' a fragment, so 'we?ird.db' opened a file
+// named 'we'; SQLite decodes the %XX escapes back.
+func sqliteURIPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Close closes every pool.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -178,6 +180,33 @@ func TestRedactHidesEverySecretInADSN(t *testing.T) {
 		got := db.Redact(c.dsn)
 		if strings.Contains(got, "S3cret") || !strings.Contains(got, c.keep) {
 			t.Errorf("Redact(%q) = %q; want the secret hidden and %q kept", c.dsn, got, c.keep)
+		}
+	}
+}
+
+// A SQLite file name may hold the characters a file: URI gives meaning to
+// ('?', '#', '%'): the store is that file, not one cut at the '?'.
+func TestASQLiteFileNameWithURICharactersIsThatFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, name := range []string{"we?ird.db", "hash#1.db", "100%25.db"} {
+		p := filepath.Join(dir, name)
+		d, err := db.Open(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = d.Migrate(ctx)
+		d.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("no store at %s: %v", p, err)
+		}
+	}
+	for _, wrong := range []string{"we", "hash", "100%.db"} {
+		if _, err := os.Stat(filepath.Join(dir, wrong)); err == nil {
+			t.Errorf("the store went to %s", wrong)
 		}
 	}
 }
