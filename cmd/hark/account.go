@@ -63,7 +63,11 @@ func cmdAccount(args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	a, err := openOneShot(ctx, f, true)
+	openStore := openExisting
+	if sub == "add" {
+		openStore = openOneShot
+	}
+	a, err := openStore(ctx, f, true)
 	if err != nil {
 		return err
 	}

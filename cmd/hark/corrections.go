@@ -20,7 +20,7 @@ func cmdCorrections(args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	a, err := openOneShot(ctx, f, false)
+	a, err := openExisting(ctx, f, false)
 	if err != nil {
 		return err
 	}

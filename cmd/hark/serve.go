@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/auth"
+	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/live"
 	"github.com/harkdesk/hark/internal/server"
 )
@@ -28,9 +30,21 @@ func openApp(ctx context.Context, f *flags, migrate bool) (*app.App, error) {
 	return open(ctx, f, app.Options{Migrate: migrate})
 }
 
-// openOneShot opens the store for a command that does one thing and exits.
+// openOneShot opens the store for a command that does one thing and exits;
+// it makes a new store where there is none (commands that set a desk up).
 func openOneShot(ctx context.Context, f *flags, migrate bool) (*app.App, error) {
 	return open(ctx, f, app.Options{Migrate: migrate, OneShot: true})
+}
+
+// openExisting is openOneShot for a command that reads or changes a desk
+// already set up: a SQLite path naming no file is refused, not made into a
+// new, empty database (a typo in --db).
+func openExisting(ctx context.Context, f *flags, migrate bool) (*app.App, error) {
+	a, err := open(ctx, f, app.Options{Migrate: migrate, OneShot: true, Existing: true})
+	if errors.Is(err, db.ErrNoDatabase) {
+		return nil, fmt.Errorf("%w (check --db or HARK_DB; hark user add, hark workspace add or hark migrate makes a new one)", err)
+	}
+	return a, err
 }
 
 func open(ctx context.Context, f *flags, opts app.Options) (*app.App, error) {

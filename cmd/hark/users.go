@@ -51,7 +51,11 @@ func cmdUser(args []string) error {
 		pw = randomPassword()
 	}
 	ctx := context.Background()
-	a, err := openOneShot(ctx, f, sub == "add")
+	openStore := openExisting
+	if sub == "add" {
+		openStore = openOneShot // the first user sets a desk up
+	}
+	a, err := openStore(ctx, f, sub == "add")
 	if err != nil {
 		return err
 	}
@@ -144,7 +148,7 @@ func cmdToken(args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	a, err := openOneShot(ctx, f, false)
+	a, err := openExisting(ctx, f, false)
 	if err != nil {
 		return err
 	}

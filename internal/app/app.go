@@ -42,6 +42,9 @@ type Options struct {
 	Bus     live.Bus
 	Log     *slog.Logger
 	Migrate bool // apply pending migrations at start-up
+	// Existing refuses to create the store: a SQLite path that names no
+	// file is db.ErrNoDatabase (commands that read or change a desk).
+	Existing bool
 	// PublicURL is where the desk is reached from outside (links in e-mail,
 	// attachment downloads); empty means relative links.
 	PublicURL string
@@ -108,7 +111,11 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	d, err := db.Open(ctx, o.DB)
+	open := db.Open
+	if o.Existing {
+		open = db.OpenExisting
+	}
+	d, err := open(ctx, o.DB)
 	if err != nil {
 		return nil, err
 	}

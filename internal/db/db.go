@@ -52,6 +52,22 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return openSQLite(ctx, dsn)
 }
 
+// ErrNoDatabase is OpenExisting's error for a SQLite file that is not there.
+var ErrNoDatabase = errors.New("no database")
+
+// OpenExisting is Open for a store that must be there already: a SQLite
+// path naming no file is ErrNoDatabase, and nothing is created (a typo in
+// the path would otherwise make a new, empty database).
+func OpenExisting(ctx context.Context, dsn string) (*DB, error) {
+	if dsn != "" && !IsPostgres(dsn) {
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w at %s", ErrNoDatabase, path)
+		}
+	}
+	return Open(ctx, dsn)
+}
+
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	p, err := sql.Open("pgx", dsn)
 	if err != nil {
