@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -22,6 +23,9 @@ const accountUsage = `usage:
 
 // cmdWorkspace adds a brand (workspace) to the desk.
 func cmdWorkspace(args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return help(accountUsage)
+	}
 	if len(args) == 0 || args[0] != "add" {
 		return fmt.Errorf("%s", accountUsage)
 	}
@@ -51,6 +55,14 @@ func cmdAccount(args []string) error {
 		return fmt.Errorf("%s", accountUsage)
 	}
 	sub, args := args[0], args[1:]
+	if isHelp(sub) {
+		return help(accountUsage)
+	}
+	// Before the store is opened: a misspelt subcommand must not make or
+	// migrate a database.
+	if !slices.Contains([]string{"list", "add", "config", "health"}, sub) {
+		return fmt.Errorf("unknown subcommand %q\n%s", sub, accountUsage)
+	}
 	f := newFlags("account "+sub, "[flags]", "db", "log-level")
 	wsSlug := f.fs.String("workspace", "", "workspace slug")
 	id := f.fs.Int64("id", 0, "account id (see hark account list)")

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A command that reads or changes a desk, pointed at a SQLite file that is
@@ -39,5 +42,50 @@ func TestACommandOnAMissingDatabaseSaysSoAndCreatesNothing(t *testing.T) {
 	}
 	if err := cmdUser([]string{"list", "--db", path}); err != nil {
 		t.Fatalf("hark user list after user add: %v", err)
+	}
+}
+
+// hark CMD --help prints the command's usage and exits 0, and neither it
+// nor a misspelt subcommand opens (so makes or migrates) a database.
+func TestHelpPrintsUsageAndAMisspeltSubcommandTouchesNoDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	bin := buildHark(t, ctx)
+	for _, c := range []struct {
+		args []string
+		want string // in the usage printed
+	}{
+		{[]string{"user", "--help"}, "hark user add --email EMAIL"},
+		{[]string{"token", "--help"}, "hark token create --user EMAIL"},
+		{[]string{"workspace", "--help"}, "hark workspace add --slug SLUG"},
+		{[]string{"account", "--help"}, "hark account list"},
+		{[]string{"account", "-h"}, "hark account health --id ID"},
+		{[]string{"corrections", "--help"}, "hark corrections export"},
+	} {
+		dir := t.TempDir()
+		cmd := exec.CommandContext(ctx, bin, c.args...)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "HARK_DB=", "HARK_CONFIG=")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("hark %s: %v\n%s\nwant status 0 and %q", strings.Join(c.args, " "), err, out, c.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "hark.db")); err == nil {
+			t.Errorf("hark %s made hark.db", strings.Join(c.args, " "))
+		}
+	}
+	for _, args := range [][]string{{"account", "lsit"}, {"account", "lsit", "--db", "hark.db"}} {
+		dir := t.TempDir()
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "HARK_DB=", "HARK_CONFIG=")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), `unknown subcommand "lsit"`) {
+			t.Errorf("hark %s: %v\n%s\nwant an unknown subcommand", strings.Join(args, " "), err, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "hark.db")); err == nil {
+			t.Errorf("hark %s made hark.db", strings.Join(args, " "))
+		}
 	}
 }

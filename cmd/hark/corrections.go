@@ -11,8 +11,12 @@ import (
 // cmdCorrections exports the agents' label corrections as a labelled set
 // (text, intent, needs_reply, channel, to_handle) for hark train --extra.
 func cmdCorrections(args []string) error {
+	const usage = "usage: hark corrections export [--out FILE] [--db FILE]"
+	if len(args) > 0 && isHelp(args[0]) {
+		return help(usage)
+	}
 	if len(args) == 0 || args[0] != "export" {
-		return fmt.Errorf("usage: hark corrections export [--out FILE]")
+		return fmt.Errorf("%s", usage)
 	}
 	f := newFlags("corrections export", "[--out FILE]", "db", "log-level")
 	out := f.fs.String("out", "", "write to this file instead of standard output")

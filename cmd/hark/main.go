@@ -84,5 +84,17 @@ func cmdVersion(args []string) error {
 	return nil
 }
 
+// isHelp reports whether a command's first argument asks for its usage.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// help prints a command's usage as the answer to --help: flag.ErrHelp
+// ends hark with status 0, as a subcommand's own --help does.
+func help(usage string) error {
+	fmt.Fprintln(os.Stderr, usage)
+	return flag.ErrHelp
+}
+
 // trimLower is how e-mail addresses are compared on the command line.
 func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -31,6 +31,9 @@ func cmdUser(args []string) error {
 		return fmt.Errorf("%s", userUsage)
 	}
 	sub, args := args[0], args[1:]
+	if isHelp(sub) {
+		return help(userUsage)
+	}
 	if !slices.Contains([]string{"add", "list", "role", "password", "disable", "enable"}, sub) {
 		return fmt.Errorf("unknown command %q\n%s", sub, userUsage)
 	}
@@ -129,6 +132,9 @@ func cmdToken(args []string) error {
 		return fmt.Errorf("%s", userUsage)
 	}
 	sub, args := args[0], args[1:]
+	if isHelp(sub) {
+		return help(userUsage)
+	}
 	if !slices.Contains([]string{"create", "list", "revoke"}, sub) {
 		return fmt.Errorf("unknown command %q\n%s", sub, userUsage)
 	}
