@@ -62,6 +62,9 @@ func benchIngest(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	d, cleanup, err := benchDir(*dir)
 	if err != nil {
 		return err
@@ -94,6 +97,9 @@ func benchInbox(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -121,6 +127,9 @@ func benchClassify(ctx context.Context, args []string) error {
 	dir := fs.String("dir", "", "directory for the SQLite files (default: a temporary one, removed afterwards)")
 	seed := fs.Uint64("seed", 1, "workload seed")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	d, cleanup, err := benchDir(*dir)

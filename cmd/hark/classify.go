@@ -83,6 +83,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // text or JSON objects, writing one JSON object per line in input order.
 func cmdClassify(args []string) error {
 	f := newFlags("classify", "< messages > labels")
+	f.takesArgs = true // refused below, with what to do instead
 	models := f.fs.String("models", "", "read the models from this directory instead of the embedded ones")
 	if err := f.parse(args); err != nil {
 		return err

@@ -89,3 +89,40 @@ func TestHelpPrintsUsageAndAMisspeltSubcommandTouchesNoDatabase(t *testing.T) {
 		}
 	}
 }
+
+// Words left after the flags are refused, not dropped: in '--name Al Smith
+// --role admin' the flags stop at Smith, and the user was added as an
+// agent; 'serve --db x.db 127.0.0.1:9000' served on the default port.
+func TestArgumentsLeftAfterTheFlagsAreRefused(t *testing.T) {
+	t.Setenv("HARK_CONFIG", "")
+	t.Setenv("HARK_PASSWORD", "correcthorse")
+	db := filepath.Join(t.TempDir(), "hark.db")
+	for _, args := range [][]string{
+		{"user", "add", "--db", db, "--email", "al@example.com", "--name", "Al", "Smith", "--role", "admin"},
+		{"serve", "--db", db, "127.0.0.1:9000"},
+		{"demo", "--db", db, "127.0.0.1:9000"},
+		{"workspace", "add", "--db", db, "--slug", "acme", "--name", "Acme", "Inc"},
+		{"account", "list", "--db", db, "acme"},
+		{"token", "create", "--db", db, "--user", "al@example.com", "90d"},
+		{"migrate", "--db", db, "now"},
+		{"fake", "meta", "--addr", "127.0.0.1:0", "x"},
+		{"bench", "ingest", "--messages", "10", "extra"},
+		{"eval", "--quick", "extra"},
+		{"version", "extra"},
+	} {
+		err := commands()[args[0]].run(args[1:])
+		if err == nil || !strings.Contains(err.Error(), "unexpected argument") {
+			t.Errorf("hark %s: %v; want the stray argument refused", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("a refused command made %s", db)
+	}
+	// A command's own positional arguments are still read.
+	if err := cmdClassify([]string{"messages.txt"}); err == nil || !strings.Contains(err.Error(), "standard input") {
+		t.Errorf("hark classify messages.txt: %v", err)
+	}
+	if err := cmdFake([]string{"nosuch"}); err == nil || !strings.Contains(err.Error(), "no fake for") {
+		t.Errorf("hark fake nosuch: %v", err)
+	}
+}

@@ -31,6 +31,9 @@ type flags struct {
 	fs     *flag.FlagSet
 	vals   map[string]*string
 	config *string
+	// takesArgs lets arguments follow the flags; a command that sets it
+	// reads (or refuses) them itself. Otherwise parse refuses them.
+	takesArgs bool
 }
 
 func newFlags(cmd, usageLine string, names ...string) *flags {
@@ -51,6 +54,11 @@ func newFlags(cmd, usageLine string, names ...string) *flags {
 func (f *flags) parse(args []string) error {
 	if err := f.fs.Parse(args); err != nil {
 		return err
+	}
+	if !f.takesArgs {
+		if err := noArgs(f.fs); err != nil {
+			return err
+		}
 	}
 	path := *f.config
 	if path == "" {
@@ -78,6 +86,16 @@ func (f *flags) parse(args []string) error {
 		}
 	}
 	return nil
+}
+
+// noArgs refuses what is left after the flags: the flag package stops at
+// the first word that is not a flag and drops the rest, so in
+// '--name Al Smith --role admin' the role was lost without a word.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	return fmt.Errorf("unexpected argument %q: %s takes only flags (quote a value with spaces: --name \"Al Smith\")", fs.Arg(0), fs.Name())
 }
 
 // get returns a setting's value; one the command does not take has its default.

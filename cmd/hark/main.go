@@ -80,6 +80,12 @@ func main() {
 }
 
 func cmdVersion(args []string) error {
+	if len(args) > 0 {
+		if isHelp(args[0]) {
+			return help("usage: hark version")
+		}
+		return fmt.Errorf("unexpected argument %q: hark version takes none", args[0])
+	}
 	fmt.Println("hark", version)
 	return nil
 }
