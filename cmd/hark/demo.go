@@ -74,6 +74,17 @@ func cmdDemo(args []string) error {
 		<-ctx.Done()
 		stop() // a second Ctrl-C ends the process at once
 	}()
+	// Listen before the store is opened: a port that is taken must fail the
+	// start before the demo's brands and users are written, or every later
+	// run on that --db found the world made and skipped its history.
+	ln, err := net.Listen("tcp", f.get("addr"))
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("listen on %s: %w\n(another program has that port: try --addr 127.0.0.1:0 for any free one)", f.get("addr"), err)
+		}
+		return fmt.Errorf("listen on %s: %w", f.get("addr"), err)
+	}
+	defer ln.Close() // closed by the server once it serves; this is for an early return
 	a, err := openApp(ctx, f, true)
 	if err != nil {
 		return err
@@ -104,15 +115,12 @@ func cmdDemo(args []string) error {
 	ready := make(chan net.Addr, 1)
 	served := make(chan error, 1)
 	go func() {
-		served <- server.ServeHandler(ctx, a, handler, f.get("addr"), func(addr net.Addr) { ready <- addr })
+		served <- server.ServeListener(ctx, a, handler, ln, func(addr net.Addr) { ready <- addr })
 	}()
 	var addr net.Addr
 	select {
 	case addr = <-ready:
 	case err := <-served:
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("%w\n(another program has that port: try --addr 127.0.0.1:0 for any free one)", err)
-		}
 		return err
 	}
 	if d.Fakes != nil {

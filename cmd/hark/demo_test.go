@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -202,5 +203,24 @@ func TestTheDemoBannerHidesThePostgresPassword(t *testing.T) {
 		demoBanner{url: "http://127.0.0.1:8080/", db: "postgres://hark:DemoS3cret@127.0.0.1/demo?password=DemoS3cret", keep: true})
 	if strings.Contains(out.String(), "DemoS3cret") || !strings.Contains(out.String(), "postgres://hark:xxxxx@127.0.0.1/demo") {
 		t.Errorf("the banner shows the password or no store:\n%s", out.String())
+	}
+}
+
+// A demo that cannot listen (the port is taken) fails before it writes
+// anything: it had already made its brands and users, so every later run on
+// that --db found the world made and skipped its history.
+func TestADemoThatCannotListenLeavesNoDatabase(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	path := filepath.Join(t.TempDir(), "demo.db")
+	err = cmdDemo([]string{"--addr", ln.Addr().String(), "--db", path, "--rate", "0"})
+	if err == nil || !strings.Contains(err.Error(), "--addr 127.0.0.1:0") {
+		t.Errorf("hark demo on a taken port: %v; want the advice to take a free one", err)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Errorf("the failed demo left %s", path)
 	}
 }

@@ -127,6 +127,13 @@ func ServeHandler(ctx context.Context, a *app.App, h http.Handler, addr string, 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return ServeListener(ctx, a, h, ln, ready)
+}
+
+// ServeListener is ServeHandler on a listener the caller opened, as the demo
+// does before it writes anything: a port that is taken then fails the
+// start before the store is touched. It closes ln.
+func ServeListener(ctx context.Context, a *app.App, h http.Handler, ln net.Listener, ready func(net.Addr)) error {
 	drain := live.NewDrain()
 	srv := &http.Server{
 		Handler:           h,
