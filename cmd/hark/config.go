@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -85,6 +87,11 @@ func (f *flags) parse(args []string) error {
 			*v = s.def
 		}
 	}
+	if v, ok := f.vals["log-level"]; ok {
+		if _, err := logLevel(*v); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -112,6 +119,10 @@ func readConfigFile(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("config file: %w", err)
 	}
 	defer fh.Close()
+	known := map[string]bool{}
+	for _, s := range settings {
+		known[s.env] = true
+	}
 	out := map[string]string{}
 	sc := bufio.NewScanner(fh)
 	for n := 1; sc.Scan(); n++ {
@@ -126,6 +137,12 @@ func readConfigFile(path string) (map[string]string, error) {
 		k = strings.ToUpper(strings.TrimSpace(k))
 		if !strings.HasPrefix(k, "HARK_") {
 			k = "HARK_" + strings.ReplaceAll(k, "-", "_")
+		}
+		// The file holds only hark's settings: a misspelt one (HARK_ADRR)
+		// would otherwise be ignored and its default used without a word.
+		// The environment stays lenient: it holds other programs' names.
+		if !known[k] {
+			return nil, fmt.Errorf("config file %s line %d: unknown setting %s (known: %s)", path, n, k, strings.Join(slices.Sorted(maps.Keys(known)), ", "))
 		}
 		out[k] = strings.Trim(strings.TrimSpace(v), `"`)
 	}

@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // A desk served over https marks its session cookies Secure unless told
 // otherwise; a misspelt setting is refused, not read as false.
@@ -19,5 +24,43 @@ func TestSecureCookiesSetting(t *testing.T) {
 	}
 	if _, err := secureCookies("yes", ""); err == nil {
 		t.Error(`secure-cookies "yes" was accepted`)
+	}
+}
+
+// A misspelt setting in the config file is refused with its line, not
+// ignored while its default is used; known ones, with or without the HARK_
+// prefix, are read.
+func TestAConfigFileWithAnUnknownSettingIsRefused(t *testing.T) {
+	t.Setenv("HARK_CONFIG", "")
+	t.Setenv("HARK_ADDR", "")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.conf")
+	os.WriteFile(bad, []byte("# desk\nHARK_DB=/tmp/x.db\n\nHARK_ADRR=0.0.0.0:9000\n"), 0o600)
+	f := newFlags("serve", "[flags]", "addr", "db")
+	err := f.parse([]string{"--config", bad})
+	if err == nil || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), "HARK_ADRR") {
+		t.Errorf("a config file with HARK_ADRR: %v; want it refused at line 4", err)
+	}
+	good := filepath.Join(dir, "good.conf")
+	os.WriteFile(good, []byte("HARK_ADDR=0.0.0.0:9000\nlog-level = debug\nHARK_NATS=\n"), 0o600)
+	f = newFlags("serve", "[flags]", "addr", "log-level")
+	if err := f.parse([]string{"--config", good}); err != nil || f.get("addr") != "0.0.0.0:9000" || f.get("log-level") != "debug" {
+		t.Errorf("a good config file: %v, addr %q, log-level %q", err, f.get("addr"), f.get("log-level"))
+	}
+}
+
+// A misspelt log level is refused, not read as info.
+func TestAnUnknownLogLevelIsRefused(t *testing.T) {
+	t.Setenv("HARK_CONFIG", "")
+	t.Setenv("HARK_LOG_LEVEL", "")
+	f := newFlags("serve", "[flags]", "log-level")
+	if err := f.parse([]string{"--log-level", "verbose"}); err == nil || !strings.Contains(err.Error(), `"verbose"`) {
+		t.Errorf("--log-level verbose: %v; want it refused", err)
+	}
+	for _, l := range []string{"debug", "info", "warn", "error", "WARN"} {
+		f := newFlags("serve", "[flags]", "log-level")
+		if err := f.parse([]string{"--log-level", l}); err != nil {
+			t.Errorf("--log-level %s: %v", l, err)
+		}
 	}
 }

@@ -18,11 +18,18 @@ import (
 )
 
 func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
+	l, _ := logLevel(level) // checked by flags.parse
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// logLevel reads the log-level setting; a misspelt level is refused, not
+// read as info.
+func logLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo, fmt.Errorf("log-level is debug, info, warn or error, not %q", s)
+	}
+	return l, nil
 }
 
 // openApp opens the store and the live bus the flags name.
