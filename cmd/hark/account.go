@@ -74,6 +74,9 @@ func cmdAccount(args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	if (sub == "config" || sub == "health") && *id == 0 {
+		return fmt.Errorf("--id is required: hark account list shows each account's id")
+	}
 	ctx := context.Background()
 	openStore := openExisting
 	if sub == "add" {

@@ -5,9 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 // A command that reads or changes a desk, pointed at a SQLite file that is
@@ -124,5 +128,51 @@ func TestArgumentsLeftAfterTheFlagsAreRefused(t *testing.T) {
 	}
 	if err := cmdFake([]string{"nosuch"}); err == nil || !strings.Contains(err.Error(), "no fake for") {
 		t.Errorf("hark fake nosuch: %v", err)
+	}
+}
+
+// The account and user commands' errors say what is wrong, where, and once:
+// a missing --id is not "account 0: not found", broken JSON names its line,
+// and an unknown user is not named twice.
+func TestCommandErrorsSayWhatIsWrongWhereAndOnce(t *testing.T) {
+	t.Setenv("HARK_CONFIG", "")
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hark.db")
+	a, err := app.Open(ctx, app.Options{DB: path, Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := a.Workspaces.Create(ctx, "acme", "Acme")
+	acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "acme"})
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(dir, "x.json")
+	os.WriteFile(broken, []byte("{\n  \"consumer_key\": \"k\",\n  \"consumer_secret\": \"s\",,\n}\n"), 0o600)
+	array := filepath.Join(dir, "array.json")
+	os.WriteFile(array, []byte(`[{"consumer_key": "k"}]`), 0o600)
+	id := strconv.FormatInt(acct.ID, 10)
+	for _, c := range []struct {
+		args       []string
+		want, once string
+	}{
+		{[]string{"account", "config", "--file", broken}, "--id is required", ""},
+		{[]string{"account", "health"}, "--id is required", ""},
+		{[]string{"account", "config", "--id", id, "--file", broken}, "line 3, column 26", ""},
+		{[]string{"account", "config", "--id", id, "--file", array}, "it is a JSON array", ""},
+		{[]string{"user", "role", "--email", "nobody@example.com", "--role", "admin"}, "not found", "nobody@example.com"},
+		{[]string{"token", "create", "--user", "nobody@example.com"}, "not found", "nobody@example.com"},
+	} {
+		err := commands()[c.args[0]].run(append(c.args[1:], "--db", path))
+		name := "hark " + strings.Join(c.args, " ")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", name, err, c.want)
+			continue
+		}
+		if c.once != "" && strings.Count(err.Error(), c.once) != 1 {
+			t.Errorf("%s: %v; want %s named once", name, err, c.once)
+		}
 	}
 }

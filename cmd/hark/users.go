@@ -79,7 +79,7 @@ func cmdUser(args []string) error {
 	}
 	u, err := a.Users.ByEmail(ctx, *email)
 	if err != nil {
-		return fmt.Errorf("no user %s: %w", *email, err)
+		return fmt.Errorf("%w (hark user list shows the desk's users)", err) // it names the user
 	}
 	switch sub {
 	case "role":
@@ -161,7 +161,7 @@ func cmdToken(args []string) error {
 	defer a.Close()
 	u, err := a.Users.ByEmail(ctx, trimLower(*email))
 	if err != nil {
-		return fmt.Errorf("no user %s: %w", *email, err)
+		return fmt.Errorf("%w (hark user list shows the desk's users)", err) // it names the user
 	}
 	switch sub {
 	case "create":

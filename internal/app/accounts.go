@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -26,11 +27,11 @@ func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.Ra
 	if err != nil {
 		return err
 	}
-	cfg = bytes.TrimSpace(cfg)
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(cfg, &obj); err != nil || obj == nil {
-		return fmt.Errorf("the config must be a JSON object: %w", hark.ErrInvalid)
+		return fmt.Errorf("the config must be a JSON object: %s: %w", notAnObject(cfg, err), hark.ErrInvalid)
 	}
+	cfg = bytes.TrimSpace(cfg)
 	var target any
 	switch f, ok := a.Outbox.Registry[acct.Channel]; {
 	case len(obj) == 0:
@@ -53,6 +54,27 @@ func (a *App) ConfigureAccount(ctx context.Context, accountID int64, cfg json.Ra
 		}
 		return keepMadeKeys(acct.Channel, cur.Config, obj)
 	})
+}
+
+// notAnObject says why cfg is not a JSON object, and where, so an admin
+// can find the stray comma in a file of credentials.
+func notAnObject(cfg []byte, err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case len(bytes.TrimSpace(cfg)) == 0:
+		return "it is empty"
+	case err == nil:
+		return "it is null"
+	case errors.As(err, &syntax):
+		before := cfg[:min(int(syntax.Offset), len(cfg))]
+		line := bytes.Count(before, []byte("\n")) + 1
+		col := len(before) - bytes.LastIndexByte(before, '\n')
+		return fmt.Sprintf("%s at line %d, column %d", strings.TrimPrefix(err.Error(), "json: "), line, col-1)
+	case errors.As(err, &typ) && typ.Field == "":
+		return "it is a JSON " + typ.Value
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // madeKeys are config keys the desk writes itself, which an admin's config
