@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -175,4 +176,36 @@ func TestCommandErrorsSayWhatIsWrongWhereAndOnce(t *testing.T) {
 			t.Errorf("%s: %v; want %s named once", name, err, c.once)
 		}
 	}
+}
+
+// hark serve says which store it serves, as an absolute path: a desk set up
+// in one database and served from another (a --db left off) shows at once.
+func TestServeLogsTheStoreItServes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	bin := buildHark(t, ctx)
+	dir := t.TempDir()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--db", "desk.db", "--addr", "127.0.0.1:0")
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), "HARK_CONFIG=", "HARK_LOG_LEVEL=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if l := sc.Text(); strings.Contains(l, "hark is serving") {
+			if want := "db=" + filepath.Join(dir, "desk.db"); !strings.Contains(l, want) {
+				t.Errorf("serve logged %q; want %s", l, want)
+			}
+			return
+		}
+	}
+	t.Fatal("hark serve ended without saying it serves")
 }

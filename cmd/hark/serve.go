@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/harkdesk/hark/internal/app"
@@ -87,8 +88,20 @@ func cmdServe(args []string) error {
 	}
 	defer a.Close()
 	return server.Serve(ctx, a, f.get("addr"), func(addr net.Addr) {
-		a.Log.Info("hark is serving", "url", "http://"+addr.String()+"/", "store", a.DB.Dialect)
+		a.Log.Info("hark is serving", "url", "http://"+addr.String()+"/", "store", a.DB.Dialect, "db", storeName(a.DB))
 	})
+}
+
+// storeName is how hark serve names its store, so a desk served from
+// another database than the one set up (a --db left off) shows at once: a
+// SQLite file as an absolute path, a DSN with its password hidden.
+func storeName(d *db.DB) string {
+	if d.Dialect == db.SQLite {
+		if abs, err := filepath.Abs(d.DSN); err == nil {
+			return abs
+		}
+	}
+	return db.Redact(d.DSN)
 }
 
 func cmdMigrate(args []string) error {
