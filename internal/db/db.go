@@ -174,7 +174,17 @@ func Redact(dsn string) string {
 }
 
 func redactURL(s string) string {
-	scheme, _, _ := strings.Cut(s, "://")
+	scheme, rest, _ := strings.Cut(s, "://")
+	// A password the writer did not %-escape may hold '#', '/' or '?', and
+	// url.Parse would then read it as a port, path or fragment and find no
+	// password at all: whatever stands before the last '@' and after the
+	// user's ':' is hidden before parsing. (An '@' in the query makes this
+	// hide more than it need, never less.)
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, _, ok := strings.Cut(rest[:at], ":"); ok {
+			s = scheme + "://" + user + ":xxxxx" + rest[at:]
+		}
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		// Nothing of a URL that does not parse is shown: it may be the

@@ -170,7 +170,11 @@ func TestRedactHidesEverySecretInADSN(t *testing.T) {
 		{"postgres://hark:S3cretPW@127.0.0.1:5432/hark", "postgres://hark:xxxxx@127.0.0.1:5432/hark"},
 		{"postgres://127.0.0.1:5432/hark?user=hark&password=S3cretPW&sslmode=disable", "sslmode=disable"},
 		{"postgresql://hark@db/hark?sslpassword=S3cretPW", "postgresql://hark@db/hark"},
-		{"postgres://hark:S3cret%PW@db/hark", "postgres://…"}, // does not parse: nothing of it shown
+		{"postgres://hark:S3cret%PW@db/hark", "postgres://hark:xxxxx@db/hark"}, // would not parse
+		// Not %-escaped, these read as a port and a path or fragment.
+		{"postgres://hark:2024#S3cretPW@db.example/hark", "postgres://hark:xxxxx@db.example/hark"},
+		{"postgres://hark:123/S3cretPW@db.example/hark", "postgres://hark:xxxxx@db.example/hark"},
+		{"postgres://hark:9?S3cretPW=1@db.example/hark", "postgres://hark:xxxxx@db.example/hark"},
 		{"nats://hark:S3cretPW@127.0.0.1:4222", "127.0.0.1:4222"},
 		{"nats://S3cretPW@127.0.0.1:4222", "127.0.0.1:4222"}, // a token
 		{"nats://a:S3cretPW@n1:4222,nats://a:S3cretPW@n2:4222", "n2:4222"},
