@@ -22,11 +22,11 @@ const LabelsKey = "classify"
 // reply, from every message it waits on, as the ingest writer folds them
 // in (TouchInbound); else from the latest.
 func SettleLabels(ctx context.Context, tx *sql.Tx, d db.Dialect, conv Conversation) error {
-	query, args := "LatestLabels", []any{conv.ID}
+	query := "LatestLabels"
 	if conv.WaitingSince > 0 && conv.Status != hark.StatusResolved {
-		query, args = "WaitingLabels", []any{conv.ID, conv.WaitingSince}
+		query = "WaitingLabels"
 	}
-	rows, err := tx.QueryContext(ctx, queries.Get(d, query), args...)
+	rows, err := tx.QueryContext(ctx, queries.Get(d, query), conv.ID)
 	if err != nil {
 		return err
 	}

@@ -44,8 +44,11 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 		var old, direction, labelsJSON string
 		var deletedAt, editedAt int64
 		var li LabelInput
-		err := tx.QueryRowContext(ctx, s.q("MessageForChange"), accountID, providerID).Scan(&msgID, &convID, &wID, &old, &deletedAt, &editedAt,
-			&direction, &labelsJSON, &li.Followers, &li.Channel, &li.ToHandle, &li.Visibility, &li.Subject)
+		read := func() error {
+			return tx.QueryRowContext(ctx, s.q("MessageForChange"), accountID, providerID).Scan(&msgID, &convID, &wID, &old, &deletedAt, &editedAt,
+				&direction, &labelsJSON, &li.Followers, &li.Channel, &li.ToHandle, &li.Visibility, &li.Subject)
+		}
+		err := read()
 		if err == sql.ErrNoRows {
 			return nil
 		}
@@ -53,17 +56,23 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 			return err
 		}
 		found = true
+		// The conversation first, as every action takes it (a correction
+		// of this message, taken the other way round, would deadlock);
+		// then the message is read again, as the change before this one
+		// left it: two redeliveries at once must not both apply, nor an
+		// older edit land over a newer one.
+		conv, err := scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
+		if err != nil {
+			return err
+		}
+		if err := read(); err != nil {
+			return err
+		}
 		if deletedAt != 0 || (kind == RevisionEdited && old == text) {
 			return nil // already applied
 		}
 		if kind == RevisionEdited && at != 0 && at < editedAt {
 			return nil // an earlier edit, redelivered after a later one
-		}
-		// The conversation first, as every action takes it (a correction
-		// of this message, taken the other way round, would deadlock).
-		conv, err := scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
-		if err != nil {
-			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q("InsertRevision"), db.NewID(), msgID, old, at, kind); err != nil {
 			return err

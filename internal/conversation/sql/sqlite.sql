@@ -230,12 +230,15 @@ UPDATE messages SET labels = ? WHERE id = ?;
 
 -- name: WaitingLabels
 -- The labels of the customer messages a conversation waits on, newest
--- first (SettleLabels): stored since our last reply (a message sent before
--- it but delivered after was not seen by the agent; ids grow with the time
--- they are made) and sent since it waits (not before it was resolved).
+-- first (SettleLabels): those stored since our last reply and since it was
+-- last resolved, as ingest folded them in (TouchInbound). Stored, not
+-- sent: a message sent before the reply but delivered after it was not
+-- seen by the agent. Ids grow with the time they are made.
 SELECT labels FROM messages
-WHERE conversation_id = ?1 AND direction = 'in' AND sent_at >= ?2
+WHERE conversation_id = ?1 AND direction = 'in'
   AND id > (SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1 AND direction = 'out')
+  AND id > (SELECT COALESCE(MAX(id), 0) FROM activity
+            WHERE conversation_id = ?1 AND kind = 'status' AND detail LIKE '%"status":"resolved"%')
 ORDER BY sent_at DESC, id DESC LIMIT 200;
 
 -- name: LatestLabels
