@@ -93,6 +93,14 @@ func (a *Authenticator) caller(r *http.Request) (Caller, bool) {
 	return Caller{User: s.User, CSRF: s.CSRF, Session: true}, true
 }
 
+// Still reports whether the request's credentials still name the caller
+// they named when it began (a long-lived stream asks): false once the
+// user is disabled, the session ended or the token revoked or expired.
+func (a *Authenticator) Still(r *http.Request, c Caller) bool {
+	now, ok := a.caller(r)
+	return ok && now.User.ID == c.User.ID
+}
+
 // SetSession writes the session cookie.
 func (a *Authenticator) SetSession(w http.ResponseWriter, token string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", Expires: expires,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/live"
 	"github.com/harkdesk/hark/internal/server"
 )
 
@@ -88,5 +89,52 @@ func TestLiveStreamsEndWithTheDrainAndResyncOnReturn(t *testing.T) {
 	}
 	if d := time.Since(began); d > 3*time.Second {
 		t.Errorf("stopping took %v with two live streams open", d)
+	}
+}
+
+// A live stream ends once its caller may no longer read the desk (a user
+// disabled, a session ended, a token revoked): before, a stream opened
+// earlier went on delivering the desk's events to them.
+func TestADisabledUsersOpenStreamEnds(t *testing.T) {
+	defer func(d time.Duration) { server.RecheckCaller = d }(server.RecheckCaller)
+	server.RecheckCaller = 0
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ready := make(chan net.Addr, 1)
+	go func() { server.Serve(ctx, a, "127.0.0.1:0", func(addr net.Addr) { ready <- addr }) }()
+	resp, body := openStream(t, a, (<-ready).String(), "")
+	defer resp.Body.Close()
+	u, err := a.Users.ByEmail(ctx, "agent@b.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Users.Disable(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	a.Bus.Publish(live.Event{Kind: "message", WorkspaceID: 7, ConversationID: 4242})
+	got := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		for {
+			line, err := body.ReadString('\n')
+			b.WriteString(line)
+			if err != nil || strings.Contains(b.String(), "4242") {
+				got <- b.String()
+				return
+			}
+		}
+	}()
+	select {
+	case s := <-got:
+		if strings.Contains(s, "4242") {
+			t.Fatalf("a disabled user's open stream still delivered an event:\n%s", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream neither ended nor delivered")
 	}
 }

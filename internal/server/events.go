@@ -12,12 +12,17 @@ import (
 	"github.com/harkdesk/hark/internal/live"
 )
 
+// RecheckCaller is how often a live stream checks that its caller may
+// still read the desk.
+var RecheckCaller = 5 * time.Second
+
 // events streams live changes as Server-Sent Events. ?workspace=ID narrows
 // the stream to one workspace. Events carry ids only; the page fetches what
 // changed, so nothing customer-written travels on this stream.
 func events(a *app.App) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := auth.From(r.Context()); !ok {
+		caller, ok := auth.From(r.Context())
+		if !ok {
 			http.Error(w, "sign in first", http.StatusUnauthorized)
 			return
 		}
@@ -42,6 +47,17 @@ func events(a *app.App) http.HandlerFunc {
 		ping := time.NewTicker(20 * time.Second)
 		defer ping.Stop()
 		stop := live.Stopping(r.Context())
+		// A stream outlives the sign-in it opened with: a user disabled, a
+		// session ended or a token revoked since ends it, within
+		// RecheckCaller, not when the browser happens to close it.
+		checked := time.Now()
+		still := func() bool {
+			if time.Since(checked) < RecheckCaller {
+				return true
+			}
+			checked = time.Now()
+			return a.Auth.Still(r, caller)
+		}
 		for {
 			select {
 			case <-r.Context().Done():
@@ -49,10 +65,16 @@ func events(a *app.App) http.HandlerFunc {
 			case <-stop:
 				return // the browser reconnects to another node
 			case <-ping.C:
+				if !still() {
+					return
+				}
 				fmt.Fprint(w, ": ping\n\n")
 			case e := <-ch:
 				if ws != 0 && e.WorkspaceID != 0 && e.WorkspaceID != ws {
 					continue
+				}
+				if !still() {
+					return
 				}
 				b, _ := json.Marshal(e)
 				fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Kind, b)
