@@ -209,3 +209,30 @@ func TestServeLogsTheStoreItServes(t *testing.T) {
 	}
 	t.Fatal("hark serve ended without saying it serves")
 }
+
+// A password reset makes a new password, whatever HARK_PASSWORD a set-up
+// script left in the environment; a token's life has bounds.
+func TestAPasswordResetIgnoresHARKPASSWORDAndTokenLivesHaveBounds(t *testing.T) {
+	t.Setenv("HARK_CONFIG", "")
+	t.Setenv("HARK_PASSWORD", "correcthorse")
+	path := filepath.Join(t.TempDir(), "hark.db")
+	if err := cmdUser([]string{"add", "--db", path, "--email", "al@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdUser([]string{"password", "--db", path, "--email", "al@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(context.Background(), app.Options{DB: path, OneShot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, err := a.Users.Authenticate(context.Background(), "al@example.com", "correcthorse"); err == nil {
+		t.Error("the reset set HARK_PASSWORD again")
+	}
+	for in, ok := range map[string]bool{"90d": true, "12h": true, "36500d": true, "200000d": false, "0d": false, "-1h": false, "3x": false} {
+		if _, err := parseTTL(in); (err == nil) != ok {
+			t.Errorf("--expires %s: %v", in, err)
+		}
+	}
+}

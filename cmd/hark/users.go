@@ -41,14 +41,19 @@ func cmdUser(args []string) error {
 	email := f.fs.String("email", "", "the user's e-mail address (their sign-in)")
 	name := f.fs.String("name", "", "display name (default: the part of the e-mail before @)")
 	role := f.fs.String("role", "", "role: admin, supervisor, agent or viewer (add: default agent)")
-	password := f.fs.String("password", "", "password (at least 8 characters; env HARK_PASSWORD; default: a random one, printed)")
+	password := f.fs.String("password", "", "password (at least 8 characters; for add also env HARK_PASSWORD; default: a random one, printed)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	if sub != "list" && *email == "" {
 		return fmt.Errorf("--email is required\n%s", userUsage)
 	}
-	pw := cmp.Or(*password, os.Getenv("HARK_PASSWORD"))
+	pw := *password
+	if sub == "add" {
+		// Not for a reset: a HARK_PASSWORD left from setting up would be
+		// set again, silently, where the reset promises a new one.
+		pw = cmp.Or(pw, os.Getenv("HARK_PASSWORD"))
+	}
 	generated := pw == "" && (sub == "add" || sub == "password")
 	if generated {
 		pw = randomPassword()
@@ -178,7 +183,7 @@ func cmdToken(args []string) error {
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tLAST USED\tEXPIRES")
 		for _, t := range ts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, day(t.CreatedAt, ""), day(t.LastUsedAt, "never"), day(t.ExpiresAt, "when revoked"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, day(t.CreatedAt, ""), day(t.LastUsedAt, "never"), ends(t.ExpiresAt))
 		}
 		return tw.Flush()
 	case "revoke":
@@ -196,13 +201,21 @@ func parseTTL(s string) (time.Duration, error) {
 		return 0, nil
 	}
 	if n, ok := strings.CutSuffix(s, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d > 0 {
+		if d, err := strconv.Atoi(n); err == nil && d > 0 && d <= 36500 {
 			return time.Duration(d) * 24 * time.Hour, nil
 		}
-	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+	} else if d, err := time.ParseDuration(s); err == nil && d > 0 && d <= 36500*24*time.Hour {
 		return d, nil
 	}
-	return 0, fmt.Errorf("--expires %q: write a number of days (90d) or hours (12h)", s)
+	return 0, fmt.Errorf("--expires %q: write a number of days (90d) or hours (12h), up to 100 years", s)
+}
+
+// ends says when a token ends, or that it has.
+func ends(ms int64) string {
+	if ms != 0 && ms <= time.Now().UnixMilli() {
+		return "expired " + day(ms, "")
+	}
+	return day(ms, "when revoked")
 }
 
 func day(ms int64, zero string) string {
