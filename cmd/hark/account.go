@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -23,16 +22,14 @@ const accountUsage = `usage:
 
 // cmdWorkspace adds a brand (workspace) to the desk.
 func cmdWorkspace(args []string) error {
-	if len(args) > 0 && isHelp(args[0]) {
-		return help(accountUsage)
-	}
-	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("%s", accountUsage)
+	_, args, err := subcommand(args, accountUsage, "add")
+	if err != nil {
+		return err
 	}
 	f := newFlags("workspace add", "--slug SLUG --name NAME", "db", "log-level")
 	slug := f.fs.String("slug", "", "short name used in URLs")
 	name := f.fs.String("name", "", "the brand's name")
-	if err := f.parse(args[1:]); err != nil {
+	if err := f.parse(args); err != nil {
 		return err
 	}
 	ctx := context.Background()
@@ -51,17 +48,9 @@ func cmdWorkspace(args []string) error {
 
 // cmdAccount manages the brand accounts the desk watches.
 func cmdAccount(args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%s", accountUsage)
-	}
-	sub, args := args[0], args[1:]
-	if isHelp(sub) {
-		return help(accountUsage)
-	}
-	// Before the store is opened: a misspelt subcommand must not make or
-	// migrate a database.
-	if !slices.Contains([]string{"list", "add", "config", "health"}, sub) {
-		return fmt.Errorf("unknown subcommand %q\n%s", sub, accountUsage)
+	sub, args, err := subcommand(args, accountUsage, "list", "add", "config", "health")
+	if err != nil {
+		return err
 	}
 	f := newFlags("account "+sub, "[flags]", "db", "log-level")
 	wsSlug := f.fs.String("workspace", "", "workspace slug")

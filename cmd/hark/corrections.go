@@ -12,15 +12,13 @@ import (
 // (text, intent, needs_reply, channel, to_handle) for hark train --extra.
 func cmdCorrections(args []string) error {
 	const usage = "usage: hark corrections export [--out FILE] [--db FILE]"
-	if len(args) > 0 && isHelp(args[0]) {
-		return help(usage)
-	}
-	if len(args) == 0 || args[0] != "export" {
-		return fmt.Errorf("%s", usage)
+	_, args, err := subcommand(args, usage, "export")
+	if err != nil {
+		return err
 	}
 	f := newFlags("corrections export", "[--out FILE]", "db", "log-level")
 	out := f.fs.String("out", "", "write to this file instead of standard output")
-	if err := f.parse(args[1:]); err != nil {
+	if err := f.parse(args); err != nil {
 		return err
 	}
 	ctx := context.Background()

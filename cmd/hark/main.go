@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -100,6 +101,22 @@ func isHelp(arg string) bool {
 func help(usage string) error {
 	fmt.Fprintln(os.Stderr, usage)
 	return flag.ErrHelp
+}
+
+// subcommand reads the word after a command (hark user add): one of
+// known, with the flags that follow it. It is read before any store is
+// opened, so that --help, a missing word or a misspelt one, each answered
+// with the usage, makes or migrates no database.
+func subcommand(args []string, usage string, known ...string) (string, []string, error) {
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		return "", nil, help(usage)
+	case len(args) == 0:
+		return "", nil, fmt.Errorf("%s", usage)
+	case !slices.Contains(known, args[0]):
+		return "", nil, fmt.Errorf("unknown subcommand %q\n%s", args[0], usage)
+	}
+	return args[0], args[1:], nil
 }
 
 // trimLower is how e-mail addresses are compared on the command line.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -27,15 +26,9 @@ const userUsage = `usage:
 
 // cmdUser manages the desk's people.
 func cmdUser(args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%s", userUsage)
-	}
-	sub, args := args[0], args[1:]
-	if isHelp(sub) {
-		return help(userUsage)
-	}
-	if !slices.Contains([]string{"add", "list", "role", "password", "disable", "enable"}, sub) {
-		return fmt.Errorf("unknown command %q\n%s", sub, userUsage)
+	sub, args, err := subcommand(args, userUsage, "add", "list", "role", "password", "disable", "enable")
+	if err != nil {
+		return err
 	}
 	f := newFlags("user "+sub, "[flags]", "db", "log-level")
 	email := f.fs.String("email", "", "the user's e-mail address (their sign-in)")
@@ -133,15 +126,9 @@ func listUsers(ctx context.Context, a *app.App) error {
 
 // cmdToken manages personal API tokens.
 func cmdToken(args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%s", userUsage)
-	}
-	sub, args := args[0], args[1:]
-	if isHelp(sub) {
-		return help(userUsage)
-	}
-	if !slices.Contains([]string{"create", "list", "revoke"}, sub) {
-		return fmt.Errorf("unknown command %q\n%s", sub, userUsage)
+	sub, args, err := subcommand(args, userUsage, "create", "list", "revoke")
+	if err != nil {
+		return err
 	}
 	f := newFlags("token "+sub, "--user EMAIL [flags]", "db", "log-level")
 	email := f.fs.String("user", "", "e-mail address of the user the token acts as")
