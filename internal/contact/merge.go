@@ -143,7 +143,7 @@ type Suggestion struct {
 // Suggest lists contacts sharing a handle or display name with c on any
 // channel: candidates for an agent to merge, never merged automatically.
 func (s *Store) Suggest(ctx context.Context, c Contact) ([]Suggestion, error) {
-	rows, err := s.db.R.QueryContext(ctx, queries.Get(s.db.Dialect, "SimilarContacts"), c.WorkspaceID, c.ID)
+	rows, err := s.db.R.QueryContext(ctx, queries.Get(s.db.Dialect, "SimilarContacts"), c.WorkspaceID, c.ID, Withheld+"%")
 	if err != nil {
 		return nil, fmt.Errorf("suggest matches for %d: %w", c.ID, err)
 	}

@@ -191,13 +191,10 @@ func redactURL(s string) string {
 		// password that breaks it.
 		return scheme + "://…"
 	}
-	if u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		} else if !IsPostgres(s) {
-			// nats://TOKEN@host: the lone user is the secret.
-			u.User = url.User("xxxxx")
-		}
+	if _, has := u.User.Password(); u.User != nil && !has && !IsPostgres(s) {
+		// nats://TOKEN@host: the lone user is the secret. (A password
+		// was hidden above.)
+		u.User = url.User("xxxxx")
 	}
 	if u.RawQuery != "" {
 		q := u.Query()

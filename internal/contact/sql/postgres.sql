@@ -88,7 +88,7 @@ SELECT workspace_id, kind, detail FROM activity WHERE id = $1;
 -- given one, the most recently active first; the key is the match's rank
 -- and the identity that matched ("1x:maria_k"), so min() keeps a handle
 -- match over a name match. Callers who withheld their number
--- (contact.Withheld) share the name "Withheld number" and nothing else.
+-- (contact.Withheld, $3 with its %) share the name "Withheld number" and nothing else.
 SELECT c.id, c.name, min(m.k) AS k
 FROM (
     SELECT contact_id, '1' || channel || ':' || handle AS k FROM contact_identities
@@ -96,9 +96,9 @@ FROM (
       AND lower(handle) IN (SELECT lower(handle) FROM contact_identities WHERE contact_id = $2 AND handle <> '')
     UNION ALL
     SELECT contact_id, '2' || channel || ':' || handle FROM contact_identities
-    WHERE workspace_id = $1 AND display_name <> '' AND external_id NOT LIKE 'withheld:%'
+    WHERE workspace_id = $1 AND display_name <> '' AND external_id NOT LIKE $3
       AND lower(display_name) IN (SELECT lower(display_name) FROM contact_identities WHERE contact_id = $2 AND display_name <> ''
-          AND external_id NOT LIKE 'withheld:%')
+          AND external_id NOT LIKE $3)
 ) m JOIN contacts c ON c.id = m.contact_id
 WHERE c.id <> $2
 GROUP BY c.id, c.name, c.updated_at
