@@ -26,44 +26,16 @@ func TestConcurrentRedeliveriesOfAnEdit(t *testing.T) {
 		conv := w.post(t, w.x, "r1", "dana", "@brand where is my bag", time.Now().Add(-time.Minute))
 		msgs, _ := w.convs.Messages(ctx, conv)
 		msg := msgs[0]
-		hold, err := d.W.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := hold.ExecContext(ctx, "SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE", conv); err != nil {
-			t.Fatal(err)
-		}
-		waiting := func(n int) {
-			t.Helper()
-			for i := 0; i < 300; i++ {
-				var got int
-				d.R.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&got)
-				if got >= n {
-					return
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			t.Fatalf("fewer than %d transactions waiting", n)
-		}
-		errs := make(chan error, 2)
 		newer, older := time.Now().UnixMilli(), time.Now().Add(-10*time.Second).UnixMilli()
-		go func() {
+		failed := inTurn(t, d, conv, func() error {
 			_, err := w.convs.ApplyRevision(ctx, w.x.ID, "r1", conversation.RevisionEdited, "found it, thanks (newer edit)", newer)
-			errs <- err
-		}()
-		waiting(1)
-		go func() {
+			return err
+		}, func() error {
 			_, err := w.convs.ApplyRevision(ctx, w.x.ID, "r1", conversation.RevisionEdited, "still lost (older edit)", older)
-			errs <- err
-		}()
-		waiting(2)
-		if err := hold.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 2; i++ {
-			if err := <-errs; err != nil {
-				t.Fatal(err)
-			}
+			return err
+		})
+		if len(failed) > 0 {
+			t.Fatal(failed)
 		}
 		got, _ := w.convs.Message(ctx, msg.ID)
 		revs, _ := w.convs.Revisions(ctx, msg.ID)

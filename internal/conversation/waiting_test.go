@@ -78,37 +78,53 @@ func TestALateMessageAfterOurReplyIsAllThatWaits(t *testing.T) {
 }
 
 // A conversation an agent resolved without writing in it (handled by phone,
-// another channel) is reopened by the customer's "thanks": it waits from
-// the thanks on, and needs no reply. The request from before the resolve
-// is not folded in.
-func TestAThreadReopenedByThanksNeedsNoReply(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		w := newWorld(t, d)
-		w.stubLabels()
-		ctx := context.Background()
-		at := time.Now().Add(-48 * time.Hour)
-		res, err := w.pipeline.Ingest(ctx, w.fb.ID, ingest.Message{ProviderID: "d1", Visibility: "private",
-			Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "req: my refund never came", SentAt: at})
-		if err != nil || res[0].Err != nil {
-			t.Fatal(err, res[0].Err)
-		}
-		conv := res[0].ConversationID
-		if _, err := w.convs.SetStatus(ctx, conv, w.agent.ID, "resolved", time.Time{}); err != nil {
-			t.Fatal(err)
-		}
-		res, err = w.pipeline.Ingest(ctx, w.fb.ID, ingest.Message{ProviderID: "d2", Visibility: "private",
-			Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "got it, thank you so much!", SentAt: time.Now()})
-		if err != nil || res[0].Err != nil || res[0].ConversationID != conv {
-			t.Fatal(err, res)
-		}
-		c, _ := w.convs.Get(ctx, conv)
-		if c.Status != "open" {
-			t.Fatalf("not reopened: %s", c.Status)
-		}
-		if c.NeedsReply || c.Intent != "praise" {
-			t.Fatalf("reopened by a thanks: intent %q needs_reply %v (waiting_since %d kept through the resolve)", c.Intent, c.NeedsReply, c.WaitingSince)
-		}
-	})
+// another channel) is reopened by the customer's "thanks", sent now or
+// sent before the request and delivered late: it waits on the thanks
+// alone and needs no reply, for ingest and for SettleLabels alike. Before,
+// the request from before the resolve was folded in; and when ingest no
+// longer did so, SettleLabels (reading every message sent since
+// waiting_since) still did, so an agent's correction put the thread back
+// in the needs-reply queue.
+func TestAThreadReopenedAfterAResolveWaitsOnTheReopeningMessage(t *testing.T) {
+	at := time.Now().Add(-48 * time.Hour)
+	for name, sent := range map[string]time.Time{"now": time.Now(), "late, sent before the request": at.Add(-time.Minute)} {
+		t.Run(name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, d *db.DB) {
+				w := newWorld(t, d)
+				w.stubLabels()
+				ctx := context.Background()
+				res, err := w.pipeline.Ingest(ctx, w.fb.ID, ingest.Message{ProviderID: "d1", Visibility: "private",
+					Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "req: my refund never came", SentAt: at})
+				if err != nil || res[0].Err != nil {
+					t.Fatal(err, res[0].Err)
+				}
+				conv := res[0].ConversationID
+				if _, err := w.convs.SetStatus(ctx, conv, w.agent.ID, "resolved", time.Time{}); err != nil {
+					t.Fatal(err)
+				}
+				res, err = w.pipeline.Ingest(ctx, w.fb.ID, ingest.Message{ProviderID: "d2", Visibility: "private",
+					Author: ingest.Author{ID: "eve", Handle: "eve"}, Text: "got it, thank you so much!", SentAt: sent})
+				if err != nil || res[0].Err != nil || res[0].ConversationID != conv {
+					t.Fatal(err, res)
+				}
+				c, _ := w.convs.Get(ctx, conv)
+				if c.Status != "open" {
+					t.Fatalf("not reopened: %s", c.Status)
+				}
+				if c.NeedsReply || c.Intent != "praise" {
+					t.Fatalf("reopened by a thanks: intent %q needs_reply %v (waiting_since %d kept through the resolve)", c.Intent, c.NeedsReply, c.WaitingSince)
+				}
+				// Settled again by correcting the thanks to what it is.
+				if _, err := w.convs.Correct(ctx, conversation.Correction{MessageID: res[0].MessageID, UserID: w.agent.ID, Intent: "praise"}); err != nil {
+					t.Fatal(err)
+				}
+				if c2, _ := w.convs.Get(ctx, conv); c2.Intent != c.Intent || c2.NeedsReply != c.NeedsReply {
+					t.Fatalf("waiting_since %d: ingest left intent/needs_reply %q %v, settling the same thread gives %q %v",
+						c.WaitingSince, c.Intent, c.NeedsReply, c2.Intent, c2.NeedsReply)
+				}
+			})
+		})
+	}
 }
 
 // On PostgreSQL, an agent's correction of a message and the customer's edit
@@ -127,48 +143,58 @@ func TestACorrectionAndAnEditOfOneMessageAtOnce(t *testing.T) {
 		msgs, _ := w.convs.Messages(ctx, conv)
 		msg := msgs[0]
 
-		// A third transaction holds the conversation so the two queue up in a known order.
-		hold, err := d.W.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := hold.ExecContext(ctx, "SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE", conv); err != nil {
-			t.Fatal(err)
-		}
-		waiting := func(n int) {
-			t.Helper()
-			for i := 0; i < 200; i++ {
-				var got int
-				d.R.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&got)
-				if got >= n {
-					return
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			t.Fatalf("fewer than %d transactions waiting", n)
-		}
-		errs := make(chan error, 2)
-		go func() {
+		failed := inTurn(t, d, conv, func() error {
 			_, err := w.convs.Correct(ctx, conversation.Correction{MessageID: msg.ID, UserID: w.agent.ID, Intent: "complaint", NeedsReply: true})
-			errs <- err
-		}()
-		waiting(1) // Correct waits for the conversation
-		go func() {
+			return err
+		}, func() error {
 			_, err := w.convs.ApplyRevision(ctx, w.x.ID, "e1", conversation.RevisionEdited, "thanks, found it", time.Now().UnixMilli())
-			errs <- err
-		}()
-		waiting(2) // ApplyRevision has edited the message and waits for the conversation
-		if err := hold.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		var failed []error
-		for i := 0; i < 2; i++ {
-			if err := <-errs; err != nil {
-				failed = append(failed, err)
-			}
-		}
+			return err
+		})
 		if len(failed) > 0 {
 			t.Fatalf("a correction and the customer's edit of the same message: %v", failed)
 		}
 	})
+}
+
+// inTurn runs first, then second, on PostgreSQL against a conversation a
+// third transaction holds, each started once the one before waits for a
+// lock, so that they queue in a known order; it lets the conversation go
+// and returns the errors they ended with.
+func inTurn(t *testing.T, d *db.DB, convID int64, first, second func() error) []error {
+	t.Helper()
+	ctx := context.Background()
+	hold, err := d.W.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.ExecContext(ctx, "SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE", convID); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func(n int) {
+		t.Helper()
+		for range 300 {
+			var got int
+			d.R.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&got)
+			if got >= n {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("fewer than %d transactions waiting", n)
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- first() }()
+	waiting(1)
+	go func() { errs <- second() }()
+	waiting(2)
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var failed []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return failed
 }
