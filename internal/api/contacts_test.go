@@ -46,16 +46,7 @@ func TestContactMergeThroughTheAPI(t *testing.T) {
 		if len(hist) != 1 || hist[0].(map[string]any)["id"] != mergeID || hist[0].(map[string]any)["undone"] != false {
 			t.Fatalf("merge history %v", hist)
 		}
-		if r := e.do("POST", "/api/v1/contacts/"+other+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent"); r.status != 404 {
-			t.Fatalf("undo through the wrong contact: %d", r.status)
-		}
-		e.mustJSON(200, "POST", "/api/v1/contacts/"+keep+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent")
-		if r := e.do("POST", "/api/v1/contacts/"+keep+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent"); r.status != 409 {
-			t.Fatalf("a second undo: %d %s", r.status, r.body)
-		}
-		if convs := e.mustJSON(200, "GET", "/api/v1/contacts/"+other, "", "agent")["conversations"].([]any); len(convs) != 1 {
-			t.Fatalf("after the undo the other contact has %d conversations", len(convs))
-		}
+		e.undoOnce(keep, other, mergeID)
 	})
 }
 
@@ -92,16 +83,7 @@ func TestAMergeStaysUndoableAfterAThousandOthers(t *testing.T) {
 		if hist := e.mustJSON(200, "GET", "/api/v1/contacts/"+a+"/suggestions", "", "agent")["merges"].([]any); len(hist) != 1000 {
 			t.Errorf("the other contact's history holds %d merges, want its newest 1,000", len(hist))
 		}
-		if r := e.do("POST", "/api/v1/contacts/"+other+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent"); r.status != 404 {
-			t.Fatalf("undo through the wrong contact: %d", r.status)
-		}
-		e.mustJSON(200, "POST", "/api/v1/contacts/"+keep+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent")
-		if r := e.do("POST", "/api/v1/contacts/"+keep+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent"); r.status != 409 {
-			t.Fatalf("a second undo: %d %s", r.status, r.body)
-		}
-		if convs := e.mustJSON(200, "GET", "/api/v1/contacts/"+other, "", "agent")["conversations"].([]any); len(convs) != 1 {
-			t.Fatalf("after the undo the other contact has %d conversations", len(convs))
-		}
+		e.undoOnce(keep, other, mergeID)
 	})
 }
 
@@ -128,4 +110,21 @@ func TestAnEmptiedContactCannotBeMergedAgain(t *testing.T) {
 			t.Error("openapi.json does not document the 409")
 		}
 	})
+}
+
+// undoOnce undoes a merge of other into keep: not through other (404),
+// once through keep, not twice (409), and other has its conversation back.
+func (e *env) undoOnce(keep, other, mergeID string) {
+	e.t.Helper()
+	t := e.t
+	if r := e.do("POST", "/api/v1/contacts/"+other+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent"); r.status != 404 {
+		t.Fatalf("undo through the wrong contact: %d", r.status)
+	}
+	e.mustJSON(200, "POST", "/api/v1/contacts/"+keep+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent")
+	if r := e.do("POST", "/api/v1/contacts/"+keep+"/unmerge", `{"merge":"`+mergeID+`"}`, "agent"); r.status != 409 {
+		t.Fatalf("a second undo: %d %s", r.status, r.body)
+	}
+	if convs := e.mustJSON(200, "GET", "/api/v1/contacts/"+other, "", "agent")["conversations"].([]any); len(convs) != 1 {
+		t.Fatalf("after the undo the other contact has %d conversations", len(convs))
+	}
 }
