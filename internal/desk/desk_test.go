@@ -429,3 +429,27 @@ func TestDeskRefusesTextNoDatabaseCanStore(t *testing.T) {
 		}
 	})
 }
+
+// The accounts page says how each kind of account works: a live chat
+// takes no webhook and its replies need no connector; an api account
+// cannot be answered from the desk. Before, both read "No connector
+// configured: replies wait in the outbox until one is", with a webhook URL.
+func TestAccountsPageSaysHowChatAndAPIAccountsWork(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.Open(t, dbtest.Open(t, db.SQLite))
+	ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
+	chatAcct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "brand.test", Name: "Chat"})
+	apiAcct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "api", Handle: "shop-app", Name: "Shop app"})
+	a.Users.Add(ctx, "admin@b.test", "Admin", "admin", "password1")
+	srv := httptest.NewServer(server.Handler(a))
+	defer srv.Close()
+	ad := newClient(t, srv.URL)
+	ad.login("admin@b.test", "password1")
+	code, page := ad.get("/w/brand/accounts")
+	if code != 200 || strings.Contains(page, "/webhooks/"+itoa(chatAcct.ID)) || strings.Contains(page, "/webhooks/"+itoa(apiAcct.ID)) {
+		t.Fatalf("a chat or api account shows a webhook URL (%d)", code)
+	}
+	if strings.Contains(page, "No connector configured") || !strings.Contains(page, "Replies reach visitors live") || !strings.Contains(page, "the desk cannot send replies to it") || !strings.Contains(page, "Chat settings") {
+		t.Fatalf("the accounts page does not say how chat and api accounts work:\n%s", page)
+	}
+}
