@@ -210,8 +210,11 @@ func TestAccountsPage(t *testing.T) {
 	ag := newClient(t, srv.URL)
 	ag.login("agent@b.test", "password1")
 	code, page := ag.get(path)
-	if code != 200 || !strings.Contains(page, "Blog &lt;b&gt;x") || strings.Contains(page, "<script>alert(1)") || !strings.Contains(page, "/webhooks/"+itoa(blogAcct.ID)) {
+	if code != 200 || !strings.Contains(page, "Blog &lt;b&gt;x") || strings.Contains(page, "<script>alert(1)") {
 		t.Fatalf("accounts page for an agent: %d", code)
+	}
+	if strings.Contains(page, "/webhooks/"+itoa(blogAcct.ID)) || !strings.Contains(page, "read by polling the blog") {
+		t.Fatal("a blog account, which is polled, is given a webhook URL")
 	}
 	if strings.Contains(page, `name="config"`) {
 		t.Fatal("an agent is offered the config form")
@@ -246,6 +249,9 @@ func TestAccountsPage(t *testing.T) {
 	code, body := ad.post(path+"/"+itoa(pages[1].ID)+"/config", url.Values{"csrf_token": {ad.csrf}, "config": {string(pageCfg)}})
 	if code != http.StatusConflict || !strings.Contains(body, "already connected as account "+itoa(pages[0].ID)+" (page-one)") {
 		t.Fatalf("a Page another account has: %d, and the page does not say which account has it", code)
+	}
+	if _, page := ad.get(path); !strings.Contains(page, "Webhook URL for the provider: <code>"+a.PublicURL+"/webhooks/"+itoa(pages[0].ID)+"</code>") {
+		t.Fatal("a Facebook Page, whose events are pushed, is not given its webhook URL")
 	}
 }
 
