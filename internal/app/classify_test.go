@@ -262,6 +262,40 @@ func TestAnEditedMessageIsReadAgain(t *testing.T) {
 	}
 }
 
+// A customer who deletes their question after finding the answer ("found
+// it, thanks") takes the thread out of the needs-reply queue: the desk
+// shows the question as deleted, and a reply to it could not be posted.
+// Before, the deleted question went on deciding what the thread waited for.
+func TestADeletedRequestNoLongerHoldsTheThread(t *testing.T) {
+	ctx := context.Background()
+	a, ws, acct := openAirline(t)
+	at := time.Now().Add(-time.Hour)
+	conv := ingestOne(t, a, acct, ingest.Message{ProviderID: "1", Author: ingest.Author{ID: "u", Handle: "u"}, SentAt: at,
+		Text: "@airline my bag never arrived in Denver, can you please tell me where it is?"})
+	ingestOne(t, a, acct, ingest.Message{ProviderID: "2", Author: ingest.Author{ID: "u", Handle: "u"}, SentAt: at.Add(time.Minute),
+		Text: "@airline found it at the desk, thank you so much, the staff were wonderful!"})
+	if c, _ := a.Conversations.Get(ctx, conv); c.Intent != "request" || !c.NeedsReply {
+		t.Fatalf("before the deletion: intent %q needs_reply %v, want the request", c.Intent, c.NeedsReply)
+	}
+	if ok, err := a.Conversations.ApplyRevision(ctx, acct.ID, "1", conversation.RevisionDeleted, "", time.Now().UnixMilli()); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if c, _ := a.Conversations.Get(ctx, conv); c.Intent != "praise" || c.NeedsReply {
+		t.Errorf("after the request was deleted: intent %q needs_reply %v, want the thanks", c.Intent, c.NeedsReply)
+	}
+	if p, _ := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID, NeedsReply: true}); len(p.Conversations) != 0 {
+		t.Error("the needs-reply queue still holds a thread whose question was deleted")
+	}
+	// The thanks deleted too leaves nothing to read: the thread keeps what
+	// it showed rather than going blank.
+	if ok, err := a.Conversations.ApplyRevision(ctx, acct.ID, "2", conversation.RevisionDeleted, "", time.Now().UnixMilli()); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if c, _ := a.Conversations.Get(ctx, conv); c.Intent != "praise" {
+		t.Errorf("after every message was deleted: intent %q, want the labels kept", c.Intent)
+	}
+}
+
 // On PostgreSQL a correction and the customer's next message can commit
 // in either order: the thread ends showing both, never the older message's
 // corrected labels over the newer one. Before, the correction read which

@@ -20,7 +20,8 @@ const LabelsKey = "classify"
 // (ConversationForAction), the labels it shows and filters by from its
 // customer's messages as they are labelled now: while it waits for our
 // reply, from every message it waits on, as the ingest writer folds them
-// in (TouchInbound); else from the latest.
+// in (TouchInbound); else from the latest. Deleted messages say nothing;
+// when every one is deleted, the thread keeps the labels it had.
 func SettleLabels(ctx context.Context, tx *sql.Tx, d db.Dialect, conv Conversation) error {
 	query := "LatestLabels"
 	if conv.WaitingSince > 0 && conv.Status != hark.StatusResolved {

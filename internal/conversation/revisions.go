@@ -78,8 +78,12 @@ func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, 
 			return err
 		}
 		if kind == RevisionDeleted {
-			_, err = tx.ExecContext(ctx, s.q("DeleteMessage"), at, msgID)
-			return err
+			if _, err := tx.ExecContext(ctx, s.q("DeleteMessage"), at, msgID); err != nil || direction != "in" {
+				return err
+			}
+			// What the customer took back no longer says what the thread
+			// waits for ("where is my bag?" deleted after "found it").
+			return SettleLabels(ctx, tx, s.db.Dialect, conv)
 		}
 		if _, err := tx.ExecContext(ctx, s.q("EditMessage"), text, at, msgID); err != nil {
 			return err

@@ -233,16 +233,17 @@ UPDATE messages SET labels = ? WHERE id = ?;
 -- first (SettleLabels): those stored since our last reply and since it was
 -- last resolved, as ingest folded them in (TouchInbound). Stored, not
 -- sent: a message sent before the reply but delivered after it was not
--- seen by the agent. Ids grow with the time they are made.
+-- seen by the agent. Ids grow with the time they are made. A message the
+-- customer deleted asks nothing any more.
 SELECT labels FROM messages
-WHERE conversation_id = ?1 AND direction = 'in'
+WHERE conversation_id = ?1 AND direction = 'in' AND deleted_at = 0
   AND id > (SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = ?1 AND direction = 'out')
   AND id > (SELECT COALESCE(MAX(id), 0) FROM activity
             WHERE conversation_id = ?1 AND kind = 'status' AND detail LIKE '%"status":"resolved"%')
 ORDER BY sent_at DESC, id DESC LIMIT 200;
 
 -- name: LatestLabels
-SELECT labels FROM messages WHERE conversation_id = ?1 AND direction = 'in' ORDER BY sent_at DESC, id DESC LIMIT 1;
+SELECT labels FROM messages WHERE conversation_id = ?1 AND direction = 'in' AND deleted_at = 0 ORDER BY sent_at DESC, id DESC LIMIT 1;
 
 -- name: Corrections
 SELECT c.id, c.text, c.intent, c.needs_reply, c.channel, c.to_handle, c.was, c.created_at
