@@ -4,7 +4,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -80,6 +82,7 @@ type App struct {
 	Outbox *outbox.Worker
 
 	stop     chan struct{}
+	held     io.Closer // this process serves the SQLite file (db.HoldSQLite)
 	stopJobs context.CancelFunc
 	jobs     sync.WaitGroup
 }
@@ -119,6 +122,18 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	var held io.Closer
+	if d.Dialect == db.SQLite && !o.OneShot && o.Bus == nil {
+		// Without a shared bus a second process on this file would serve
+		// desks that never see the first's changes.
+		if held, err = db.HoldSQLite(d.DSN); err != nil {
+			d.Close()
+			if errors.Is(err, db.ErrInUse) {
+				err = fmt.Errorf("%w; live updates do not cross processes, so desks on the two would not see each other's changes: stop it, or run several nodes on PostgreSQL with --nats", err)
+			}
+			return nil, err
+		}
+	}
 	if o.Migrate {
 		err = d.Migrate(ctx)
 	} else {
@@ -126,6 +141,9 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	}
 	if err != nil {
 		d.Close()
+		if held != nil {
+			held.Close()
+		}
 		return nil, err
 	}
 	bus := o.Bus
@@ -145,6 +163,7 @@ func Open(ctx context.Context, o Options) (*App, error) {
 		Started:       time.Now(),
 		PublicURL:     strings.TrimRight(o.PublicURL, "/"),
 		stop:          make(chan struct{}),
+		held:          held,
 	}
 	a.Auth = &auth.Authenticator{Users: a.Users, Secure: o.SecureCookies, Proxies: o.Proxies, Log: o.Log}
 	a.Pipeline = ingest.New(d, a.Workspaces, bus, reg, o.Log)
@@ -212,7 +231,11 @@ func (a *App) Close() error {
 	a.Poller.Close() // watchers started by ticks outside Run (tests, one-shot commands)
 	a.Pipeline.Stop()
 	a.Bus.Close()
-	if err := a.DB.Close(); err != nil {
+	err := a.DB.Close()
+	if a.held != nil {
+		a.held.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil

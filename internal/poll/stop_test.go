@@ -67,7 +67,7 @@ func TestNodesProbeOncePerIntervalBetweenThem(t *testing.T) {
 		defer graph.Close()
 		var nodes []*app.App
 		for range 3 {
-			a := apptest.Open(t, d)
+			a := apptest.Node(t, d)
 			nodes = append(nodes, a)
 		}
 		ws, _ := nodes[0].Workspaces.Create(ctx, "shop", "Shop")
