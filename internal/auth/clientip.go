@@ -82,3 +82,21 @@ func (p Proxies) ClientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// ClientNet is what the limits per address count a client as: its IPv4
+// address, or the /64 its IPv6 address is in. One IPv6 host is given a
+// /64 at least and can post from a new address of it every time, so
+// counting whole addresses would not slow it at all. An IPv4 address
+// written as IPv6 (::ffff:a.b.c.d) counts as itself; what does not parse
+// is counted as written.
+func ClientNet(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
+}

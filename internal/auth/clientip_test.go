@@ -43,3 +43,21 @@ func TestClientIP(t *testing.T) {
 		t.Error("a host name was taken as a proxy")
 	}
 }
+
+// The limits count an IPv6 client by its /64 and an IPv4 one by its
+// address, however it is written.
+func TestClientNet(t *testing.T) {
+	for in, want := range map[string]string{
+		"203.0.113.7":          "203.0.113.7",
+		"::ffff:203.0.113.7":   "203.0.113.7",
+		"2001:db8:1:2::1":      "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::9": "2001:db8:1:2::/64",
+		"2001:db8:1:3::1":      "2001:db8:1:3::/64",
+		"fe80::1%eth0":         "fe80::/64",
+		"not an address":       "not an address",
+	} {
+		if got := auth.ClientNet(in); got != want {
+			t.Errorf("ClientNet(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

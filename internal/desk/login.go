@@ -44,7 +44,7 @@ func (d *desk) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	next := safeNext(r.PostFormValue("next"))
 	data := loginData{Email: email, Next: next}
-	if !d.byIP.Allow(d.a.Auth.ClientIP(r)) || !d.byEmail.Allow(email) {
+	if !d.byIP.Allow(auth.ClientNet(d.a.Auth.ClientIP(r))) || !d.byEmail.Allow(email) {
 		data.Error = "Too many sign-in attempts. Wait a minute and try again."
 		d.showLogin(w, r, http.StatusTooManyRequests, data)
 		return

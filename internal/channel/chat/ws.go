@@ -118,7 +118,7 @@ type session struct {
 	author  ingest.Author
 	convID  int64
 	visitor string
-	ip      string
+	ip      string // the client's network, as the limits count it (auth.ClientNet)
 	// email is the visitor's own address, where transcripts go: the one
 	// they gave when the chat began, their signed identity's, or the one
 	// their first transcript went to.
@@ -148,7 +148,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxFrameBytes)
-	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: s.d.Auth.ClientIP(r), mailed: make(chan error, 1)}
+	ss := &session{s: s, conn: conn, acct: acct, cfg: cfg, ip: auth.ClientNet(s.d.Auth.ClientIP(r)), mailed: make(chan error, 1)}
 	ctx := r.Context()
 	err = ss.run(ctx)
 	if errors.Is(err, errStopping) {

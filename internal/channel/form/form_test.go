@@ -266,3 +266,40 @@ func TestFormAnsweredByEmail(t *testing.T) {
 }
 
 func mustJSON(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+
+// One IPv6 host holds a whole /64 at least: a bot that changes the low
+// bits of its address for every post meets the per-address limit all the
+// same. Before, each new address was a new client, and the limit stopped
+// nobody who had IPv6.
+func TestTheFormLimitCountsAnIPv6HostAsOne(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		wss := workspace.New(d)
+		ws, _ := wss.Create(ctx, "shop", "Shop")
+		cfg, _ := json.Marshal(form.Config{ReplyFrom: "support@shop.test"})
+		fa, _, err := wss.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "form", Handle: "contact", Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := ingest.New(d, wss, nil, nil, quiet)
+		p.Start()
+		defer p.Stop()
+		mux := http.NewServeMux()
+		form.NewHandler(form.Deps{Workspaces: wss, Pipeline: p, Log: quiet}).Register(mux) // the default limit: 5, one more every 2 min
+		for i := 1; i <= 30; i++ {
+			v := url.Values{"name": {"Bot"}, "email": {fmt.Sprintf("bot%d@spam.example", i)}, "message": {fmt.Sprintf("cheap pills %d", i)}}
+			req := httptest.NewRequest("POST", fmt.Sprintf("/form/%d", fa.ID), strings.NewReader(v.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.RemoteAddr = fmt.Sprintf("[2001:db8:1:2::%x]:40000", i) // one /64
+			mux.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		counts, _ := conversation.New(d).Count(ctx, conversation.Filter{WorkspaceID: ws.ID})
+		total := 0
+		for _, n := range counts {
+			total += n
+		}
+		if total > 5 {
+			t.Fatalf("one /64 stored %d submissions in a moment; the per-IP limit allows 5", total)
+		}
+	})
+}

@@ -162,8 +162,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The form could not be read.", http.StatusBadRequest)
 		return
 	}
-	ip := h.d.Proxies.ClientIP(r)
-	if !h.d.PerIP.Allow(strconv.FormatInt(a.ID, 10) + "|" + ip) {
+	if !h.d.PerIP.Allow(strconv.FormatInt(a.ID, 10) + "|" + auth.ClientNet(h.d.Proxies.ClientIP(r))) {
 		w.Header().Set("Retry-After", "600")
 		h.render(w, http.StatusTooManyRequests, "limited.html", formView{Config: cfg})
 		return
