@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/harkdesk/hark/internal/api"
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -114,18 +115,7 @@ func cmdAccount(args []string) error {
 		if err != nil {
 			return err
 		}
-		rep, err := a.Health.Of(ctx, acct, time.Now())
-		if err != nil {
-			return err
-		}
-		out := struct {
-			Account workspace.Account `json:"account"`
-			Config  []app.ConfigField `json:"config"`
-			Health  any               `json:"health"`
-		}{acct, app.ConfigSummary(acct.Config), rep}
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printHealth(ctx, a, acct, os.Stdout)
 	}
 	return fmt.Errorf("unknown subcommand %q\n%s", sub, accountUsage)
 }
@@ -172,4 +162,17 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// printHealth writes what GET /api/v1/accounts/{id}/health answers, so a
+// script reads one format from both: ids as strings (63-bit ids lose
+// digits as JavaScript numbers), times in RFC 3339.
+func printHealth(ctx context.Context, a *app.App, acct workspace.Account, w io.Writer) error {
+	rep, err := a.Health.Of(ctx, acct, time.Now())
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(api.AccountHealthView(acct, rep))
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -234,5 +235,50 @@ func TestAPasswordResetIgnoresHARKPASSWORDAndTokenLivesHaveBounds(t *testing.T) 
 		if _, err := parseTTL(in); (err == nil) != ok {
 			t.Errorf("--expires %s: %v", in, err)
 		}
+	}
+}
+
+// hark account health prints what the API answers for the account: ids as
+// strings (a 63-bit id printed as a number loses digits in JavaScript and
+// jq) and times as RFC 3339. Before, it printed the store's own structs.
+func TestAccountHealthPrintsTheAPIsView(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, OneShot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ws, _ := a.Workspaces.Create(ctx, "acme", "Acme")
+	acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "x", Handle: "acme", Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Health.Error(ctx, acct.ID, "poll", "provider answered 503")
+	var out strings.Builder
+	if err := printHealth(ctx, a, acct, &out); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Account struct {
+			ID          string `json:"id"`
+			WorkspaceID string `json:"workspace_id"`
+		} `json:"account"`
+		Health struct {
+			Errors []struct {
+				At string `json:"at"`
+			} `json:"errors"`
+		} `json:"health"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &got); err != nil {
+		t.Fatalf("%v:\n%s", err, out.String())
+	}
+	if got.Account.ID != strconv.FormatInt(acct.ID, 10) || got.Account.WorkspaceID != strconv.FormatInt(ws.ID, 10) {
+		t.Errorf("ids %+v, want %d and %d as strings", got.Account, acct.ID, ws.ID)
+	}
+	if len(got.Health.Errors) != 1 {
+		t.Fatalf("errors %+v", got.Health.Errors)
+	}
+	if _, err := time.Parse(time.RFC3339, got.Health.Errors[0].At); err != nil {
+		t.Errorf("the error's time is not RFC 3339: %q", got.Health.Errors[0].At)
 	}
 }

@@ -120,8 +120,14 @@ func (s *service) accountHealth(w http.ResponseWriter, a workspace.Account, r *h
 	if err != nil {
 		return err
 	}
-	writeJSON(w, status, accountHealthView{viewAccount(a), app.ConfigSummary(a.Config), viewHealth(rep)})
+	writeJSON(w, status, AccountHealthView(a, rep))
 	return nil
+}
+
+// AccountHealthView is an account's health as the API shows it (and hark
+// account health prints it): its credentials masked, ids as strings.
+func AccountHealthView(a workspace.Account, rep health.Report) any {
+	return accountHealthView{viewAccount(a), app.ConfigSummary(a.Config), viewHealth(rep)}
 }
 
 // getAccountHealth reports a channel account's health and its config with
