@@ -62,6 +62,9 @@ func (f *flags) parse(args []string) error {
 			return err
 		}
 	}
+	for _, w := range strayEnv(os.Environ()) {
+		fmt.Fprintln(os.Stderr, "hark: warning:", w)
+	}
 	path := *f.config
 	if path == "" {
 		path = os.Getenv("HARK_CONFIG")
@@ -119,10 +122,7 @@ func readConfigFile(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("config file: %w", err)
 	}
 	defer fh.Close()
-	known := map[string]bool{}
-	for _, s := range settings {
-		known[s.env] = true
-	}
+	known := envSettings()
 	out := map[string]string{}
 	sc := bufio.NewScanner(fh)
 	for n := 1; sc.Scan(); n++ {
@@ -140,7 +140,7 @@ func readConfigFile(path string) (map[string]string, error) {
 		}
 		// The file holds only hark's settings: a misspelt one (HARK_ADRR)
 		// would otherwise be ignored and its default used without a word.
-		// The environment stays lenient: it holds other programs' names.
+		// The environment is only warned of (strayEnv).
 		if !known[k] {
 			return nil, fmt.Errorf("config file %s line %d: unknown setting %s (known: %s)", path, n, k, strings.Join(slices.Sorted(maps.Keys(known)), ", "))
 		}
@@ -161,4 +161,36 @@ func secureCookies(setting, publicURL string) (bool, error) {
 		return strings.HasPrefix(strings.ToLower(publicURL), "https://"), nil
 	}
 	return false, fmt.Errorf("secure-cookies is true, false or auto, not %q", setting)
+}
+
+// otherEnv are the HARK_ names read outside the settings: the config
+// file's path, a new user's password, and the tests' own (HARK_TEST_*,
+// HARK_CHROMIUM).
+var otherEnv = []string{"HARK_CONFIG", "HARK_PASSWORD", "HARK_CHROMIUM"}
+
+// strayEnv names the HARK_ variables in environ that no setting reads: a
+// misspelt HARK_DATABASE would otherwise leave the desk on ./hark.db
+// without a word. They are warned of, not refused as a config file's are:
+// the environment is shared with other programs and scripts.
+func strayEnv(environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "HARK_") || strings.HasPrefix(name, "HARK_TEST_") || slices.Contains(otherEnv, name) {
+			continue
+		}
+		if known := envSettings(); !known[name] {
+			out = append(out, fmt.Sprintf("%s is not a hark setting and is ignored (they are %s)", name, strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
+		}
+	}
+	return out
+}
+
+// envSettings is the set of the settings' variable names.
+func envSettings() map[string]bool {
+	known := map[string]bool{}
+	for _, s := range settings {
+		known[s.env] = true
+	}
+	return known
 }

@@ -64,3 +64,14 @@ func TestAnUnknownLogLevelIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A misspelt HARK_ variable is warned of, naming the settings, so a desk
+// left on ./hark.db by HARK_DATABASE says why; the names hark and its
+// tests read elsewhere are not.
+func TestAStrayHARKVariableIsWarnedOf(t *testing.T) {
+	got := strayEnv([]string{"HARK_DATABASE=/srv/hark.db", "HARK_DB=/srv/hark.db", "HARK_PASSWORD=x", "HARK_CONFIG=",
+		"HARK_TEST_POSTGRES=postgres://x", "HARK_CHROMIUM=/bin/c", "HOME=/root", "HARKNESS=1"})
+	if len(got) != 1 || !strings.Contains(got[0], "HARK_DATABASE is not a hark setting") || !strings.Contains(got[0], "HARK_DB, HARK_LOG_LEVEL") {
+		t.Errorf("warnings %q; want one, for HARK_DATABASE, naming the settings", got)
+	}
+}
