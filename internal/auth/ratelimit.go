@@ -49,6 +49,17 @@ func (l *Limiter) Allow(key string) bool {
 	return true
 }
 
+// Refund gives back an attempt Allow spent that should not count: a
+// successful sign-in, so a shift of agents behind one office address is
+// not locked out at nine by their own sign-ins; only failures add up.
+func (l *Limiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = min(b.tokens+1, l.burst)
+	}
+}
+
 // prune drops full buckets so the map cannot grow without bound.
 func (l *Limiter) prune(now time.Time) {
 	for k, b := range l.buckets {

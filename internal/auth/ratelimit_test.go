@@ -23,3 +23,19 @@ func TestLimiterAllowsABurstThenRefills(t *testing.T) {
 		t.Fatal("no refill after the interval")
 	}
 }
+
+func TestARefundedAttemptDoesNotCount(t *testing.T) {
+	l := NewLimiter(2, time.Hour)
+	for i := range 10 {
+		if !l.Allow("office") {
+			t.Fatalf("attempt %d refused though every one before was refunded", i+1)
+		}
+		l.Refund("office")
+	}
+	l.Refund("office") // never above the burst
+	l.Allow("office")
+	l.Allow("office")
+	if l.Allow("office") {
+		t.Fatal("a refund lifted the bucket above its burst")
+	}
+}

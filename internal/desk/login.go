@@ -44,7 +44,10 @@ func (d *desk) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	next := safeNext(r.PostFormValue("next"))
 	data := loginData{Email: email, Next: next}
-	if !d.byIP.Allow(auth.ClientNet(d.a.Auth.ClientIP(r))) || !d.byEmail.Allow(email) {
+	// Every attempt is spent before the password is checked, so guesses
+	// sent in parallel are limited too; a good one is given back below.
+	ip := auth.ClientNet(d.a.Auth.ClientIP(r))
+	if !d.byIP.Allow(ip) || !d.byEmail.Allow(email) {
 		data.Error = "Too many sign-in attempts. Wait a minute and try again."
 		d.showLogin(w, r, http.StatusTooManyRequests, data)
 		return
@@ -58,6 +61,8 @@ func (d *desk) login(w http.ResponseWriter, r *http.Request) {
 		d.showLogin(w, r, http.StatusUnauthorized, data)
 		return
 	}
+	d.byIP.Refund(ip)
+	d.byEmail.Refund(email)
 	token, sess, err := d.a.Users.StartSession(r.Context(), u)
 	if err != nil {
 		d.log.Error("start session", "err", err)

@@ -36,6 +36,16 @@ func TestSignInBehindAProxy(t *testing.T) {
 			t.Fatalf("agent %d signing in through the proxy: %d", i, code)
 		}
 	}
+	// A shift signing in from one office address is not locked out by its
+	// own sign-ins: only failures count. Before, the eleventh agent at
+	// nine was told to wait a minute, and the rest after them.
+	for i := range 15 {
+		c := newClient(t, srv.URL)
+		c.http.Transport = addHeader{"X-Forwarded-For", "198.51.100.200"}
+		if code := c.login(fmt.Sprintf("agent%d@b.test", i), "password1"); code != http.StatusSeeOther {
+			t.Fatalf("agent %d of 15 signing in from one office: %d", i, code)
+		}
+	}
 	// One client's guesses still count against its own address, whatever
 	// it writes in the header itself.
 	c := newClient(t, srv.URL)
