@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,13 +20,23 @@ import (
 	"unicode/utf8"
 )
 
-// sharedData is the shared data directory beside the project; tests that
-// need it skip when it is absent.
-const sharedData = "../../../shared/data"
+// sharedData is the shared data directory beside the project, found from
+// this file's path, not the working directory: a test binary run from the
+// project's root (BENCHMARKS.md's commands) found nothing and skipped.
+var sharedData = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
+}()
 
+// needData skips a test when the shared data is absent, and fails a
+// benchmark: a benchmark that skips prints PASS and no figure, which read
+// as a measurement (the English baseline of every classify ratio).
 func needData(t testing.TB) {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(sharedData, "README.md")); err != nil {
+		if _, bench := t.(*testing.B); bench {
+			t.Fatal("no shared data at " + sharedData + ": this benchmark reads it")
+		}
 		t.Skip("no shared data at " + sharedData)
 	}
 }
