@@ -7,12 +7,14 @@ package outbox
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -211,10 +213,15 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	}
 	// A reply that failed before may have reached the provider all the
 	// same (a timeout, a reset connection, a 502 after the post): look for
-	// it first wherever the connector can.
+	// it first wherever the connector can. Where it cannot (WhatsApp,
+	// e-mail), sending again risks a second post: the agent decides.
 	rec, canFind := conn.(channel.Reconciler)
 	if inDoubt && !canFind {
 		w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
+		return
+	}
+	if r.unclear && !canFind {
+		w.fail(ctx, r, ws, conv, "an earlier attempt ended without the provider saying whether it took this reply, and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
 		return
 	}
 	// A claim waits its turn behind the rest of its batch: if it outlived
@@ -248,9 +255,12 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		return
 	}
 	if err != nil {
-		if channel.IsTemporary(err) {
+		switch {
+		case channel.IsTemporary(err) && unclear(err) && !canFind:
+			w.fail(ctx, r, ws, conv, "the provider did not say whether it took this reply ("+err.Error()+") and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
+		case channel.IsTemporary(err):
 			w.retry(ctx, r, ws, conv, err, unclear(err))
-		} else {
+		default:
 			w.fail(ctx, r, ws, conv, err.Error())
 		}
 		return
@@ -351,13 +361,36 @@ func (w *Worker) taken(ctx context.Context, r row, providerID string) bool {
 }
 
 // unclear reports whether a failed attempt may have posted all the same:
-// no answer at all, a timeout or a server error, as against a refusal.
+// the request may have reached the provider and its answer was lost (a
+// timeout, a reset connection, a 500, 502 or 504 from the provider or its
+// gateway). A refusal is clear (a 4xx; a 503, by which a server that is
+// down or shedding load says it did not take the request, RFC 9110
+// 15.6.4), and so is a connection never made: a provider that is down is
+// retried, not taken for one that may have posted.
 func unclear(err error) bool {
 	var se *channel.SendError
-	if !errors.As(err, &se) {
-		return true // a network error, with no answer
+	if errors.As(err, &se) {
+		return se.Status == 0 || se.Status == http.StatusRequestTimeout ||
+			se.Status >= 500 && se.Status != http.StatusServiceUnavailable
 	}
-	return se.Status == 0 || se.Status == http.StatusRequestTimeout || se.Status >= 500
+	return !neverConnected(err)
+}
+
+// neverConnected reports whether a network error came before anything was
+// sent: the provider's address did not resolve, the connection (or the
+// proxy's) was refused or timed out, or its certificate was refused.
+func neverConnected(err error) bool {
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	if errors.As(err, &dns) || errors.As(err, &cert) {
+		return true
+	}
+	for op := (*net.OpError)(nil); errors.As(err, &op); err = op.Err {
+		if op.Op == "dial" || op.Op == "proxyconnect" {
+			return true
+		}
+	}
+	return false
 }
 
 // retry queues r again after err. mayHavePosted says whether the reply

@@ -3,7 +3,6 @@ package outbox_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -146,8 +145,8 @@ func TestOutboxSendsRetriesAndFails(t *testing.T) {
 		if st, _, ob := f.state(t, bad); st != "failed" || ob != "failed" {
 			t.Fatalf("after a 400: %s %s", st, ob)
 		}
-		// A network error is temporary.
-		f.p.answers = []error{errors.New("connection refused")}
+		// A provider that is down is retried.
+		f.p.answers = []error{refused(t)}
 		down := f.reply(t, f.sms, "down")
 		f.w.Tick(ctx)
 		if st, _, _ := f.state(t, down); st != "retrying" {
