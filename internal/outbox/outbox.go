@@ -203,7 +203,7 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	}
 	conn, err := w.connector(ctx, r.accountID)
 	if err != nil {
-		w.set(ctx, r, ws, conv, "queued", "queued", db.Now()+Unconfigured.Milliseconds(), err.Error())
+		w.await(ctx, r, ws, conv, err.Error())
 		return
 	}
 	sender, ok := conn.(channel.Sender)
@@ -267,6 +267,31 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	}
 	w.sent(ctx, r, ws, conv, got.ProviderID)
 }
+
+// await puts a claim back in the queue until its account has a connector,
+// without counting the claim as an attempt.
+func (w *Worker) await(ctx context.Context, r row, ws, conv int64, msg string) {
+	err := w.DB.Tx(ctx, func(tx *sql.Tx) error {
+		now := db.Now()
+		res, err := tx.ExecContext(ctx, w.q("AwaitConnector"), now+Unconfigured.Milliseconds(), msg, now, r.id, r.claimed)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errTakenOver
+		}
+		_, err = tx.ExecContext(ctx, w.q("SetMessageStatus"), "queued", msg, r.messageID)
+		return err
+	})
+	if err != nil {
+		w.Log.Warn("outbox: put a reply back to wait for a connector", "message", r.messageID, "err", err)
+		return // the row stays as it is; Recover settles it after its lease
+	}
+	w.publish(ws, conv, r)
+}
+
+// errTakenOver: a claim outlived its lease and another node took the row.
+var errTakenOver = errors.New("the claim was taken over")
 
 // hold runs one of a claim's conditional updates, Renew or Offer: it
 // extends the claim and reports false if the row is no longer this
@@ -444,6 +469,11 @@ func (w *Worker) set(ctx context.Context, r row, ws, conv int64, outboxStatus, m
 		w.Log.Error("outbox: record state", "message", r.messageID, "state", outboxStatus, "err", err)
 		return
 	}
+	w.publish(ws, conv, r)
+}
+
+// publish tells the desks that r's send status changed.
+func (w *Worker) publish(ws, conv int64, r row) {
 	if w.Bus != nil {
 		w.Bus.Publish(live.Event{Kind: "send_status", WorkspaceID: ws, ConversationID: conv, MessageID: r.messageID})
 	}

@@ -17,6 +17,17 @@ WHERE status = 'sending' AND offered = 0 AND updated_at < $3;
 UPDATE outbox SET status = 'queued', attempts = attempts - 1, next_attempt_at = $1, updated_at = $2
 WHERE id = $3 AND status = 'sending' AND offered = 0 AND updated_at = $4;
 
+-- name: AwaitConnector
+-- A claim whose account has no connector yet, back in the queue until one
+-- is configured. Waiting is not an attempt, so it neither uses up attempts
+-- nor grows the backoff. A reply in doubt (offered before a crash) keeps
+-- its count and is marked unclear: it is looked up, not posted blind, once
+-- the account has a connector.
+UPDATE outbox SET status = 'queued', attempts = attempts - 1 + offered,
+       unclear = CASE WHEN offered = 1 THEN 1 ELSE unclear END,
+       next_attempt_at = $1, last_error = $2, updated_at = $3
+WHERE id = $4 AND status = 'sending' AND updated_at = $5;
+
 -- name: Offer
 -- Written before the provider is called: from here a lost claim may have
 -- been delivered. Like Renew, it holds only a claim still this worker's.
