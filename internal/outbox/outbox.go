@@ -154,6 +154,9 @@ func (w *Worker) Recover(ctx context.Context) error {
 	if _, err := w.DB.W.ExecContext(ctx, w.q("Requeue"), now, now, now-Lease.Milliseconds()); err != nil {
 		return err
 	}
+	if _, err := w.DB.W.ExecContext(ctx, w.q("SettleRecorded"), now, now-Lease.Milliseconds()); err != nil {
+		return err
+	}
 	rows, err := w.DB.W.QueryContext(ctx, w.q("InDoubt"), now-Lease.Milliseconds())
 	if err != nil {
 		return err
@@ -332,12 +335,22 @@ func (w *Worker) connector(ctx context.Context, accountID int64) (channel.Connec
 	return f(acct, acct.Config)
 }
 
+// sent records a delivered reply on the message and its outbox row at
+// once: a message shown as sent whose row stayed "sending" would be failed
+// by Recover as "may have been delivered", or looked up again.
 func (w *Worker) sent(ctx context.Context, r row, ws, conv int64, providerID string) {
-	if _, err := w.DB.W.ExecContext(ctx, w.q("SetMessageSent"), nullable(providerID), r.messageID); err != nil {
-		w.Log.Error("outbox: record sent", "message", r.messageID, "err", err)
+	err := w.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, w.q("SetMessageSent"), nullable(providerID), r.messageID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, w.q("SetOutbox"), "sent", 0, "", db.Now(), r.id)
+		return err
+	})
+	if err != nil {
+		w.Log.Error("outbox: record sent", "message", r.messageID, "provider_id", providerID, "err", err)
 		return // stays "sending"; Recover will reconcile it
 	}
-	w.set(ctx, r, ws, conv, "sent", "", 0, "")
+	w.publish(ws, conv, r)
 }
 
 // Undelivered marks a sent reply the provider later gave back (an e-mail

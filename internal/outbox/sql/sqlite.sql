@@ -6,6 +6,14 @@ RETURNING id, message_id, account_id, idempotency_key, attempts, unclear;
 -- name: InDoubt
 SELECT id, message_id, account_id, idempotency_key, attempts, unclear FROM outbox WHERE status = 'sending' AND offered = 1 AND updated_at < ?;
 
+-- name: SettleRecorded
+-- Replies in doubt whose message already says sent (an earlier version
+-- recorded the provider's answer on the message and lost the write to the
+-- outbox row): sent, not failed as "may have been delivered".
+UPDATE outbox SET status = 'sent', next_attempt_at = 0, last_error = '', updated_at = ?
+WHERE status = 'sending' AND offered = 1 AND updated_at < ?
+  AND EXISTS (SELECT 1 FROM messages m WHERE m.id = outbox.message_id AND m.send_status = 'sent');
+
 -- name: Requeue
 -- Claims past their lease that were never offered to the provider: back
 -- in the queue, the attempt not counted.
