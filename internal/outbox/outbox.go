@@ -353,19 +353,20 @@ func (w *Worker) sent(ctx context.Context, r row, ws, conv int64, providerID str
 	w.publish(ws, conv, r)
 }
 
-// Undelivered marks a sent reply the provider later gave back (an e-mail
-// bounce) as failed, with the reason, so the agent sees that the customer
-// never got it instead of a reply shown as sent. It reports false when the
-// account sent no reply with that provider id.
+// Undelivered marks a sent reply the provider later reported undelivered
+// (an e-mail bounce, a WhatsApp failed status) as failed, with the reason,
+// so the agent sees that the customer never got it instead of a reply
+// shown as sent. It reports false when the account sent no reply with that
+// provider id.
 func (w *Worker) Undelivered(ctx context.Context, accountID int64, providerID, reason string) (bool, error) {
 	if providerID == "" {
 		return false, nil
 	}
 	var r row
-	var status string
+	var status, ch string
 	var ws, conv int64
 	err := w.DB.W.QueryRowContext(ctx, w.q("ReplyByProviderID"), accountID, providerID).
-		Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts, &status, &ws, &conv)
+		Scan(&r.id, &r.messageID, &r.accountID, &r.key, &r.attempts, &status, &ws, &conv, &ch)
 	if err == sql.ErrNoRows {
 		return false, nil
 	}
@@ -373,9 +374,12 @@ func (w *Worker) Undelivered(ctx context.Context, accountID int64, providerID, r
 		return false, err
 	}
 	if status == "failed" {
-		return true, nil // a bounce redelivered
+		return true, nil // a report redelivered
 	}
-	msg := "the customer's mail server returned this reply: it was not delivered"
+	msg := "the provider reported that this reply was not delivered"
+	if ch == "email" {
+		msg = "the customer's mail server returned this reply: it was not delivered"
+	}
 	if reason = strings.TrimSpace(reason); reason != "" {
 		msg += " (" + conversation.Clip(reason, 300) + ")"
 	}

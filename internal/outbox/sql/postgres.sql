@@ -75,7 +75,8 @@ UPDATE messages SET send_status = $1, send_error = $2 WHERE id = $3;
 UPDATE messages SET send_status = 'sent', send_error = '', provider_id = $1 WHERE id = $2;
 
 -- name: ReplyByProviderID
--- The outbox row of a reply the provider named (a bounce's Message-ID).
-SELECT o.id, o.message_id, o.account_id, o.idempotency_key, o.attempts, o.status, m.workspace_id, m.conversation_id
-FROM messages m JOIN outbox o ON o.message_id = m.id
+-- The outbox row of a reply the provider named (a bounce's Message-ID, a
+-- WhatsApp message id), and its channel.
+SELECT o.id, o.message_id, o.account_id, o.idempotency_key, o.attempts, o.status, m.workspace_id, m.conversation_id, c.channel
+FROM messages m JOIN outbox o ON o.message_id = m.id JOIN conversations c ON c.id = m.conversation_id
 WHERE m.account_id = $1 AND m.provider_id = $2 AND m.direction = 'out';
