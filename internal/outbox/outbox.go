@@ -42,6 +42,11 @@ var (
 	MaxAttempts = 8
 	BaseBackoff = 2 * time.Second
 	MaxBackoff  = 15 * time.Minute
+	// MaxRetryAfter caps a provider's own wait (Retry-After, a rate-limit
+	// reset) at the longest window providers document, X's 24-hour limits:
+	// a longer one is a bug or a clock gone wrong, and would hold the reply
+	// for months.
+	MaxRetryAfter = 24 * time.Hour
 	// Unconfigured is how long a reply waits before the worker looks again
 	// for a connector on an account that has none yet.
 	Unconfigured = time.Minute
@@ -453,7 +458,7 @@ func (w *Worker) retry(ctx context.Context, r row, ws, conv int64, err error, ma
 	wait := Backoff(r.attempts)
 	var se *channel.SendError
 	if errors.As(err, &se) && se.RetryAfter > wait {
-		wait = se.RetryAfter
+		wait = min(se.RetryAfter, MaxRetryAfter)
 	}
 	w.set(ctx, r, ws, conv, "retrying", "retrying", db.Now()+wait.Milliseconds(), err.Error())
 	w.problem(ctx, r, "retrying a reply: "+err.Error())

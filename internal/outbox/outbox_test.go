@@ -237,6 +237,23 @@ func TestBackoffGrowsWithJitter(t *testing.T) {
 	}
 }
 
+// A provider's wait longer than any it documents (a Retry-After of years,
+// a rate-limit reset from a clock gone wrong) is capped: the reply is tried
+// again within MaxRetryAfter, not left "retrying" for years.
+func TestAProvidersWaitIsCapped(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d, false)
+		f.p.answers = []error{&channel.SendError{Temporary: true, Status: 429, RetryAfter: 10 * 365 * 24 * time.Hour, Message: "slow down"}}
+		m := f.reply(t, f.sms, "soon")
+		f.w.Tick(context.Background())
+		var next int64
+		f.d.R.QueryRow(db.Rebind(f.d.Dialect, "SELECT next_attempt_at FROM outbox WHERE message_id = ?"), m.ID).Scan(&next)
+		if wait := time.Until(time.UnixMilli(next)); wait > outbox.MaxRetryAfter || wait < outbox.MaxRetryAfter-time.Minute {
+			t.Fatalf("a Retry-After of ten years: next attempt in %v, want %v", wait, outbox.MaxRetryAfter)
+		}
+	})
+}
+
 // postedThenLost posts the first reply at the provider and then loses the
 // answer (a client timeout, a reset connection, a 504 from a gateway).
 type postedThenLost struct{ reconciling }
