@@ -122,7 +122,8 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 		m.WorkspaceID, m.ConversationID, m.AccountID, m.SentAt, m.ReceivedAt = c.WorkspaceID, c.ID, c.AccountID, now, now
 		m.ReplyToProviderID = in.ReplyTo
 		if m.ReplyToProviderID == "" {
-			if err := tx.QueryRowContext(ctx, s.q("LastInboundProvider"), c.ID).Scan(&m.ReplyToProviderID); err != nil && err != sql.ErrNoRows {
+			var err error
+			if m.ReplyToProviderID, _, err = s.replyTarget(ctx, tx, *c); err != nil {
 				return err
 			}
 		}

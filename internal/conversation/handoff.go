@@ -3,9 +3,11 @@ package conversation
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/harkdesk/hark/internal/contact"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
 )
@@ -41,9 +43,15 @@ func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private M
 	if pub.Visibility != "public" {
 		return public, private, fmt.Errorf("%w: this conversation is already private", hark.ErrInvalid)
 	}
-	var comment string
-	if err := s.db.R.QueryRowContext(ctx, s.q("LastInboundProvider"), pub.ID).Scan(&comment); err != nil && err != sql.ErrNoRows {
+	// A thread with no comment of the customer's (split off by an unmerge)
+	// is answered in private through the contact, as on X: its comments
+	// are others', and a private reply to one would reach a stranger.
+	comment, theirs, err := s.replyTarget(ctx, s.db.R, pub)
+	if err != nil {
 		return public, private, err
+	}
+	if !theirs {
+		comment = ""
 	}
 	var privID int64
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -71,13 +79,33 @@ func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private M
 	// Meta's private replies are addressed to the comment; X's DMs to the
 	// customer, whom the outbox finds from the thread's contact. Once the
 	// customer has written in private, the thread is answered as usual.
-	var wrote string
-	if err := s.db.R.QueryRowContext(ctx, s.q("LastInboundProvider"), privID).Scan(&wrote); err != nil && err != sql.ErrNoRows {
+	priv, err := s.getW(ctx, privID)
+	if err != nil {
 		return public, private, err
 	}
-	if wrote != "" {
+	if priv.LastInboundAt != 0 {
 		comment = ""
 	}
 	private, err = s.Reply(ctx, ReplyInput{ConversationID: privID, UserID: in.UserID, Text: in.Private, Author: in.Author, ReplyTo: comment})
 	return public, private, err
+}
+
+// queryRower is a transaction or a pool.
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// replyTarget is the provider id of the message a reply to c answers
+// unless told (ReplyTarget): the customer's latest. theirs is false when
+// none of the thread's messages is the customer's, and the id is then
+// the latest of anyone's; "" when nobody has written.
+func (s *Store) replyTarget(ctx context.Context, q queryRower, c Conversation) (providerID string, theirs bool, err error) {
+	err = q.QueryRowContext(ctx, s.q("ReplyTarget"), c.ContactID, contact.IdentityKind(c.Channel), c.ID).Scan(&providerID, &theirs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("reply target of conversation %d: %w", c.ID, err)
+	}
+	return providerID, theirs, nil
 }

@@ -1,0 +1,110 @@
+package conversation_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/harkdesk/hark/internal/contact"
+	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/workspace"
+)
+
+// comment ingests a public comment, under replyTo when it is set.
+func (w *world) comment(t *testing.T, acct workspace.Account, id, replyTo, author, name, text string, at time.Time) int64 {
+	t.Helper()
+	res, err := w.pipeline.Ingest(context.Background(), acct.ID, ingest.Message{ProviderID: id, ReplyTo: replyTo, Visibility: "public",
+		Author: ingest.Author{ID: author, Name: name}, Text: text, SentAt: at})
+	if err != nil {
+		t.Fatalf("ingest %s: %v", id, err)
+	}
+	if res[0].Err != nil {
+		t.Fatalf("ingest %s: %v", id, res[0].Err)
+	}
+	return res[0].ConversationID
+}
+
+// On Facebook anyone may answer under a customer's comment, and the answer
+// joins the customer's thread. A hand-off's private reply, which Meta
+// addresses by comment, and its public acknowledgement still answer the
+// customer: Bob's "same here lol" must not get the DM meant for Ana. A
+// merged contact's comments under another of its identities are the
+// customer's too.
+func TestAHandoffAnswersTheCustomerNotAnotherCommenter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		at := time.Now().Add(-time.Hour)
+		conv := w.comment(t, w.fb, "111_222", "", "900", "Ana", "my order 5521 never arrived", at)
+		if c := w.comment(t, w.fb, "111_333", "111_222", "901", "Bob", "same here lol", at.Add(time.Minute)); c != conv {
+			t.Fatalf("Bob's answer under Ana's comment started conversation %d, not joined %d", c, conv)
+		}
+		reply, err := w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: conv, UserID: w.agent.ID, Text: "So sorry, Ana"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reply.ReplyToProviderID != "111_222" {
+			t.Fatalf("a reply to Ana's thread answers %q, want her comment 111_222", reply.ReplyToProviderID)
+		}
+		pub, priv, err := w.convs.Handoff(ctx, conversation.HandoffInput{ConversationID: conv, UserID: w.agent.ID,
+			Public: "Sorry Ana, we'll message you", Private: "Hi Ana, about order 5521: can you confirm your address?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pub.ReplyToProviderID != "111_222" || priv.ReplyToProviderID != "111_222" {
+			t.Fatalf("the hand-off answers %q in public and %q in private; want Ana's comment 111_222 for both", pub.ReplyToProviderID, priv.ReplyToProviderID)
+		}
+
+		// Ana writes again from a second profile, which an agent merges
+		// into her contact: that comment is now her latest.
+		w.comment(t, w.fb, "111_444", "111_333", "902", "Ana B.", "it's order 5521", at.Add(2*time.Minute))
+		w.comment(t, w.fb, "111_555", "111_444", "901", "Bob", "mine too", at.Add(3*time.Minute))
+		c, _ := w.convs.Get(ctx, conv)
+		var second int64
+		if err := d.R.QueryRow(db.Rebind(d.Dialect, "SELECT contact_id FROM contact_identities WHERE external_id = ?"), "902").Scan(&second); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := contact.New(d).Merge(ctx, c.ContactID, second, w.agent.ID); err != nil {
+			t.Fatal(err)
+		}
+		reply, err = w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: conv, UserID: w.agent.ID, Text: "Found it, Ana"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reply.ReplyToProviderID != "111_444" {
+			t.Fatalf("after the merge a reply answers %q, want Ana's second profile's 111_444", reply.ReplyToProviderID)
+		}
+	})
+}
+
+// A thread that holds nothing of its contact's (its customer's identity
+// went back to another contact with an unmerge) is still answered in
+// public, under its latest comment, but its private reply is addressed to
+// the contact, never to a comment: that comment's author is somebody else.
+func TestAHandoffWithNoCommentOfTheCustomersAddressesNoComment(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		at := time.Now().Add(-time.Hour)
+		conv := w.comment(t, w.fb, "111_222", "", "900", "Ana", "my order never arrived", at)
+		c, _ := w.convs.Get(ctx, conv)
+		// The thread passes to another contact, as an unmerge leaves a
+		// thread started after the merge with the contact it was kept by.
+		other := w.comment(t, w.fb, "999_1", "", "950", "Cy", "hello", at)
+		o, _ := w.convs.Get(ctx, other)
+		if _, err := d.W.Exec(db.Rebind(d.Dialect, "UPDATE conversations SET contact_id = ? WHERE id = ?"), o.ContactID, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		pub, priv, err := w.convs.Handoff(ctx, conversation.HandoffInput{ConversationID: conv, UserID: w.agent.ID,
+			Public: "Sorry, we'll message you", Private: "Hi, can you send your order number?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pub.ReplyToProviderID != "111_222" || priv.ReplyToProviderID != "" {
+			t.Fatalf("the hand-off answers %q in public and %q in private; want 111_222 and no comment", pub.ReplyToProviderID, priv.ReplyToProviderID)
+		}
+	})
+}
