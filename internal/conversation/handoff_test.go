@@ -108,3 +108,32 @@ func TestAHandoffWithNoCommentOfTheCustomersAddressesNoComment(t *testing.T) {
 		}
 	})
 }
+
+// A reply answers the customer's latest comment that is still there: one
+// they deleted cannot be answered, and the earlier comment would go
+// unanswered. When every comment is deleted, the latest is all there is.
+func TestAReplyIsNotAddressedToADeletedComment(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		at := time.Now().Add(-time.Hour)
+		conv := w.comment(t, w.fb, "111_222", "", "900", "Ana", "my order never arrived", at)
+		w.comment(t, w.fb, "111_223", "111_222", "900", "Ana", "hello??", at.Add(time.Minute))
+		replyTo := func() string {
+			t.Helper()
+			m, err := w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: conv, UserID: w.agent.ID, Text: "So sorry, Ana"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.ReplyToProviderID
+		}
+		for _, step := range []struct{ delete, want string }{{"111_223", "111_222"}, {"111_222", "111_223"}} {
+			if ok, err := w.convs.ApplyRevision(ctx, w.fb.ID, step.delete, conversation.RevisionDeleted, "", db.Now()); !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			if got := replyTo(); got != step.want {
+				t.Fatalf("with %s deleted the reply answers %q, want %s", step.delete, got, step.want)
+			}
+		}
+	})
+}

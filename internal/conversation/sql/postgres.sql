@@ -198,12 +198,14 @@ id IN (SELECT m.conversation_id FROM (SELECT conversation_id FROM messages WHERE
 -- Meta addresses a private reply by comment, so another user's comment must
 -- not be taken for theirs. The contact's identities are all theirs (a merged
 -- contact has several); a thread with nothing of theirs (split off by an
--- unmerge) answers its latest message, and by_contact says so.
+-- unmerge) answers its latest message, and by_contact says so. A comment
+-- the customer deleted is no longer there to answer: it is taken only when
+-- nothing else is left.
 SELECT COALESCE(m.provider_id, ''),
        EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = $1 AND i.channel = $2
                AND i.external_id = CASE WHEN m.author_external_id <> '' THEN m.author_external_id ELSE lower(m.author_handle) END) AS by_contact
 FROM messages m WHERE m.conversation_id = $3 AND m.direction = 'in'
-ORDER BY by_contact DESC, m.sent_at DESC, m.id DESC LIMIT 1;
+ORDER BY by_contact DESC, m.deleted_at = 0 DESC, m.sent_at DESC, m.id DESC LIMIT 1;
 
 -- name: MessageForChange
 SELECT m.id, m.conversation_id, m.workspace_id, m.text, m.deleted_at, m.edited_at, m.direction, m.labels,
