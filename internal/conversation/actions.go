@@ -39,37 +39,43 @@ func (s *Store) notify(c Conversation, kind string, msgID int64) {
 }
 
 // act runs fn in a transaction on a conversation, logs the activity, and
-// returns the conversation as committed. Actions on one conversation take
-// turns (see ConversationForAction), so fn sees what the one before wrote.
+// returns the conversation as committed.
 func (s *Store) act(ctx context.Context, convID, userID int64, kind string, detail any, fn func(tx *sql.Tx, c *Conversation) error) (Conversation, error) {
-	var c Conversation
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		c, err = scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
-		if err == sql.ErrNoRows {
-			return fmt.Errorf("conversation %d: %w", convID, hark.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		if err := fn(tx, &c); err != nil {
-			return err
-		}
-		b, _ := json.Marshal(detail)
-		var uid any
-		if userID != 0 {
-			uid = userID
-		}
-		_, err = tx.ExecContext(ctx, s.q("InsertActivity"), db.NewID(), c.WorkspaceID, c.ID, uid, kind, string(b), db.Now())
+		_, err := s.actIn(ctx, tx, convID, userID, kind, detail, fn)
 		return err
 	})
 	if err != nil {
-		return c, err
+		return Conversation{}, err
 	}
-	c, err = s.getW(ctx, convID)
+	c, err := s.getW(ctx, convID)
 	if err == nil {
 		s.notify(c, kind, 0)
 	}
+	return c, err
+}
+
+// actIn runs fn on a conversation inside tx and logs the activity, so
+// that several actions (a hand-off's) commit together or not at all.
+// Actions on one conversation take turns (see ConversationForAction), so
+// fn sees what the one before wrote. detail is logged as fn leaves it.
+func (s *Store) actIn(ctx context.Context, tx *sql.Tx, convID, userID int64, kind string, detail any, fn func(tx *sql.Tx, c *Conversation) error) (Conversation, error) {
+	c, err := scanConversation(tx.QueryRowContext(ctx, s.q("ConversationForAction"), convID))
+	if err == sql.ErrNoRows {
+		return c, fmt.Errorf("conversation %d: %w", convID, hark.ErrNotFound)
+	}
+	if err != nil {
+		return c, err
+	}
+	if err := fn(tx, &c); err != nil {
+		return c, err
+	}
+	b, _ := json.Marshal(detail)
+	var uid any
+	if userID != 0 {
+		uid = userID
+	}
+	_, err = tx.ExecContext(ctx, s.q("InsertActivity"), db.NewID(), c.WorkspaceID, c.ID, uid, kind, string(b), db.Now())
 	return c, err
 }
 
@@ -105,44 +111,16 @@ func outboxKey(m Message, in ReplyInput) string {
 // Reply records an agent's answer and queues it in the outbox in the same
 // transaction, so it is durable before any connector tries to send it.
 func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
-	text := strings.TrimSpace(in.Text)
-	if text == "" {
-		return Message{}, fmt.Errorf("%w: reply is empty", hark.ErrInvalid)
+	text, err := replyText(in.Text)
+	if err != nil {
+		return Message{}, err
 	}
-	if !hark.Storable(text) || !hark.Storable(in.Key) {
+	if !hark.Storable(in.Key) {
 		return Message{}, fmt.Errorf("%w: the reply is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
 	}
-	if utf8.RuneCountInString(text) > MaxReplyLength {
-		return Message{}, fmt.Errorf("%w: reply is longer than %d characters", hark.ErrInvalid, MaxReplyLength)
-	}
-	m := Message{ID: db.NewID(), Direction: "out", UserID: in.UserID, Text: text, Author: in.Author,
-		Attachments: []Attachment{}, SendStatus: "queued"}
+	m := newReply(in, text)
 	c, err := s.act(ctx, in.ConversationID, in.UserID, "replied", map[string]any{"message_id": m.ID}, func(tx *sql.Tx, c *Conversation) error {
-		now := db.Now()
-		m.WorkspaceID, m.ConversationID, m.AccountID, m.SentAt, m.ReceivedAt = c.WorkspaceID, c.ID, c.AccountID, now, now
-		m.ReplyToProviderID = in.ReplyTo
-		if m.ReplyToProviderID == "" {
-			var err error
-			if m.ReplyToProviderID, _, err = s.replyTarget(ctx, tx, *c); err != nil {
-				return err
-			}
-		}
-		var uid any // a reply sent by automation has no user
-		if in.UserID != 0 {
-			uid = in.UserID
-		}
-		_, err := tx.ExecContext(ctx, s.q("InsertMessage"), m.ID, m.WorkspaceID, m.ConversationID, m.AccountID, "out", nil,
-			m.Author.ExternalID, m.Author.Name, m.Author.Handle, m.Author.Followers, m.Author.Verified, uid, m.Text,
-			"[]", m.ReplyToProviderID, m.SendStatus, "{}", now, now, "")
-		if err != nil {
-			return fmt.Errorf("insert reply: %w", err)
-		}
-		_, err = tx.ExecContext(ctx, s.q("InsertOutbox"), db.NewID(), m.ID, m.AccountID, outboxKey(m, in), now, now, now)
-		if err != nil {
-			return fmt.Errorf("queue reply: %w", err)
-		}
-		_, err = tx.ExecContext(ctx, s.q("TouchOutbound"), Preview(m.Text), now, now, c.ID)
-		return err
+		return s.queueReply(ctx, tx, c, in, &m)
 	})
 	if err != nil && in.Key != "" && db.IsUniqueViolation(err) {
 		return s.replayed(ctx, in, outboxKey(m, in), err)
@@ -152,6 +130,56 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 	}
 	s.notify(c, "message", m.ID)
 	return m, nil
+}
+
+// replyText is a reply's text as it is sent, or why it cannot be.
+func replyText(text string) (string, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return "", fmt.Errorf("%w: reply is empty", hark.ErrInvalid)
+	}
+	if !hark.Storable(text) {
+		return "", fmt.Errorf("%w: the reply is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
+	}
+	if utf8.RuneCountInString(text) > MaxReplyLength {
+		return "", fmt.Errorf("%w: reply is longer than %d characters", hark.ErrInvalid, MaxReplyLength)
+	}
+	return text, nil
+}
+
+// newReply is a reply of text (checked by replyText) before it is queued.
+func newReply(in ReplyInput, text string) Message {
+	return Message{ID: db.NewID(), Direction: "out", UserID: in.UserID, Text: text, Author: in.Author,
+		Attachments: []Attachment{}, SendStatus: "queued"}
+}
+
+// queueReply stores m as c's reply and queues it in the outbox, in tx.
+func (s *Store) queueReply(ctx context.Context, tx *sql.Tx, c *Conversation, in ReplyInput, m *Message) error {
+	now := db.Now()
+	m.WorkspaceID, m.ConversationID, m.AccountID, m.SentAt, m.ReceivedAt = c.WorkspaceID, c.ID, c.AccountID, now, now
+	m.ReplyToProviderID = in.ReplyTo
+	if m.ReplyToProviderID == "" {
+		var err error
+		if m.ReplyToProviderID, _, err = s.replyTarget(ctx, tx, *c); err != nil {
+			return err
+		}
+	}
+	var uid any // a reply sent by automation has no user
+	if in.UserID != 0 {
+		uid = in.UserID
+	}
+	_, err := tx.ExecContext(ctx, s.q("InsertMessage"), m.ID, m.WorkspaceID, m.ConversationID, m.AccountID, "out", nil,
+		m.Author.ExternalID, m.Author.Name, m.Author.Handle, m.Author.Followers, m.Author.Verified, uid, m.Text,
+		"[]", m.ReplyToProviderID, m.SendStatus, "{}", now, now, "")
+	if err != nil {
+		return fmt.Errorf("insert reply: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, s.q("InsertOutbox"), db.NewID(), m.ID, m.AccountID, outboxKey(*m, in), now, now, now)
+	if err != nil {
+		return fmt.Errorf("queue reply: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, s.q("TouchOutbound"), Preview(m.Text), now, now, c.ID)
+	return err
 }
 
 // replayed returns the reply a retried request's key already made, or a

@@ -26,68 +26,101 @@ type HandoffInput struct {
 // account: a DM on X, a private reply to the comment on Facebook and
 // Instagram. The private thread (the customer's existing one, or a new
 // one) is linked to the public one on both sides, so either shows the
-// other. Both messages go through the outbox like any reply.
+// other. Both messages go through the outbox like any reply. All of it is
+// one transaction: a hand-off refused halfway must not leave the public
+// "we'll message you" queued with no private message to follow it.
 func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private Message, err error) {
-	for _, t := range []string{in.Public, in.Private} {
+	var texts [2]string
+	for i, t := range []string{in.Public, in.Private} {
 		if strings.TrimSpace(t) == "" {
 			return public, private, fmt.Errorf("%w: a hand-off needs both the public and the private message", hark.ErrInvalid)
 		}
-		if !hark.Storable(t) {
-			return public, private, fmt.Errorf("%w: a hand-off message is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
+		if texts[i], err = replyText(t); err != nil {
+			return public, private, fmt.Errorf("the %s message: %w", [2]string{"public", "private"}[i], err)
 		}
 	}
-	pub, err := s.Get(ctx, in.ConversationID)
-	if err != nil {
-		return public, private, err
-	}
-	if pub.Visibility != "public" {
-		return public, private, fmt.Errorf("%w: this conversation is already private", hark.ErrInvalid)
-	}
-	// A thread with no comment of the customer's (split off by an unmerge)
-	// is answered in private through the contact, as on X: its comments
-	// are others', and a private reply to one would reach a stranger.
-	comment, theirs, err := s.replyTarget(ctx, s.db.R, pub)
-	if err != nil {
-		return public, private, err
-	}
-	if !theirs {
-		comment = ""
-	}
-	var privID int64
+	pubIn := ReplyInput{ConversationID: in.ConversationID, UserID: in.UserID, Text: texts[0], Author: in.Author}
+	privIn := ReplyInput{UserID: in.UserID, Text: texts[1], Author: in.Author}
+	public, private = newReply(pubIn, texts[0]), newReply(privIn, texts[1])
+	var pubConv, privConv Conversation
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.q("PrivateThreadOf"), pub.AccountID, pub.ContactID).Scan(&privID)
-		if err != sql.ErrNoRows {
+		link := map[string]any{}
+		var comment string
+		pub, err := s.actIn(ctx, tx, in.ConversationID, in.UserID, "linked", link, func(tx *sql.Tx, pub *Conversation) error {
+			if pub.Visibility != "public" {
+				return fmt.Errorf("%w: this conversation is already private", hark.ErrInvalid)
+			}
+			// A thread with no comment of the customer's (split off by an
+			// unmerge) is answered in private through the contact, as on
+			// X: its comments are others', and a private reply to one
+			// would reach a stranger.
+			target, theirs, err := s.replyTarget(ctx, tx, *pub)
+			if err != nil {
+				return err
+			}
+			if theirs {
+				comment = target
+			}
+			privID, err := s.privateThread(ctx, tx, *pub)
+			if err != nil {
+				return fmt.Errorf("open the private thread: %w", err)
+			}
+			link["linked_id"], privIn.ConversationID = privID, privID
+			now := db.Now()
+			if _, err := tx.ExecContext(ctx, s.q("LinkConversations"), privID, now, pub.ID); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, s.q("LinkConversations"), pub.ID, now, privID)
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		// The private thread starts in the public one's language, so it
-		// stays in that language's queue before the customer writes.
-		privID = db.NewID()
-		now := db.Now()
-		_, err = tx.ExecContext(ctx, s.q("CreatePrivateThread"), privID, pub.WorkspaceID, pub.AccountID, pub.Channel, pub.ContactID,
-			pub.ContactName, pub.ContactHandle, now, now, now, pub.Language)
+		pubConv = pub
+		_, err = s.actIn(ctx, tx, pub.ID, in.UserID, "replied", map[string]any{"message_id": public.ID}, func(tx *sql.Tx, c *Conversation) error {
+			return s.queueReply(ctx, tx, c, pubIn, &public)
+		})
+		if err != nil {
+			return err
+		}
+		privConv, err = s.actIn(ctx, tx, privIn.ConversationID, in.UserID, "replied", map[string]any{"message_id": private.ID}, func(tx *sql.Tx, c *Conversation) error {
+			// Meta's private replies are addressed to the comment; X's
+			// DMs to the customer, whom the outbox finds from the
+			// thread's contact. Once the customer has written in
+			// private, the thread is answered as usual.
+			if c.LastInboundAt == 0 {
+				privIn.ReplyTo = comment
+			}
+			return s.queueReply(ctx, tx, c, privIn, &private)
+		})
 		return err
 	})
 	if err != nil {
-		return public, private, fmt.Errorf("open the private thread: %w", err)
+		return Message{}, Message{}, err
 	}
-	if err := s.Link(ctx, pub.ID, privID, in.UserID); err != nil {
-		return public, private, err
+	s.notify(pubConv, "linked", 0)
+	s.notify(pubConv, "replied", 0)
+	s.notify(pubConv, "message", public.ID)
+	s.notify(privConv, "replied", 0)
+	s.notify(privConv, "message", private.ID)
+	return public, private, nil
+}
+
+// privateThread is the customer's private thread on pub's account, opened
+// if they have none.
+func (s *Store) privateThread(ctx context.Context, tx *sql.Tx, pub Conversation) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q("PrivateThreadOf"), pub.AccountID, pub.ContactID).Scan(&id)
+	if err != sql.ErrNoRows {
+		return id, err
 	}
-	if public, err = s.Reply(ctx, ReplyInput{ConversationID: pub.ID, UserID: in.UserID, Text: in.Public, Author: in.Author}); err != nil {
-		return public, private, err
-	}
-	// Meta's private replies are addressed to the comment; X's DMs to the
-	// customer, whom the outbox finds from the thread's contact. Once the
-	// customer has written in private, the thread is answered as usual.
-	priv, err := s.getW(ctx, privID)
-	if err != nil {
-		return public, private, err
-	}
-	if priv.LastInboundAt != 0 {
-		comment = ""
-	}
-	private, err = s.Reply(ctx, ReplyInput{ConversationID: privID, UserID: in.UserID, Text: in.Private, Author: in.Author, ReplyTo: comment})
-	return public, private, err
+	// The private thread starts in the public one's language, so it stays
+	// in that language's queue before the customer writes.
+	id = db.NewID()
+	now := db.Now()
+	_, err = tx.ExecContext(ctx, s.q("CreatePrivateThread"), id, pub.WorkspaceID, pub.AccountID, pub.Channel, pub.ContactID,
+		pub.ContactName, pub.ContactHandle, now, now, now, pub.Language)
+	return id, err
 }
 
 // queryRower is a transaction or a pool.

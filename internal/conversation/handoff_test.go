@@ -2,6 +2,8 @@ package conversation_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -135,5 +138,57 @@ func TestAReplyIsNotAddressedToADeletedComment(t *testing.T) {
 				t.Fatalf("with %s deleted the reply answers %q, want %s", step.delete, got, step.want)
 			}
 		}
+	})
+}
+
+// A hand-off is all or nothing. Refused for its private message, or
+// failing as that message is queued, it must not leave the public "we'll
+// message you" queued: the customer would be promised a message that
+// never comes, and the agent's retry would post the promise twice.
+func TestARefusedHandoffQueuesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		conv := w.comment(t, w.fb, "111_222", "", "900", "Ana", "my order never arrived", time.Now().Add(-time.Hour))
+		handoff := func(private string) error {
+			_, _, err := w.convs.Handoff(ctx, conversation.HandoffInput{ConversationID: conv, UserID: w.agent.ID,
+				Public: "Sorry, Ana: we'll send you a private message", Private: private})
+			return err
+		}
+		nothingQueued := func(why string) {
+			t.Helper()
+			var queued, out, threads int
+			d.R.QueryRow("SELECT COUNT(*) FROM outbox").Scan(&queued)
+			d.R.QueryRow("SELECT COUNT(*) FROM messages WHERE direction = 'out'").Scan(&out)
+			d.R.QueryRow("SELECT COUNT(*) FROM conversations WHERE visibility = 'private'").Scan(&threads)
+			c, _ := w.convs.Get(ctx, conv)
+			if queued != 0 || out != 0 || threads != 0 || c.LinkedID != 0 {
+				t.Fatalf("%s, yet %d replies are queued, %d stored, %d private threads opened, linked to %d", why, queued, out, threads, c.LinkedID)
+			}
+		}
+		err := handoff(strings.Repeat("x", conversation.MaxReplyLength+1))
+		if !errors.Is(err, hark.ErrInvalid) {
+			t.Fatalf("an over-long private message: %v, want ErrInvalid", err)
+		}
+		nothingQueued("the over-long private message was refused")
+
+		// The second reply's queueing fails (a full disk, a lost
+		// connection): the first is not left behind.
+		create := []string{`CREATE TRIGGER second_fails BEFORE INSERT ON outbox FOR EACH ROW
+			WHEN (SELECT COUNT(*) FROM outbox) > 0 BEGIN SELECT RAISE(ABORT, 'disk full'); END`}
+		if d.Dialect != db.SQLite {
+			create = []string{`CREATE FUNCTION second_fails() RETURNS trigger AS $$ BEGIN
+				IF (SELECT COUNT(*) FROM outbox) > 0 THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+				`CREATE TRIGGER second_fails BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION second_fails()`}
+		}
+		for _, q := range create {
+			if _, err := d.W.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := handoff("Hi Ana, can you confirm your address?"); err == nil {
+			t.Fatal("the hand-off succeeded though its private message could not be queued")
+		}
+		nothingQueued("the private message could not be queued")
 	})
 }
