@@ -118,6 +118,14 @@ type Advisor interface {
 	Advise(private bool, lastInbound time.Time) (allowed bool, advice string)
 }
 
+// PrivateChecker is implemented by connectors whose accounts answer in
+// private only once set up to (a blog answers commenters by e-mail), so
+// the desk offers a hand-off to private only where it can be sent.
+type PrivateChecker interface {
+	// CheckPrivate says why this account cannot send a private reply, or nil.
+	CheckPrivate() error
+}
+
 // Prober is implemented by connectors that can check that the brand's
 // public profile, page or handle is reachable and live.
 type Prober interface {

@@ -50,6 +50,9 @@ func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private M
 			if pub.Visibility != "public" {
 				return fmt.Errorf("%w: this conversation is already private", hark.ErrInvalid)
 			}
+			if !hark.PrivateReplies(pub.Channel) {
+				return fmt.Errorf("%w: %s has no private messages for the desk to send: reply publicly", hark.ErrInvalid, hark.ChannelLabels[pub.Channel])
+			}
 			// A thread with no comment of the customer's (split off by an
 			// unmerge) is answered in private through the contact, as on
 			// X: its comments are others', and a private reply to one

@@ -192,3 +192,28 @@ func TestARefusedHandoffQueuesNothing(t *testing.T) {
 		nothingQueued("the private message could not be queued")
 	})
 }
+
+// LinkedIn lets an organisation comment but never message a member, so a
+// hand-off there is refused before anything is queued: the public "we'll
+// message you" would go out and the private message fail for good.
+func TestAHandoffIsRefusedWhereNoPrivateMessageCanBeSent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		li, _, err := workspace.New(d).AddAccount(ctx, workspace.Account{WorkspaceID: w.ws.ID, Channel: "linkedin", Handle: "brand"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := w.comment(t, li, "urn:li:comment:(urn:li:activity:1,2)", "", "urn:li:person:9", "Ana", "my order never arrived", time.Now())
+		_, _, err = w.convs.Handoff(ctx, conversation.HandoffInput{ConversationID: conv, UserID: w.agent.ID,
+			Public: "Sorry Ana, we'll message you", Private: "Hi Ana, can you send your order number?"})
+		if !errors.Is(err, hark.ErrInvalid) || !strings.Contains(err.Error(), "LinkedIn") {
+			t.Fatalf("a hand-off on LinkedIn: %v, want ErrInvalid naming LinkedIn", err)
+		}
+		var queued int
+		d.R.QueryRow("SELECT COUNT(*) FROM outbox").Scan(&queued)
+		if queued != 0 {
+			t.Fatalf("the refused hand-off queued %d replies", queued)
+		}
+	})
+}

@@ -36,6 +36,9 @@ func (d *desk) reply(w http.ResponseWriter, r *http.Request, c auth.Caller) erro
 	}
 	author := conversation.Author{Name: acct.Name, Handle: acct.Handle}
 	if r.PostFormValue("handoff") != "" {
+		if err := d.a.CheckHandoff(acct); err != nil {
+			return err
+		}
 		_, priv, err := d.a.Conversations.Handoff(r.Context(), conversation.HandoffInput{ConversationID: id, UserID: c.User.ID,
 			Public: r.PostFormValue("text"), Private: r.PostFormValue("private"), Author: author})
 		if err != nil {

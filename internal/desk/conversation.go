@@ -57,8 +57,11 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 		return nil, err
 	}
 	advice := d.advice(conv)
+	// "Continue in private" is offered only where the private message can
+	// be sent: not on LinkedIn, nor on a blog not set up to e-mail.
+	handoff := conv.Visibility == "public" && d.a.CheckHandoff(v.Accounts[conv.AccountID]) == nil
 	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Clipped": conv.MessageCount > len(msgs), "Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
-		"Contact": contact, "Others": others, "Account": v.Accounts[conv.AccountID], "Back": "/w/" + slugPath(ws.Slug)}, nil
+		"Handoff": handoff, "Contact": contact, "Others": others, "Account": v.Accounts[conv.AccountID], "Back": "/w/" + slugPath(ws.Slug)}, nil
 }
 
 func (d *desk) conversation(w http.ResponseWriter, r *http.Request, c auth.Caller) error {

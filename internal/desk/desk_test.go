@@ -2,6 +2,7 @@ package desk_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -458,4 +459,62 @@ func TestAccountsPageSaysHowChatAndAPIAccountsWork(t *testing.T) {
 	if strings.Contains(page, "No connector configured") || !strings.Contains(page, "Replies reach visitors live") || !strings.Contains(page, "the desk cannot send replies to it") || !strings.Contains(page, "Chat settings") {
 		t.Fatalf("the accounts page does not say how chat and api accounts work:\n%s", page)
 	}
+}
+
+// "Continue in private" is offered only where the private message can be
+// sent: on Facebook, not on LinkedIn (no private messages through its
+// API), and on a blog only once it is set up to e-mail its commenters.
+// A hand-off posted on LinkedIn all the same is refused, nothing queued.
+func TestContinueInPrivateIsOfferedOnlyWhereItCanBeSent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := apptest.Open(t, d)
+		ws, _ := a.Workspaces.Create(ctx, "brand", "Brand")
+		a.Users.Add(ctx, "agent@b.test", "Agent", "agent", "password1")
+		srv := httptest.NewServer(server.Handler(a))
+		defer srv.Close()
+		ag := newClient(t, srv.URL)
+		ag.login("agent@b.test", "password1")
+		for _, c := range []struct {
+			channel, handle, config string
+			offered                 bool
+		}{
+			{"facebook", "brandpage", "", true},
+			{"linkedin", "brand", `{"organization":"42"}`, false},
+			{"blog", "blog.brand.test", `{"site":"https://blog.brand.test"}`, false},
+			{"blog", "news.brand.test", `{"site":"https://news.brand.test","reply_from":"help@brand.test","smtp":{"addr":"127.0.0.1:2525","security":"none"}}`, true},
+		} {
+			acct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: c.channel, Handle: c.handle})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.config != "" {
+				if err := a.Workspaces.SetConfig(ctx, acct.ID, json.RawMessage(c.config)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := a.Pipeline.Ingest(ctx, acct.ID, ingest.Message{ProviderID: "c-" + itoa(acct.ID), Visibility: "public",
+				Author: ingest.Author{ID: "ana-" + itoa(acct.ID), Name: "Ana"}, Text: "my order never arrived"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res[0].Err != nil {
+				t.Fatal(res[0].Err)
+			}
+			convPath := "/c/" + itoa(res[0].ConversationID)
+			if _, page := ag.get(convPath); strings.Contains(page, `id="handoff"`) != c.offered {
+				t.Errorf("%s %s: continue in private offered %v, want %v", c.channel, c.handle, !c.offered, c.offered)
+			}
+			if c.channel != "linkedin" {
+				continue
+			}
+			code, _ := ag.post(convPath+"/reply", url.Values{"csrf_token": {ag.csrf}, "handoff": {"1"},
+				"text": {"Sorry Ana, we'll message you"}, "private": {"Hi Ana, your order number?"}})
+			var queued int
+			d.R.QueryRow("SELECT COUNT(*) FROM outbox").Scan(&queued)
+			if code != http.StatusBadRequest || queued != 0 {
+				t.Errorf("a hand-off posted on LinkedIn: %d with %d replies queued, want 400 and none", code, queued)
+			}
+		}
+	})
 }

@@ -46,6 +46,12 @@ func DefaultVisibility(channel string) string {
 	return "private"
 }
 
+// PrivateReplies says whether a channel's public conversation can go on in
+// private (a hand-off): LinkedIn's API lets an organisation comment, never
+// message a member, so the public "we'll message you" would go out and the
+// private message fail for good.
+func PrivateReplies(channel string) bool { return channel != "linkedin" }
+
 // ClassifierChannel names a message's channel as the classifier, and the
 // labelled examples it learns from, read it: a private message on a
 // channel that is not private by nature (an X or Instagram DM, Messenger,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -246,6 +247,15 @@ func (c *Connector) wp(ctx context.Context, method, path string, body any, into 
 	return resp.Header, nil
 }
 
+// CheckPrivate says why a commenter cannot be answered in private: the
+// blog answers by e-mail, which needs reply_from and smtp.
+func (c *Connector) CheckPrivate() error {
+	if c.mail == nil {
+		return errors.New("to answer a commenter by e-mail, set reply_from and smtp for this blog")
+	}
+	return nil
+}
+
 // duplicateError is WordPress refusing a comment it already has: after a
 // crash between posting and recording, the reply is there already.
 type duplicateError struct{ *channel.SendError }
@@ -253,8 +263,8 @@ type duplicateError struct{ *channel.SendError }
 // Send posts a public reply under the comment answered, as the site user.
 func (c *Connector) Send(ctx context.Context, out channel.Outgoing) (channel.Sent, error) {
 	if out.Private {
-		if c.mail == nil {
-			return channel.Sent{}, &channel.SendError{Message: "to answer a commenter by e-mail, set reply_from and smtp for this blog"}
+		if err := c.CheckPrivate(); err != nil {
+			return channel.Sent{}, &channel.SendError{Message: err.Error()}
 		}
 		return c.mail.Send(ctx, out)
 	}
