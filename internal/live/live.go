@@ -36,8 +36,13 @@ type Local struct {
 }
 
 type sub struct {
-	ch     chan Event
-	missed atomic.Bool
+	mu sync.Mutex // one send at a time, so after counts what follows the resync
+	ch chan Event
+	// resynced says a resync was queued; after counts the events queued
+	// since. While the buffer is full and after is below its size, that
+	// resync is still unread.
+	resynced bool
+	after    int
 }
 
 // NewLocal returns an in-process bus.
@@ -51,18 +56,33 @@ func (l *Local) Publish(e Event) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	for s := range l.subs {
-		select {
-		case s.ch <- e:
-		default:
-			s.missed.Store(true)
-		}
-		if s.missed.Load() {
-			select {
-			case s.ch <- Event{Seq: e.Seq, Kind: "resync"}:
-				s.missed.Store(false)
-			default:
-			}
-		}
+		s.send(e)
+	}
+}
+
+// send queues e or, when the subscriber is behind, drops it and makes sure
+// the last thing it reads is a resync: the burst may be the last activity
+// for hours, so the next publish cannot be relied on to tell it.
+func (s *sub) send(e Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case s.ch <- e:
+		s.after++
+		return
+	default:
+	}
+	if s.resynced && s.after < cap(s.ch) {
+		return // a resync is still unread: the reload it asks for covers e
+	}
+	select {
+	case <-s.ch: // the oldest event gives way to the resync
+	default:
+	}
+	select {
+	case s.ch <- Event{Seq: e.Seq, Kind: "resync"}:
+		s.resynced, s.after = true, 0
+	default: // only sends under s.mu fill the buffer, so there is room
 	}
 }
 

@@ -55,6 +55,38 @@ func TestLocalDeliversAndFlagsSlowSubscribers(t *testing.T) {
 	}
 }
 
+// A subscriber that fell behind during a burst learns it missed events
+// once it catches up, even when the burst was the last activity (a bulk
+// action, a webhook storm, then a quiet desk): no later publish comes to
+// tell it. One resync, read last, covers the whole burst.
+func TestASlowSubscriberIsToldToResyncAtTheEndOfABurst(t *testing.T) {
+	l := NewLocal()
+	ch, cancel := l.Subscribe()
+	defer cancel()
+	for i := 1; i <= 300; i++ { // more than a subscriber's buffer
+		l.Publish(Event{Kind: "message", WorkspaceID: 1, ConversationID: int64(i)})
+	}
+	var last Event
+	n, resyncs := 0, 0
+	for e := range drain(ch) {
+		last, n = e, n+1
+		if e.Kind == "resync" {
+			resyncs++
+		}
+	}
+	if last.Kind != "resync" {
+		t.Fatalf("the subscriber read %d events ending at conversation %d and was never told to resync: the rest of the burst is lost until some unrelated change", n, last.ConversationID)
+	}
+	if resyncs != 1 {
+		t.Fatalf("%d resyncs in %d events, want one for the burst", resyncs, n)
+	}
+	// Once it has read everything, new events arrive as usual.
+	l.Publish(Event{Kind: "message", WorkspaceID: 1, ConversationID: 301})
+	if e := <-ch; e.ConversationID != 301 {
+		t.Fatalf("after catching up the subscriber read %+v, want conversation 301", e)
+	}
+}
+
 func drain(ch <-chan Event) <-chan Event {
 	out := make(chan Event, 512)
 	for {
