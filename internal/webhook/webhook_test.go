@@ -70,3 +70,59 @@ func TestMessengerThroughWebhookAndOutbox(t *testing.T) {
 		t.Fatalf("the fake received %+v", sends)
 	}
 }
+
+// WhatsApp answers a send with a wamid and reports only later, by a
+// "failed" status webhook, that the reply never arrived (131026
+// undeliverable, 131047 the 24-hour window closed). The desk shows such a
+// reply failed, with WhatsApp's reason, as it does an e-mail bounce;
+// delivered and read reports leave it sent.
+func TestAWhatsAppReplyReportedFailedShowsFailed(t *testing.T) {
+	ctx := context.Background()
+	fake := meta.NewFake("app-secret", "verify-me", "page-token")
+	a, desk := openDesk(t, app.Options{PollEvery: -1})
+	ws, _, hook := connectMeta(t, a, desk, "shop", "whatsapp", fake)
+	deliver := func(body []byte) {
+		t.Helper()
+		if codes, err := fake.Deliver(ctx, hook, meta.DeliverOptions{Redeliver: true}, body); err != nil || codes[0] != 200 || codes[1] != 200 {
+			t.Fatalf("push: %v %v", codes, err)
+		}
+	}
+	deliver(fake.WhatsAppTextBody("16505551234", "Sheena", "wamid.IN1", "Is my order shipped?", time.Now().Add(-time.Minute)))
+	page, _ := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+	if len(page.Conversations) != 1 {
+		t.Fatalf("conversations: %+v", page.Conversations)
+	}
+	send := func(text string) conversation.Message {
+		t.Helper()
+		reply, err := a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: page.Conversations[0].ID, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Outbox.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := a.Conversations.Message(ctx, reply.ID)
+		if m.SendStatus != "sent" || m.ProviderID == "" {
+			t.Fatalf("reply not sent: %+v", m)
+		}
+		return m
+	}
+	ok, lost := send("Yes, today."), send("Tracking: 1Z999.")
+
+	for _, status := range []string{"sent", "delivered", "read"} {
+		deliver(fake.WhatsAppStatusBody(ok.ProviderID, "16505551234", status, time.Now()))
+	}
+	deliver(fake.WhatsAppStatusBody(lost.ProviderID, "16505551234", "failed", time.Now()))
+
+	if m, _ := a.Conversations.Message(ctx, ok.ID); m.SendStatus != "sent" {
+		t.Fatalf("a reply WhatsApp delivered and the customer read shows %q (%s)", m.SendStatus, m.SendError)
+	}
+	m, _ := a.Conversations.Message(ctx, lost.ID)
+	if m.SendStatus != "failed" || !strings.Contains(m.SendError, "131026 Message undeliverable") {
+		t.Fatalf("WhatsApp reported the reply undeliverable, but the desk shows it %q, error %q", m.SendStatus, m.SendError)
+	}
+	page, _ = a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+	if page.Conversations[0].MessageCount != 3 {
+		t.Fatalf("statuses must not become messages: %d messages", page.Conversations[0].MessageCount)
+	}
+}

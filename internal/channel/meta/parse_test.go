@@ -83,7 +83,10 @@ func TestParseFixtures(t *testing.T) {
 				visibility: "private", author: "16505551234", name: "Sheena Nelson", text: "This one",
 				replyTo: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI0ODFFQjc1QkM2NTVCODUzRQA=", attach: 1},
 		}}, // the reaction is skipped
-		{"whatsapp_statuses.json", nil}, // statuses are not messages
+		{"whatsapp_statuses.json", []want{{kind: channel.Undelivered, target: "106540352242922",
+			id: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI0ODFFQjc1QkM2NTVCODUzRgA=", sentAt: 1750263780000,
+			text: "131047 Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}},
+		// statuses are not messages; the failed one fails our reply, the delivered one is skipped
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -198,7 +201,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("event without a provider id: %+v", e)
 			}
 			switch e.Kind {
-			case channel.Created, channel.Edited, channel.Deleted:
+			case channel.Created, channel.Edited, channel.Deleted, channel.Undelivered:
 			default:
 				t.Fatalf("unknown kind %q", e.Kind)
 			}

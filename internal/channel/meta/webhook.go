@@ -127,7 +127,7 @@ func Parse(body []byte, mediaBase string) ([]channel.Event, error) {
 		case "whatsapp_business_account":
 			for _, c := range changes {
 				if c.Field == "messages" {
-					out = append(out, whatsappMessages(c.Value, mediaBase)...)
+					out = append(out, whatsappChange(c.Value, mediaBase)...)
 				}
 			}
 		}

@@ -72,13 +72,28 @@ type waMessage struct {
 	} `json:"interactive"`
 }
 
-// whatsappMessages maps a WhatsApp "messages" change. Statuses in the same
-// change are not messages; Statuses reads them.
-func whatsappMessages(raw json.RawMessage, mediaBase string) []channel.Event {
+// whatsappChange maps a WhatsApp "messages" change: the customer's messages,
+// and the replies WhatsApp reports it could not deliver. WhatsApp tells of
+// those (131026 undeliverable, 131047 the 24-hour window closed) only by a
+// failed status, long after Send was answered with a wamid.
+func whatsappChange(raw json.RawMessage, mediaBase string) []channel.Event {
 	var v waValue
 	if json.Unmarshal(raw, &v) != nil {
 		return nil
 	}
+	out := whatsappMessages(v, mediaBase)
+	for _, st := range whatsappStatuses(v) {
+		// sent, delivered and read change nothing the desk shows.
+		if st.Status == "failed" {
+			out = append(out, channel.Event{Kind: channel.Undelivered, Target: st.Target,
+				Msg: ingest.Message{ProviderID: st.ProviderID, Text: st.Error, SentAt: st.At, Raw: st.raw}})
+		}
+	}
+	return out
+}
+
+// whatsappMessages maps the customer's messages in a "messages" change.
+func whatsappMessages(v waValue, mediaBase string) []channel.Event {
 	names := map[string]string{}
 	for _, c := range v.Contacts {
 		names[c.WaID] = c.Profile.Name
@@ -164,10 +179,13 @@ type Status struct {
 	At          time.Time `json:"at"`
 	// Error explains a failed status.
 	Error string `json:"error,omitempty"`
+
+	raw json.RawMessage
 }
 
 // Statuses reads the delivery reports in a verified WhatsApp webhook body.
-// They update the desk's outbound message and never create messages.
+// They never create messages; Parse makes each failed one an Undelivered
+// event, which marks the reply failed.
 func (w *WhatsApp) Statuses(body []byte) ([]Status, error) { return ParseStatuses(body) }
 
 // ParseStatuses reads the WhatsApp delivery reports in a webhook body.
@@ -187,43 +205,52 @@ func ParseStatuses(body []byte) ([]Status, error) {
 				continue
 			}
 			var v waValue
-			if json.Unmarshal(c.Value, &v) != nil {
-				continue
-			}
-			for _, r := range v.Statuses {
-				var s struct {
-					ID          string   `json:"id"`
-					Status      string   `json:"status"`
-					Timestamp   flexTime `json:"timestamp"`
-					RecipientID string   `json:"recipient_id"`
-					Errors      []struct {
-						Code      int    `json:"code"`
-						Title     string `json:"title"`
-						Message   string `json:"message"`
-						ErrorData struct {
-							Details string `json:"details"`
-						} `json:"error_data"`
-					} `json:"errors"`
-				}
-				if json.Unmarshal(r, &s) != nil || s.ID == "" {
-					continue
-				}
-				st := Status{Target: v.Metadata.PhoneNumberID, ProviderID: s.ID, Status: s.Status,
-					RecipientID: s.RecipientID, At: s.Timestamp.Time()}
-				for _, e := range s.Errors {
-					msg := e.ErrorData.Details
-					if msg == "" {
-						msg = e.Message
-					}
-					if msg == "" {
-						msg = e.Title
-					}
-					st.Error = strings.TrimSpace(fmt.Sprintf("%d %s", e.Code, msg))
-					break
-				}
-				out = append(out, st)
+			if json.Unmarshal(c.Value, &v) == nil {
+				out = append(out, whatsappStatuses(v)...)
 			}
 		}
 	}
 	return out, nil
+}
+
+// whatsappStatuses reads the delivery reports in a "messages" change.
+func whatsappStatuses(v waValue) []Status {
+	var out []Status
+	for _, r := range v.Statuses {
+		var s struct {
+			ID          string   `json:"id"`
+			Status      string   `json:"status"`
+			Timestamp   flexTime `json:"timestamp"`
+			RecipientID string   `json:"recipient_id"`
+			Errors      []struct {
+				Code      int    `json:"code"`
+				Title     string `json:"title"`
+				Message   string `json:"message"`
+				ErrorData struct {
+					Details string `json:"details"`
+				} `json:"error_data"`
+			} `json:"errors"`
+		}
+		if json.Unmarshal(r, &s) != nil || s.ID == "" {
+			continue
+		}
+		st := Status{Target: v.Metadata.PhoneNumberID, ProviderID: s.ID, Status: s.Status,
+			RecipientID: s.RecipientID, At: s.Timestamp.Time(), raw: r}
+		if len(s.Errors) > 0 {
+			e := s.Errors[0]
+			why := e.Title
+			if why == "" {
+				why = e.Message
+			}
+			if d := e.ErrorData.Details; d != "" && d != why {
+				why = strings.TrimPrefix(why+": "+d, ": ")
+			}
+			if e.Code != 0 {
+				why = fmt.Sprintf("%d %s", e.Code, why)
+			}
+			st.Error = strings.TrimSpace(why)
+		}
+		out = append(out, st)
+	}
+	return out
 }
