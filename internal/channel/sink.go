@@ -12,9 +12,11 @@ import (
 )
 
 // Reviser applies a provider's edit or delete to a stored message,
-// reporting false when the message was never stored.
+// reporting false when the message was never stored; it remembers such a
+// delete, and ApplyEarlyDeletes applies it once the message is stored.
 type Reviser interface {
 	ApplyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error)
+	ApplyEarlyDeletes(ctx context.Context, accountID int64, providerIDs []string) (int, error)
 }
 
 // Bouncer marks a reply the provider could not deliver, reporting false
@@ -31,12 +33,14 @@ type Sink struct {
 	Log       *slog.Logger
 }
 
-// Store ingests new messages and applies edits and deletes, returning how
-// many events were new or changed something (redeliveries are not
-// counted). An edit of a message never seen is stored as new (its creation
-// was lost, or predates the account's connection); a delete of one is only
-// logged. Invalid messages are logged and skipped: retrying cannot fix
-// them. Any other error means the provider should be told to retry.
+// Store ingests new messages and applies edits and deletes, in the order
+// of events, returning how many events were new or changed something
+// (redeliveries are not counted). An edit of a message never seen is
+// stored as new (its creation was lost, or predates the account's
+// connection); a delete of one is remembered, so the message is stored
+// deleted if it comes later (a retried push). Invalid messages are logged
+// and skipped: retrying cannot fix them. Any other error means the
+// provider should be told to retry.
 func (s Sink) Store(ctx context.Context, acct workspace.Account, events []Event) (int, error) {
 	var msgs []ingest.Message
 	stored := 0
@@ -62,6 +66,14 @@ func (s Sink) Store(ctx context.Context, acct workspace.Account, events []Event)
 			}
 			continue
 		}
+		// A comment added and removed (or edited) within Meta's batching
+		// window comes in one push: the add is stored before the remove
+		// looks for it.
+		n, err := s.ingest(ctx, acct, msgs)
+		stored += n
+		if msgs = nil; err != nil {
+			return stored, err
+		}
 		at := ev.Msg.SentAt
 		if at.IsZero() {
 			at = time.Now()
@@ -76,17 +88,27 @@ func (s Sink) Store(ctx context.Context, acct workspace.Account, events []Event)
 		case ev.Kind == Edited:
 			msgs = append(msgs, ev.Msg)
 		default:
-			s.log().Info("channel: delete of a message never stored", "account", acct.ID, "provider_id", ev.Msg.ProviderID)
+			s.log().Info("channel: delete of a message not stored, kept for if it comes", "account", acct.ID, "provider_id", ev.Msg.ProviderID)
 		}
 	}
+	n, err := s.ingest(ctx, acct, msgs)
+	return stored + n, err
+}
+
+// ingest stores msgs, counting the new ones, and deletes those whose
+// delete came first. Redeliveries are looked at too: the push that stored
+// one may have failed before its delete was applied.
+func (s Sink) ingest(ctx context.Context, acct workspace.Account, msgs []ingest.Message) (int, error) {
 	if len(msgs) == 0 {
-		return stored, nil
+		return 0, nil
 	}
 	res, err := s.Pipeline.Ingest(ctx, acct.ID, msgs...)
 	if err != nil {
-		return stored, err
+		return 0, err
 	}
-	for _, r := range res {
+	stored := 0
+	var ids []string
+	for i, r := range res {
 		if r.Err != nil && !errors.Is(r.Err, hark.ErrInvalid) {
 			return stored, r.Err
 		}
@@ -96,6 +118,12 @@ func (s Sink) Store(ctx context.Context, acct workspace.Account, events []Event)
 		}
 		if !r.Duplicate {
 			stored++
+		}
+		ids = append(ids, msgs[i].ProviderID)
+	}
+	if s.Revisions != nil && len(ids) > 0 {
+		if _, err := s.Revisions.ApplyEarlyDeletes(ctx, acct.ID, ids); err != nil {
+			return stored, err
 		}
 	}
 	return stored, nil

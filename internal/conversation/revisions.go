@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -26,16 +27,80 @@ const (
 	RevisionDeleted = "deleted"
 )
 
+// EarlyDeleteTTL is how long a delete of a message not yet stored is kept
+// for the message to arrive: past Meta's retries (about 36 hours) and X's
+// replay window (5 days).
+const EarlyDeleteTTL = 7 * 24 * time.Hour
+
 // ApplyRevision records that the provider's message (accountID, providerID)
 // was edited to text or deleted, keeping its previous text as a revision.
 // It reports false when the message is not stored (the caller decides
-// whether an edit of an unknown message is ingested as new). Repeating the
-// same edit or delete changes nothing, and an edit older than the one
-// applied is left out: providers redeliver, in any order.
+// whether an edit of an unknown message is ingested as new); a delete of
+// one is remembered, for ApplyEarlyDeletes. Repeating the same edit or
+// delete changes nothing, and an edit older than the one applied is left
+// out: providers redeliver, in any order.
 func (s *Store) ApplyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error) {
 	if kind != RevisionEdited && kind != RevisionDeleted {
 		return false, fmt.Errorf("revision kind %q: %w", kind, hark.ErrInvalid)
 	}
+	found, err := s.applyRevision(ctx, accountID, providerID, kind, text, at)
+	if err != nil || found || kind != RevisionDeleted {
+		return found, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		now := db.Now()
+		if _, err := tx.ExecContext(ctx, s.q("ExpireEarlyDeletes"), now-EarlyDeleteTTL.Milliseconds()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q("RememberDelete"), accountID, providerID, at, now)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("remember the delete of %s: %w", providerID, err)
+	}
+	// The message may have been stored since it was looked for, by a push
+	// on another node that found no delete yet: now the delete is
+	// remembered, one of the two sees the other.
+	if found, err = s.applyRevision(ctx, accountID, providerID, kind, text, at); found && err == nil {
+		_, err = s.db.W.ExecContext(ctx, s.q("ForgetEarlyDelete"), accountID, providerID)
+	}
+	return found, err
+}
+
+// ApplyEarlyDeletes deletes those of the account's stored messages,
+// named by providerIDs, whose delete came before them (a push retried
+// after a later one went through), so they are not shown live. It reports
+// how many it deleted.
+func (s *Store) ApplyEarlyDeletes(ctx context.Context, accountID int64, providerIDs []string) (int, error) {
+	var some int
+	if err := s.db.R.QueryRowContext(ctx, s.q("HasEarlyDeletes"), accountID).Scan(&some); err != nil || some == 0 {
+		return 0, err
+	}
+	n := 0
+	for _, id := range providerIDs {
+		var at int64
+		err := s.db.R.QueryRowContext(ctx, s.q("EarlyDelete"), accountID, id).Scan(&at)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		found, err := s.applyRevision(ctx, accountID, id, RevisionDeleted, "", at)
+		if err != nil {
+			return n, err
+		}
+		if found {
+			n++
+			if _, err := s.db.W.ExecContext(ctx, s.q("ForgetEarlyDelete"), accountID, id); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (s *Store) applyRevision(ctx context.Context, accountID int64, providerID, kind, text string, at int64) (bool, error) {
 	var (
 		found              bool
 		msgID, convID, wID int64

@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -41,6 +42,59 @@ func TestConcurrentRedeliveriesOfAnEdit(t *testing.T) {
 		revs, _ := w.convs.Revisions(ctx, msg.ID)
 		if got.Text != "found it, thanks (newer edit)" {
 			t.Errorf("an older edit, delivered at once with a newer one, was applied over it: text %q, revisions %+v", got.Text, revs)
+		}
+	})
+}
+
+// A delete can come before the message it deletes (a tweet_create replayed
+// after its tweet_delete, a Page comment's add retried after its remove).
+// The delete is remembered per account, applied once the message is
+// stored, then forgotten; one older than EarlyDeleteTTL is let go.
+func TestADeleteThatCameFirstIsAppliedWhenItsMessageComes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		at := time.Now().Add(-time.Minute).UnixMilli()
+		for range 2 { // a redelivered delete is remembered once
+			if found, err := w.convs.ApplyRevision(ctx, w.x.ID, "t1", conversation.RevisionDeleted, "", at); err != nil || found {
+				t.Fatalf("delete of a message not stored: %v %v", found, err)
+			}
+		}
+		// A delete remembered longer ago than EarlyDeleteTTL is let go at
+		// the next one.
+		old := time.Now().Add(-conversation.EarlyDeleteTTL - time.Hour).UnixMilli()
+		if _, err := d.W.ExecContext(ctx, fmt.Sprintf("INSERT INTO early_deletes (account_id, provider_id, deleted_at, noted_at) VALUES (%d, 't0', %d, %d)", w.x.ID, old, old)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.convs.ApplyRevision(ctx, w.x.ID, "t2", conversation.RevisionDeleted, "", at); err != nil {
+			t.Fatal(err)
+		}
+
+		conv := w.post(t, w.x, "t1", "dana", "@brand my card is 4111 1111 1111 1111", time.Now().Add(-2*time.Minute))
+		w.post(t, w.x, "t0", "dana", "@brand deleted a week ago", time.Now().Add(-2*time.Minute))
+		w.post(t, w.fb, "t2", "dana", "same id, another account", time.Now().Add(-2*time.Minute))
+		if n, err := w.convs.ApplyEarlyDeletes(ctx, w.fb.ID, []string{"t2"}); err != nil || n != 0 {
+			t.Fatalf("a delete on X deleted a Facebook message: %d %v", n, err)
+		}
+		if n, err := w.convs.ApplyEarlyDeletes(ctx, w.x.ID, []string{"t0", "t1", "t3"}); err != nil || n != 1 {
+			t.Fatalf("deleted %d, %v; want t1 only", n, err)
+		}
+		msgs, _ := w.convs.Messages(ctx, conv)
+		byID := map[string]conversation.Message{}
+		for _, m := range msgs {
+			byID[m.ProviderID] = m
+		}
+		if m := byID["t1"]; m.DeletedAt != at {
+			t.Fatalf("the message deleted before it came is %+v", m)
+		}
+		if revs, _ := w.convs.Revisions(ctx, byID["t1"].ID); len(revs) != 1 || revs[0].Kind != conversation.RevisionDeleted {
+			t.Fatalf("revisions: %+v", revs)
+		}
+		if m := byID["t0"]; m.ID == 0 || m.DeletedAt != 0 {
+			t.Fatalf("a delete older than EarlyDeleteTTL was applied: %+v", m)
+		}
+		if n, err := w.convs.ApplyEarlyDeletes(ctx, w.x.ID, []string{"t1"}); err != nil || n != 0 {
+			t.Fatalf("an applied delete is forgotten: %d %v", n, err)
 		}
 	})
 }

@@ -222,6 +222,22 @@ UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3;
 -- name: DeleteMessage
 UPDATE messages SET deleted_at = $1 WHERE id = $2;
 
+-- name: RememberDelete
+INSERT INTO early_deletes (account_id, provider_id, deleted_at, noted_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (account_id, provider_id) DO NOTHING;
+
+-- name: ExpireEarlyDeletes
+DELETE FROM early_deletes WHERE noted_at < $1;
+
+-- name: HasEarlyDeletes
+SELECT COUNT(*) FROM (SELECT 1 FROM early_deletes WHERE account_id = $1 LIMIT 1) d;
+
+-- name: EarlyDelete
+SELECT deleted_at FROM early_deletes WHERE account_id = $1 AND provider_id = $2;
+
+-- name: ForgetEarlyDelete
+DELETE FROM early_deletes WHERE account_id = $1 AND provider_id = $2;
+
 -- name: RevisionsOf
 SELECT id, text, replaced_at, kind FROM message_revisions WHERE message_id = $1 ORDER BY id;
 

@@ -217,6 +217,22 @@ UPDATE messages SET text = ?, edited_at = ? WHERE id = ?;
 -- name: DeleteMessage
 UPDATE messages SET deleted_at = ? WHERE id = ?;
 
+-- name: RememberDelete
+INSERT INTO early_deletes (account_id, provider_id, deleted_at, noted_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (account_id, provider_id) DO NOTHING;
+
+-- name: ExpireEarlyDeletes
+DELETE FROM early_deletes WHERE noted_at < ?;
+
+-- name: HasEarlyDeletes
+SELECT COUNT(*) FROM (SELECT 1 FROM early_deletes WHERE account_id = ? LIMIT 1) d;
+
+-- name: EarlyDelete
+SELECT deleted_at FROM early_deletes WHERE account_id = ? AND provider_id = ?;
+
+-- name: ForgetEarlyDelete
+DELETE FROM early_deletes WHERE account_id = ? AND provider_id = ?;
+
 -- name: RevisionsOf
 SELECT id, text, replaced_at, kind FROM message_revisions WHERE message_id = ? ORDER BY id;
 
