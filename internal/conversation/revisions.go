@@ -143,7 +143,10 @@ func (s *Store) applyRevision(ctx context.Context, accountID int64, providerID, 
 			return err
 		}
 		if kind == RevisionDeleted {
-			if _, err := tx.ExecContext(ctx, s.q("DeleteMessage"), at, msgID); err != nil || direction != "in" {
+			if _, err := tx.ExecContext(ctx, s.q("DeleteMessage"), at, msgID); err != nil {
+				return err
+			}
+			if err := s.refreshPreview(ctx, tx, convID); err != nil || direction != "in" {
 				return err
 			}
 			// What the customer took back no longer says what the thread
@@ -151,6 +154,9 @@ func (s *Store) applyRevision(ctx context.Context, accountID int64, providerID, 
 			return SettleLabels(ctx, tx, s.db.Dialect, conv)
 		}
 		if _, err := tx.ExecContext(ctx, s.q("EditMessage"), text, at, msgID); err != nil {
+			return err
+		}
+		if err := s.refreshPreview(ctx, tx, convID); err != nil {
 			return err
 		}
 		if direction != "in" || s.labeller == nil {
@@ -173,6 +179,20 @@ func (s *Store) applyRevision(ctx context.Context, accountID int64, providerID, 
 	}
 	s.notify(Conversation{ID: convID, WorkspaceID: wID}, "message_"+kind, msgID)
 	return true, nil
+}
+
+// refreshPreview sets the inbox's preview of a conversation again after
+// one of its messages was edited or deleted: the newest message still
+// there, as ingest and replies set it, so the list does not go on showing
+// what the customer took back ("" when nothing is left).
+func (s *Store) refreshPreview(ctx context.Context, tx *sql.Tx, convID int64) error {
+	var text string
+	err := tx.QueryRowContext(ctx, s.q("NewestText"), convID).Scan(&text)
+	if err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.q("SetPreview"), Preview(text), convID)
+	return err
 }
 
 // LabelInput is what the classifiers read of a customer's message.

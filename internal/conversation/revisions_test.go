@@ -98,3 +98,45 @@ func TestADeleteThatCameFirstIsAppliedWhenItsMessageComes(t *testing.T) {
 		}
 	})
 }
+
+// The inbox previews a thread's newest message: edited, the preview shows
+// the new text; deleted, the newest message still there. Before, the list
+// went on showing what the customer had changed or taken back (a card
+// number posted by mistake) until the next message came.
+func TestThePreviewFollowsEditsAndDeletes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		w.stubLabels()
+		ctx := context.Background()
+		conv := w.post(t, w.x, "p1", "dana", "@brand where is my bag", time.Now().Add(-2*time.Minute))
+		w.post(t, w.x, "p2", "dana", "@brand my card is 4111 1111 1111 1111", time.Now().Add(-time.Minute))
+		preview := func() string {
+			c, err := w.convs.Get(ctx, conv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.Preview
+		}
+		if p := preview(); p != "@brand my card is 4111 1111 1111 1111" {
+			t.Fatalf("preview %q", p)
+		}
+		if _, err := w.convs.ApplyRevision(ctx, w.x.ID, "p2", conversation.RevisionEdited, "@brand sorry, wrong   window", time.Now().UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		if p := preview(); p != "@brand sorry, wrong window" {
+			t.Errorf("after the edit the preview is %q", p)
+		}
+		if _, err := w.convs.ApplyRevision(ctx, w.x.ID, "p2", conversation.RevisionDeleted, "", time.Now().UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		if p := preview(); p != "@brand where is my bag" {
+			t.Errorf("after the delete the preview is %q, want the message still there", p)
+		}
+		if _, err := w.convs.ApplyRevision(ctx, w.x.ID, "p1", conversation.RevisionDeleted, "", time.Now().UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		if p := preview(); p != "" {
+			t.Errorf("with every message deleted the preview is %q", p)
+		}
+	})
+}

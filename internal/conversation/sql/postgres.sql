@@ -222,6 +222,12 @@ UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3;
 -- name: DeleteMessage
 UPDATE messages SET deleted_at = $1 WHERE id = $2;
 
+-- name: NewestText
+SELECT text FROM messages WHERE conversation_id = $1 AND deleted_at = 0 ORDER BY sent_at DESC, id DESC LIMIT 1;
+
+-- name: SetPreview
+UPDATE conversations SET preview = $1 WHERE id = $2;
+
 -- name: RememberDelete
 INSERT INTO early_deletes (account_id, provider_id, deleted_at, noted_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT (account_id, provider_id) DO NOTHING;

@@ -217,6 +217,12 @@ UPDATE messages SET text = ?, edited_at = ? WHERE id = ?;
 -- name: DeleteMessage
 UPDATE messages SET deleted_at = ? WHERE id = ?;
 
+-- name: NewestText
+SELECT text FROM messages WHERE conversation_id = ? AND deleted_at = 0 ORDER BY sent_at DESC, id DESC LIMIT 1;
+
+-- name: SetPreview
+UPDATE conversations SET preview = ? WHERE id = ?;
+
 -- name: RememberDelete
 INSERT INTO early_deletes (account_id, provider_id, deleted_at, noted_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (account_id, provider_id) DO NOTHING;
