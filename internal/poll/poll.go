@@ -29,6 +29,11 @@ var (
 	Timeout       = 90 * time.Second
 	Parallel      = 4
 	FailedBackoff = 5 * time.Minute
+	// MaxRetryAfter caps a provider's own wait after a failed poll: a
+	// reset a year away (a provider's bug, a clock gone wrong) would stop
+	// the account for that long, where asking again within the hour costs
+	// one refused call.
+	MaxRetryAfter = time.Hour
 )
 
 // Runner polls every account whose connector is a channel.Poller.
@@ -273,11 +278,7 @@ func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Pol
 	wait := interval(a.Config)
 	if err != nil {
 		next = cursor
-		wait = max(wait, FailedBackoff)
-		var se *channel.SendError
-		if errors.As(err, &se) && se.RetryAfter > wait {
-			wait = se.RetryAfter
-		}
+		wait = FailedWait(wait, err)
 	}
 	r.Health.Events(a.ID, stored, false)
 	if derr := r.Health.PollDone(context.WithoutCancel(ctx), lease, next, err, wait); derr != nil {
@@ -287,6 +288,18 @@ func (r *Runner) pollOne(ctx context.Context, a workspace.Account, p channel.Pol
 		r.Log.Warn("poll: failed", "account", a.ID, "channel", a.Channel, "err", err)
 	}
 	return stored
+}
+
+// FailedWait is how long an account whose poll failed with err waits
+// before the next, after its usual interval: at least FailedBackoff, as
+// long as the provider asks up to MaxRetryAfter.
+func FailedWait(interval time.Duration, err error) time.Duration {
+	wait := max(interval, FailedBackoff)
+	var se *channel.SendError
+	if errors.As(err, &se) && se.RetryAfter > wait {
+		wait = max(wait, min(se.RetryAfter, MaxRetryAfter))
+	}
+	return wait
 }
 
 // probeDue takes the account's presence probe when it is due. Which node

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"net/smtp"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/app/apptest"
+	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/channel/blog"
 	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
@@ -218,5 +220,24 @@ func TestIMAPIdleWakesThePoller(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the runner did not stop its watcher")
+	}
+}
+
+// A provider's wait after a failed poll is obeyed up to an hour: a reset
+// a year away stopped polling the account for a year. Before, any
+// Retry-After was taken as it came.
+func TestAFailedPollWaitsWhatTheProviderAsksUpToAnHour(t *testing.T) {
+	for _, tc := range []struct {
+		retryAfter, want time.Duration
+	}{
+		{0, poll.FailedBackoff},
+		{time.Second, poll.FailedBackoff},
+		{20 * time.Minute, 20 * time.Minute},
+		{365 * 24 * time.Hour, poll.MaxRetryAfter},
+	} {
+		err := fmt.Errorf("poll: %w", &channel.SendError{Status: 429, RetryAfter: tc.retryAfter})
+		if got := poll.FailedWait(time.Minute, err); got != tc.want {
+			t.Errorf("Retry-After %v: waits %v, want %v", tc.retryAfter, got, tc.want)
+		}
 	}
 }
