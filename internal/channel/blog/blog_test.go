@@ -433,3 +433,45 @@ func TestFeedsInOtherCharsetsKeepTheirAccents(t *testing.T) {
 		}
 	}
 }
+
+// A public reply the blog will not take is flagged before the agent
+// writes it, with where to answer instead: a feed is read only, and
+// WordPress needs an application password. Before, the reply was taken
+// and failed in the outbox afterwards.
+func TestTheAgentIsToldBeforeWritingWhereTheBlogTakesNoReply(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	acct := workspace.Account{ID: 1, Channel: "blog", Handle: "https://blog.shop.test"}
+	advise := func(cfg string, mail bool) (bool, string) {
+		t.Helper()
+		c, err := blog.New(acct, json.RawMessage(cfg), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mail {
+			if err := c.UseMail(email.Deps{Store: email.NewStore(d, "https://desk.test")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, text := c.Advise(true, time.Now()); !ok || text != "" {
+			t.Errorf("%s: a private answer is flagged: %q", cfg, text)
+		}
+		return c.Advise(false, time.Now())
+	}
+	const mailKeys = `,"reply_from":"blog@shop.test","smtp":{"addr":"127.0.0.1:1","security":"none"}`
+	for _, tc := range []struct {
+		cfg     string
+		mail    bool
+		allowed bool
+		says    string
+	}{
+		{`{"kind":"feed","feed_url":"https://blog.shop.test/comments/feed"}`, false, false, "cannot be answered on the blog; answer the commenter by e-mail (set reply_from and smtp"},
+		{`{"kind":"feed","feed_url":"https://blog.shop.test/comments/feed"` + mailKeys + `}`, true, false, "answer the commenter by e-mail: use Continue in private"},
+		{`{"site":"https://blog.shop.test","username":"editor"}`, false, false, "set a WordPress application password to reply"},
+		{`{"site":"https://blog.shop.test","username":"editor","app_password":"abcd efgh"}`, false, true, ""},
+	} {
+		allowed, says := advise(tc.cfg, tc.mail)
+		if allowed != tc.allowed || !strings.Contains(says, tc.says) || (tc.says == "" && says != "") {
+			t.Errorf("%s: advice %v %q, want %v %q", tc.cfg, allowed, says, tc.allowed, tc.says)
+		}
+	}
+}

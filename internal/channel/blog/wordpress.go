@@ -256,6 +256,38 @@ func (c *Connector) CheckPrivate() error {
 	return nil
 }
 
+// noPublicReply says why a reply cannot be posted on the blog ("" when it
+// can): a feed is read only, and WordPress takes a comment only from a
+// site user's application password.
+func (c *Connector) noPublicReply() string {
+	if c.cfg.Kind != "wordpress" {
+		return "comments from a feed cannot be answered on the blog; answer the commenter by e-mail"
+	}
+	if c.cfg.AppPassword == "" {
+		return "set a WordPress application password to reply"
+	}
+	return ""
+}
+
+// Advise implements channel.Advisor: the agent is told before writing a
+// public reply that the blog will not take it, not after the outbox fails
+// it, and where to answer instead.
+func (c *Connector) Advise(private bool, _ time.Time) (bool, string) {
+	if private {
+		return true, ""
+	}
+	why := c.noPublicReply()
+	if why == "" {
+		return true, ""
+	}
+	if c.CheckPrivate() == nil {
+		why += ": use Continue in private"
+	} else if c.cfg.Kind != "wordpress" {
+		why += " (set reply_from and smtp for this blog)"
+	}
+	return false, why
+}
+
 // duplicateError is WordPress refusing a comment it already has: after a
 // crash between posting and recording, the reply is there already.
 type duplicateError struct{ *channel.SendError }
@@ -268,11 +300,8 @@ func (c *Connector) Send(ctx context.Context, out channel.Outgoing) (channel.Sen
 		}
 		return c.mail.Send(ctx, out)
 	}
-	if c.cfg.Kind != "wordpress" {
-		return channel.Sent{}, &channel.SendError{Message: "comments from a feed cannot be answered on the blog; answer the commenter by e-mail"}
-	}
-	if c.cfg.AppPassword == "" {
-		return channel.Sent{}, &channel.SendError{Message: "set a WordPress application password to reply"}
+	if why := c.noPublicReply(); why != "" {
+		return channel.Sent{}, &channel.SendError{Message: why}
 	}
 	parent, err := strconv.ParseInt(out.ReplyTo, 10, 64)
 	if err != nil || parent <= 0 {
