@@ -188,6 +188,10 @@ func printDemoBanner(out io.Writer, d *demo.Demo, h demo.History, b demoBanner) 
 	p("  Desk       %s", b.url)
 	if b.fakes {
 		p("  Fakes      %sfakes (what the providers' fakes received from the desk)", b.url)
+	} else {
+		// Without connectors every answer shows "waiting to send", which
+		// reads as a fault to someone trying the desk.
+		p("  Replies    stay queued: no account is connected to a provider (--fakes sends them to fakes of the providers)")
 	}
 	if b.keep {
 		p("  Database   %s (kept when the demo stops)", b.db)

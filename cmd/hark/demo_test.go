@@ -204,6 +204,16 @@ func TestTheDemoBannerHidesThePostgresPassword(t *testing.T) {
 	if strings.Contains(out.String(), "DemoS3cret") || !strings.Contains(out.String(), "postgres://hark:xxxxx@127.0.0.1/demo") {
 		t.Errorf("the banner shows the password or no store:\n%s", out.String())
 	}
+	// Without --fakes it says why agents' answers stay queued, and how to
+	// see them leave; with it, where they went.
+	if !strings.Contains(out.String(), "Replies    stay queued") || !strings.Contains(out.String(), "--fakes sends them") {
+		t.Errorf("the banner does not say that replies stay queued without --fakes:\n%s", out.String())
+	}
+	out.Reset()
+	printDemoBanner(&out, &demo.Demo{World: &demo.World{}}, demo.History{}, demoBanner{url: "http://127.0.0.1:8080/", db: "d.db", fakes: true})
+	if strings.Contains(out.String(), "stay queued") || !strings.Contains(out.String(), "http://127.0.0.1:8080/fakes") {
+		t.Errorf("the banner with --fakes:\n%s", out.String())
+	}
 }
 
 // A demo that cannot listen (the port is taken) fails before it writes
