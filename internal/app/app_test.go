@@ -55,5 +55,16 @@ func TestASecondServerOnOneSQLiteFileIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the file stayed held after its server stopped: %v", err)
 	}
-	again.Close()
+	defer again.Close()
+	// The same file through a symlink is the same desk.
+	link := filepath.Join(t.TempDir(), "link.db")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if viaLink, err := app.Open(ctx, app.Options{DB: link, PollEvery: -1}); !errors.Is(err, db.ErrInUse) {
+		if err == nil {
+			viaLink.Close()
+		}
+		t.Errorf("a second server through a symlink to the file: %v, want it refused", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,10 @@ var ErrInUse = errors.New("database in use")
 // exit (hark user add) do not take it.
 func HoldSQLite(path string) (io.Closer, error) {
 	path = strings.TrimPrefix(path, "sqlite://")
+	// One file reached by two names (a symlink to it) is one desk.
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("db: lock %s: %w", path, err)
