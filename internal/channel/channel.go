@@ -107,6 +107,14 @@ type Reconciler interface {
 	Find(ctx context.Context, out Outgoing) (sent Sent, found bool, err error)
 }
 
+// Selective is implemented by reconcilers that can look up only some of
+// their replies: a blog finds its comments on WordPress, not the e-mails
+// it sends a commenter in private. Finds says whether out is one; for the
+// others the outbox acts as for a channel that cannot look.
+type Selective interface {
+	Finds(out Outgoing) bool
+}
+
 // Advisor is implemented by connectors whose providers limit when or how
 // the brand may answer (messaging windows, X's rule on unsolicited
 // replies). The desk shows the advice before the agent writes, so nobody

@@ -224,6 +224,9 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	// it first wherever the connector can. Where it cannot (WhatsApp,
 	// e-mail), sending again risks a second post: the agent decides.
 	rec, canFind := conn.(channel.Reconciler)
+	if s, ok := conn.(channel.Selective); ok && canFind {
+		canFind = s.Finds(out)
+	}
 	if inDoubt && !canFind {
 		w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
 		return
@@ -256,7 +259,8 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		return
 	}
 	w.set(ctx, r, ws, conv, "sending", "sending", 0, "")
-	got, err := sender.Send(ctx, out)
+	sctx, attempt := channel.Watch(ctx)
+	got, err := sender.Send(sctx, out)
 	if se := (*channel.SendError)(nil); errors.As(err, &se) && se.Accepted {
 		w.Log.Warn("outbox: sent, but the provider's answer was unreadable", "message", r.messageID, "err", err)
 		w.sent(ctx, r, ws, conv, "")
@@ -264,10 +268,10 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	}
 	if err != nil {
 		switch {
-		case channel.IsTemporary(err) && unclear(err) && !canFind:
+		case channel.IsTemporary(err) && unclear(err, attempt.Reached()) && !canFind:
 			w.fail(ctx, r, ws, conv, "the provider did not say whether it took this reply ("+err.Error()+") and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
 		case channel.IsTemporary(err):
-			w.retry(ctx, r, ws, conv, err, unclear(err))
+			w.retry(ctx, r, ws, conv, err, unclear(err, attempt.Reached()))
 		default:
 			w.fail(ctx, r, ws, conv, err.Error())
 		}
@@ -414,13 +418,18 @@ func (w *Worker) taken(ctx context.Context, r row, providerID string) bool {
 // down or shedding load says it did not take the request, RFC 9110
 // 15.6.4), and so is a connection never made: a provider that is down is
 // retried, not taken for one that may have posted.
-func unclear(err error) bool {
+//
+// An answer with a status came from the provider, so the request reached
+// it. Without one, the failure may have posted only if something reached
+// the provider (reached, from channel.Watch): a send whose connection
+// timed out, whose TLS handshake stalled or whose SMTP session dropped
+// before DATA sent nothing.
+func unclear(err error, reached bool) bool {
 	var se *channel.SendError
-	if errors.As(err, &se) {
-		return se.Status == 0 || se.Status == http.StatusRequestTimeout ||
-			se.Status >= 500 && se.Status != http.StatusServiceUnavailable
+	if errors.As(err, &se) && se.Status != 0 {
+		return se.Status == http.StatusRequestTimeout || se.Status >= 500 && se.Status != http.StatusServiceUnavailable
 	}
-	return !neverConnected(err)
+	return reached && !neverConnected(err)
 }
 
 // neverConnected reports whether a network error came before anything was

@@ -23,18 +23,28 @@ import (
 // provider stands in for a channel's API: it answers sends as told and
 // remembers what it was sent.
 type provider struct {
-	mu        sync.Mutex
-	sent      []channel.Outgoing
-	answers   []error
+	mu      sync.Mutex
+	sent    []channel.Outgoing
+	answers []error
+	// calls, when set, answer before answers do: each is called with the
+	// send's context, as a connector's requests are.
+	calls     []func(context.Context) error
 	delivered map[string]string // idempotency key -> provider id, for Find
 }
 
 func (p *provider) Provider() string { return "test" }
 
-func (p *provider) Send(_ context.Context, out channel.Outgoing) (channel.Sent, error) {
+func (p *provider) Send(ctx context.Context, out channel.Outgoing) (channel.Sent, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.sent = append(p.sent, out)
+	if len(p.calls) > 0 {
+		call := p.calls[0]
+		p.calls = p.calls[1:]
+		if err := call(ctx); err != nil {
+			return channel.Sent{}, err
+		}
+	}
 	if len(p.answers) > 0 {
 		err := p.answers[0]
 		p.answers = p.answers[1:]

@@ -469,6 +469,13 @@ func TestTheAgentIsToldBeforeWritingWhereTheBlogTakesNoReply(t *testing.T) {
 		{`{"site":"https://blog.shop.test","username":"editor"}`, false, false, "set a WordPress application password to reply"},
 		{`{"site":"https://blog.shop.test","username":"editor","app_password":"abcd efgh"}`, false, true, ""},
 	} {
+		c, _ := blog.New(acct, json.RawMessage(tc.cfg), nil)
+		if c.Finds(channel.Outgoing{Private: true}) {
+			t.Errorf("%s: claims to look up a private answer, which goes by e-mail", tc.cfg)
+		}
+		if wp := !strings.Contains(tc.cfg, "feed"); c.Finds(channel.Outgoing{}) != wp {
+			t.Errorf("%s: looks up a public reply: %v, want %v", tc.cfg, !wp, wp)
+		}
 		allowed, says := advise(tc.cfg, tc.mail)
 		if allowed != tc.allowed || !strings.Contains(says, tc.says) || (tc.says == "" && says != "") {
 			t.Errorf("%s: advice %v %q, want %v %q", tc.cfg, allowed, says, tc.allowed, tc.says)

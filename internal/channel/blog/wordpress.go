@@ -325,6 +325,14 @@ func (c *Connector) Send(ctx context.Context, out channel.Outgoing) (channel.Sen
 	return channel.Sent{ProviderID: strconv.FormatInt(made.ID, 10)}, nil
 }
 
+// Finds implements channel.Selective: a public reply on WordPress can be
+// looked up, not a private one, which goes by e-mail, nor one to a feed.
+// Without it a lost SMTP answer was taken for "not posted" and the
+// commenter e-mailed twice.
+func (c *Connector) Finds(out channel.Outgoing) bool {
+	return !out.Private && c.cfg.Kind == "wordpress"
+}
+
 // Find looks for our reply under the parent comment, by its text.
 func (c *Connector) Find(ctx context.Context, out channel.Outgoing) (channel.Sent, bool, error) {
 	if c.cfg.Kind != "wordpress" || c.cfg.AppPassword == "" || out.ReplyTo == "" {

@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -57,11 +59,48 @@ func (s *SMTP) Send(ctx context.Context, from string, to []string, msg []byte) e
 		return err
 	}
 	defer c.Close()
-	if err := c.SendMail(from, to, bytes.NewReader(msg)); err != nil {
+	if err := submit(ctx, c, from, to, msg); err != nil {
 		return classifySMTP(err)
 	}
 	c.Quit()
 	return nil
+}
+
+// submit is go-smtp's SendMail, telling the outbox when the message is
+// handed over: up to DATA the server holds only a session, so a failure
+// there sent nothing and is retried; from DATA on it may deliver what it
+// got (channel.MarkReached).
+func submit(ctx context.Context, c *smtp.Client, from string, to []string, msg []byte) error {
+	var opts *smtp.MailOptions
+	if !ascii(from) || slices.ContainsFunc(to, func(s string) bool { return !ascii(s) }) {
+		opts = &smtp.MailOptions{UTF8: true}
+	}
+	if err := c.Mail(from, opts); err != nil {
+		return err
+	}
+	for _, addr := range to {
+		if err := c.Rcpt(addr, nil); err != nil {
+			return err
+		}
+	}
+	channel.MarkReached(ctx)
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, bytes.NewReader(msg)); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // connect dials, secures and authenticates a submission session.
