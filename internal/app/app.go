@@ -16,6 +16,7 @@ import (
 	"github.com/harkdesk/hark/internal/auth"
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/channel/blog"
+	"github.com/harkdesk/hark/internal/channel/chat"
 	"github.com/harkdesk/hark/internal/channel/email"
 	"github.com/harkdesk/hark/internal/channel/form"
 	"github.com/harkdesk/hark/internal/channel/linkedin"
@@ -35,6 +36,10 @@ import (
 	"github.com/harkdesk/hark/internal/user"
 	"github.com/harkdesk/hark/internal/workspace"
 )
+
+// ChatMailEvery is how often a serving process looks for chat replies the
+// visitor did not see in time (chat.Config.MailDelay), to e-mail them.
+var ChatMailEvery = 15 * time.Second
 
 // Options configure a process.
 type Options struct {
@@ -80,6 +85,8 @@ type App struct {
 	PublicURL     string
 
 	Outbox *outbox.Worker
+	// ChatMail e-mails chat replies the visitor did not see in time.
+	ChatMail *chat.Mailer
 
 	stop     chan struct{}
 	held     io.Closer // this process serves the SQLite file (db.HoldSQLite)
@@ -177,7 +184,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	a.Pipeline.Start()
 	a.Health = health.New(d, o.Log)
 	registry := Connectors(a.Email, a.Health, o.Log)
-	a.Outbox = &outbox.Worker{DB: d, Accounts: a.Workspaces, Registry: registry, Bus: bus, Health: a.Health, Log: o.Log}
+	a.ChatMail = &chat.Mailer{DB: d, Accounts: a.Workspaces, Conversations: a.Conversations, Health: a.Health, Log: o.Log}
+	a.Outbox = &outbox.Worker{DB: d, Accounts: a.Workspaces, Registry: registry, Bus: bus, Health: a.Health, Log: o.Log, Chat: a.ChatMail}
 	a.Poller = &poll.Runner{Accounts: a.Workspaces, Connectors: registry, Health: a.Health, Log: o.Log,
 		Sink: channel.Sink{Pipeline: a.Pipeline, Revisions: a.Conversations, Bounces: a.Outbox, Log: o.Log}}
 	jctx, cancel := context.WithCancel(context.Background())
@@ -185,9 +193,10 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	if o.OneShot {
 		return a, nil
 	}
-	a.jobs.Add(2)
+	a.jobs.Add(3)
 	go func() { defer a.jobs.Done(); a.Outbox.Run(jctx) }()
 	go func() { defer a.jobs.Done(); a.Health.Run(jctx) }()
+	go func() { defer a.jobs.Done(); a.ChatMail.Run(jctx, ChatMailEvery) }()
 	if o.PollEvery >= 0 {
 		every := o.PollEvery
 		if every == 0 {

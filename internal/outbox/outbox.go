@@ -64,6 +64,16 @@ type Worker struct {
 	Health *health.Store
 	// Interval between looks at the outbox when it is idle.
 	Interval time.Duration
+	// Chat, when set, is told of each chat reply the widget is to show,
+	// so that one the visitor does not see in time is e-mailed.
+	Chat ChatReplies
+}
+
+// ChatReplies keeps the chat replies the outbox counts delivered
+// (chat.Mailer): the widget reads them from the store, and a visitor who
+// has left reads them in an e-mail.
+type ChatReplies interface {
+	Stored(ctx context.Context, messageID, conversationID, accountID int64) error
 }
 
 type row struct {
@@ -199,7 +209,14 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		return
 	}
 	if ch == "chat" {
-		// The widget reads replies from the store: recorded is delivered.
+		// The widget reads replies from the store: recorded is delivered,
+		// and noted first so that one the visitor misses is e-mailed.
+		if w.Chat != nil {
+			if err := w.Chat.Stored(ctx, r.messageID, conv, r.accountID); err != nil {
+				w.retry(ctx, r, ws, conv, err, false)
+				return
+			}
+		}
 		w.sent(ctx, r, ws, conv, "chat:"+r.key)
 		return
 	}

@@ -35,7 +35,7 @@ func Handler(a *app.App) http.Handler {
 	api.Register(mux, a)
 	desk.Register(mux, a)
 	chat.New(chat.Deps{Workspaces: a.Workspaces, Contacts: a.Contacts, Conversations: a.Conversations,
-		Pipeline: a.Pipeline, Bus: a.Bus, Auth: a.Auth, Log: a.Log}).Register(mux)
+		Pipeline: a.Pipeline, Bus: a.Bus, Auth: a.Auth, Log: a.Log, Mail: a.ChatMail}).Register(mux)
 	form.NewHandler(form.Deps{Workspaces: a.Workspaces, Pipeline: a.Pipeline, Proxies: a.Auth.Proxies, Log: a.Log}).Register(mux)
 	a.Email.Register(mux, a.Auth)
 	edge := webhook.New(a.Workspaces, a.Pipeline, a.Outbox.Registry, a.Metrics, a.Log)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/browsertest"
+	"github.com/harkdesk/hark/internal/channel/chat"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/server"
 	"github.com/harkdesk/hark/internal/workspace"
@@ -154,4 +155,79 @@ func widgetDemo(t *testing.T, cfg string) (context.Context, string) {
 // shadow wraps js to run inside the widget's shadow root, as r.
 func shadow(js string) string {
 	return `(() => { const r = document.querySelector("[data-hark-chat]").shadowRoot; ` + js + ` })()`
+}
+
+// The real widget tells the desk which replies it showed: one shown in
+// the open panel is not e-mailed, one that came while the panel was
+// closed is. Outside hours, to a visitor who gave an address on a chat
+// that can mail, it promises the e-mail.
+func TestBrowserWidgetAcksWhatItShowsAndPromisesMail(t *testing.T) {
+	browsertest.Require(t)
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	mail := newMailServer(t, 0)
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
+	if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(`{"hours":{"tz":"UTC","from":"00:00","to":"00:00"},"smtp":"`+mail.addr+`","mail_from":"support@shop.test"}`)); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(a))
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
+	bctx := browsertest.New(t)
+	var ok bool
+	var note string
+	err = chromedp.Run(bctx,
+		chromedp.Navigate(fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)),
+		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
+		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
+		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre input[type=email]").value = "dana@example.com"; r.querySelector(".pre button").click(); return true`), &ok),
+		chromedp.Poll(shadow(`return r.querySelector(".note").textContent.indexOf("e-mail") >= 0`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(shadow(`return r.querySelector(".note").textContent`), &note),
+		chromedp.Evaluate(shadow(`r.querySelector("textarea").value = "Is my parcel 77 on its way?"; r.querySelector("form:not(.pre) button").click(); return true`), &ok),
+		chromedp.Poll(shadow(`return r.querySelectorAll(".m.visitor:not(.pending)").length === 1`), nil),
+	)
+	if err != nil {
+		t.Fatalf("the widget did not promise the e-mail (%q), or took no message: %v", note, err)
+	}
+	page, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID})
+	if err != nil || len(page.Conversations) != 1 {
+		t.Fatalf("desk has %d conversations, %v", len(page.Conversations), err)
+	}
+	conv := page.Conversations[0].ID
+	// state waits for a reply's state on the way to e-mail.
+	state := func(id int64, want string) {
+		t.Helper()
+		var got string
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if a.DB.R.QueryRowContext(ctx, "SELECT state FROM chat_replies WHERE message_id = ?", id).Scan(&got); got == want {
+				return
+			}
+		}
+		t.Fatalf("reply %d is %q, want %q", id, got, want)
+	}
+	shown := answer(t, a, conv, "Yes! It arrives tomorrow.")
+	state(shown, "seen")
+	err = chromedp.Run(bctx, chromedp.Evaluate(shadow(`r.querySelector(".close").click(); return true`), &ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	missed := answer(t, a, conv, "PS: it needs a signature.")
+	if err := chromedp.Run(bctx, chromedp.Poll(shadow(`return r.querySelector(".btn").textContent.indexOf("\u2022") >= 0`), nil, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("the closed widget never got the reply: %v", err)
+	}
+	state(missed, "unseen")
+	if n := tick(t, a.ChatMail, time.Now().Add(chat.DefaultMailUnseenAfter+time.Second)); n != 1 {
+		t.Fatalf("%d mails, want 1", n)
+	}
+	got := mail.mails(300 * time.Millisecond)
+	if len(got) != 1 {
+		t.Fatalf("%d mails arrived", len(got))
+	}
+	if _, body := split(t, got[0]); !strings.Contains(body, "signature") || strings.Contains(body, "arrives tomorrow") {
+		t.Fatalf("the mail:\n%s", body)
+	}
 }

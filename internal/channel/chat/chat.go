@@ -33,15 +33,40 @@ type Config struct {
 	// RequireEmail asks for an e-mail address in the pre-chat form.
 	RequireEmail bool `json:"require_email,omitempty"`
 	// Hours are when agents answer live; outside them the widget takes a
-	// message, answered in the chat when agents are back. Replies are not
-	// e-mailed (the outbox counts a chat reply delivered when it is
-	// stored), so the widget promises no e-mail.
+	// message, answered in the chat when agents are back, and e-mailed too
+	// when the visitor has left by then (see MailUnseenAfter).
 	Hours *Hours `json:"hours,omitempty"`
 	// Greeting is the first line the widget shows.
 	Greeting string `json:"greeting,omitempty"`
-	// SMTP, when set (host:port), is where transcripts are sent from.
+	// SMTP, when set (host:port), is where transcripts and unseen replies
+	// are sent from.
 	SMTP     string `json:"smtp,omitempty"`
 	MailFrom string `json:"mail_from,omitempty"`
+	// MailUnseenAfter is how many seconds an agent's reply may go unseen
+	// in the widget before it is e-mailed to the address the visitor gave
+	// (DefaultMailUnseenAfter when unset; 0 or less, never).
+	MailUnseenAfter *int `json:"mail_unseen_after,omitempty"`
+}
+
+// DefaultMailUnseenAfter is how long a reply waits to be seen in the
+// widget before it is e-mailed: long enough for a visitor who is there to
+// read it, short enough to reach one who left while it is news.
+const DefaultMailUnseenAfter = 2 * time.Minute
+
+// maxMailUnseenAfter bounds the setting: a reply mailed days later is
+// news to no one, and a figure that large is likely milliseconds.
+const maxMailUnseenAfter = 24 * 60 * 60
+
+// MailDelay is how long a reply may go unseen before it is e-mailed, or 0
+// when this chat e-mails none (turned off, or no mail server).
+func (c Config) MailDelay() time.Duration {
+	if c.SMTP == "" || c.MailFrom == "" {
+		return 0
+	}
+	if c.MailUnseenAfter == nil {
+		return DefaultMailUnseenAfter
+	}
+	return time.Duration(max(*c.MailUnseenAfter, 0)) * time.Second
 }
 
 // Hours are the weekly opening hours of live chat.
@@ -158,8 +183,11 @@ func minutes(hhmm string) (int, error) {
 
 // CheckConfig reads a config an admin saves, refusing what the widget
 // could not use: a key it does not know (a misspelt "hours" would be
-// ignored, and the chat open at every hour), hours that cannot be read, or
-// a mail server without the address transcripts come from.
+// ignored, and the chat open at every hour), hours that cannot be read, a
+// mail server without the address transcripts and replies come from, or
+// a mail_unseen_after that cannot mail (no smtp, or over a day).
+// The keys are chat_secret, identity_secret, require_email, hours,
+// greeting, smtp, mail_from and mail_unseen_after.
 func CheckConfig(raw json.RawMessage) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -170,6 +198,12 @@ func CheckConfig(raw json.RawMessage) error {
 	if err := c.Hours.Check(); err != nil {
 		return err
 	}
+	if n := c.MailUnseenAfter; n != nil && *n > maxMailUnseenAfter {
+		return fmt.Errorf("%w: mail_unseen_after: at most %d seconds (a day), got %d", hark.ErrInvalid, maxMailUnseenAfter, *n)
+	}
+	if n := c.MailUnseenAfter; n != nil && *n > 0 && c.SMTP == "" {
+		return fmt.Errorf("%w: mail_unseen_after: replies are e-mailed through smtp and mail_from, which are not set", hark.ErrInvalid)
+	}
 	if c.SMTP == "" {
 		return nil
 	}
@@ -177,7 +211,7 @@ func CheckConfig(raw json.RawMessage) error {
 		return fmt.Errorf("%w: smtp: want host:port, got %q", hark.ErrInvalid, c.SMTP)
 	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
-		return fmt.Errorf("%w: mail_from: transcripts need the address they come from: %v", hark.ErrInvalid, err)
+		return fmt.Errorf("%w: mail_from: transcripts and e-mailed replies need the address they come from: %v", hark.ErrInvalid, err)
 	}
 	return nil
 }

@@ -3,12 +3,15 @@ package chat
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -82,19 +85,67 @@ func Transcript(brand string, msgs []chatMessage) string {
 
 // sendMail sends a plain-text message with the headers mail servers
 // expect, within ctx's deadline (and never longer than mailTimeout): every
-// read and write of the dialogue is under it, the greeting included.
+// read and write of the dialogue is under it, the greeting included. From
+// and to are addresses, with a display name or not; a name is encoded and
+// an address checked, so neither can add a header.
 func sendMail(ctx context.Context, server, from, to, subject, body string) error {
+	fromAddr, err := headerAddress(from)
+	if err != nil {
+		return fmt.Errorf("send mail: from: %w", err)
+	}
+	toAddr, err := headerAddress(to)
+	if err != nil {
+		return fmt.Errorf("send mail: to: %w", err)
+	}
 	var msg strings.Builder
 	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <chat-%d@hark>\r\n",
-		from, to, mimeHeader(subject), time.Now().Format(time.RFC1123Z), db.NewID())
-	msg.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n")
-	msg.WriteString(strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n"))
+		fromAddr.header, toAddr.header, mimeHeader(subject), time.Now().Format(time.RFC1123Z), db.NewID())
+	msg.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\nAuto-Submitted: auto-generated\r\n\r\n")
+	// Quoted-printable keeps every line short, whatever the text: a
+	// server may refuse lines over 998 bytes.
+	qp := quotedprintable.NewWriter(&msg)
+	qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")))
+	qp.Close()
 	ctx, cancel := context.WithTimeout(ctx, mailTimeout)
 	defer cancel()
-	if err := smtpSend(ctx, server, from, to, msg.String()); err != nil {
+	if err := smtpSend(ctx, server, fromAddr.bare, toAddr.bare, msg.String()); err != nil {
 		return fmt.Errorf("send mail: %w", err)
 	}
 	return nil
+}
+
+// address is an e-mail address as the envelope and the headers write it.
+type address struct{ bare, header string }
+
+// headerAddress reads one address, "a@b.example" or "Name <a@b.example>".
+func headerAddress(s string) (address, error) {
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return address{}, err
+	}
+	if strings.ContainsFunc(a.Address, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return address{}, fmt.Errorf("a control character in %q", a.Address)
+	}
+	out := address{bare: a.Address, header: a.Address}
+	if a.Name != "" {
+		out.header = a.String() // the name quoted or encoded
+	}
+	return out, nil
+}
+
+// errMaybeSent marks a failure after the whole message went to the mail
+// server and before it said whether it took it: it may be on its way.
+type errMaybeSent struct{ err error }
+
+func (e errMaybeSent) Error() string {
+	return "the mail server did not say whether it took the mail: " + e.err.Error()
+}
+func (e errMaybeSent) Unwrap() error { return e.err }
+
+// maybeSent reports whether a failed sendMail may have delivered all the same.
+func maybeSent(err error) bool {
+	var m errMaybeSent
+	return errors.As(err, &m)
 }
 
 // smtpSend is smtp.SendMail (STARTTLS when offered, no auth) on a
@@ -135,9 +186,14 @@ func smtpSend(ctx context.Context, server, from, to, msg string) error {
 		return err
 	}
 	if err := w.Close(); err != nil {
-		return err
+		var refused *textproto.Error
+		if errors.As(err, &refused) {
+			return err // the server answered: it did not take it
+		}
+		return errMaybeSent{err}
 	}
-	return c.Quit()
+	c.Quit() // taken: a lost goodbye changes nothing
+	return nil
 }
 
 func mimeHeader(s string) string { return mime.QEncoding.Encode("utf-8", s) }

@@ -46,6 +46,9 @@ type Deps struct {
 	Bus           live.Bus
 	Auth          *auth.Authenticator
 	Log           *slog.Logger
+	// Mail, when set, keeps the visitor's address and what their widget
+	// saw, so that replies they miss are e-mailed.
+	Mail *Mailer
 }
 
 // Server serves the widget, its WebSocket and the agent's typing signal.
@@ -85,6 +88,9 @@ type frame struct {
 	Name     string    `json:"name,omitempty"`
 	Email    string    `json:"email,omitempty"`
 	Identity *Identity `json:"identity,omitempty"`
+	// Acks: the widget sends "seen" for the replies it shows. One that
+	// does not (widget.js before it did) has what it is sent counted seen.
+	Acks bool `json:"acks,omitempty"`
 	// message, ack
 	ClientID       string        `json:"client_id,omitempty"`
 	Text           string        `json:"text,omitempty"`
@@ -96,7 +102,9 @@ type frame struct {
 	Online   bool   `json:"online,omitempty"`
 	Greeting string `json:"greeting,omitempty"`
 	AskEmail bool   `json:"ask_email,omitempty"`
-	Error    string `json:"error,omitempty"`
+	// MailReplies: a reply this visitor does not see in time is e-mailed.
+	MailReplies bool   `json:"mail_replies,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 // chatMessage is what the widget shows: no internal notes, no raw payloads.
@@ -129,6 +137,12 @@ type session struct {
 	// mailing: a transcript is on its way; its outcome comes on mailed.
 	mailing bool
 	mailed  chan error
+	// acks: the widget says which replies it showed (frame.Acks).
+	acks bool
+	// addressed is the address last recorded for the conversation's
+	// replies, and in which conversation.
+	addressed     string
+	addressedConv int64
 }
 
 func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
@@ -193,6 +207,8 @@ func (ss *session) run(ctx context.Context) error {
 		ss.send(ctx, frame{Type: "error", Error: err.Error()})
 		return err
 	}
+	ss.acks = hello.Acks
+	ss.recordAddress(ctx)
 	events, unsubscribe := ss.s.d.Bus.Subscribe()
 	defer unsubscribe()
 	msgs, err := ss.history(ctx)
@@ -200,10 +216,12 @@ func (ss *session) run(ctx context.Context) error {
 		return err
 	}
 	welcome := frame{Type: "welcome", Visitor: visitorToken(ss.cfg.Secret, ss.visitor), ConversationID: ss.convID,
-		Messages: msgs, Online: ss.cfg.Hours.Open(time.Now()), Greeting: ss.cfg.Greeting, AskEmail: ss.cfg.RequireEmail}
+		Messages: msgs, Online: ss.cfg.Hours.Open(time.Now()), Greeting: ss.cfg.Greeting, AskEmail: ss.cfg.RequireEmail,
+		MailReplies: ss.s.d.Mail != nil && ss.cfg.MailDelay() > 0 && ss.email != ""}
 	if err := ss.send(ctx, welcome); err != nil {
 		return err
 	}
+	ss.deliveredAll(ctx, msgs)
 	frames := make(chan frame)
 	readErr := make(chan error, 1)
 	go func() {
@@ -356,6 +374,8 @@ func (ss *session) handle(ctx context.Context, f frame) error {
 			return ss.send(ctx, frame{Type: "transcript", Error: err.Error()})
 		}
 		return nil
+	case "seen":
+		return ss.seen(ctx, f.MessageID)
 	case "ping":
 		return ss.send(ctx, frame{Type: "pong"})
 	}
@@ -397,7 +417,60 @@ func (ss *session) message(ctx context.Context, f frame) error {
 		return ss.send(ctx, frame{Type: "error", ClientID: f.ClientID, Error: "the message could not be saved; it will be retried"})
 	}
 	ss.convID = res[0].ConversationID
+	ss.recordAddress(ctx)
 	return ss.send(ctx, frame{Type: "ack", ClientID: f.ClientID, MessageID: res[0].MessageID, ConversationID: ss.convID})
+}
+
+// recordAddress keeps the address the visitor gave (a signed identity's,
+// or typed in the widget) as where the conversation's unseen replies go:
+// never an address of the contact's, which a merge may have brought from
+// another customer.
+func (ss *session) recordAddress(ctx context.Context) {
+	if ss.s.d.Mail == nil || ss.convID == 0 || ss.email == "" || (ss.addressedConv == ss.convID && ss.addressed == ss.email) {
+		return
+	}
+	if err := ss.s.d.Mail.SetAddress(ctx, ss.convID, ss.acct.ID, ss.email); err != nil {
+		ss.s.d.Log.Warn("chat: record the visitor's address", "conversation", ss.convID, "err", err)
+		return
+	}
+	ss.addressed, ss.addressedConv = ss.email, ss.convID
+}
+
+// seen records that the widget showed the conversation's replies up to
+// id, which are then not e-mailed.
+func (ss *session) seen(ctx context.Context, id int64) error {
+	if ss.s.d.Mail == nil || ss.convID == 0 || id == 0 {
+		return nil
+	}
+	m, err := ss.s.d.Conversations.Message(ctx, id)
+	if err != nil || m.ConversationID != ss.convID || m.Direction != "out" {
+		return nil // not this visitor's to acknowledge
+	}
+	if err := ss.s.d.Mail.Seen(ctx, ss.convID, ss.acct.ID, id); err != nil {
+		ss.s.d.Log.Warn("chat: record a seen reply", "conversation", ss.convID, "err", err)
+	}
+	return nil
+}
+
+// deliveredAll is delivered for the newest reply of a history written.
+func (ss *session) deliveredAll(ctx context.Context, msgs []chatMessage) {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].From == "agent" {
+			ss.delivered(ctx, msgs[i].ID)
+			return
+		}
+	}
+}
+
+// delivered counts a reply written to a widget that sends no "seen" as
+// seen: it cannot say more.
+func (ss *session) delivered(ctx context.Context, id int64) {
+	if ss.acks || ss.s.d.Mail == nil || ss.convID == 0 {
+		return
+	}
+	if err := ss.s.d.Mail.Seen(ctx, ss.convID, ss.acct.ID, id); err != nil {
+		ss.s.d.Log.Warn("chat: record a seen reply", "conversation", ss.convID, "err", err)
+	}
 }
 
 func (ss *session) event(ctx context.Context, e live.Event) error {
@@ -407,7 +480,11 @@ func (ss *session) event(ctx context.Context, e live.Event) error {
 		if err != nil {
 			return err
 		}
-		return ss.send(ctx, frame{Type: "history", Messages: msgs})
+		if err := ss.send(ctx, frame{Type: "history", Messages: msgs}); err != nil {
+			return err
+		}
+		ss.deliveredAll(ctx, msgs)
+		return nil
 	case ss.convID == 0 || e.ConversationID != ss.convID:
 		return nil
 	case e.Kind == "agent_typing":
@@ -421,7 +498,11 @@ func (ss *session) event(ctx context.Context, e live.Event) error {
 			return nil
 		}
 		cm := toChat(m)
-		return ss.send(ctx, frame{Type: "message", Message: &cm})
+		if err := ss.send(ctx, frame{Type: "message", Message: &cm}); err != nil {
+			return err
+		}
+		ss.delivered(ctx, m.ID)
+		return nil
 	}
 	return nil
 }

@@ -116,6 +116,9 @@
   (document.body || document.documentElement).appendChild(host);
 
   var sock = null, retry = 0, seen = {}, pending = store.get("pending", []), typingTimer = null, lastTyping = 0;
+  // The newest agent's reply shown, and the newest the desk was told the
+  // visitor saw: a reply not seen in time may be e-mailed to them.
+  var lastAgent = "", lastAcked = "";
   var profile = store.get("profile", null);
   var identity = window.harkIdentity || null;
 
@@ -127,6 +130,7 @@
   function render(m) {
     if (m.id && seen[m.id]) { return; }
     if (m.id) { seen[m.id] = true; }
+    if (m.id && m.from === "agent" && newer(String(m.id), lastAgent)) { lastAgent = String(m.id); }
     var d = el("div", "m " + m.from + (m.pending ? " pending" : ""));
     if (m.from === "agent") { d.appendChild(el("span", "who", m.author || "Support")); }
     d.appendChild(document.createTextNode(m.text));
@@ -141,6 +145,13 @@
     pending = pending.filter(function (p) { return p.client_id !== clientID; });
     store.set("pending", pending);
   }
+  // Ids are decimal strings too long for a JavaScript number.
+  function newer(a, b) { return a.length !== b.length ? a.length > b.length : a > b; }
+  // Replies count as seen when the panel is open on a visible page.
+  function ack() {
+    if (!lastAgent || !newer(lastAgent, lastAcked) || panel.className.indexOf("open") < 0 || document.visibilityState === "hidden") { return; }
+    if (frame({ type: "seen", message_id: lastAgent })) { lastAcked = lastAgent; }
+  }
   function frame(f) {
     if (sock && sock.readyState === 1) { sock.send(JSON.stringify(f)); return true; }
     return false;
@@ -150,7 +161,8 @@
     status.textContent = "Connecting\u2026";
     sock = new WebSocket(wsURL);
     sock.onopen = function () {
-      var hello = { type: "hello", visitor: store.get("visitor", "") };
+      var hello = { type: "hello", visitor: store.get("visitor", ""), acks: true };
+      lastAcked = "";
       if (identity) { hello.identity = identity; }
       if (profile) { hello.name = profile.name; hello.email = profile.email; }
       frame(hello);
@@ -163,7 +175,9 @@
         store.set("visitor", f.visitor);
         status.textContent = f.online ? "We usually reply in a few minutes" : "We're away right now";
         note.style.display = f.online ? "none" : "block";
-        note.textContent = f.online ? "" : "Leave a message: we'll answer here when we're back, and you'll see it when you come back to this page.";
+        note.textContent = f.online ? "" : f.mail_replies ?
+          "Leave a message: we'll answer here when we're back, and e-mail you the answer if you've left by then." :
+          "Leave a message: we'll answer here when we're back, and you'll see it when you come back to this page.";
         // The chat asks for an address and has none: the pre-chat form
         // again, the address now required (the desk refuses messages
         // without one).
@@ -174,6 +188,7 @@
         }
         if (f.greeting && !log.childElementCount) { render({ from: "agent", author: "", text: f.greeting }); }
         (f.messages || []).forEach(render);
+        ack();
         pending.forEach(function (p) { frame({ type: "message", client_id: p.client_id, text: p.text }); });
       } else if (f.type === "ack") {
         confirm(f.client_id, f.message_id);
@@ -181,8 +196,10 @@
         typing.textContent = "";
         render(f.message);
         if (panel.className.indexOf("open") < 0) { button.textContent = "\u{1F4AC}\u2022"; }
+        ack();
       } else if (f.type === "history") {
         (f.messages || []).forEach(render);
+        ack();
       } else if (f.type === "typing") {
         typing.textContent = "Support is typing\u2026";
         clearTimeout(typingTimer);
@@ -235,10 +252,12 @@
     panel.classList.add("open");
     button.textContent = "\u{1F4AC}";
     connect();
+    ack();
     if (pre.style.display !== "flex") { input.focus(); }
   }
   button.addEventListener("click", function () { panel.className.indexOf("open") >= 0 ? panel.classList.remove("open") : open(); });
   closeBtn.addEventListener("click", function () { panel.classList.remove("open"); });
+  document.addEventListener("visibilitychange", ack);
   showChat(Boolean(identity || store.get("visitor", "") || profile));
   if (store.get("visitor", "")) { connect(); }
 })();
