@@ -311,7 +311,7 @@ func (s *Store) Activity(ctx context.Context, conversationID int64) ([]Activity,
 // fragment, or every agent's page after a live change, read it once.
 func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 	f.Status, f.Cursor, f.Limit = "", "", 0
-	where, args, err := s.where(f, true) // first: a bad filter is an error, cached or not
+	query, args, err := s.CountQuery(f) // first: a bad filter is an error, cached or not
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +333,7 @@ func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 		}
 		s.countMu.Unlock()
 		if !waiting {
-			return s.countOnce(ctx, f, fl, where, args)
+			return s.countOnce(ctx, f, fl, query, args)
 		}
 		select {
 		case <-fl.done:
@@ -351,7 +351,7 @@ func (s *Store) Count(ctx context.Context, f Filter) (map[string]int, error) {
 // countOnce runs the count fl stands for, caches it when it was slow, and
 // hands it to whoever waited, even if the count panicked (a flight left
 // open would hold every later caller of the filter until its deadline).
-func (s *Store) countOnce(ctx context.Context, f Filter, fl *countFlight, where []string, args []any) (map[string]int, error) {
+func (s *Store) countOnce(ctx context.Context, f Filter, fl *countFlight, query string, args []any) (map[string]int, error) {
 	start := time.Now()
 	defer func() {
 		s.countMu.Lock()
@@ -366,7 +366,7 @@ func (s *Store) countOnce(ctx context.Context, f Filter, fl *countFlight, where 
 		close(fl.done)
 	}()
 	fl.err = errCountPanicked // until countRows returns
-	fl.byStatus, fl.err = s.countRows(ctx, where, args)
+	fl.byStatus, fl.err = s.countRows(ctx, query, args)
 	return fl.byStatus, fl.err
 }
 
@@ -378,12 +378,11 @@ var errCountPanicked = errors.New("count conversations: the count failed")
 // what an agent sees at a desk large enough to be cached.
 func (s *Store) CacheCountsAfter(d time.Duration) { s.slowCount = d }
 
-func (s *Store) countRows(ctx context.Context, where []string, args []any) (map[string]int, error) {
+func (s *Store) countRows(ctx context.Context, query string, args []any) (map[string]int, error) {
 	if s.onCount != nil {
 		s.onCount(ctx)
 	}
-	rows, err := s.db.R.QueryContext(ctx, db.Rebind(s.db.Dialect,
-		"SELECT status, COUNT(*) FROM conversations WHERE "+strings.Join(where, " AND ")+" GROUP BY status"), args...)
+	rows, err := s.db.R.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count conversations: %w", err)
 	}
