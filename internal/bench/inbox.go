@@ -37,6 +37,7 @@ type Fixture struct {
 	workspaces []int64
 	accounts   map[int64][]fixtureAccount
 	rand       *rand.Rand
+	labels     *rand.Rand // a stream of its own, so the other columns are as they were before labels
 }
 
 type fixtureAccount struct {
@@ -50,13 +51,74 @@ var (
 	fixtureTags = []string{"refund", "baggage", "delay", "booking", "complaint", "praise", "vip", "press", "legal", "outage"}
 )
 
+// fixtureIntents are what the classifier makes of customers' messages:
+// `hark classify` over the demo's messages and the shared complaints
+// corpus (4,868 messages) gave each intent its share of messages (per
+// thousand), the share of them needing a reply, and their sentiments
+// (negative, neutral, positive, per hundred). The intent and sentiment
+// filters' common and rare values come from here: complaint 21%, peer 0.2%.
+var fixtureIntents = []struct {
+	intent        string
+	perMille      int
+	needsReply    int // per hundred
+	neg, neu, pos int
+}{
+	{"request", 447, 100, 63, 34, 3},
+	{"other", 223, 0, 30, 40, 30},
+	{"complaint", 207, 97, 93, 3, 4},
+	{"praise", 94, 0, 11, 2, 87},
+	{"share", 27, 0, 16, 60, 24},
+	{"peer", 2, 50, 30, 60, 10},
+}
+
+// fixtureLanguages are the languages the classifier named in the same
+// messages, per ten thousand: English, none it could name (empty), and a
+// tail of twenty.
+var fixtureLanguages = []struct {
+	lang string
+	n    int
+}{
+	{"en", 9540}, {"", 236}, {"pt", 23}, {"zh", 23}, {"ja", 23}, {"th", 21}, {"nl", 16}, {"fr", 14}, {"es", 14}, {"it", 12},
+	{"ar", 12}, {"he", 10}, {"de", 8}, {"ru", 8}, {"el", 8}, {"hi", 8}, {"ko", 6}, {"tr", 6}, {"pl", 4}, {"vi", 4}, {"uk", 2}, {"id", 2},
+}
+
+// fixtureLabels draws a conversation's labels: intent, sentiment, whether
+// it needs a reply, and language.
+func fixtureLabels(r *rand.Rand) (intent, sentiment string, needsReply int, lang string) {
+	k := r.IntN(1000)
+	for _, x := range fixtureIntents {
+		if k -= x.perMille; k < 0 || x.intent == "peer" {
+			intent = x.intent
+			if r.IntN(100) < x.needsReply {
+				needsReply = 1
+			}
+			switch s := r.IntN(x.neg + x.neu + x.pos); {
+			case s < x.neg:
+				sentiment = "negative"
+			case s < x.neg+x.neu:
+				sentiment = "neutral"
+			default:
+				sentiment = "positive"
+			}
+			break
+		}
+	}
+	k = r.IntN(10000)
+	for _, x := range fixtureLanguages {
+		if k -= x.n; k < 0 {
+			return intent, sentiment, needsReply, x.lang
+		}
+	}
+	return intent, sentiment, needsReply, "en"
+}
+
 // NewFixture creates an empty fixture database at path.
 func NewFixture(ctx context.Context, path string) (*Fixture, error) {
 	d, err := openFresh(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	f := &Fixture{DB: d, path: path, Channels: fixtureChannels, Tags: fixtureTags, accounts: map[int64][]fixtureAccount{}, rand: rand.New(rand.NewPCG(7, 7))}
+	f := &Fixture{DB: d, path: path, Channels: fixtureChannels, Tags: fixtureTags, accounts: map[int64][]fixtureAccount{}, rand: rand.New(rand.NewPCG(7, 7)), labels: rand.New(rand.NewPCG(7, 8))}
 	now := db.Now()
 	for w := 0; w < 3; w++ {
 		id := db.NewID()
@@ -110,9 +172,10 @@ func (f *Fixture) conversationIndexes(ctx context.Context) ([]string, error) {
 }
 
 // Grow adds conversations until the fixture holds n: each with its contact,
-// its last message (full-text indexed) and, for a quarter, tags. Statuses,
-// assignees and ages follow a busy desk: most threads resolved, open ones
-// recent, three quarters assigned.
+// its last message (full-text indexed), the classifier's labels as it
+// gives them (fixtureIntents, fixtureLanguages) and, for a quarter, tags.
+// Statuses, assignees and ages follow a busy desk: most threads resolved,
+// open ones recent, three quarters assigned.
 func (f *Fixture) Grow(ctx context.Context, n int) error {
 	if n <= f.Size {
 		return nil
@@ -168,6 +231,7 @@ func (f *Fixture) Grow(ctx context.Context, n int) error {
 				}
 			}
 		}
+		intent, sentiment, needsReply, lang := fixtureLabels(f.labels)
 		vis := hark.DefaultVisibility(acct.channel)
 		contactID, convID, msgID := db.NewID(), db.NewID(), db.NewID()
 		txt := text(r)
@@ -175,7 +239,7 @@ func (f *Fixture) Grow(ctx context.Context, n int) error {
 		ins.add(ctx, "contacts", []any{contactID, ws, name, "", "", 0, 0, last, last})
 		ins.add(ctx, "conversations", []any{convID, ws, acct.id, acct.channel, contactID, vis, status, assignee, nil, r.IntN(3),
 			"", strings.Join(tags, " "), name, fmt.Sprintf("cust%d", i), conversation.Preview(txt), 1 + r.IntN(5), last, last,
-			waiting(status, last), 0, nil, last, last})
+			waiting(status, last), 0, nil, last, last, intent, sentiment, needsReply, lang})
 		ins.add(ctx, "messages", []any{msgID, ws, convID, acct.id, "in", fmt.Sprint("fx", i), fmt.Sprint(i), name,
 			fmt.Sprintf("cust%d", i), 0, 0, nil, txt, "[]", "", "", "", "{}", last, last, ""})
 		for _, t := range tags {
@@ -238,7 +302,7 @@ type bulk struct {
 
 var bulkColumns = map[string]string{
 	"contacts":          "id, workspace_id, name, email, phone, followers, verified, created_at, updated_at",
-	"conversations":     "id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority, subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since, snoozed_until, linked_id, created_at, updated_at",
+	"conversations":     "id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority, subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language",
 	"messages":          "id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id, author_name, author_handle, author_followers, author_verified, user_id, text, attachments, reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, raw",
 	"conversation_tags": "conversation_id, tag",
 }
@@ -313,6 +377,9 @@ func (b *bulk) close() {
 // searches are what the bench's agents search for.
 var searches = []string{"refund Lisbon", "charged twice", "lost bag", "voucher Porto"}
 
+// rareLanguages are a few of the fixture's, each on 0.1–0.2% of threads.
+var rareLanguages = []string{"fr", "es", "it", "de"}
+
 // View is one inbox query the desk makes: a name and the filter for sample i.
 type View struct {
 	Name   string
@@ -355,6 +422,42 @@ func (f *Fixture) Views(ctx context.Context) ([]View, error) {
 		}},
 		{"full-text search", func(i int) conversation.Filter {
 			return conversation.Filter{WorkspaceID: ws, Query: searches[i%len(searches)]}
+		}},
+		// The classifier's labels, as the inbox's filters ask for them
+		// (?needs=1, ?intent=, ?sentiment=, ?lang=): alone, with a status,
+		// together, and at their rare values.
+		{"needs reply, open", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, NeedsReply: true, Status: hark.StatusOpen}
+		}},
+		{"intent (complaint), open", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Intent: "complaint", Status: hark.StatusOpen}
+		}},
+		{"intent (complaint), any status", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Intent: "complaint"}
+		}},
+		{"intent (rare: peer), open", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Intent: "peer", Status: hark.StatusOpen}
+		}},
+		{"intent (rare: peer), any status", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Intent: "peer"}
+		}},
+		{"sentiment (negative), open", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Sentiment: "negative", Status: hark.StatusOpen}
+		}},
+		{"sentiment (positive), pending", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Sentiment: "positive", Status: hark.StatusPending}
+		}},
+		{"needs reply, complaint, open", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, NeedsReply: true, Intent: "complaint", Status: hark.StatusOpen}
+		}},
+		{"needs reply, intent (rare: peer), open", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, NeedsReply: true, Intent: "peer", Status: hark.StatusOpen}
+		}},
+		{"complaint, negative, open", func(int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Intent: "complaint", Sentiment: "negative", Status: hark.StatusOpen}
+		}},
+		{"language (rare), open", func(i int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Language: rareLanguages[i%len(rareLanguages)], Status: hark.StatusOpen}
 		}},
 	}, nil
 }
@@ -430,6 +533,12 @@ func (f *Fixture) Measure(ctx context.Context, samples int) (base Timing, out []
 		}},
 		{"counts under a search, uncached", func(i int) conversation.Filter {
 			return conversation.Filter{WorkspaceID: f.Workspace, Query: searches[i%len(searches)]}
+		}},
+		{"counts under an intent, uncached", func(i int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: f.Workspace, Intent: hark.Intents[i%len(hark.Intents)]}
+		}},
+		{"counts under needs + sentiment, uncached", func(i int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: f.Workspace, NeedsReply: true, Sentiment: hark.Sentiments[i%len(hark.Sentiments)]}
 		}},
 	} {
 		t, err := timeIt(c.name, max(samples/10, 5), func(i int) (int, error) {
