@@ -76,7 +76,32 @@ func TestInboxViewsOnSmallFixture(t *testing.T) {
 	// cost does not grow with the data. Some must walk their own index: a
 	// rare value would walk the whole inbox for one page through another.
 	own := map[string]string{
-		"language (rare), open": "conversations_language",
+		"language (rare), open":                  "conversations_language",
+		"intent (rare: peer), open":              "conversations_intent",
+		"intent (complaint), open":               "conversations_intent",
+		"sentiment (negative), open":             "conversations_sentiment",
+		"sentiment (positive), pending":          "conversations_sentiment",
+		"needs reply, complaint, open":           "conversations_intent",
+		"needs reply, intent (rare: peer), open": "conversations_intent",
+	}
+	// The counts beside a label's filter read its rows from its index
+	// alone, not every row of the workspace.
+	for _, c := range []struct {
+		filter conversation.Filter
+		index  string
+	}{
+		{conversation.Filter{WorkspaceID: f.Workspace, Intent: "complaint"}, "COVERING INDEX conversations_intent "},
+		{conversation.Filter{WorkspaceID: f.Workspace, Sentiment: "negative"}, "COVERING INDEX conversations_sentiment "},
+		{conversation.Filter{WorkspaceID: f.Workspace, Intent: "peer", Tag: f.Tags[0]}, "INDEX conversations_intent "},
+		{conversation.Filter{WorkspaceID: f.Workspace, Language: "fr"}, "COVERING INDEX conversations_language "},
+	} {
+		q, args, err := convs.CountQuery(c.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := queryPlan(t, f.DB, q, args...); !strings.Contains(plan, c.index) {
+			t.Errorf("count under %+v: plan does not read %s: %s", c.filter, c.index, plan)
+		}
 	}
 	for name := range own {
 		if !slices.ContainsFunc(views, func(v View) bool { return v.Name == name }) {
