@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,45 +58,53 @@ func dropped(t *testing.T) func(context.Context) error {
 	return func(ctx context.Context) error { return post(ctx, http.DefaultClient, srv.URL) }
 }
 
-// stalled is a provider that takes the connection and never speaks: the
-// TLS handshake times out before the request is written.
-func stalled(t *testing.T) func(context.Context) error {
+// listen accepts connections and says nothing on them: it holds them
+// open (hold) until the test ends, or closes each at once.
+func listen(t *testing.T, hold bool) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			t.Cleanup(func() { c.Close() })
+			if !hold {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
 		}
 	}()
+	return ln.Addr().String()
+}
+
+// stalled is a provider that takes the connection and never speaks: the
+// TLS handshake times out before the request is written.
+func stalled(t *testing.T) func(context.Context) error {
+	addr := listen(t, true)
 	client := &http.Client{Transport: &http.Transport{TLSHandshakeTimeout: 100 * time.Millisecond}}
-	return func(ctx context.Context) error { return post(ctx, client, "https://"+ln.Addr().String()+"/") }
+	return func(ctx context.Context) error { return post(ctx, client, "https://"+addr+"/") }
 }
 
 // greetless is a mail server that accepts the connection and closes it
 // before its greeting (a connection limit, a restart): nothing was sent.
 func greetless(t *testing.T) func(context.Context) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	s := &email.SMTP{Config: email.SMTPConfig{Addr: ln.Addr().String(), Security: "none"}}
+	s := &email.SMTP{Config: email.SMTPConfig{Addr: listen(t, false), Security: "none"}}
 	return func(ctx context.Context) error {
 		err := s.Send(ctx, "care@shop.test", []string{"ana@example.com"}, []byte("Subject: hi\r\n\r\nhi\r\n"))
 		if err == nil {
