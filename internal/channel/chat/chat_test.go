@@ -1,7 +1,6 @@
 package chat_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"net"
@@ -189,7 +188,8 @@ func TestChatRejectsBadInput(t *testing.T) {
 }
 
 func TestChatTranscriptByEmail(t *testing.T) {
-	sink, got := smtpSink(t)
+	mail := newMailServer(t, 0)
+	sink, got := mail.addr, mail.got
 	d := dbtest.Open(t, db.SQLite)
 	_, _, url := setup(t, d, `{"smtp":"`+sink+`","mail_from":"support@shop.test"}`)
 	v, _ := dial(t, url, frame{"name": "Dana"})
@@ -207,61 +207,6 @@ func TestChatTranscriptByEmail(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no transcript arrived")
 	}
-}
-
-// smtpSink is the smallest SMTP server net/smtp will talk to.
-func smtpSink(t *testing.T) (string, <-chan string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	out := make(chan string, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				say := func(s string) { c.Write([]byte(s + "\r\n")) }
-				say("220 sink")
-				var data strings.Builder
-				inData := false
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if inData {
-						if line == ".\r\n" {
-							inData = false
-							out <- data.String()
-							say("250 ok")
-							continue
-						}
-						data.WriteString(line)
-						continue
-					}
-					switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
-					case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-						say("250 sink")
-					case cmd == "DATA":
-						inData = true
-						say("354 go on")
-					case cmd == "QUIT":
-						say("221 bye")
-						return
-					default:
-						say("250 ok")
-					}
-				}
-			}(c)
-		}
-	}()
-	return ln.Addr().String(), out
 }
 
 // A signed-in visitor's ack is lost, the widget reconnects and resends the
@@ -513,7 +458,8 @@ func TestMailToAStalledServerEndsAtItsDeadline(t *testing.T) {
 // every connection: one anonymous visitor who wrote one line could have
 // the brand's mail server send it to stranger after stranger.
 func TestTheTranscriptIsNoOpenRelay(t *testing.T) {
-	sink, got := smtpSink(t)
+	mail := newMailServer(t, 0)
+	sink, got := mail.addr, mail.got
 	delivered := make(chan []string)
 	go func() {
 		var to []string

@@ -25,8 +25,9 @@ import (
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
-// mailServer is smtpSink with a switch: while down it greets with 421,
-// as a mail server that is down or refusing for now. greet delays the
+// mailServer is the smallest SMTP server the chat's mail will talk to,
+// with a switch: while down it greets with 421, as a mail server that is
+// down or refusing for now. greet delays the
 // greeting, so that two nodes' sends overlap.
 type mailServer struct {
 	addr     string
