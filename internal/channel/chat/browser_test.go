@@ -25,21 +25,10 @@ import (
 func TestBrowserWidgetChat(t *testing.T) {
 	browsertest.Require(t)
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
-	srv := httptest.NewServer(server.Handler(a))
-	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
-
-	bctx := browsertest.New(t)
-
-	page := fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)
+	w := widgetDesk(t, "")
+	a, ws, bctx, page := w.a, w.ws, w.bctx, w.page
 	var ok bool
-	err = chromedp.Run(bctx,
+	err := chromedp.Run(bctx,
 		chromedp.Navigate(page),
 		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
 		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
@@ -132,9 +121,17 @@ func TestBrowserWidgetPromisesNoEmailOutsideHours(t *testing.T) {
 	}
 }
 
-// widgetDemo serves a desk with one chat account configured with cfg, and
-// returns a browser and the account's demo page.
-func widgetDemo(t *testing.T, cfg string) (context.Context, string) {
+// widgetSite is a desk with one chat account, served, and a browser.
+type widgetSite struct {
+	a    *app.App
+	ws   workspace.Workspace
+	bctx context.Context
+	page string // the account's demo page
+}
+
+// widgetDesk serves a desk with one chat account configured with cfg
+// (none when ""), and opens a browser.
+func widgetDesk(t *testing.T, cfg string) widgetSite {
 	t.Helper()
 	ctx := context.Background()
 	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
@@ -144,12 +141,20 @@ func widgetDemo(t *testing.T, cfg string) (context.Context, string) {
 	t.Cleanup(func() { a.Close() })
 	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
 	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(cfg)); err != nil {
-		t.Fatal(err)
+	if cfg != "" {
+		if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(cfg)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv := httptest.NewServer(server.Handler(a))
 	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
-	return browsertest.New(t), fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)
+	return widgetSite{a, ws, browsertest.New(t), fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)}
+}
+
+// widgetDemo is widgetDesk's browser and demo page.
+func widgetDemo(t *testing.T, cfg string) (context.Context, string) {
+	w := widgetDesk(t, cfg)
+	return w.bctx, w.page
 }
 
 // shadow wraps js to run inside the widget's shadow root, as r.
@@ -164,24 +169,13 @@ func shadow(js string) string {
 func TestBrowserWidgetAcksWhatItShowsAndPromisesMail(t *testing.T) {
 	browsertest.Require(t)
 	ctx := context.Background()
-	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
 	mail := newMailServer(t, 0)
-	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
-	acct, _, _ := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "chat", Handle: "site", Name: "Shop support"})
-	if err := a.Workspaces.SetConfig(ctx, acct.ID, []byte(`{"hours":{"tz":"UTC","from":"00:00","to":"00:00"},"smtp":"`+mail.addr+`","mail_from":"support@shop.test"}`)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.Handler(a))
-	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
-	bctx := browsertest.New(t)
+	w := widgetDesk(t, `{"hours":{"tz":"UTC","from":"00:00","to":"00:00"},"smtp":"`+mail.addr+`","mail_from":"support@shop.test"}`)
+	a, ws, bctx := w.a, w.ws, w.bctx
 	var ok bool
 	var note string
-	err = chromedp.Run(bctx,
-		chromedp.Navigate(fmt.Sprintf("%s/chat/%d/demo", srv.URL, acct.ID)),
+	err := chromedp.Run(bctx,
+		chromedp.Navigate(w.page),
 		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
 		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
 		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre input[type=email]").value = "dana@example.com"; r.querySelector(".pre button").click(); return true`), &ok),
