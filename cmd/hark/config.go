@@ -165,8 +165,8 @@ func secureCookies(setting, publicURL string) (bool, error) {
 
 // otherEnv are the HARK_ names read outside the settings: the config
 // file's path, a new user's password, and the tests' own (HARK_TEST_*,
-// HARK_CHROMIUM).
-var otherEnv = []string{"HARK_CONFIG", "HARK_PASSWORD", "HARK_CHROMIUM"}
+// HARK_CHROMIUM, HARK_SCREENSHOT).
+var otherEnv = []string{"HARK_CONFIG", "HARK_PASSWORD", "HARK_CHROMIUM", "HARK_SCREENSHOT"}
 
 // strayEnv names the HARK_ variables in environ that no setting reads: a
 // misspelt HARK_DATABASE would otherwise leave the desk on ./hark.db
@@ -174,14 +174,13 @@ var otherEnv = []string{"HARK_CONFIG", "HARK_PASSWORD", "HARK_CHROMIUM"}
 // the environment is shared with other programs and scripts.
 func strayEnv(environ []string) []string {
 	var out []string
+	known := envSettings()
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, "HARK_") || strings.HasPrefix(name, "HARK_TEST_") || slices.Contains(otherEnv, name) {
+		if !strings.HasPrefix(name, "HARK_") || strings.HasPrefix(name, "HARK_TEST_") || slices.Contains(otherEnv, name) || known[name] {
 			continue
 		}
-		if known := envSettings(); !known[name] {
-			out = append(out, fmt.Sprintf("%s is not a hark setting and is ignored (they are %s)", name, strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
-		}
+		out = append(out, fmt.Sprintf("%s is not a hark setting and is ignored (they are %s)", name, strings.Join(slices.Sorted(maps.Keys(known)), ", ")))
 	}
 	return out
 }
