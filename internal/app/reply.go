@@ -32,11 +32,7 @@ func (a *App) CheckHandoff(acct workspace.Account) error {
 	if !hark.PrivateReplies(acct.Channel) {
 		return fmt.Errorf("%w: %s has no private messages for the desk to send: reply publicly", hark.ErrInvalid, hark.ChannelLabels[acct.Channel])
 	}
-	f, ok := a.Outbox.Registry[acct.Channel]
-	if !ok || len(acct.Config) == 0 || string(acct.Config) == "{}" {
-		return nil
-	}
-	conn, err := f(acct, acct.Config)
+	conn, err := a.Connector(acct)
 	if err != nil {
 		return nil // a misconfigured account is shown as such; its replies fail and say why
 	}
@@ -46,4 +42,14 @@ func (a *App) CheckHandoff(acct workspace.Account) error {
 		}
 	}
 	return nil
+}
+
+// Connector builds acct's connector from its stored config, as the outbox
+// will send with it; nil (and no error) while it has none.
+func (a *App) Connector(acct workspace.Account) (channel.Connector, error) {
+	f, ok := channel.FactoryFor(a.Outbox.Registry, acct)
+	if !ok {
+		return nil, nil
+	}
+	return f(acct, acct.Config)
 }

@@ -194,3 +194,11 @@ var ErrBadSignature = errors.New("bad or missing signature")
 
 // Factory builds a connector for an account from its stored config.
 type Factory func(acct workspace.Account, cfg json.RawMessage) (Connector, error)
+
+// FactoryFor is the factory for acct's channel, and false while the
+// account has no connector config (or its channel no connector): its
+// replies wait in the outbox and nothing polls it.
+func FactoryFor(factories map[string]Factory, acct workspace.Account) (Factory, bool) {
+	f, ok := factories[acct.Channel]
+	return f, ok && len(acct.Config) > 0 && string(acct.Config) != "{}"
+}

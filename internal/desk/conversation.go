@@ -1,13 +1,13 @@
 package desk
 
 import (
-	"context"
 	"net/http"
 	"time"
 
 	"github.com/harkdesk/hark/internal/auth"
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/conversation"
+	"github.com/harkdesk/hark/internal/workspace"
 )
 
 func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any, error) {
@@ -56,12 +56,13 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 	if err != nil {
 		return nil, err
 	}
-	advice := d.advice(conv)
+	acct := v.Accounts[conv.AccountID]
+	advice := d.advice(conv, acct)
 	// "Continue in private" is offered only where the private message can
 	// be sent: not on LinkedIn, nor on a blog not set up to e-mail.
-	handoff := conv.Visibility == "public" && d.a.CheckHandoff(v.Accounts[conv.AccountID]) == nil
+	handoff := conv.Visibility == "public" && d.a.CheckHandoff(acct) == nil
 	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Clipped": conv.MessageCount > len(msgs), "Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
-		"Handoff": handoff, "Contact": contact, "Others": others, "Account": v.Accounts[conv.AccountID], "Back": "/w/" + slugPath(ws.Slug)}, nil
+		"Handoff": handoff, "Contact": contact, "Others": others, "Account": acct, "Back": "/w/" + slugPath(ws.Slug)}, nil
 }
 
 func (d *desk) conversation(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
@@ -93,16 +94,8 @@ type replyAdvice struct {
 
 // advice asks the account's connector what may be sent now, so the agent
 // sees a closed messaging window before writing, not after sending.
-func (d *desk) advice(c conversation.Conversation) *replyAdvice {
-	acct, err := d.a.Workspaces.Account(context.Background(), c.AccountID)
-	if err != nil {
-		return nil
-	}
-	f, ok := d.a.Outbox.Registry[acct.Channel]
-	if !ok || len(acct.Config) == 0 || string(acct.Config) == "{}" {
-		return nil
-	}
-	conn, err := f(acct, acct.Config)
+func (d *desk) advice(c conversation.Conversation, acct workspace.Account) *replyAdvice {
+	conn, err := d.a.Connector(acct)
 	if err != nil {
 		return &replyAdvice{Allowed: false, Text: "this account's connector is misconfigured: " + err.Error()}
 	}

@@ -354,8 +354,8 @@ func (w *Worker) connector(ctx context.Context, accountID int64) (channel.Connec
 	if err != nil {
 		return nil, err
 	}
-	f, ok := w.Registry[acct.Channel]
-	if !ok || len(acct.Config) == 0 || string(acct.Config) == "{}" {
+	f, ok := channel.FactoryFor(w.Registry, acct)
+	if !ok {
 		return nil, errors.New("waiting to send: no connector is configured for this account yet")
 	}
 	return f(acct, acct.Config)

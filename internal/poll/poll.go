@@ -131,8 +131,8 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 // connector returns the account's connector, built again only when its
 // config changed, and starts a watcher for connectors that can wait.
 func (r *Runner) connector(ctx context.Context, a workspace.Account) *held {
-	f, ok := r.Connectors[a.Channel]
-	if !ok || len(a.Config) == 0 || string(a.Config) == "{}" {
+	f, ok := channel.FactoryFor(r.Connectors, a)
+	if !ok {
 		r.forget(func(id int64) bool { return id == a.ID })
 		return nil
 	}
