@@ -196,7 +196,8 @@ func Open(ctx context.Context, o Options) (*App, error) {
 	a.jobs.Add(3)
 	go func() { defer a.jobs.Done(); a.Outbox.Run(jctx) }()
 	go func() { defer a.jobs.Done(); a.Health.Run(jctx) }()
-	go func() { defer a.jobs.Done(); a.ChatMail.Run(jctx, ChatMailEvery) }()
+	every := ChatMailEvery // read here: tests set it around Open
+	go func() { defer a.jobs.Done(); a.ChatMail.Run(jctx, every) }()
 	if o.PollEvery >= 0 {
 		every := o.PollEvery
 		if every == 0 {

@@ -121,55 +121,76 @@ func (m *Mailer) Run(ctx context.Context, every time.Duration) {
 // due is a conversation with unseen replies.
 type due struct {
 	conversationID, accountID int64
-	oldest, newest            int64
 }
 
 // Tick mails every conversation whose unseen replies are due at now, and
 // returns how many mails it sent.
 func (m *Mailer) Tick(ctx context.Context, now time.Time) (int, error) {
+	began := time.Now()
 	ms := now.UnixMilli()
+	// clock is now, moved on by the time the tick has taken: a lease runs
+	// from its claim, not from the tick's start, which a few slow mail
+	// servers before it leave far behind.
+	clock := func() int64 { return ms + time.Since(began).Milliseconds() }
 	if err := m.recover(ctx, ms); err != nil {
 		return 0, err
 	}
-	rows, err := m.DB.W.QueryContext(ctx, m.q("Due"), ms, ms)
+	accts, err := m.Accounts.AllAccounts(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("chat replies due: %w", err)
-	}
-	var list []due
-	for rows.Next() {
-		var d due
-		if err := rows.Scan(&d.conversationID, &d.accountID, &d.oldest, &d.newest); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		list = append(list, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	accounts := map[int64]workspace.Account{}
 	sent := 0
-	for _, d := range list {
-		if ctx.Err() != nil {
-			break
+	for _, acct := range accts {
+		if acct.Channel != "chat" || ctx.Err() != nil {
+			continue
 		}
-		acct, ok := accounts[d.accountID]
-		if !ok {
-			if acct, err = m.Accounts.Account(ctx, d.accountID); err != nil {
+		cfg, _ := ParseConfig(acct.Config)
+		delay := cfg.MailDelay().Milliseconds()
+		if delay <= 0 {
+			if _, err := m.DB.W.ExecContext(ctx, m.q("SkipAccount"), ms, acct.ID); err != nil {
 				return sent, err
 			}
-			accounts[d.accountID] = acct
+			continue
 		}
-		ok, err := m.mail(ctx, d, acct, ms)
+		list, err := m.due(ctx, acct.ID, ms, delay)
 		if err != nil {
-			return sent, fmt.Errorf("mail replies of conversation %d: %w", d.conversationID, err)
+			return sent, err
 		}
-		if ok {
-			sent++
+		for _, d := range list {
+			if ctx.Err() != nil {
+				break
+			}
+			ok, err := m.mail(ctx, d, acct, cfg, clock())
+			if err != nil {
+				return sent, fmt.Errorf("mail replies of conversation %d: %w", d.conversationID, err)
+			}
+			if ok {
+				sent++
+			}
 		}
 	}
 	return sent, nil
+}
+
+// due lists the account's conversations whose unseen replies are due at
+// ms: the newest older than delay (the agent may still be writing, the
+// visitor may still look), or the oldest older than MailHoldFactor times
+// it.
+func (m *Mailer) due(ctx context.Context, accountID, ms, delay int64) ([]due, error) {
+	rows, err := m.DB.W.QueryContext(ctx, m.q("Due"), accountID, ms, ms, ms-delay, ms-delay*int64(MailHoldFactor))
+	if err != nil {
+		return nil, fmt.Errorf("chat replies due: %w", err)
+	}
+	defer rows.Close()
+	var list []due
+	for rows.Next() {
+		d := due{accountID: accountID}
+		if err := rows.Scan(&d.conversationID); err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
 }
 
 // recover settles replies a job left "sending" past its lease as unsure:
@@ -196,16 +217,8 @@ func (m *Mailer) recover(ctx context.Context, ms int64) error {
 	return rows.Err()
 }
 
-// mail sends conversation d's unseen replies, if due, under a lease on it.
-func (m *Mailer) mail(ctx context.Context, d due, acct workspace.Account, ms int64) (bool, error) {
-	cfg, _ := ParseConfig(acct.Config)
-	delay := cfg.MailDelay().Milliseconds()
-	if delay <= 0 {
-		return false, m.skip(ctx, d.conversationID, ms)
-	}
-	if d.newest+delay > ms && d.oldest+delay*int64(MailHoldFactor) > ms {
-		return false, nil // the agent may still be writing, the visitor may still look
-	}
+// mail sends conversation d's unseen replies, due, under a lease on it.
+func (m *Mailer) mail(ctx context.Context, d due, acct workspace.Account, cfg Config, ms int64) (bool, error) {
 	var st struct {
 		addr                  string
 		seenID, windowStart   int64
@@ -349,6 +362,9 @@ func (m *Mailer) settle(ctx context.Context, d due, attempts int, windowStart in
 	case maybeSent(sendErr):
 		state = "unsure"
 		m.problem(ctx, d.accountID, fmt.Sprintf("e-mailing the visitor the replies in chat conversation %d: %v; they may have been sent, and are not sent again", d.conversationID, sendErr))
+	case refused(sendErr):
+		state = "failed"
+		m.problem(ctx, d.accountID, fmt.Sprintf("the visitor's address refused the replies in chat conversation %d, and they are not sent again: %v", d.conversationID, sendErr))
 	case attempts+1 >= MailRetries:
 		state = "failed"
 		m.problem(ctx, d.accountID, fmt.Sprintf("gave up e-mailing the visitor the replies in chat conversation %d after %d attempts: %v", d.conversationID, attempts+1, sendErr))

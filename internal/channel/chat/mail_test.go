@@ -36,6 +36,8 @@ type mailServer struct {
 	tries    atomic.Int32
 	greet    time.Duration
 	listener net.Listener
+	// rcpt, when set, is the answer to every RCPT (a refusal).
+	rcpt atomic.Value
 }
 
 func newMailServer(t *testing.T, greet time.Duration) *mailServer {
@@ -88,6 +90,8 @@ func (s *mailServer) serve(c net.Conn) {
 		switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
 		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
 			say("250 sink")
+		case strings.HasPrefix(cmd, "RCPT") && s.rcpt.Load() != nil:
+			say(s.rcpt.Load().(string))
 		case cmd == "DATA":
 			inData = true
 			say("354 go on")
@@ -501,5 +505,147 @@ func TestChatConfigMailUnseenAfter(t *testing.T) {
 		if got := c.MailDelay(); got != want {
 			t.Errorf("%s: MailDelay %v, want %v", cfg, got, want)
 		}
+	}
+}
+
+// A job's lease runs from its claim: before, it was counted from the
+// tick's start, so after a few slow sends the lease taken on the next
+// conversation had already run out, and another node took a mail in
+// progress for one cut off by a crash and said so in the account's health.
+// Every dialogue here (1 s) is well inside the lease (1.5 s).
+func TestALeaseIsCountedFromTheClaimNotTheTick(t *testing.T) {
+	defer func(l time.Duration) { chat.MailLease = l }(chat.MailLease)
+	chat.MailLease = 1500 * time.Millisecond
+	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
+	app.ChatMailEvery = time.Hour // only the test's ticks
+	d := dbtest.Open(t, db.SQLite)
+	srv := newMailServer(t, time.Second)
+	a, acct, url := setup(t, d, mailConfig(srv, `,"mail_unseen_after":1`))
+	other, err := db.Open(context.Background(), d.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	second := &chat.Mailer{DB: other, Accounts: workspace.New(other), Conversations: conversation.New(other),
+		Health: health.New(other, nil), Log: slog.Default()}
+	for i := range 3 {
+		v, conv := chatWith(t, url, frame{"name": "V", "email": "v" + strconv.Itoa(i) + "@example.com", "acks": true})
+		v.conn.CloseNow()
+		answer(t, a, conv, "Here is your answer")
+	}
+	time.Sleep(1100 * time.Millisecond) // due
+	var wg sync.WaitGroup
+	var sent atomic.Int32
+	wg.Go(func() {
+		n, err := a.ChatMail.Tick(context.Background(), time.Now())
+		if err != nil {
+			t.Error(err)
+		}
+		sent.Add(int32(n))
+	})
+	time.Sleep(1700 * time.Millisecond) // the first node is in its second send
+	n, err := second.Tick(context.Background(), time.Now())
+	if err != nil {
+		t.Error(err)
+	}
+	sent.Add(int32(n))
+	wg.Wait()
+	if got := srv.mails(300 * time.Millisecond); len(got) != 3 {
+		t.Fatalf("%d mails arrived for 3 conversations", len(got))
+	}
+	if errs := mailErrors(t, a, acct); len(errs) != 0 {
+		t.Fatalf("every mail went, each within the lease, yet the health says: %q", errs)
+	}
+}
+
+// A chat that waits a day (mail_unseen_after 86400) with a hundred unseen
+// replies holds back no other chat's mail. Before, the job read the 100
+// conversations whose newest unseen reply was oldest, due or not.
+func TestAChatThatWaitsADayDoesNotHoldBackOthers(t *testing.T) {
+	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
+	app.ChatMailEvery = time.Hour
+	d := dbtest.Open(t, db.SQLite)
+	srv := newMailServer(t, 0)
+	a, slow, url := setup(t, d, mailConfig(srv, `,"mail_unseen_after":86400`))
+	ctx := context.Background()
+	for i := range 100 {
+		res, err := a.Pipeline.Ingest(ctx, slow.ID, ingest.Message{ProviderID: "chat:v" + strconv.Itoa(i) + ":c1", Visibility: "private",
+			Author: ingest.Author{ID: "v:" + strconv.Itoa(i), Name: "V"}, Text: "hello?", SentAt: time.Now()})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res)
+		}
+		if err := a.ChatMail.SetAddress(ctx, res[0].ConversationID, slow.ID, "v"+strconv.Itoa(i)+"@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: res[0].ConversationID, Text: "We'll look into it", Author: conversation.Author{Name: "Sam"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var noted int
+		d.R.QueryRow("SELECT COUNT(*) FROM chat_replies").Scan(&noted)
+		if noted == 100 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d of 100 replies noted", noted)
+		}
+	}
+	fast, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: slow.WorkspaceID, Channel: "chat", Handle: "other", Name: "Other brand"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Workspaces.SetConfig(ctx, fast.ID, json.RawMessage(mailConfig(srv, ""))); err != nil {
+		t.Fatal(err)
+	}
+	url = strings.Replace(url, "/chat/"+strconv.FormatInt(slow.ID, 10)+"/", "/chat/"+strconv.FormatInt(fast.ID, 10)+"/", 1)
+	v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@example.com", "acks": true})
+	v.conn.CloseNow()
+	answer(t, a, conv, "Yes, it left today!")
+	if n := tick(t, a.ChatMail, time.Now().Add(chat.DefaultMailUnseenAfter+time.Minute)); n != 1 {
+		t.Fatalf("Dana's reply, due, mailed %d times; want 1", n)
+	}
+}
+
+// A signed visitor whose identity carries no address is never asked for
+// one (the widget shows no pre-chat form with an identity): the address a
+// shared browser kept from an earlier pre-chat form, which old widgets
+// send in every hello, is not where the signed user's replies go.
+func TestASignedVisitorsRepliesDoNotGoToAStoredProfile(t *testing.T) {
+	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
+	app.ChatMailEvery = time.Hour
+	d := dbtest.Open(t, db.SQLite)
+	srv := newMailServer(t, 0)
+	a, _, url := setup(t, d, mailConfig(srv, `,"identity_secret":"s3cret"`))
+	ts := time.Now().Unix()
+	v, conv := chatWith(t, url, frame{"identity": frame{"user_id": "42", "name": "Kim", "ts": ts, "sig": chat.SignIdentity("s3cret", "42", "", ts)},
+		"name": "Lee", "email": "lee@example.com", "acks": true}) // Lee's profile, left in the shared browser
+	v.conn.CloseNow()
+	answer(t, a, conv, "Kim, your order 1234 ships to 5 Main St")
+	tick(t, a.ChatMail, time.Now().Add(time.Hour))
+	if got := srv.mails(300 * time.Millisecond); len(got) != 0 {
+		t.Fatalf("signed user 42's reply mailed to an address the identity never named: %q", got)
+	}
+}
+
+// A mail server's permanent refusal (550, no such mailbox: a mistyped
+// address) is not tried again: before, it was tried MailRetries times over
+// an hour, each a health error, as if the server were down.
+func TestAPermanentRefusalIsNotRetried(t *testing.T) {
+	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
+	app.ChatMailEvery = time.Hour
+	d := dbtest.Open(t, db.SQLite)
+	srv := newMailServer(t, 0)
+	srv.rcpt.Store("550 5.1.1 no such mailbox")
+	a, acct, url := setup(t, d, mailConfig(srv, ""))
+	v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@typo.example", "acks": true})
+	v.conn.CloseNow()
+	answer(t, a, conv, "Yes, it left today!")
+	t0 := time.Now().Add(chat.DefaultMailUnseenAfter + time.Second)
+	for i := range chat.MailRetries {
+		tick(t, a.ChatMail, t0.Add(time.Duration(i)*2*time.Hour))
+	}
+	if n := srv.tries.Load(); n != 1 {
+		t.Errorf("a 550 was tried %d times; health: %q", n, mailErrors(t, a, acct))
 	}
 }

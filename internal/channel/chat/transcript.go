@@ -148,6 +148,13 @@ func maybeSent(err error) bool {
 	return errors.As(err, &m)
 }
 
+// refused reports whether the mail server refused for good (a 5xx, such
+// as no such mailbox): sending again would only be refused again.
+func refused(err error) bool {
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code >= 500
+}
+
 // smtpSend is smtp.SendMail (STARTTLS when offered, no auth) on a
 // connection that ends at ctx's deadline or when ctx is cancelled.
 func smtpSend(ctx context.Context, server, from, to, msg string) error {

@@ -305,7 +305,10 @@ func (ss *session) identify(ctx context.Context, hello frame) error {
 			ss.author.Handle = unverified
 		}
 		ss.visitor = newVisitorID()
-		ss.email = firstNonEmpty(id.Email, email)
+		// Replies are mailed only where the site says this user is: an
+		// address sent beside the identity may be another visitor's, kept
+		// in a shared browser.
+		ss.email = id.Email
 		ss.signed = true
 	default:
 		if v, ok := checkVisitorToken(ss.cfg.Secret, hello.Visitor); ok {

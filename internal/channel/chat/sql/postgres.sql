@@ -25,12 +25,20 @@ WHERE state = 'sending' AND conversation_id IN (SELECT conversation_id FROM chat
 RETURNING conversation_id, account_id;
 
 -- name: Due
-SELECT r.conversation_id, r.account_id, MIN(r.stored_at), MAX(r.stored_at)
+-- One chat account's conversations with unseen replies due: the newest
+-- older than the account's delay, or the oldest older than MailHoldFactor
+-- times it. Asked per account, so a chat that waits a day holds back no
+-- other chat's mail.
+SELECT r.conversation_id
 FROM chat_replies r LEFT JOIN chat_mail m ON m.conversation_id = r.conversation_id
-WHERE r.state = 'unseen' AND COALESCE(m.next_at, 0) <= $1 AND COALESCE(m.lease_until, 0) < $2
-GROUP BY r.conversation_id, r.account_id
+WHERE r.account_id = $1 AND r.state = 'unseen' AND COALESCE(m.next_at, 0) <= $2 AND COALESCE(m.lease_until, 0) < $3
+GROUP BY r.conversation_id
+HAVING MAX(r.stored_at) <= $4 OR MIN(r.stored_at) <= $5
 ORDER BY MAX(r.stored_at)
 LIMIT 100;
+
+-- name: SkipAccount
+UPDATE chat_replies SET state = 'skipped', updated_at = $1 WHERE account_id = $2 AND state = 'unseen';
 
 -- name: Skip
 UPDATE chat_replies SET state = 'skipped', updated_at = $1 WHERE conversation_id = $2 AND state = 'unseen';

@@ -163,8 +163,9 @@
     sock.onopen = function () {
       var hello = { type: "hello", visitor: store.get("visitor", ""), acks: true };
       lastAcked = "";
-      if (identity) { hello.identity = identity; }
-      if (profile) { hello.name = profile.name; hello.email = profile.email; }
+      // A signed-in user is who the site says: a profile kept from an
+      // earlier pre-chat form in this browser may be someone else's.
+      if (identity) { hello.identity = identity; } else if (profile) { hello.name = profile.name; hello.email = profile.email; }
       frame(hello);
     };
     sock.onmessage = function (ev) {
