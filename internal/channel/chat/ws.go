@@ -127,6 +127,8 @@ type session struct {
 	convID  int64
 	visitor string
 	ip      string // the client's network, as the limits count it (auth.ClientNet)
+	// seenUpTo is the newest reply recorded as seen by this session.
+	seenUpTo int64
 	// email is the visitor's own address, where transcripts go: the one
 	// they gave when the chat began, their signed identity's, or the one
 	// their first transcript went to.
@@ -445,14 +447,29 @@ func (ss *session) seen(ctx context.Context, id int64) error {
 	if ss.s.d.Mail == nil || ss.convID == 0 || id == 0 {
 		return nil
 	}
+	if id <= ss.seenUpTo {
+		return nil // recorded already
+	}
 	m, err := ss.s.d.Conversations.Message(ctx, id)
 	if err != nil || m.ConversationID != ss.convID || m.Direction != "out" {
 		return nil // not this visitor's to acknowledge
 	}
+	ss.markSeen(ctx, id)
+	return nil
+}
+
+// markSeen records the replies up to id as seen, once per newer id: old
+// widgets have every message event and every resync count, and each is a
+// write.
+func (ss *session) markSeen(ctx context.Context, id int64) {
+	if id <= ss.seenUpTo {
+		return
+	}
 	if err := ss.s.d.Mail.Seen(ctx, ss.convID, ss.acct.ID, id); err != nil {
 		ss.s.d.Log.Warn("chat: record a seen reply", "conversation", ss.convID, "err", err)
+		return
 	}
-	return nil
+	ss.seenUpTo = id
 }
 
 // deliveredAll is delivered for the newest reply of a history written.
@@ -471,9 +488,7 @@ func (ss *session) delivered(ctx context.Context, id int64) {
 	if ss.acks || ss.s.d.Mail == nil || ss.convID == 0 {
 		return
 	}
-	if err := ss.s.d.Mail.Seen(ctx, ss.convID, ss.acct.ID, id); err != nil {
-		ss.s.d.Log.Warn("chat: record a seen reply", "conversation", ss.convID, "err", err)
-	}
+	ss.markSeen(ctx, id)
 }
 
 func (ss *session) event(ctx context.Context, e live.Event) error {
