@@ -456,7 +456,7 @@ func TestAccountsPageSaysHowChatAndAPIAccountsWork(t *testing.T) {
 	if code != 200 || strings.Contains(page, "/webhooks/"+itoa(chatAcct.ID)) || strings.Contains(page, "/webhooks/"+itoa(apiAcct.ID)) {
 		t.Fatalf("a chat or api account shows a webhook URL (%d)", code)
 	}
-	if strings.Contains(page, "No connector configured") || !strings.Contains(page, "Replies reach visitors live") || !strings.Contains(page, "the desk cannot send replies to it") || !strings.Contains(page, "Chat settings") {
+	if strings.Contains(page, "No connector configured") || !strings.Contains(page, "Replies reach visitors live") || !strings.Contains(page, "one a visitor has left before seeing is e-mailed") || !strings.Contains(page, "the desk cannot send replies to it") || !strings.Contains(page, "Chat settings") {
 		t.Fatalf("the accounts page does not say how chat and api accounts work:\n%s", page)
 	}
 }
