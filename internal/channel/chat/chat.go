@@ -148,6 +148,9 @@ func dayIn(spec string, d time.Weekday) (in, ok bool) {
 		return true, true
 	}
 	for _, part := range strings.Split(spec, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue // "mon-fri," or "mon,,fri": a stray comma names no day
+		}
 		a, b, isRange := strings.Cut(part, "-")
 		i, j := dayIndex(a), dayIndex(b)
 		if !isRange {

@@ -326,6 +326,18 @@ func TestUnreadableDaysMeanOpen(t *testing.T) {
 	if err := (&chat.Hours{TZ: "Europe/London", Days: "mon-fri,sun", From: "22:00", To: "06:00"}).Check(); err != nil {
 		t.Errorf("good hours refused: %v", err)
 	}
+	// A stray comma names no day: the other days still count, and a
+	// Saturday outside them is closed.
+	sat, _ := time.Parse(time.RFC3339, "2026-11-28T10:00:00Z")
+	for _, days := range []string{"mon-fri,", "mon-fri, ", ",mon-fri", "mon,,tue-fri"} {
+		h := &chat.Hours{TZ: "UTC", Days: days, From: "09:00", To: "17:00"}
+		if err := h.Check(); err != nil {
+			t.Errorf("days %q refused: %v", days, err)
+		}
+		if !h.Open(tm) || h.Open(sat) {
+			t.Errorf("days %q: open on Wednesday %v, on Saturday %v; want true, false", days, h.Open(tm), h.Open(sat))
+		}
+	}
 }
 
 // A new chat account's first visitors connect at once, and the account's
