@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/harkdesk/hark/internal/hark"
 )
 
 // sharedData is the shared data directory beside the project, found from
@@ -1651,5 +1653,13 @@ func TestNeedsReplyAgreesWithItsProbability(t *testing.T) {
 		if l.NeedsReply != (l.NeedsReplyP >= 0.5) {
 			t.Errorf("%q: %s, needs_reply %v but needs_reply_p %.3f", text, l.Intent, l.NeedsReply, l.NeedsReplyP)
 		}
+	}
+}
+
+// The classifier's order decides which intent wins when two fit; the
+// desk ranks threads by hark.Intents. They must be one order.
+func TestIntentsInHarksOrder(t *testing.T) {
+	if !slices.Equal(Intents, hark.Intents) {
+		t.Fatalf("classify.Intents %v, hark.Intents %v", Intents, hark.Intents)
 	}
 }
