@@ -459,6 +459,9 @@ func (f *Fixture) Views(ctx context.Context) ([]View, error) {
 		{"language (rare), open", func(i int) conversation.Filter {
 			return conversation.Filter{WorkspaceID: ws, Language: rareLanguages[i%len(rareLanguages)], Status: hark.StatusOpen}
 		}},
+		{"needs reply, language (rare), open", func(i int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, NeedsReply: true, Language: rareLanguages[i%len(rareLanguages)], Status: hark.StatusOpen}
+		}},
 	}, nil
 }
 

@@ -77,6 +77,7 @@ func TestInboxViewsOnSmallFixture(t *testing.T) {
 	// rare value would walk the whole inbox for one page through another.
 	own := map[string]string{
 		"language (rare), open":                  "conversations_language",
+		"needs reply, language (rare), open":     "conversations_language",
 		"intent (rare: peer), open":              "conversations_intent",
 		"intent (complaint), open":               "conversations_intent",
 		"sentiment (negative), open":             "conversations_sentiment",
