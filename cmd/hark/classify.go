@@ -217,6 +217,7 @@ func decodeLine(b []byte) (classify.Input, string) {
 		Channel   looseString `json:"channel"`
 		Followers looseCount  `json:"author_followers"`
 		ToHandle  looseString `json:"to_handle"`
+		Files     looseCount  `json:"attachments"`
 	}
 	if err := json.Unmarshal(b, &j); err != nil {
 		var te *json.UnmarshalTypeError
@@ -229,7 +230,7 @@ func decodeLine(b []byte) (classify.Input, string) {
 		return classify.Input{}, `no "text" field`
 	}
 	return classify.Input{Text: *j.Text, Channel: string(j.Channel), AuthorFollowers: int(j.Followers),
-		ToHandle: strings.TrimPrefix(strings.TrimSpace(string(j.ToHandle)), "@")}, ""
+		ToHandle: strings.TrimPrefix(strings.TrimSpace(string(j.ToHandle)), "@"), Attachments: int(j.Files)}, ""
 }
 
 // looseString takes a JSON string and leaves anything else empty.

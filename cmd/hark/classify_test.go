@@ -43,6 +43,7 @@ func TestDecodeLine(t *testing.T) {
 			classify.Input{Text: "hi", ToHandle: "JetBlue", Channel: "E-Mail", AuthorFollowers: 1200}},
 		{`{"text":"hi","channel":5,"author_followers":1.5e3,"to_handle":null}`, "", classify.Input{Text: "hi", AuthorFollowers: 1500}},
 		{`{"text":"hi","author_followers":"NaN"}`, "", classify.Input{Text: "hi"}},
+		{`{"text":"","channel":"whatsapp","attachments":"2"}`, "", classify.Input{Channel: "whatsapp", Attachments: 2}},
 		{`{"text":"hi","to_handle":" @acme "}`, "", classify.Input{Text: "hi", ToHandle: "acme"}},
 		{`{"text":"hi","to_handle":"  "}`, "", classify.Input{Text: "hi"}},
 		{`{"text":"hi","author_followers":-4}`, "", classify.Input{Text: "hi"}},

@@ -26,7 +26,8 @@ func classifyStage(c *classify.Classifier) ingest.Stage {
 				continue
 			}
 			l := read(c, conversation.LabelInput{Text: it.Msg.Text, Subject: it.Msg.Subject, Channel: it.Account.Channel,
-				Visibility: it.Msg.Visibility, ToHandle: it.Account.Handle, Followers: it.Msg.Author.Followers})
+				Visibility: it.Msg.Visibility, ToHandle: it.Account.Handle, Followers: it.Msg.Author.Followers,
+				Attachments: len(it.Msg.Attachments)})
 			if it.Labels == nil {
 				it.Labels = map[string]any{}
 			}
@@ -44,7 +45,7 @@ func classifyStage(c *classify.Classifier) ingest.Stage {
 func read(c *classify.Classifier, in conversation.LabelInput) classify.Labels {
 	// A DM arrives on a social account: it is read as private.
 	return c.Classify(classify.Input{Text: hark.ClassifierText(in.Subject, in.Text), Channel: hark.ClassifierChannel(in.Channel, in.Visibility),
-		ToHandle: in.ToHandle, AuthorFollowers: int(in.Followers)})
+		ToHandle: in.ToHandle, AuthorFollowers: int(in.Followers), Attachments: in.Attachments})
 }
 
 // labeller reads a message again when its customer edits it.

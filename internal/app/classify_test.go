@@ -350,3 +350,43 @@ func ingestOne(t *testing.T, a *app.App, acct workspace.Account, m ingest.Messag
 	}
 	return res[0].ConversationID
 }
+
+// A customer whose only message is a WhatsApp voice note, or a photo of
+// the damaged parcel with no caption, waits for an answer: the thread
+// must reach the needs-reply queue the desk works from.
+func TestAVoiceNoteAloneReachesTheNeedsReplyQueue(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.Open(ctx, app.Options{DB: filepath.Join(t.TempDir(), "hark.db"), Migrate: true, PollEvery: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ws, _ := a.Workspaces.Create(ctx, "shop", "Shop")
+	wa, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "whatsapp", Handle: "+15550100", Name: "Shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, att := range []conversation.Attachment{
+		{URL: "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", Type: "audio"},
+		{URL: "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=2", Type: "image"},
+	} {
+		phone := fmt.Sprintf("+1555765432%d", i)
+		res, err := a.Pipeline.Ingest(ctx, wa.ID, ingest.Message{ProviderID: "wamid." + att.Type, Visibility: "private",
+			Author: ingest.Author{ID: phone, Phone: phone}, Attachments: []conversation.Attachment{att}, SentAt: time.Now().Add(-time.Minute)})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+	}
+	page, err := a.Conversations.List(ctx, conversation.Filter{WorkspaceID: ws.ID, Status: "open", NeedsReply: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Conversations) != 2 {
+		t.Fatalf("two customers sent a voice note and a photo privately; the needs-reply queue holds %d of them", len(page.Conversations))
+	}
+	for _, c := range page.Conversations {
+		if c.Intent != "request" {
+			t.Errorf("conversation %d: intent %q, want request", c.ID, c.Intent)
+		}
+	}
+}

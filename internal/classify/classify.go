@@ -42,6 +42,9 @@ type Input struct {
 	Channel         string `json:"channel,omitempty"`
 	ToHandle        string `json:"to_handle,omitempty"`
 	AuthorFollowers int    `json:"author_followers,omitempty"`
+	// Attachments is how many files (photos, voice notes, documents) the
+	// message carries, which its text does not show.
+	Attachments int `json:"attachments,omitempty"`
 }
 
 // Labels is what the classifiers concluded about one message.

@@ -635,6 +635,35 @@ func TestGreetingOpensAConversation(t *testing.T) {
 	}
 }
 
+// A voice note or a photo with no words, sent to the company alone,
+// waits for an answer: the models, reading an empty text, called it
+// noise that needs none, and the thread never reached the queue.
+func TestAttachmentAloneSentPrivatelyIsARequest(t *testing.T) {
+	c := Default()
+	for _, tc := range []struct {
+		in   Input
+		want bool // a request that needs a reply
+	}{
+		{Input{Channel: "whatsapp", Attachments: 1}, true},
+		{Input{Text: "  ", Channel: "x_dm", Attachments: 2}, true},
+		{Input{Channel: "email", Attachments: 1}, true},
+		{Input{Channel: "whatsapp"}, false},                                    // nothing at all
+		{Input{Text: "ok", Channel: "whatsapp", Attachments: 1}, false},        // words: read as written
+		{Input{Channel: "instagram", ToHandle: "acme", Attachments: 1}, false}, // a photo in public
+	} {
+		l := c.Classify(tc.in)
+		if got := l.Intent == "request" && l.NeedsReply; got != tc.want {
+			t.Errorf("%+v: intent %s needs_reply %v (%v), want a request needing a reply: %v", tc.in, l.Intent, l.NeedsReply, l.IntentProbs, tc.want)
+		}
+		if tc.in.Attachments > 0 && strings.TrimSpace(tc.in.Text) == "" && l.Spam >= SpamThreshold {
+			t.Errorf("%+v: spam %.2f: a file alone read as noise", tc.in, l.Spam)
+		}
+		if tc.want && !slices.Contains(l.Why, "sent privately with only an attachment") {
+			t.Errorf("%+v: why %q does not say the attachment decided", tc.in, l.Why)
+		}
+	}
+}
+
 // TestAcknowledgementClosesAChat: "ok, got it" alone, in any language
 // glossed or not, is a bare reaction that needs no reply; with a question
 // mark, a thanks or more words it is read as before.

@@ -68,6 +68,7 @@ type features struct {
 	private        bool // sent on a private channel (set by read)
 	comment        bool // a comment under the brand's own post (set by read)
 	nameLead       bool // a Facebook or LinkedIn comment that starts with a person's name (set by read)
+	mediaOnly      bool // attachments and no text (set by read)
 	urls           int
 	hashtags       int
 	upperWords     int
@@ -91,7 +92,7 @@ func (f *features) reset() {
 	f.lexPos, f.lexNeg = f.lexPos[:0], f.lexNeg[:0]
 	f.question, f.exclaim, f.elongated = false, 0, false
 	f.mentions, f.leadMention, f.urls, f.hashtags, f.upperWords, f.letters = 0, false, 0, 0, 0, 0
-	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead = false, false, false, false, false, false, false
+	f.implied, f.private, f.othersOnly, f.toHandle, f.brandTag, f.comment, f.nameLead, f.mediaOnly = false, false, false, false, false, false, false, false
 	f.signed, f.hits, f.spamHits, f.guarded = false, 0, 0, 0
 	f.script, f.cyrillic, f.hiragana, f.apart = [nScripts]int{}, [2]int{}, 0, false
 	f.glossed = f.glossed[:0]
@@ -221,6 +222,7 @@ func (f *features) read(in Input) {
 	f.nameLead = f.comment && f.implied && kind.namedTags && nameLead(in.Text, in.ToHandle)
 	f.othersOnly = handle != "" && f.mentions > 0 && !f.implied && !f.brandTag
 	f.toHandle = in.ToHandle != "" && !f.othersOnly
+	f.mediaOnly = in.Attachments > 0 && strings.TrimSpace(in.Text) == ""
 }
 
 // tags reports whether text tags anyone, as tokenize reads it, and whether

@@ -73,6 +73,12 @@ func (f *features) guard(p *[6]float64, spam float64, lang string) {
 		// glossary barely read.
 		f.guarded = guardUnreadTag
 		noiseTo(p, intentRequest)
+	case f.private && f.mediaOnly:
+		// A voice note or a photo of the damaged parcel, and no words:
+		// the models read an empty text as noise, but a customer who
+		// writes to the company alone with a file waits for an answer.
+		f.guarded = guardMedia
+		noiseTo(p, intentRequest)
 	case unreadThanks(f, spam, lang):
 		f.guarded = guardUnreadThanks
 		noiseTo(p, intentPraise)
@@ -122,6 +128,7 @@ const (
 	guardUnreadThanks             // unreadThanks
 	guardAck                      // ackOnly, privately
 	guardGreeting                 // greetingOnly, in public to no one
+	guardMedia                    // mediaOnly, privately
 )
 
 // noiseTo moves what the models read as a share or noise to intent.
@@ -274,8 +281,8 @@ func (f *features) spam() float64 {
 	if f.mentions >= 6 {
 		score += 0.3 // tagging a crowd
 	}
-	if toks == 0 {
-		score += 0.5
+	if toks == 0 && !f.mediaOnly {
+		score += 0.5 // nothing at all; a file alone is no pitch
 	}
 	return math.Min(1, score)
 }
@@ -368,6 +375,9 @@ func (c *Classifier) why(f *features, intent int, sentiment string, addressed bo
 	}
 	if intent == intentRequest && f.guarded&guardUnreadTag != 0 {
 		out = append(out, "tags the brand; too few of its words are in the "+LanguageName(lang)+" glossary")
+	}
+	if intent == intentRequest && f.guarded&guardMedia != 0 {
+		out = append(out, "sent privately with only an attachment")
 	}
 	if intent == intentPraise && f.guarded&guardUnreadThanks != 0 {
 		out = append(out, "thanks the brand; too few of its words are in the "+LanguageName(lang)+" glossary")

@@ -111,7 +111,7 @@ func (s *Store) applyRevision(ctx context.Context, accountID int64, providerID, 
 		var li LabelInput
 		read := func() error {
 			return tx.QueryRowContext(ctx, s.q("MessageForChange"), accountID, providerID).Scan(&msgID, &convID, &wID, &old, &deletedAt, &editedAt,
-				&direction, &labelsJSON, &li.Followers, &li.Channel, &li.ToHandle, &li.Visibility, &li.Subject)
+				&direction, &labelsJSON, &li.Followers, &li.Channel, &li.ToHandle, &li.Visibility, &li.Subject, &li.Attachments)
 		}
 		err := read()
 		if err == sql.ErrNoRows {
@@ -201,6 +201,7 @@ type LabelInput struct {
 	Channel, Visibility string // the account's channel; public or private
 	ToHandle            string // the brand account's handle
 	Followers           int64
+	Attachments         int // how many files the message carries
 }
 
 // SetLabeller gives the store the classifiers, to read a message again

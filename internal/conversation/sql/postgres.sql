@@ -209,7 +209,7 @@ ORDER BY by_contact DESC, m.deleted_at = 0 DESC, m.sent_at DESC, m.id DESC LIMIT
 
 -- name: MessageForChange
 SELECT m.id, m.conversation_id, m.workspace_id, m.text, m.deleted_at, m.edited_at, m.direction, m.labels,
-       m.author_followers, a.channel, a.handle, c.visibility, c.subject
+       m.author_followers, a.channel, a.handle, c.visibility, c.subject, json_array_length(m.attachments::json)
 FROM messages m JOIN channel_accounts a ON a.id = m.account_id JOIN conversations c ON c.id = m.conversation_id
 WHERE m.account_id = $1 AND m.provider_id = $2;
 
