@@ -96,13 +96,16 @@ func TestBrowserWidgetAsksForTheRequiredEmail(t *testing.T) {
 	}
 }
 
+// closedHours are chat hours closed now and for a day either side: the
+// whole of one day three days away.
+var closedHours = `{"tz":"UTC","days":"` + strings.ToLower(time.Now().UTC().AddDate(0, 0, 3).Weekday().String()[:3]) + `"}`
+
 // Outside its hours the widget promises what the desk does: an answer in
 // the chat. It promised "we'll answer by e-mail", and no reply to a chat
 // is ever e-mailed (the outbox counts it delivered when it is stored).
 func TestBrowserWidgetPromisesNoEmailOutsideHours(t *testing.T) {
 	browsertest.Require(t)
-	// Open from midnight to midnight: never.
-	bctx, page := widgetDemo(t, `{"hours":{"tz":"UTC","from":"00:00","to":"00:00"}}`)
+	bctx, page := widgetDemo(t, `{"hours":`+closedHours+`}`)
 	var ok bool
 	var note string
 	err := chromedp.Run(bctx,
@@ -170,7 +173,7 @@ func TestBrowserWidgetAcksWhatItShowsAndPromisesMail(t *testing.T) {
 	browsertest.Require(t)
 	ctx := context.Background()
 	mail := newMailServer(t, 0)
-	w := widgetDesk(t, `{"hours":{"tz":"UTC","from":"00:00","to":"00:00"},"smtp":"`+mail.addr+`","mail_from":"support@shop.test"}`)
+	w := widgetDesk(t, `{"hours":`+closedHours+`,"smtp":"`+mail.addr+`","mail_from":"support@shop.test"}`)
 	a, ws, bctx := w.a, w.ws, w.bctx
 	var ok bool
 	var note string

@@ -80,7 +80,9 @@ type Hours struct {
 // Open reports whether t falls within the hours. No hours means always open;
 // hours that cannot be read mean open, so a typo never hides the chat.
 // Hours that end before they start run past midnight ("22:00" to "06:00"):
-// the early hours belong to the shift that began the day before.
+// the early hours belong to the shift that began the day before. Hours
+// that end when they start ("00:00" to "00:00", how many tools write
+// "all day") are the whole of each day.
 func (h *Hours) Open(t time.Time) bool {
 	if h == nil {
 		return true
@@ -92,7 +94,7 @@ func (h *Hours) Open(t time.Time) bool {
 	t = t.In(loc)
 	from, err1 := minutes(h.From)
 	to, err2 := minutes(h.To)
-	if err1 != nil || err2 != nil {
+	if err1 != nil || err2 != nil || from%(24*60) == to%(24*60) {
 		from, to = 0, 24*60
 	}
 	now, day := t.Hour()*60+t.Minute(), t.Weekday()

@@ -326,6 +326,19 @@ func TestUnreadableDaysMeanOpen(t *testing.T) {
 	if err := (&chat.Hours{TZ: "Europe/London", Days: "mon-fri,sun", From: "22:00", To: "06:00"}).Check(); err != nil {
 		t.Errorf("good hours refused: %v", err)
 	}
+	// Hours that end when they start are the whole day, on the days named.
+	for _, hh := range [][2]string{{"00:00", "00:00"}, {"09:00", "09:00"}, {"00:00", "24:00"}} {
+		h := &chat.Hours{TZ: "UTC", Days: "mon-fri", From: hh[0], To: hh[1]}
+		for _, at := range []string{"2026-11-25T00:00:00Z", "2026-11-25T08:59:00Z", "2026-11-25T23:59:00Z"} {
+			tt, _ := time.Parse(time.RFC3339, at)
+			if h.Check() != nil || !h.Open(tt) {
+				t.Errorf("hours %s to %s: closed on a Wednesday at %s (check %v)", hh[0], hh[1], at, h.Check())
+			}
+		}
+		if sat, _ := time.Parse(time.RFC3339, "2026-11-28T12:00:00Z"); h.Open(sat) {
+			t.Errorf("hours %s to %s on mon-fri: open on a Saturday", hh[0], hh[1])
+		}
+	}
 	// A stray comma names no day: the other days still count, and a
 	// Saturday outside them is closed.
 	sat, _ := time.Parse(time.RFC3339, "2026-11-28T10:00:00Z")
