@@ -41,7 +41,7 @@ func Handler(a *app.App) http.Handler {
 	edge := webhook.New(a.Workspaces, a.Pipeline, a.Outbox.Registry, a.Metrics, a.Log)
 	edge.Revisions, edge.Bounces, edge.Health = a.Conversations, a.Outbox, a.Health
 	edge.Register(mux)
-	lat := a.Metrics.Histogram("hark_http_request_seconds", "HTTP request latency (live event streams excluded).", metrics.LatencyBuckets)
+	lat := a.Metrics.Histogram("hark_http_request_seconds", "HTTP request latency (live event streams and chat sockets excluded).", metrics.LatencyBuckets)
 	return recoverer(a.Log, securityHeaders(limitBody(timeRequests(lat, mux))))
 }
 
@@ -49,7 +49,10 @@ func timeRequests(h *metrics.Histogram, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		next.ServeHTTP(w, r)
-		if r.URL.Path != "/events" {
+		// A desk's event stream and a visitor's chat socket last as long
+		// as the page is open: timed, they would make the percentiles
+		// read how long people stay.
+		if r.URL.Path != "/events" && !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			h.Observe(time.Since(start).Seconds())
 		}
 	})
