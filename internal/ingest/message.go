@@ -1,5 +1,6 @@
 // Package ingest takes inbound messages from every channel through named
-// stages (normalise, classify, store, route, prioritise, cluster, notify):
+// stages (normalise, classify, store, notify; routing, priority and
+// clustering are to plug in as stages too, and do not exist yet):
 // each message is stored durably, de-duplicated, threaded and linked to a
 // contact before its sender is acknowledged.
 package ingest

@@ -28,7 +28,7 @@ const (
 	BeforeCommit Phase = iota
 	// InCommit stages run inside the group-commit transaction after the
 	// messages are stored, so what they write is as durable as the messages
-	// (route, prioritise, cluster).
+	// (where routing, priority and clustering would go; none exists yet).
 	InCommit
 	// AfterCommit stages run once the batch is durable (notify).
 	AfterCommit
