@@ -325,8 +325,8 @@ func (s *Store) AddNote(ctx context.Context, convID, userID int64, body string) 
 	if !hark.Storable(body) {
 		return Note{}, fmt.Errorf("%w: the note is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
 	}
-	if len(body) > MaxReplyLength {
-		return Note{}, fmt.Errorf("%w: note is too long", hark.ErrInvalid)
+	if utf8.RuneCountInString(body) > MaxReplyLength {
+		return Note{}, fmt.Errorf("%w: note is longer than %d characters", hark.ErrInvalid, MaxReplyLength)
 	}
 	n := Note{ID: db.NewID(), ConversationID: convID, UserID: userID, Body: body, CreatedAt: db.Now()}
 	_, err := s.act(ctx, convID, userID, "note", map[string]any{"note_id": n.ID}, func(tx *sql.Tx, c *Conversation) error {

@@ -597,3 +597,26 @@ func TestConcurrentTaggingLosesNoTag(t *testing.T) {
 		}
 	})
 }
+
+// A note is measured in characters, as a reply is: 10,000 characters of
+// Chinese are 30,000 bytes, and were refused as "too long" with the form
+// allowing 20,000.
+func TestANoteIsMeasuredInCharactersLikeAReply(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		id := w.post(t, w.x, "1", "layla", "@brand طلبي لم يصل", time.Now())
+		for name, body := range map[string]string{
+			"arabic":  strings.Repeat("ب", 10001),
+			"chinese": strings.Repeat("包", 10000),
+			"emoji":   strings.Repeat("📦", 6000),
+		} {
+			if _, err := w.convs.AddNote(ctx, id, w.agent.ID, body); err != nil {
+				t.Errorf("a %s note of %d characters: %v", name, len([]rune(body)), err)
+			}
+		}
+		if _, err := w.convs.AddNote(ctx, id, w.agent.ID, strings.Repeat("包", conversation.MaxReplyLength+1)); !errors.Is(err, hark.ErrInvalid) {
+			t.Errorf("a note one character over the limit: %v", err)
+		}
+	})
+}
