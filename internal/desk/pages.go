@@ -44,6 +44,7 @@ var funcs = template.FuncMap{
 	"languageName": languageName,
 	"labels":       messageLabels,
 	"eq64":         func(a, b int64) bool { return a == b },
+	"flat":         flat,
 	"rowData": func(c conversation.Conversation, v view) map[string]any {
 		return map[string]any{"C": c, "Accounts": v.Accounts, "Users": v.Users}
 	},
@@ -149,3 +150,16 @@ var inboxLanguages = func() []language {
 	}
 	return out
 }()
+
+// flat is a customer's text with its direction controls taken out, for
+// where no element can isolate it (a page's title, a placeholder): a
+// name written after a right-to-left override ran on reversed into the
+// text after it, so "… as Skyway" read as another account's.
+func flat(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return -1
+		}
+		return r
+	}, s)
+}

@@ -14,12 +14,46 @@
   var selected = 0;
 
   function rows() { return list ? Array.prototype.slice.call(list.querySelectorAll(".row")) : []; }
-  function select(i) {
+  // select marks row i; scroll brings it into view (j/k, not a refresh:
+  // the list stays where the agent scrolled it).
+  function select(i, scroll) {
     var r = rows();
     if (!r.length) { return; }
     selected = Math.max(0, Math.min(i, r.length - 1));
     r.forEach(function (e, j) { e.classList.toggle("sel", j === selected); });
-    r[selected].scrollIntoView({ block: "nearest" });
+    if (scroll !== false) { r[selected].scrollIntoView({ block: "nearest" }); }
+  }
+
+  // A refresh must not throw away what the agent was doing in the
+  // fragment: an open "correct labels" with an intent picked and not yet
+  // saved. opened reads each open <details> (keyed by the message it is
+  // under) and its fields; reopen puts them back in the new fragment.
+  function detailsKey(el, d) {
+    var owner = d.parentElement && d.parentElement.closest("[id]");
+    return (owner && owner !== el && el.contains(owner) ? owner.id : "") + " " + d.className;
+  }
+  function fields(d) {
+    return Array.prototype.filter.call(d.querySelectorAll("input, select, textarea"), function (f) { return f.type !== "hidden"; });
+  }
+  function opened(el) {
+    return Array.prototype.map.call(el.querySelectorAll("details[open]"), function (d) {
+      return { key: detailsKey(el, d), vals: fields(d).map(function (f) { return f.type === "checkbox" || f.type === "radio" ? f.checked : f.value; }) };
+    });
+  }
+  function reopen(el, saved) {
+    if (!saved.length) { return; }
+    Array.prototype.forEach.call(el.querySelectorAll("details"), function (d) {
+      var key = detailsKey(el, d);
+      saved.forEach(function (s) {
+        if (s.key !== key) { return; }
+        d.open = true;
+        var fs = fields(d);
+        if (fs.length !== s.vals.length) { return; } // the form changed: keep the server's values
+        fs.forEach(function (f, i) {
+          if (f.type === "checkbox" || f.type === "radio") { f.checked = s.vals[i]; } else { f.value = s.vals[i]; }
+        });
+      });
+    });
   }
 
   // refresh swaps a fragment for the server's current version of it, after
@@ -40,11 +74,14 @@
           var cur = el === list ? rows()[selected] : null;
           var selID = cur ? cur.getAttribute("data-id") : null;
           var atBottom = el === thread && el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+          var top = el.scrollTop, open = opened(el);
           el.innerHTML = html; // server-rendered and escaped by html/template
+          reopen(el, open);
           if (el === list) {
             var r = rows(), idx = 0;
             r.forEach(function (e, j) { if (e.getAttribute("data-id") === selID) { idx = j; } });
-            select(idx);
+            select(idx, false);
+            el.scrollTop = top;
           }
           if (atBottom) { el.scrollTop = el.scrollHeight; }
         })
