@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/harkdesk/hark/internal/app"
+	"github.com/harkdesk/hark/internal/user"
 )
 
 const userUsage = `usage:
@@ -85,6 +86,9 @@ func cmdUser(args []string) error {
 			return err
 		}
 		fmt.Printf("%s is now %s\n", u.Email, *role)
+		if u.Role = *role; !u.Can("work") {
+			return release(ctx, a, u)
+		}
 	case "password":
 		if err := a.Users.SetPassword(ctx, u.ID, pw); err != nil {
 			return err
@@ -98,6 +102,7 @@ func cmdUser(args []string) error {
 			return err
 		}
 		fmt.Printf("disabled %s: signed out everywhere; no sign-in or API token works until hark user enable\n", u.Email)
+		return release(ctx, a, u)
 	case "enable":
 		if err := a.Users.Enable(ctx, u.ID); err != nil {
 			return err
@@ -210,4 +215,17 @@ func day(ms int64, zero string) string {
 		return zero
 	}
 	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04")
+}
+
+// release puts the conversations of someone who can no longer answer back
+// in the unassigned queue, and says how many.
+func release(ctx context.Context, a *app.App, u user.User) error {
+	n, err := a.Conversations.Release(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("%s can no longer answer, but their conversations are still theirs: %w", u.Email, err)
+	}
+	if n > 0 {
+		fmt.Printf("%d of their conversations are back in the unassigned queue\n", n)
+	}
+	return nil
 }

@@ -211,6 +211,49 @@ func (s *Store) Assign(ctx context.Context, convID, byUser, assignee int64) (Con
 	})
 }
 
+// Release gives back to the unassigned queue every conversation not yet
+// resolved that is in userID's name, for someone who left or can no
+// longer answer: the rest of the team skips a thread someone holds. Each
+// is logged as assigned to nobody by the system, and counted.
+func (s *Store) Release(ctx context.Context, userID int64) (int, error) {
+	rows, err := s.db.R.QueryContext(ctx, s.q("AssignedTo"), userID)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	errTaken := errors.New("assigned to someone else meanwhile")
+	n := 0
+	for _, id := range ids {
+		_, err := s.act(ctx, id, 0, "assigned", map[string]any{"assignee_id": 0, "released": userID}, func(tx *sql.Tx, c *Conversation) error {
+			if c.AssigneeID != userID {
+				return errTaken
+			}
+			_, err := tx.ExecContext(ctx, s.q("SetAssignee"), nil, db.Now(), c.ID)
+			return err
+		})
+		if errors.Is(err, errTaken) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // SetTeam gives a conversation to a team; zero clears it.
 func (s *Store) SetTeam(ctx context.Context, convID, byUser, teamID int64) (Conversation, error) {
 	return s.act(ctx, convID, byUser, "team", map[string]any{"team_id": teamID}, func(tx *sql.Tx, c *Conversation) error {

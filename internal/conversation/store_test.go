@@ -620,3 +620,50 @@ func TestANoteIsMeasuredInCharactersLikeAReply(t *testing.T) {
 		}
 	})
 }
+
+// Release gives back every thread not yet resolved that is in one agent's
+// name, logged as the system's doing, and leaves the rest alone.
+func TestReleaseGivesAnAgentsThreadsBack(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		ben, err := user.New(d).Add(ctx, "ben@brand.test", "Ben", "agent", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		var ids []int64
+		for i, who := range []string{"a", "b", "c", "d", "e"} {
+			ids = append(ids, w.post(t, w.x, fmt.Sprint(i+1), who, "@brand where is my order?", now.Add(time.Duration(i)*time.Second)))
+		}
+		for i, id := range ids {
+			to := w.agent.ID
+			if i == 4 {
+				to = ben.ID
+			}
+			if _, err := w.convs.Assign(ctx, id, w.agent.ID, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.convs.SetStatus(ctx, ids[1], w.agent.ID, hark.StatusPending, time.Time{})
+		w.convs.SetStatus(ctx, ids[2], w.agent.ID, hark.StatusSnoozed, now.Add(time.Hour))
+		w.convs.SetStatus(ctx, ids[3], w.agent.ID, hark.StatusResolved, time.Time{})
+		n, err := w.convs.Release(ctx, w.agent.ID)
+		if err != nil || n != 3 {
+			t.Fatalf("released %d (%v), want the open, pending and snoozed 3", n, err)
+		}
+		for i, want := range []int64{0, 0, 0, w.agent.ID, ben.ID} {
+			c, _ := w.convs.Get(ctx, ids[i])
+			if c.AssigneeID != want {
+				t.Errorf("conversation %d (%s): assignee %d, want %d", i, c.Status, c.AssigneeID, want)
+			}
+		}
+		acts, err := w.convs.Activity(ctx, ids[0])
+		if err != nil || len(acts) == 0 || acts[len(acts)-1].Kind != "assigned" || acts[len(acts)-1].UserID != 0 {
+			t.Fatalf("activity %+v (%v): want the release last, by the system", acts, err)
+		}
+		if n, _ := w.convs.Release(ctx, w.agent.ID); n != 0 {
+			t.Fatalf("a second release gave back %d", n)
+		}
+	})
+}

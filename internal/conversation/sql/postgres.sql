@@ -130,6 +130,10 @@ SELECT raw FROM messages WHERE id = $1;
 -- name: SetAssignee
 UPDATE conversations SET assignee_id = $1, updated_at = $2 WHERE id = $3;
 
+-- name: AssignedTo
+-- Threads still in someone's name: every status but resolved.
+SELECT id FROM conversations WHERE assignee_id = $1 AND status <> 'resolved' ORDER BY id;
+
 -- name: SetTeam
 UPDATE conversations SET team_id = $1, updated_at = $2 WHERE id = $3;
 

@@ -125,6 +125,10 @@ SELECT raw FROM messages WHERE id = ?;
 -- name: SetAssignee
 UPDATE conversations SET assignee_id = ?, updated_at = ? WHERE id = ?;
 
+-- name: AssignedTo
+-- Threads still in someone's name: every status but resolved.
+SELECT id FROM conversations WHERE assignee_id = ? AND status <> 'resolved' ORDER BY id;
+
 -- name: SetTeam
 UPDATE conversations SET team_id = ?, updated_at = ? WHERE id = ?;
 
