@@ -18,6 +18,8 @@ import (
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/outbox"
+	"github.com/harkdesk/hark/internal/smtp"
+	"github.com/harkdesk/hark/internal/smtp/smtptest"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -104,7 +106,20 @@ func stalled(t *testing.T) func(context.Context) error {
 // greetless is a mail server that accepts the connection and closes it
 // before its greeting (a connection limit, a restart): nothing was sent.
 func greetless(t *testing.T) func(context.Context) error {
-	s := &email.SMTP{Config: email.SMTPConfig{Addr: listen(t, false), Security: "none"}}
+	return mailTo(listen(t, false))
+}
+
+// cutMail is a mail server that drops the connection at a point of the
+// dialogue (smtptest.Server.Cut).
+func cutMail(t *testing.T, at string) func(context.Context) error {
+	srv := smtptest.Start(t, 0)
+	srv.Cut(at)
+	return mailTo(srv.Addr)
+}
+
+// mailTo sends a reply as the e-mail connector does.
+func mailTo(addr string) func(context.Context) error {
+	s := &email.SMTP{Config: smtp.Config{Addr: addr, Security: "none"}}
 	return func(ctx context.Context) error {
 		err := s.Send(ctx, "care@shop.test", []string{"ana@example.com"}, []byte("Subject: hi\r\n\r\nhi\r\n"))
 		if err == nil {
@@ -131,6 +146,7 @@ func TestAFailureThatMayHavePostedIsNotResentBlind(t *testing.T) {
 			{&channel.SendError{Temporary: true, Status: 504, Message: "Gateway Timeout"}, nil, true},
 			{&channel.SendError{Temporary: true, Status: 500, Message: "Internal Server Error"}, nil, true},
 			{nil, dropped(t), true},
+			{nil, cutMail(t, "answer"), true}, // the whole mail went, the answer did not
 			{refused(t), nil, false},
 			{&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "graph.facebook.invalid", IsNotFound: true}}, nil, false},
 			{&channel.SendError{Temporary: true, Status: 503, Message: "Service Unavailable"}, nil, false},
@@ -141,6 +157,10 @@ func TestAFailureThatMayHavePostedIsNotResentBlind(t *testing.T) {
 			// "may have been delivered".
 			{nil, stalled(t), false},
 			{nil, greetless(t), false},
+			// A mail server delivers only a message it got to its end: one
+			// cut off at DATA sent nothing. Before, any failure after RCPT
+			// was failed as "may have been delivered".
+			{nil, cutMail(t, "data"), false},
 		} {
 			f := setup(t, dbtest.Open(t, d.Dialect), false)
 			f.p.answers = []error{c.failure}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/channel/email"
+	"github.com/harkdesk/hark/internal/smtp"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -37,9 +38,9 @@ type Config struct {
 	WindowHours int `json:"window_hours,omitempty"`
 	// ReplyFrom, ReplyName and SMTP let agents answer a commenter privately
 	// by e-mail (WordPress gives the address to the site user).
-	ReplyFrom string           `json:"reply_from,omitempty"`
-	ReplyName string           `json:"reply_name,omitempty"`
-	SMTP      email.SMTPConfig `json:"smtp"`
+	ReplyFrom string      `json:"reply_from,omitempty"`
+	ReplyName string      `json:"reply_name,omitempty"`
+	SMTP      smtp.Config `json:"smtp"`
 }
 
 // Connector is one blog.

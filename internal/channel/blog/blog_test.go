@@ -18,6 +18,7 @@ import (
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/smtp"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -192,7 +193,7 @@ func TestWordPressComments(t *testing.T) {
 		}
 		defer mf.Close()
 		withMail, _ := blog.New(r.acct, mustJSON(blog.Config{Site: r.acct.Handle, ReplyFrom: "blog@shop.test", ReplyName: "Shop",
-			SMTP: email.SMTPConfig{Addr: mf.SMTPAddr, Username: "blog@shop.test", Password: "pw", Security: "none"}}), nil)
+			SMTP: smtp.Config{Addr: mf.SMTPAddr, Username: "blog@shop.test", Password: "pw", Security: "none"}}), nil)
 		if err := withMail.UseMail(email.Deps{Store: email.NewStore(d, "https://desk.test")}); err != nil {
 			t.Fatal(err)
 		}

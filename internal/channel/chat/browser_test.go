@@ -16,6 +16,7 @@ import (
 	"github.com/harkdesk/hark/internal/channel/chat"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/server"
+	"github.com/harkdesk/hark/internal/smtp/smtptest"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -172,8 +173,8 @@ func shadow(js string) string {
 func TestBrowserWidgetAcksWhatItShowsAndPromisesMail(t *testing.T) {
 	browsertest.Require(t)
 	ctx := context.Background()
-	mail := newMailServer(t, 0)
-	w := widgetDesk(t, `{"hours":`+closedHours+`,"smtp":"`+mail.addr+`","mail_from":"support@shop.test"}`)
+	mail := smtptest.Start(t, 0)
+	w := widgetDesk(t, `{"hours":`+closedHours+`,"smtp":"`+mail.Addr+`","mail_from":"support@shop.test"}`)
 	a, ws, bctx := w.a, w.ws, w.bctx
 	var ok bool
 	var note string
@@ -220,7 +221,7 @@ func TestBrowserWidgetAcksWhatItShowsAndPromisesMail(t *testing.T) {
 	if n := tick(t, a.ChatMail, time.Now().Add(chat.DefaultMailUnseenAfter+time.Second)); n != 1 {
 		t.Fatalf("%d mails, want 1", n)
 	}
-	got := mail.mails(300 * time.Millisecond)
+	got := mail.Mails(300 * time.Millisecond)
 	if len(got) != 1 {
 		t.Fatalf("%d mails arrived", len(got))
 	}

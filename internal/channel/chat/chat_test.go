@@ -20,6 +20,7 @@ import (
 	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/server"
+	"github.com/harkdesk/hark/internal/smtp/smtptest"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -188,8 +189,8 @@ func TestChatRejectsBadInput(t *testing.T) {
 }
 
 func TestChatTranscriptByEmail(t *testing.T) {
-	mail := newMailServer(t, 0)
-	sink, got := mail.addr, mail.got
+	mail := smtptest.Start(t, 0)
+	sink, got := mail.Addr, mail.Got
 	d := dbtest.Open(t, db.SQLite)
 	_, _, url := setup(t, d, `{"smtp":"`+sink+`","mail_from":"support@shop.test"}`)
 	v, _ := dial(t, url, frame{"name": "Dana"})
@@ -483,8 +484,8 @@ func TestMailToAStalledServerEndsAtItsDeadline(t *testing.T) {
 // every connection: one anonymous visitor who wrote one line could have
 // the brand's mail server send it to stranger after stranger.
 func TestTheTranscriptIsNoOpenRelay(t *testing.T) {
-	mail := newMailServer(t, 0)
-	sink, got := mail.addr, mail.got
+	mail := smtptest.Start(t, 0)
+	sink, got := mail.Addr, mail.Got
 	delivered := make(chan []string)
 	go func() {
 		var to []string

@@ -16,6 +16,7 @@ import (
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/health"
+	"github.com/harkdesk/hark/internal/smtp"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -359,7 +360,7 @@ func (m *Mailer) settle(ctx context.Context, d due, attempts int, windowStart in
 	next := int64(0)
 	switch {
 	case sendErr == nil:
-	case maybeSent(sendErr):
+	case smtp.Unsure(sendErr):
 		state = "unsure"
 		m.problem(ctx, d.accountID, fmt.Sprintf("e-mailing the visitor the replies in chat conversation %d: %v; they may have been sent, and are not sent again", d.conversationID, sendErr))
 	case refused(sendErr):

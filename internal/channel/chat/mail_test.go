@@ -1,13 +1,11 @@
 package chat_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"mime/quotedprintable"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,101 +20,9 @@ import (
 	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/health"
 	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/smtp/smtptest"
 	"github.com/harkdesk/hark/internal/workspace"
 )
-
-// mailServer is the smallest SMTP server the chat's mail will talk to,
-// with a switch: while down it greets with 421, as a mail server that is
-// down or refusing for now. greet delays the
-// greeting, so that two nodes' sends overlap.
-type mailServer struct {
-	addr     string
-	got      chan string
-	down     atomic.Bool
-	tries    atomic.Int32
-	greet    time.Duration
-	listener net.Listener
-	// rcpt, when set, is the answer to every RCPT (a refusal).
-	rcpt atomic.Value
-}
-
-func newMailServer(t *testing.T, greet time.Duration) *mailServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	s := &mailServer{addr: ln.Addr().String(), got: make(chan string, 16), listener: ln, greet: greet}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
-	return s
-}
-
-func (s *mailServer) serve(c net.Conn) {
-	defer c.Close()
-	s.tries.Add(1)
-	time.Sleep(s.greet)
-	say := func(line string) { c.Write([]byte(line + "\r\n")) }
-	if s.down.Load() {
-		say("421 down for maintenance")
-		return
-	}
-	say("220 sink")
-	r := bufio.NewReader(c)
-	var data strings.Builder
-	inData := false
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		if inData {
-			if line == ".\r\n" {
-				inData = false
-				s.got <- data.String()
-				say("250 ok")
-				continue
-			}
-			data.WriteString(line)
-			continue
-		}
-		switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
-		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-			say("250 sink")
-		case strings.HasPrefix(cmd, "RCPT") && s.rcpt.Load() != nil:
-			say(s.rcpt.Load().(string))
-		case cmd == "DATA":
-			inData = true
-			say("354 go on")
-		case cmd == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("250 ok")
-		}
-	}
-}
-
-// mails returns the mails that arrived within wait.
-func (s *mailServer) mails(wait time.Duration) []string {
-	var out []string
-	deadline := time.After(wait)
-	for {
-		select {
-		case m := <-s.got:
-			out = append(out, m)
-		case <-deadline:
-			return out
-		}
-	}
-}
 
 // split returns a mail's headers and its decoded body.
 func split(t *testing.T, raw string) (string, string) {
@@ -129,8 +35,8 @@ func split(t *testing.T, raw string) (string, string) {
 	return head, strings.ReplaceAll(string(b), "\r\n", "\n")
 }
 
-func mailConfig(s *mailServer, extra string) string {
-	return `{"smtp":"` + s.addr + `","mail_from":"support@shop.test"` + extra + `}`
+func mailConfig(s *smtptest.Server, extra string) string {
+	return `{"smtp":"` + s.Addr + `","mail_from":"support@shop.test"` + extra + `}`
 }
 
 // chatWith starts a chat as hello and returns the conversation, the
@@ -195,7 +101,7 @@ func mailErrors(t *testing.T, a *app.App, acct workspace.Account) []string {
 // a chat reply delivered when it was stored, and nothing ever mailed it.
 func TestAnUnseenReplyIsEmailedOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv := newMailServer(t, 0)
+		srv := smtptest.Start(t, 0)
 		a, _, url := setup(t, d, mailConfig(srv, ""))
 		v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@example.com", "acks": true})
 		v.conn.CloseNow() // Dana leaves
@@ -208,7 +114,7 @@ func TestAnUnseenReplyIsEmailedOnce(t *testing.T) {
 		if n := tick(t, a.ChatMail, now.Add(chat.DefaultMailUnseenAfter+time.Second)); n != 1 {
 			t.Fatalf("mailed %d after the delay, want 1", n)
 		}
-		mails := srv.mails(300 * time.Millisecond)
+		mails := srv.Mails(300 * time.Millisecond)
 		if len(mails) != 1 {
 			t.Fatalf("%d mails arrived, want 1", len(mails))
 		}
@@ -228,7 +134,7 @@ func TestAnUnseenReplyIsEmailedOnce(t *testing.T) {
 		if n := tick(t, a.ChatMail, now.Add(10*time.Minute)); n != 0 {
 			t.Fatalf("mailed again: %d", n)
 		}
-		if len(srv.mails(200*time.Millisecond)) != 0 {
+		if len(srv.Mails(200*time.Millisecond)) != 0 {
 			t.Fatal("a second mail arrived")
 		}
 	})
@@ -240,7 +146,7 @@ func TestAnUnseenReplyIsEmailedOnce(t *testing.T) {
 // showed it acknowledges nothing, and the visitor gets the mail.
 func TestAReplySeenInTheWidgetIsNotEmailed(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv := newMailServer(t, 0)
+		srv := smtptest.Start(t, 0)
 		a, _, url := setup(t, d, mailConfig(srv, ""))
 		later := time.Now().Add(chat.DefaultMailUnseenAfter + time.Minute)
 		// readReply waits for the reply's frame, and says seen when asked.
@@ -274,7 +180,7 @@ func TestAReplySeenInTheWidgetIsNotEmailed(t *testing.T) {
 			answer(t, a, conv, "Hello "+c.name)
 			readReply(v, c.ack)
 			n := tick(t, a.ChatMail, later)
-			if got := srv.mails(200 * time.Millisecond); (n == 1) != c.mail || len(got) != n {
+			if got := srv.Mails(200 * time.Millisecond); (n == 1) != c.mail || len(got) != n {
 				t.Errorf("%s: %d mailed, %d arrived, want mail %v", c.name, n, len(got), c.mail)
 			}
 		}
@@ -286,7 +192,7 @@ func TestAReplySeenInTheWidgetIsNotEmailed(t *testing.T) {
 // "sending" under the claim before the mail server is called.
 func TestTwoNodesMailAnUnseenReplyOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv := newMailServer(t, 200*time.Millisecond)
+		srv := smtptest.Start(t, 200*time.Millisecond)
 		a, _, url := setup(t, d, mailConfig(srv, ""))
 		other, err := db.Open(context.Background(), d.DSN)
 		if err != nil {
@@ -315,7 +221,7 @@ func TestTwoNodesMailAnUnseenReplyOnce(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if got := srv.mails(300 * time.Millisecond); len(got) != len(convs) || int(sent.Load()) != len(convs) {
+		if got := srv.Mails(300 * time.Millisecond); len(got) != len(convs) || int(sent.Load()) != len(convs) {
 			t.Fatalf("%d mails arrived (%d reported sent) for %d conversations", len(got), sent.Load(), len(convs))
 		}
 	})
@@ -326,7 +232,7 @@ func TestTwoNodesMailAnUnseenReplyOnce(t *testing.T) {
 // the account's health says so.
 func TestAMailCutOffByACrashIsNotSentAgain(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv := newMailServer(t, 0)
+		srv := smtptest.Start(t, 0)
 		a, acct, url := setup(t, d, mailConfig(srv, ""))
 		v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@example.com", "acks": true})
 		v.conn.CloseNow()
@@ -342,7 +248,7 @@ func TestAMailCutOffByACrashIsNotSentAgain(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := tick(t, a.ChatMail, time.Now().Add(time.Hour)); n != 0 || len(srv.mails(200*time.Millisecond)) != 0 {
+		if n := tick(t, a.ChatMail, time.Now().Add(time.Hour)); n != 0 || len(srv.Mails(200*time.Millisecond)) != 0 {
 			t.Fatal("replies that may have been mailed were mailed again")
 		}
 		if errs := mailErrors(t, a, acct); len(errs) != 1 || !strings.Contains(errs[0], "may have been sent") {
@@ -356,33 +262,33 @@ func TestAMailCutOffByACrashIsNotSentAgain(t *testing.T) {
 // so, and not sent when the server comes back.
 func TestADownMailServerIsRetriedAndReported(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv := newMailServer(t, 0)
-		srv.down.Store(true)
+		srv := smtptest.Start(t, 0)
+		srv.SetDown(true)
 		a, acct, url := setup(t, d, mailConfig(srv, ""))
 		v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@example.com", "acks": true})
 		v.conn.CloseNow()
 		answer(t, a, conv, "Yes, it left today!")
 		t0 := time.Now().Add(chat.DefaultMailUnseenAfter + time.Second)
-		if n := tick(t, a.ChatMail, t0); n != 0 || srv.tries.Load() != 1 {
-			t.Fatalf("a down server: %d mailed, %d tries", n, srv.tries.Load())
+		if n := tick(t, a.ChatMail, t0); n != 0 || srv.Tries() != 1 {
+			t.Fatalf("a down server: %d mailed, %d tries", n, srv.Tries())
 		}
 		if errs := mailErrors(t, a, acct); len(errs) != 1 || !strings.Contains(errs[0], "attempt 1 of") || !strings.Contains(errs[0], "421") {
 			t.Fatalf("health errors %q", errs)
 		}
 		// Not before its backoff.
 		tick(t, a.ChatMail, t0.Add(time.Second))
-		if srv.tries.Load() != 1 {
-			t.Fatalf("tried again at once: %d tries", srv.tries.Load())
+		if srv.Tries() != 1 {
+			t.Fatalf("tried again at once: %d tries", srv.Tries())
 		}
-		srv.down.Store(false)
-		if n := tick(t, a.ChatMail, t0.Add(2*chat.MailBackoff)); n != 1 || len(srv.mails(300*time.Millisecond)) != 1 {
+		srv.SetDown(false)
+		if n := tick(t, a.ChatMail, t0.Add(2*chat.MailBackoff)); n != 1 || len(srv.Mails(300*time.Millisecond)) != 1 {
 			t.Fatalf("after the server came back: %d mailed", n)
 		}
 
 		// Given up on after MailRetries.
 		defer func(n int) { chat.MailRetries = n }(chat.MailRetries)
 		chat.MailRetries = 2
-		srv.down.Store(true)
+		srv.SetDown(true)
 		answer(t, a, conv, "One more thing")
 		t1 := t0.Add(time.Hour)
 		tick(t, a.ChatMail, t1)
@@ -390,9 +296,9 @@ func TestADownMailServerIsRetriedAndReported(t *testing.T) {
 		if errs := mailErrors(t, a, acct); len(errs) == 0 || !strings.Contains(errs[0], "gave up") {
 			t.Fatalf("health errors %q", errs)
 		}
-		srv.down.Store(false)
-		tries := srv.tries.Load()
-		if n := tick(t, a.ChatMail, t1.Add(3*time.Hour)); n != 0 || srv.tries.Load() != tries {
+		srv.SetDown(false)
+		tries := srv.Tries()
+		if n := tick(t, a.ChatMail, t1.Add(3*time.Hour)); n != 0 || srv.Tries() != tries {
 			t.Fatalf("replies given up on were sent: %d", n)
 		}
 	})
@@ -403,7 +309,7 @@ func TestADownMailServerIsRetriedAndReported(t *testing.T) {
 // typed "address" carrying a header.
 func TestNoMailToAnAddressTheVisitorDidNotGive(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		srv := newMailServer(t, 0)
+		srv := smtptest.Start(t, 0)
 		a, acct, url := setup(t, d, mailConfig(srv, `,"identity_secret":"s3cret"`))
 		ctx := context.Background()
 		mailAcct, _, err := a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: acct.WorkspaceID, Channel: "email", Handle: "support@shop.test"})
@@ -441,7 +347,7 @@ func TestNoMailToAnAddressTheVisitorDidNotGive(t *testing.T) {
 		if n := tick(t, a.ChatMail, time.Now().Add(time.Hour)); n != 1 {
 			t.Fatalf("%d mails, want Ann's alone", n)
 		}
-		got := srv.mails(200 * time.Millisecond)
+		got := srv.Mails(200 * time.Millisecond)
 		if len(got) != 1 || !strings.Contains(got[0], "\r\nTo: ann@example.com\r\n") {
 			t.Fatalf("mail arrived: %q", got)
 		}
@@ -452,7 +358,7 @@ func TestNoMailToAnAddressTheVisitorDidNotGive(t *testing.T) {
 // wait, and go together in the next hour's mail.
 func TestAtMostAFewMailsAnHour(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
-	srv := newMailServer(t, 0)
+	srv := smtptest.Start(t, 0)
 	a, _, url := setup(t, d, mailConfig(srv, `,"mail_unseen_after":60`))
 	v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@example.com", "acks": true})
 	v.conn.CloseNow()
@@ -462,13 +368,13 @@ func TestAtMostAFewMailsAnHour(t *testing.T) {
 		answer(t, a, conv, "Reply "+strconv.Itoa(i))
 		sent += tick(t, a.ChatMail, t0.Add(time.Duration(i+1)*5*time.Minute))
 	}
-	if sent != chat.MailsPerHour || len(srv.mails(300*time.Millisecond)) != sent {
+	if sent != chat.MailsPerHour || len(srv.Mails(300*time.Millisecond)) != sent {
 		t.Fatalf("%d mails within the hour, want %d", sent, chat.MailsPerHour)
 	}
 	if n := tick(t, a.ChatMail, t0.Add(2*time.Hour)); n != 1 {
 		t.Fatalf("the held replies: %d mails, want 1", n)
 	}
-	held := srv.mails(300 * time.Millisecond)
+	held := srv.Mails(300 * time.Millisecond)
 	if len(held) != 1 {
 		t.Fatalf("%d held mails arrived", len(held))
 	}
@@ -519,7 +425,7 @@ func TestALeaseIsCountedFromTheClaimNotTheTick(t *testing.T) {
 	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
 	app.ChatMailEvery = time.Hour // only the test's ticks
 	d := dbtest.Open(t, db.SQLite)
-	srv := newMailServer(t, time.Second)
+	srv := smtptest.Start(t, time.Second)
 	a, acct, url := setup(t, d, mailConfig(srv, `,"mail_unseen_after":1`))
 	other, err := db.Open(context.Background(), d.DSN)
 	if err != nil {
@@ -550,7 +456,7 @@ func TestALeaseIsCountedFromTheClaimNotTheTick(t *testing.T) {
 	}
 	sent.Add(int32(n))
 	wg.Wait()
-	if got := srv.mails(300 * time.Millisecond); len(got) != 3 {
+	if got := srv.Mails(300 * time.Millisecond); len(got) != 3 {
 		t.Fatalf("%d mails arrived for 3 conversations", len(got))
 	}
 	if errs := mailErrors(t, a, acct); len(errs) != 0 {
@@ -565,7 +471,7 @@ func TestAChatThatWaitsADayDoesNotHoldBackOthers(t *testing.T) {
 	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
 	app.ChatMailEvery = time.Hour
 	d := dbtest.Open(t, db.SQLite)
-	srv := newMailServer(t, 0)
+	srv := smtptest.Start(t, 0)
 	a, slow, url := setup(t, d, mailConfig(srv, `,"mail_unseen_after":86400`))
 	ctx := context.Background()
 	for i := range 100 {
@@ -615,7 +521,7 @@ func TestASignedVisitorsRepliesDoNotGoToAStoredProfile(t *testing.T) {
 	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
 	app.ChatMailEvery = time.Hour
 	d := dbtest.Open(t, db.SQLite)
-	srv := newMailServer(t, 0)
+	srv := smtptest.Start(t, 0)
 	a, _, url := setup(t, d, mailConfig(srv, `,"identity_secret":"s3cret"`))
 	ts := time.Now().Unix()
 	v, conv := chatWith(t, url, frame{"identity": frame{"user_id": "42", "name": "Kim", "ts": ts, "sig": chat.SignIdentity("s3cret", "42", "", ts)},
@@ -623,7 +529,7 @@ func TestASignedVisitorsRepliesDoNotGoToAStoredProfile(t *testing.T) {
 	v.conn.CloseNow()
 	answer(t, a, conv, "Kim, your order 1234 ships to 5 Main St")
 	tick(t, a.ChatMail, time.Now().Add(time.Hour))
-	if got := srv.mails(300 * time.Millisecond); len(got) != 0 {
+	if got := srv.Mails(300 * time.Millisecond); len(got) != 0 {
 		t.Fatalf("signed user 42's reply mailed to an address the identity never named: %q", got)
 	}
 }
@@ -635,8 +541,8 @@ func TestAPermanentRefusalIsNotRetried(t *testing.T) {
 	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
 	app.ChatMailEvery = time.Hour
 	d := dbtest.Open(t, db.SQLite)
-	srv := newMailServer(t, 0)
-	srv.rcpt.Store("550 5.1.1 no such mailbox")
+	srv := smtptest.Start(t, 0)
+	srv.Refuse("RCPT", "550 5.1.1 no such mailbox")
 	a, acct, url := setup(t, d, mailConfig(srv, ""))
 	v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@typo.example", "acks": true})
 	v.conn.CloseNow()
@@ -645,7 +551,48 @@ func TestAPermanentRefusalIsNotRetried(t *testing.T) {
 	for i := range chat.MailRetries {
 		tick(t, a.ChatMail, t0.Add(time.Duration(i)*2*time.Hour))
 	}
-	if n := srv.tries.Load(); n != 1 {
+	if n := srv.Tries(); n != 1 {
 		t.Errorf("a 550 was tried %d times; health: %q", n, mailErrors(t, a, acct))
+	}
+}
+
+// A mail server that took the whole mail and was cut off before it
+// answered may have delivered it: the replies are unsure, the account's
+// health says so, and they are not sent again. One cut off at DATA got
+// nothing, and the replies go at the next try.
+func TestALostAnswerIsNotSentAgainButACutBeforeTheMailIs(t *testing.T) {
+	defer func(e time.Duration) { app.ChatMailEvery = e }(app.ChatMailEvery)
+	app.ChatMailEvery = time.Hour
+	d := dbtest.Open(t, db.SQLite)
+	srv := smtptest.Start(t, 0)
+	a, acct, url := setup(t, d, mailConfig(srv, ""))
+	t0 := time.Now().Add(chat.DefaultMailUnseenAfter + time.Second)
+
+	srv.Cut("answer")
+	v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@example.com", "acks": true})
+	v.conn.CloseNow()
+	answer(t, a, conv, "Yes, it left today!")
+	if n := tick(t, a.ChatMail, t0); n != 0 || srv.Tries() != 1 {
+		t.Fatalf("an answer lost: %d mailed, %d tries", n, srv.Tries())
+	}
+	if errs := mailErrors(t, a, acct); len(errs) != 1 || !strings.Contains(errs[0], "may have been sent") {
+		t.Fatalf("health errors %q", errs)
+	}
+	srv.Cut("")
+	if n := tick(t, a.ChatMail, t0.Add(2*time.Hour)); n != 0 || srv.Tries() != 1 {
+		t.Fatalf("replies that may have been mailed: %d mailed, %d tries", n, srv.Tries())
+	}
+
+	srv.Cut("data")
+	v, conv = chatWith(t, url, frame{"name": "Eve", "email": "eve@example.com", "acks": true})
+	v.conn.CloseNow()
+	answer(t, a, conv, "Your refund is on its way")
+	t1 := t0.Add(3 * time.Hour)
+	if n := tick(t, a.ChatMail, t1); n != 0 || srv.Tries() != 2 {
+		t.Fatalf("cut at DATA: %d mailed, %d tries", n, srv.Tries())
+	}
+	srv.Cut("")
+	if n := tick(t, a.ChatMail, t1.Add(2*chat.MailBackoff)); n != 1 || len(srv.Mails(300*time.Millisecond)) != 1 {
+		t.Fatalf("after a cut before the mail: %d mailed", n)
 	}
 }

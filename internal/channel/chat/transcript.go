@@ -2,15 +2,11 @@ package chat
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"mime/quotedprintable"
-	"net"
 	"net/mail"
-	"net/smtp"
 	"net/textproto"
 	"strconv"
 	"strings"
@@ -18,6 +14,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
+	"github.com/harkdesk/hark/internal/smtp"
 )
 
 // mailTimeout bounds one SMTP dialogue: a mail server that accepts the
@@ -85,7 +82,8 @@ func Transcript(brand string, msgs []chatMessage) string {
 
 // sendMail sends a plain-text message with the headers mail servers
 // expect, within ctx's deadline (and never longer than mailTimeout): every
-// read and write of the dialogue is under it, the greeting included. From
+// read and write of the dialogue is under it, the greeting included. A
+// failure after the whole message went is smtp.Unsure. From
 // and to are addresses, with a display name or not; a name is encoded and
 // an address checked, so neither can add a header.
 func sendMail(ctx context.Context, server, from, to, subject, body string) error {
@@ -106,9 +104,10 @@ func sendMail(ctx context.Context, server, from, to, subject, body string) error
 	qp := quotedprintable.NewWriter(&msg)
 	qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")))
 	qp.Close()
-	ctx, cancel := context.WithTimeout(ctx, mailTimeout)
-	defer cancel()
-	if err := smtpSend(ctx, server, fromAddr.bare, toAddr.bare, msg.String()); err != nil {
+	// STARTTLS when the server offers it, no login: a chat names only a
+	// host:port, often a relay beside it.
+	c := smtp.Client{Config: smtp.Config{Addr: server, Security: "opportunistic"}, Timeout: mailTimeout}
+	if err := c.Send(ctx, fromAddr.bare, []string{toAddr.bare}, []byte(msg.String())); err != nil {
 		return fmt.Errorf("send mail: %w", err)
 	}
 	return nil
@@ -133,74 +132,11 @@ func headerAddress(s string) (address, error) {
 	return out, nil
 }
 
-// errMaybeSent marks a failure after the whole message went to the mail
-// server and before it said whether it took it: it may be on its way.
-type errMaybeSent struct{ err error }
-
-func (e errMaybeSent) Error() string {
-	return "the mail server did not say whether it took the mail: " + e.err.Error()
-}
-func (e errMaybeSent) Unwrap() error { return e.err }
-
-// maybeSent reports whether a failed sendMail may have delivered all the same.
-func maybeSent(err error) bool {
-	var m errMaybeSent
-	return errors.As(err, &m)
-}
-
 // refused reports whether the mail server refused for good (a 5xx, such
 // as no such mailbox): sending again would only be refused again.
 func refused(err error) bool {
 	var te *textproto.Error
 	return errors.As(err, &te) && te.Code >= 500
-}
-
-// smtpSend is smtp.SendMail (STARTTLS when offered, no auth) on a
-// connection that ends at ctx's deadline or when ctx is cancelled.
-func smtpSend(ctx context.Context, server, from, to, msg string) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", server)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	deadline, _ := ctx.Deadline()
-	conn.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
-	defer stop()
-	host, _, _ := net.SplitHostPort(server)
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
-			return err
-		}
-	}
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, msg); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		var refused *textproto.Error
-		if errors.As(err, &refused) {
-			return err // the server answered: it did not take it
-		}
-		return errMaybeSent{err}
-	}
-	c.Quit() // taken: a lost goodbye changes nothing
-	return nil
 }
 
 func mimeHeader(s string) string { return mime.QEncoding.Encode("utf-8", s) }

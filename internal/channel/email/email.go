@@ -14,6 +14,7 @@ import (
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/smtp"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -27,7 +28,7 @@ type Config struct {
 	// "mailgun" or "sendgrid".
 	Inbound string      `json:"inbound,omitempty"`
 	IMAP    IMAPConfig  `json:"imap"`
-	SMTP    SMTPConfig  `json:"smtp"`
+	SMTP    smtp.Config `json:"smtp"`
 	Webhook HookSecrets `json:"webhook"`
 	// NoPlusAddress turns off Reply-To: address+token@domain for mail
 	// servers that do not deliver plus-addresses.
@@ -57,7 +58,7 @@ type Deps struct {
 	Log   *slog.Logger
 	// Mailbox and Transport replace IMAP and SMTP (tests, fakes).
 	Mailbox   func(IMAPConfig) Mailbox
-	Transport func(SMTPConfig) Transport
+	Transport func(smtp.Config) Transport
 	Now       func() time.Time
 }
 
@@ -125,7 +126,7 @@ func New(acct workspace.Account, raw json.RawMessage, deps Deps) (*Connector, er
 		deps.Mailbox = func(c IMAPConfig) Mailbox { return NewIMAP(c) }
 	}
 	if deps.Transport == nil {
-		deps.Transport = func(c SMTPConfig) Transport { return &SMTP{Config: c} }
+		deps.Transport = func(c smtp.Config) Transport { return &SMTP{Config: c} }
 	}
 	c := &Connector{acct: acct, cfg: cfg, deps: deps}
 	if cfg.Inbound == "imap" && cfg.IMAP.Addr != "" {

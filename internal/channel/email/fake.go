@@ -14,7 +14,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
+	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/harkdesk/hark/internal/smtp"
 )
 
 // Fake is a mail provider in one process for tests and demos: an IMAP
@@ -27,7 +29,7 @@ type Fake struct {
 	IMAPAddr, SMTPAddr string
 
 	imap  *imapserver.Server
-	smtp  *smtp.Server
+	smtp  *gosmtp.Server
 	user  *imapmemserver.User
 	mu    sync.Mutex
 	sent  []Delivered
@@ -65,7 +67,7 @@ func StartFake(mailbox, password string) (*Fake, error) {
 	go f.imap.Serve(il)
 	f.IMAPAddr = il.Addr().String()
 
-	f.smtp = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &fakeSession{f: f}, nil }))
+	f.smtp = gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) { return &fakeSession{f: f}, nil }))
 	f.smtp.Domain = "localhost"
 	f.smtp.AllowInsecureAuth = true
 	f.smtp.MaxMessageBytes = MaxMessageBytes
@@ -91,7 +93,7 @@ func (f *Fake) Config() Config {
 	return Config{
 		Address: f.Mailbox, Name: "Support",
 		IMAP: IMAPConfig{Addr: f.IMAPAddr, Username: f.Mailbox, Password: f.Password, Security: "none"},
-		SMTP: SMTPConfig{Addr: f.SMTPAddr, Username: f.Mailbox, Password: f.Password, Security: "none"},
+		SMTP: smtp.Config{Addr: f.SMTPAddr, Username: f.Mailbox, Password: f.Password, Security: "none"},
 	}
 }
 
@@ -102,7 +104,7 @@ func (f *Fake) Deliver(raw []byte) error {
 }
 
 // FailNext makes the next SMTP submissions fail with the given errors in
-// turn: a *smtp.SMTPError with a 4xx code is temporary, 5xx permanent.
+// turn: a *gosmtp.SMTPError with a 4xx code is temporary, 5xx permanent.
 func (f *Fake) FailNext(errs ...error) {
 	f.mu.Lock()
 	f.fails = append(f.fails, errs...)
@@ -111,8 +113,8 @@ func (f *Fake) FailNext(errs ...error) {
 
 // Temporary and Permanent are the SMTP answers FailNext is usually given.
 var (
-	Temporary = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-	Permanent = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	Temporary = &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	Permanent = &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 )
 
 // Sent returns the messages accepted for other addresses.
@@ -158,8 +160,8 @@ func (s *fakeSession) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 
-func (s *fakeSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
-func (s *fakeSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (s *fakeSession) Mail(from string, _ *gosmtp.MailOptions) error { s.from = from; return nil }
+func (s *fakeSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	s.to = append(s.to, to)
 	return nil
 }

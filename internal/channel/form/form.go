@@ -13,6 +13,7 @@ import (
 
 	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/channel/email"
+	"github.com/harkdesk/hark/internal/smtp"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -31,7 +32,7 @@ type Config struct {
 	// ReplyName is the display name of answers.
 	ReplyName string `json:"reply_name,omitempty"`
 	// SMTP sends the answers.
-	SMTP email.SMTPConfig `json:"smtp"`
+	SMTP smtp.Config `json:"smtp"`
 	// Secret signs the render time of the form; generated when empty.
 	Secret string `json:"secret,omitempty"`
 }

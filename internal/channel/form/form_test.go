@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/smtp"
+	netsmtp "net/smtp"
 	"net/url"
 	"regexp"
 	"strings"
@@ -23,6 +23,7 @@ import (
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
 	"github.com/harkdesk/hark/internal/ingest"
+	"github.com/harkdesk/hark/internal/smtp"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -44,7 +45,7 @@ func newRig(t *testing.T, d *db.DB, smtpAddr string) *rig {
 	wss := workspace.New(d)
 	ws, _ := wss.Create(ctx, "shop", "Shop")
 	cfg, _ := json.Marshal(form.Config{Title: "Write to Shop", ResponseTime: "within 4 business hours", ReplyFrom: "support@shop.test", ReplyName: "Shop",
-		SMTP: email.SMTPConfig{Addr: smtpAddr, Username: "support@shop.test", Password: "s3cret", Security: "none"}})
+		SMTP: smtp.Config{Addr: smtpAddr, Username: "support@shop.test", Password: "s3cret", Security: "none"}})
 	fa, _, err := wss.AddAccount(ctx, workspace.Account{WorkspaceID: ws.ID, Channel: "form", Handle: "contact", Purpose: "service", Config: cfg})
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +234,7 @@ func TestFormAnsweredByEmail(t *testing.T) {
 
 		// Her answer arrives in the mailbox and joins the form's conversation.
 		msg := "From: ada@example.org\r\nTo: support@shop.test\r\nSubject: Re: Lost parcel\r\nMessage-ID: <ada-9@example.org>\r\nIn-Reply-To: <" + sent.ProviderID + ">\r\n\r\nThanks!\r\n"
-		if err := smtp.SendMail(f.SMTPAddr, nil, "ada@example.org", []string{"support@shop.test"}, []byte(msg)); err != nil {
+		if err := netsmtp.SendMail(f.SMTPAddr, nil, "ada@example.org", []string{"support@shop.test"}, []byte(msg)); err != nil {
 			t.Fatal(err)
 		}
 		mc, err := email.New(r.mailAcct, mustJSON(f.Config()), email.Deps{Store: r.emailStore, Log: quiet})
