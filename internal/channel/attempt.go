@@ -2,8 +2,10 @@ package channel
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/http/httptrace"
 	"sync/atomic"
+	"time"
 )
 
 // An Attempt watches one send for whether anything reached the provider
@@ -42,3 +44,14 @@ func MarkReached(ctx context.Context) {
 
 // Reached reports whether anything reached the provider.
 func (a *Attempt) Reached() bool { return a.reached.Load() }
+
+// Backoff is the wait before attempt n+1 of a send that failed for now:
+// base, doubled after each attempt up to ceiling, with ±20% jitter so
+// that sends that failed together do not retry together.
+func Backoff(attempt int, base, ceiling time.Duration) time.Duration {
+	d := base << min(attempt-1, 20)
+	if d > ceiling || d <= 0 {
+		d = ceiling
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}

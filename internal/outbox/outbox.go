@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -527,14 +526,10 @@ func (w *Worker) publish(ws, conv int64, r row) {
 	}
 }
 
-// Backoff is the wait before attempt n+1: exponential with ±20% jitter, so
-// replies that failed together do not retry together.
+// Backoff is the wait before attempt n+1 of a reply: a provider down for
+// seconds costs seconds, one down for long is asked every MaxBackoff.
 func Backoff(attempt int) time.Duration {
-	d := BaseBackoff << min(attempt-1, 20)
-	if d > MaxBackoff || d <= 0 {
-		d = MaxBackoff
-	}
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return channel.Backoff(attempt, BaseBackoff, MaxBackoff)
 }
 
 func nullable(s string) any {

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/mail"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/health"
@@ -34,8 +34,12 @@ var (
 	// be reached is tried before the replies are given up on.
 	MailRetries = 6
 	// MailBackoff is the wait after the first failure, doubled after each
-	// (about an hour in all).
-	MailBackoff = time.Minute
+	// up to MailMaxBackoff: about an hour in all, which rides out a mail
+	// server's restart. The outbox's replies start at seconds and give up
+	// within minutes (outbox.Backoff), as an agent watches each one go;
+	// nobody watches this mail, and the visitor has left.
+	MailBackoff    = time.Minute
+	MailMaxBackoff = time.Hour
 	// MailsPerHour bounds the mails of one conversation: replies beyond
 	// wait, and go in the next mail.
 	MailsPerHour = 3
@@ -371,7 +375,7 @@ func (m *Mailer) settle(ctx context.Context, d due, attempts int, windowStart in
 		m.problem(ctx, d.accountID, fmt.Sprintf("gave up e-mailing the visitor the replies in chat conversation %d after %d attempts: %v", d.conversationID, attempts+1, sendErr))
 	default:
 		state = "unseen" // tried again later, with any reply since
-		wait := mailBackoff(attempts + 1)
+		wait := channel.Backoff(attempts+1, MailBackoff, MailMaxBackoff)
 		next = ms + wait.Milliseconds()
 		m.problem(ctx, d.accountID, fmt.Sprintf("e-mailing the visitor the replies in chat conversation %d (attempt %d of %d, next in %s): %v", d.conversationID, attempts+1, MailRetries, wait.Round(time.Second), sendErr))
 	}
@@ -419,12 +423,6 @@ func (m *Mailer) problem(ctx context.Context, accountID int64, msg string) {
 	if m.Health != nil {
 		m.Health.Error(ctx, accountID, "mail", msg)
 	}
-}
-
-// mailBackoff is the wait before attempt n+1, with ±20% jitter.
-func mailBackoff(attempt int) time.Duration {
-	d := MailBackoff << min(attempt-1, 20)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
 // ReplyMail renders agents' replies as the plain-text mail to the visitor.
