@@ -67,8 +67,17 @@ type Mailer struct {
 func (m *Mailer) q(name string) string { return queries.Get(m.DB.Dialect, name) }
 
 // Stored notes a reply the outbox counts delivered to the widget, which is
-// from then on the visitor's to see; it is mailed if they do not.
+// from then on the visitor's to see; it is mailed if they do not. A chat
+// that mails no replies (mail_unseen_after 0, no smtp or mail_from) notes
+// none: the job would only mark them skipped.
 func (m *Mailer) Stored(ctx context.Context, messageID, conversationID, accountID int64) error {
+	acct, err := m.Accounts.Account(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("note chat reply %d: %w", messageID, err)
+	}
+	if cfg, _ := ParseConfig(acct.Config); cfg.MailDelay() <= 0 {
+		return nil
+	}
 	if _, err := m.DB.W.ExecContext(ctx, m.q("NoteReply"), messageID, conversationID, accountID, db.Now()); err != nil {
 		return fmt.Errorf("note chat reply %d: %w", messageID, err)
 	}

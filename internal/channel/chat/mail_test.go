@@ -596,3 +596,29 @@ func TestALostAnswerIsNotSentAgainButACutBeforeTheMailIs(t *testing.T) {
 		t.Fatalf("after a cut before the mail: %d mailed", n)
 	}
 }
+
+// A chat that mails no replies notes none: one with mail_unseen_after 0,
+// one with no mail server. Every agent's reply was written to
+// chat_replies all the same, for the job to mark skipped. A chat that
+// mails notes its reply.
+func TestAChatThatMailsNoRepliesNotesNone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		srv := smtptest.Start(t, 0)
+		for cfg, want := range map[string]int{
+			mailConfig(srv, `,"mail_unseen_after":0`): 0,
+			`{"mail_from":"support@shop.test"}`:       0,
+			mailConfig(srv, ""):                       1,
+		} {
+			d := dbtest.Open(t, d.Dialect)
+			a, _, url := setup(t, d, cfg)
+			v, conv := chatWith(t, url, frame{"name": "Dana", "email": "dana@example.com", "acks": true})
+			v.conn.CloseNow()
+			answer(t, a, conv, "Yes, it left today!")
+			var noted int
+			d.W.QueryRow("SELECT COUNT(*) FROM chat_replies").Scan(&noted)
+			if noted != want {
+				t.Errorf("%s: %d replies noted, want %d", cfg, noted, want)
+			}
+		}
+	})
+}
