@@ -47,7 +47,9 @@ var (
 	// mail: a burst goes once its newest reply is MailDelay old, or its
 	// oldest this many times that.
 	MailHoldFactor = 5
-	// MailKeep is how long settled replies are remembered.
+	// MailKeep is how long settled replies are remembered, and the
+	// address a visitor gave once the conversation awaits no answer and
+	// nothing came or went for as long: a reply after that is not mailed.
 	MailKeep = 7 * 24 * time.Hour
 )
 
@@ -91,7 +93,7 @@ func (m *Mailer) SetAddress(ctx context.Context, conversationID, accountID int64
 	if err != nil {
 		return fmt.Errorf("address of conversation %d: %w", conversationID, err)
 	}
-	if _, err := m.DB.W.ExecContext(ctx, m.q("SetAddress"), conversationID, accountID, a.bare); err != nil {
+	if _, err := m.DB.W.ExecContext(ctx, m.q("SetAddress"), conversationID, accountID, a.bare, db.Now()); err != nil {
 		return fmt.Errorf("address of conversation %d: %w", conversationID, err)
 	}
 	return nil
@@ -101,7 +103,7 @@ func (m *Mailer) SetAddress(ctx context.Context, conversationID, accountID int64
 // messageID, which are then not mailed.
 func (m *Mailer) Seen(ctx context.Context, conversationID, accountID, messageID int64) error {
 	return m.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, m.q("SeenUpTo"), conversationID, accountID, messageID); err != nil {
+		if _, err := tx.ExecContext(ctx, m.q("SeenUpTo"), conversationID, accountID, messageID, db.Now()); err != nil {
 			return fmt.Errorf("seen in conversation %d: %w", conversationID, err)
 		}
 		_, err := tx.ExecContext(ctx, m.q("SeenReplies"), db.Now(), conversationID, messageID)
@@ -125,11 +127,26 @@ func (m *Mailer) Run(ctx context.Context, every time.Duration) {
 		}
 		if time.Since(pruned) > time.Hour {
 			pruned = time.Now()
-			if _, err := m.DB.W.ExecContext(ctx, m.q("Prune"), db.Now()-MailKeep.Milliseconds()); err != nil && ctx.Err() == nil {
+			if err := m.Prune(ctx, pruned); err != nil && ctx.Err() == nil {
 				m.Log.Warn("chat mail: prune", "err", err)
 			}
 		}
 	}
+}
+
+// Prune forgets, as of now, the replies settled MailKeep ago, then the
+// mail state (the visitor's address too) of conversations quiet as long
+// with nothing left to mail and no answer awaited.
+func (m *Mailer) Prune(ctx context.Context, now time.Time) error {
+	ms := now.UnixMilli()
+	keep := ms - MailKeep.Milliseconds()
+	if _, err := m.DB.W.ExecContext(ctx, m.q("Prune"), keep); err != nil {
+		return fmt.Errorf("prune chat replies: %w", err)
+	}
+	if _, err := m.DB.W.ExecContext(ctx, m.q("PruneMail"), keep, ms, ms-time.Hour.Milliseconds()); err != nil {
+		return fmt.Errorf("prune chat mail: %w", err)
+	}
+	return nil
 }
 
 // due is a conversation with unseen replies.

@@ -7,12 +7,12 @@ SELECT $1, $2, $3, $4,
 ON CONFLICT (message_id) DO NOTHING;
 
 -- name: SetAddress
-INSERT INTO chat_mail (conversation_id, account_id, address) VALUES ($1, $2, $3)
-ON CONFLICT (conversation_id) DO UPDATE SET address = excluded.address;
+INSERT INTO chat_mail (conversation_id, account_id, address, active_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (conversation_id) DO UPDATE SET address = excluded.address, active_at = excluded.active_at;
 
 -- name: SeenUpTo
-INSERT INTO chat_mail (conversation_id, account_id, seen_id) VALUES ($1, $2, $3)
-ON CONFLICT (conversation_id) DO UPDATE SET seen_id = GREATEST(chat_mail.seen_id, excluded.seen_id);
+INSERT INTO chat_mail (conversation_id, account_id, seen_id, active_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (conversation_id) DO UPDATE SET seen_id = GREATEST(chat_mail.seen_id, excluded.seen_id), active_at = excluded.active_at;
 
 -- name: SeenReplies
 UPDATE chat_replies SET state = 'seen', updated_at = $1 WHERE conversation_id = $2 AND message_id <= $3 AND state = 'unseen';
@@ -76,4 +76,16 @@ UPDATE chat_mail SET lease_until = 0, attempts = $1, next_at = $2 WHERE conversa
 UPDATE chat_mail SET lease_until = 0, next_at = $1 WHERE conversation_id = $2 AND lease_until = $3;
 
 -- name: Prune
+-- Replies settled a while ago (chat_replies_stored).
 DELETE FROM chat_replies WHERE state NOT IN ('unseen', 'sending') AND stored_at < $1;
+
+-- name: PruneMail
+-- A conversation's mail state once nothing needs it (chat_mail_active):
+-- the visitor quiet for a while, no reply left (Prune, run first, takes
+-- settled ones), no job mid-mail under a lease, the hour that counts its
+-- mails (MailsPerHour) over, and the conversation not waiting for the
+-- desk, whose answer goes to the visitor's address however late.
+DELETE FROM chat_mail
+WHERE active_at < $1 AND lease_until < $2 AND window_start < $3
+  AND NOT EXISTS (SELECT 1 FROM chat_replies r WHERE r.conversation_id = chat_mail.conversation_id)
+  AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = chat_mail.conversation_id AND c.waiting_since > 0 AND c.status <> 'resolved');
