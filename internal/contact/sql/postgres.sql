@@ -5,10 +5,14 @@ WHERE i.workspace_id = $1 AND i.channel = $2 AND i.external_id = $3;
 
 -- name: IdentitiesContacts
 -- One query for the identities of a batch's authors of one kind (a JSON
--- array of external ids).
-SELECT i.external_id, i.contact_id, i.handle, i.display_name, c.followers, c.verified
-FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
-WHERE i.workspace_id = $1 AND i.channel = $2 AND i.external_id IN (SELECT jsonb_array_elements_text($3::jsonb));
+-- array of external ids), one probe of the identities' unique index per id
+-- whatever the planner believed of the table when it cached the statement
+-- (as the writer's MessagesByProvider).
+SELECT p.id, x.contact_id, x.handle, x.display_name, x.followers, x.verified
+FROM (SELECT DISTINCT jsonb_array_elements_text($3::jsonb)) AS p(id),
+LATERAL (SELECT i.contact_id, i.handle, i.display_name, c.followers, c.verified
+    FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
+    WHERE i.workspace_id = $1 AND i.channel = $2 AND i.external_id = p.id LIMIT 1) AS x;
 
 -- name: ContactByEmail
 -- The oldest contact with the address that still has an identity: a contact

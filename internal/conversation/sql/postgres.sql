@@ -32,10 +32,18 @@ FROM messages m JOIN conversations c ON c.id = m.conversation_id
 WHERE m.account_id = $1 AND m.provider_id = $2;
 
 -- name: MessagesByProvider
--- One query for a whole batch's provider ids (a JSON array of strings).
-SELECT m.provider_id, m.id, m.conversation_id, c.contact_id, c.visibility, c.status, c.last_message_at, c.last_inbound_at
-FROM messages m JOIN conversations c ON c.id = m.conversation_id
-WHERE m.account_id = $1 AND m.provider_id IN (SELECT jsonb_array_elements_text($2::jsonb));
+-- One query for a whole batch's provider ids (a JSON array of strings),
+-- one probe of messages_provider per id. Written as "provider_id IN
+-- (SELECT ...)" the plan depended on what the planner believed of the
+-- table when it cached the statement: planned on a young table it read
+-- every message of the account for each batch, long after the table grew
+-- (3 ms a batch at 3,000 messages, 255 ms at 100,000). LATERAL with LIMIT
+-- keeps the ids the outer side whatever the statistics say.
+SELECT p.id, x.id, x.conversation_id, x.contact_id, x.visibility, x.status, x.last_message_at, x.last_inbound_at
+FROM (SELECT DISTINCT jsonb_array_elements_text($2::jsonb)) AS p(id),
+LATERAL (SELECT m.id, m.conversation_id, c.contact_id, c.visibility, c.status, c.last_message_at, c.last_inbound_at
+    FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE m.account_id = $1 AND m.provider_id = p.id LIMIT 1) AS x;
 
 -- name: LatestThread
 SELECT id, status, last_message_at, last_inbound_at FROM conversations
