@@ -6,9 +6,12 @@ import (
 	"strings"
 )
 
-// RowChunks are the row counts multi-row inserts are prepared for: a
-// batch's rows go in the fewest statements these sizes allow.
-var RowChunks = []int{64, 16, 4, 1}
+// RowChunks are the row counts multi-row statements are prepared for: a
+// batch's rows go in the fewest statements these sizes allow, one per bit
+// of the count below 128. On PostgreSQL every statement is a round trip,
+// and a group commit of 7 rows was four (4, 1, 1, 1) when the sizes were
+// 64, 16, 4 and 1.
+var RowChunks = []int{64, 32, 16, 8, 4, 2, 1}
 
 // RowChunk is the largest of RowChunks that n rows fill.
 func RowChunk(n int) int {
