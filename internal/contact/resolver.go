@@ -243,6 +243,20 @@ func (r *Resolver) lookup(ctx context.Context, workspaceID int64, kind, list str
 	return rows.Err()
 }
 
+// Known is the stored contact behind an author whose identity Lookup
+// found: the contact Resolve will give them.
+func (r *Resolver) Known(workspaceID int64, channel string, p Profile) (int64, bool) {
+	key, _, err := identityOf(workspaceID, channel, p)
+	if err != nil {
+		return 0, false
+	}
+	s, ok := r.seen[key]
+	if !ok || s.unwritten || r.made[s.contactID] != nil {
+		return 0, false
+	}
+	return s.contactID, true
+}
+
 // lookupOne asks the store for one identity, unless this transaction has
 // it or asked already (Lookup asks for a batch's authors at once).
 func (r *Resolver) lookupOne(ctx context.Context, key identityKey) error {

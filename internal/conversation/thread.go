@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -57,10 +58,13 @@ type Stored struct {
 	Reopened        bool  `json:"reopened"`
 }
 
-var writerQueries = []string{"MessageByProvider", "MessagesByProvider", "LatestThread", "TouchInbound"}
+var writerQueries = []string{"MessageByProvider", "MessagesByProvider", "LatestThread", "LatestThreads"}
 
 // insertQueries are the writer's multi-row inserts (db.Inserts).
 var insertQueries = []string{"InsertInboundMessages", "CreateConversations", "InsertActivities"}
+
+// updateQueries are the writer's multi-row updates (db.PrepareUpdates).
+var updateQueries = []string{"TouchInbound"}
 
 // WriterStatements are the ingest writer's statements, prepared once on the
 // store and shared by every batch's transaction (re-preparing them for each
@@ -68,12 +72,12 @@ var insertQueries = []string{"InsertInboundMessages", "CreateConversations", "In
 type WriterStatements struct {
 	dialect db.Dialect
 	named   map[string]*sql.Stmt
-	inserts map[string]db.Inserts
+	multi   map[string]db.Inserts // multi-row statements, by name
 }
 
 // PrepareWriter prepares the writer's statements on d's write pool.
 func PrepareWriter(ctx context.Context, d *db.DB) (*WriterStatements, error) {
-	s := &WriterStatements{dialect: d.Dialect, named: map[string]*sql.Stmt{}, inserts: map[string]db.Inserts{}}
+	s := &WriterStatements{dialect: d.Dialect, named: map[string]*sql.Stmt{}, multi: map[string]db.Inserts{}}
 	for _, name := range writerQueries {
 		st, err := d.W.PrepareContext(ctx, queries.Get(s.dialect, name))
 		if err != nil {
@@ -88,7 +92,15 @@ func PrepareWriter(ctx context.Context, d *db.DB) (*WriterStatements, error) {
 			s.Close()
 			return nil, fmt.Errorf("prepare %s: %w", name, err)
 		}
-		s.inserts[name] = in
+		s.multi[name] = in
+	}
+	for _, name := range updateQueries {
+		up, err := db.PrepareUpdates(ctx, d, queries.Get(s.dialect, name))
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("prepare %s: %w", name, err)
+		}
+		s.multi[name] = up
 	}
 	return s, nil
 }
@@ -98,7 +110,7 @@ func (s *WriterStatements) Close() {
 	for _, st := range s.named {
 		st.Close()
 	}
-	for _, st := range s.inserts {
+	for _, st := range s.multi {
 		st.Close()
 	}
 }
@@ -119,6 +131,7 @@ type Writer struct {
 	bound map[*sql.Stmt]*sql.Stmt
 
 	known   map[providerKey]knownMessage
+	stored  map[threadKey]storedThread // the store's latest thread per key, as LookupThreads found it
 	threads map[int64]*threadState
 	latest  map[threadKey]*threadState // the newest thread per key, once looked up
 	ahead   map[threadKey]*threadState // the newest thread per key this batch touched
@@ -134,6 +147,12 @@ type providerKey struct {
 
 // knownMessage is a provider id's fate in this batch; msgID 0 means not stored.
 type knownMessage struct{ msgID, convID int64 }
+
+// storedThread is a key's latest thread in the store; id 0 means none.
+type storedThread struct {
+	id, lastMsg, lastIn int64
+	status              string
+}
 
 type threadKey struct {
 	account, contact int64
@@ -190,7 +209,7 @@ type pendingMessage struct {
 
 func newWriter(ctx context.Context, tx *sql.Tx, s *WriterStatements) *Writer {
 	return &Writer{ctx: ctx, tx: tx, stmts: s, bound: map[*sql.Stmt]*sql.Stmt{},
-		known: map[providerKey]knownMessage{}, threads: map[int64]*threadState{},
+		known: map[providerKey]knownMessage{}, stored: map[threadKey]storedThread{}, threads: map[int64]*threadState{},
 		latest: map[threadKey]*threadState{}, ahead: map[threadKey]*threadState{}}
 }
 
@@ -380,7 +399,7 @@ func (w *Writer) thread(ctx context.Context, in *Inbound) (t *threadState, reope
 			return t, t.status == hark.StatusResolved, nil
 		}
 	}
-	if in.Visibility == "private" && !in.ByParticipant {
+	if !threadedByAuthor(in.Visibility, in.ByParticipant) {
 		return nil, false, nil
 	}
 	t, err = w.latestThread(ctx, threadKey{in.AccountID, in.ContactID, in.Visibility}, in.NewContact)
@@ -410,21 +429,18 @@ func (w *Writer) latestThread(ctx context.Context, k threadKey, newContact bool)
 		return t, nil
 	}
 	var best *threadState
-	var id, lastMsg, lastIn int64
-	var status string
-	err := sql.ErrNoRows
 	if !newContact {
-		err = w.named("LatestThread").QueryRowContext(ctx, k.account, k.contact, k.visibility).Scan(&id, &status, &lastMsg, &lastIn)
-	}
-	switch {
-	case err == nil:
-		best = w.threads[id]
-		if best == nil {
-			best = &threadState{id: id, key: k, status: status, lastMsg: lastMsg, lastIn: lastIn}
-			w.threads[id] = best
+		st, err := w.storedThread(ctx, k)
+		if err != nil {
+			return nil, err
 		}
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("find thread: %w", err)
+		if st.id != 0 {
+			best = w.threads[st.id]
+			if best == nil {
+				best = &threadState{id: st.id, key: k, status: st.status, lastMsg: st.lastMsg, lastIn: st.lastIn}
+				w.threads[st.id] = best
+			}
+		}
 	}
 	// A thread this batch created or moved ahead is newer than the store knows.
 	if a := w.ahead[k]; a != nil && (best == nil || a.lastMsg > best.lastMsg) {
@@ -434,29 +450,114 @@ func (w *Writer) latestThread(ctx context.Context, k threadKey, newContact bool)
 	return best, nil
 }
 
-// Flush writes what the batch holds: its new threads, one update per
-// thread it changed, what it logged of them, then its messages, the
-// inserts each in a few multi-row statements. Run it before commit.
+// threadedByAuthor says whether a message with no known parent joins its
+// author's latest thread: a public one within the follow-up window, a
+// private one on channels threaded by who sent it (DMs, chat, SMS).
+func threadedByAuthor(visibility string, byParticipant bool) bool {
+	return visibility != "private" || byParticipant
+}
+
+// storedThread is the store's latest thread under k: as LookupThreads
+// found it, else asked alone.
+func (w *Writer) storedThread(ctx context.Context, k threadKey) (storedThread, error) {
+	if st, ok := w.stored[k]; ok {
+		return st, nil
+	}
+	var st storedThread
+	err := w.named("LatestThread").QueryRowContext(ctx, k.account, k.contact, k.visibility).Scan(&st.id, &st.status, &st.lastMsg, &st.lastIn)
+	if errors.Is(err, sql.ErrNoRows) {
+		return storedThread{}, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("find thread: %w", err)
+	}
+	return st, nil
+}
+
+// ThreadOf is a stored contact whose message on an account may join their
+// latest thread there.
+type ThreadOf struct {
+	ContactID     int64
+	Visibility    string
+	ByParticipant bool // as Inbound's
+}
+
+// LookupThreads loads the latest stored thread of many of an account's
+// contacts with one query, so that AddInbound asks the store about none of
+// them again (a query each was a round trip per message on PostgreSQL).
+// The writer writes no thread before Flush, so the store's answer is the
+// one AddInbound would have had.
+func (w *Writer) LookupThreads(ctx context.Context, accountID int64, of []ThreadOf) error {
+	ask := map[threadKey]bool{}
+	var list [][2]string
+	for _, a := range of {
+		k := threadKey{accountID, a.ContactID, a.Visibility}
+		if !threadedByAuthor(a.Visibility, a.ByParticipant) || ask[k] {
+			continue
+		}
+		if _, ok := w.stored[k]; ok {
+			continue
+		}
+		if _, ok := w.latest[k]; ok {
+			continue
+		}
+		ask[k] = true
+		list = append(list, [2]string{strconv.FormatInt(a.ContactID, 10), a.Visibility})
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(list)
+	rows, err := w.named("LatestThreads").QueryContext(ctx, accountID, string(b))
+	if err != nil {
+		return fmt.Errorf("find %d threads: %w", len(list), err)
+	}
+	defer rows.Close()
+	for k := range ask {
+		w.stored[k] = storedThread{}
+	}
+	for rows.Next() {
+		k := threadKey{account: accountID}
+		var st storedThread
+		if err := rows.Scan(&k.contact, &k.visibility, &st.id, &st.status, &st.lastMsg, &st.lastIn); err != nil {
+			return fmt.Errorf("find threads: %w", err)
+		}
+		w.stored[k] = st
+	}
+	return rows.Err()
+}
+
+// Flush writes what the batch holds: the threads it changed, its new
+// threads, what it logged of them, then its messages, each in a few
+// multi-row statements. Run it before commit.
 func (w *Writer) Flush(ctx context.Context) error {
-	var created []*threadState
+	var created, touched []*threadState
 	for _, t := range w.order {
 		if t.created {
 			created = append(created, t)
-		} else if err := w.touchThread(ctx, t); err != nil {
-			return err
+		} else {
+			touched = append(touched, t)
 		}
 	}
-	err := w.stmts.inserts["CreateConversations"].Exec(ctx, w.tx, len(created), func(i int, args []any) []any {
+	// w.order holds each thread once, as a multi-row update needs.
+	err := w.stmts.multi["TouchInbound"].Exec(ctx, w.tx, len(touched), func(i int, args []any) []any {
+		return touchArgs(args, touched[i])
+	})
+	if err != nil {
+		return fmt.Errorf("update %d conversations: %w", len(touched), err)
+	}
+	err = w.stmts.multi["CreateConversations"].Exec(ctx, w.tx, len(created), func(i int, args []any) []any {
 		return createArgs(args, created[i])
 	})
 	if err != nil {
 		return fmt.Errorf("create %d conversations: %w", len(created), err)
 	}
+	clear(w.stored) // the store's threads are no longer what LookupThreads found
 	for _, t := range w.order {
 		t.count, t.created, t.ownerSeen, t.in, t.labels, t.lang = 0, false, false, nil, nil, ""
 	}
 	w.order = w.order[:0]
-	err = w.stmts.inserts["InsertActivities"].Exec(ctx, w.tx, len(w.acts), func(i int, args []any) []any {
+	err = w.stmts.multi["InsertActivities"].Exec(ctx, w.tx, len(w.acts), func(i int, args []any) []any {
 		a := w.acts[i]
 		return append(args, a.id, a.workspaceID, a.convID, a.kind, a.detail, a.at)
 	})
@@ -464,7 +565,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 		return fmt.Errorf("log %d activities: %w", len(w.acts), err)
 	}
 	w.acts = w.acts[:0]
-	err = w.stmts.inserts["InsertInboundMessages"].Exec(ctx, w.tx, len(w.pending), func(i int, args []any) []any {
+	err = w.stmts.multi["InsertInboundMessages"].Exec(ctx, w.tx, len(w.pending), func(i int, args []any) []any {
 		p := w.pending[i]
 		in := p.in
 		return append(args, p.msgID, in.WorkspaceID, p.convID, in.AccountID, in.ProviderID, in.Author.ExternalID,
@@ -501,19 +602,15 @@ func createArgs(args []any, t *threadState) []any {
 		l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang)
 }
 
-// touchThread writes what the batch did to a thread already stored.
-func (w *Writer) touchThread(ctx context.Context, t *threadState) error {
+// touchArgs appends what the batch did to a stored thread, for TouchInbound.
+func touchArgs(args []any, t *threadState) []any {
 	l, at := t.threadLabels()
 	owner := int64(0) // matches no contact: this batch said nothing about the owner
 	if t.ownerSeen {
 		owner = t.key.contact
 	}
-	_, err := w.named("TouchInbound").ExecContext(ctx, t.preview, owner, t.ownerName, owner, t.ownerHandle, t.count,
+	return append(args, t.preview, owner, t.ownerName, owner, t.ownerHandle, t.count,
 		t.maxSent, t.maxSent, t.firstSent, t.now, at, l.Intent, l.Sentiment, boolInt(l.NeedsReply), t.lang, t.id, t.langAt)
-	if err != nil {
-		return fmt.Errorf("update conversation %d: %w", t.id, err)
-	}
-	return nil
 }
 
 // activity logs, for Flush to write, what the batch did to a thread.

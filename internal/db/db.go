@@ -5,6 +5,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -43,13 +44,42 @@ func IsPostgres(dsn string) bool {
 
 // Open connects to dsn: a postgres:// URL, or else a SQLite file path.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return open(ctx, dsn, sql.Open)
+}
+
+// OpenWrapped is Open with every connection made through wrap(driver), so
+// that a test can see what the store sends its database (dbtest.Counted).
+func OpenWrapped(ctx context.Context, dsn string, wrap func(driver.Driver) driver.Driver) (*DB, error) {
+	return open(ctx, dsn, func(name, dsn string) (*sql.DB, error) {
+		registered, err := sql.Open(name, "")
+		if err != nil {
+			return nil, err
+		}
+		defer registered.Close()
+		return sql.OpenDB(connector{wrap(registered.Driver()), dsn}), nil
+	})
+}
+
+// connector opens dsn with a driver that is not registered by name.
+type connector struct {
+	d   driver.Driver
+	dsn string
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.d }
+
+// opener opens a pool of a registered driver, as sql.Open does.
+type opener func(driverName, dsn string) (*sql.DB, error)
+
+func open(ctx context.Context, dsn string, o opener) (*DB, error) {
 	if dsn == "" {
 		return nil, errors.New("db: empty database path or DSN")
 	}
 	if IsPostgres(dsn) {
-		return openPostgres(ctx, dsn)
+		return openPostgres(ctx, dsn, o)
 	}
-	return openSQLite(ctx, dsn)
+	return openSQLite(ctx, dsn, o)
 }
 
 // ErrNoDatabase is OpenExisting's error for a SQLite file that is not there.
@@ -68,8 +98,8 @@ func OpenExisting(ctx context.Context, dsn string) (*DB, error) {
 	return Open(ctx, dsn)
 }
 
-func openPostgres(ctx context.Context, dsn string) (*DB, error) {
-	p, err := sql.Open("pgx", dsn)
+func openPostgres(ctx context.Context, dsn string, open opener) (*DB, error) {
+	p, err := open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres: %w", err)
 	}
@@ -85,7 +115,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{Dialect: Postgres, W: p, R: p, DSN: dsn}, nil
 }
 
-func openSQLite(ctx context.Context, path string) (*DB, error) {
+func openSQLite(ctx context.Context, path string, open opener) (*DB, error) {
 	path = strings.TrimPrefix(path, "sqlite://")
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -102,7 +132,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)" +
 		"&_pragma=mmap_size(268435456)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
 	uri := "file:" + sqliteURIPath(path)
-	w, err := sql.Open("sqlite", uri+params)
+	w, err := open("sqlite", uri+params)
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
@@ -114,7 +144,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", uri+strings.Replace(params, "&_txlock=immediate", "", 1)+"&_pragma=query_only(ON)")
+	r, err := open("sqlite", uri+strings.Replace(params, "&_txlock=immediate", "", 1)+"&_pragma=query_only(ON)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: open readers for %s: %w", path, err)

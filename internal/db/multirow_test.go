@@ -16,3 +16,26 @@ func TestMultiRow(t *testing.T) {
 		}
 	}
 }
+
+// An UPDATE ... FROM a VALUES tuple keeps what follows the tuple, and a
+// parenthesis in a literal does not end it.
+func TestMultiRowKeepsTheRestOfTheStatement(t *testing.T) {
+	q := "WITH v(a, b) AS (VALUES (?, '(')) UPDATE t SET b = v.b FROM v WHERE t.a = v.a"
+	want := "WITH v(a, b) AS (VALUES (?, '('), (?, '(')) UPDATE t SET b = v.b FROM v WHERE t.a = v.a"
+	if got := MultiRow(SQLite, q, 2); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestMultiUpdate(t *testing.T) {
+	q := "UPDATE t SET b = $2, c = '$1' WHERE a = $1 AND b <> $2"
+	if got := MultiUpdate(q, 1); got != q {
+		t.Errorf("one row:\n got %s\nwant %s", got, q)
+	}
+	want := "WITH u0 AS (UPDATE t SET b = $2, c = '$1' WHERE a = $1 AND b <> $2), " +
+		"u1 AS (UPDATE t SET b = $4, c = '$1' WHERE a = $3 AND b <> $4) " +
+		"UPDATE t SET b = $6, c = '$1' WHERE a = $5 AND b <> $6"
+	if got := MultiUpdate(q, 3); got != want {
+		t.Errorf("three rows:\n got %s\nwant %s", got, want)
+	}
+}

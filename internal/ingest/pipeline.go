@@ -456,8 +456,9 @@ func (p *Pipeline) prepare(ctx context.Context) error {
 }
 
 // lookup asks the store once per account for every provider id the batch
-// names, its own and those it replies to, and once per workspace and kind
-// for its authors' identities.
+// names, its own and those it replies to, once per workspace and kind for
+// its authors' identities, and once per account for the latest threads of
+// the authors it knows.
 func lookup(ctx context.Context, w *conversation.Writer, r *contact.Resolver, items []*Item) error {
 	ids := map[int64][]string{}
 	for _, it := range items {
@@ -477,6 +478,7 @@ func lookup(ctx context.Context, w *conversation.Writer, r *contact.Resolver, it
 		}
 	}
 	authors := make([]contact.Author, 0, len(items))
+	var fresh []*Item // not stored before
 	for _, it := range items {
 		if it.Err != nil {
 			continue
@@ -490,8 +492,26 @@ func lookup(ctx context.Context, w *conversation.Writer, r *contact.Resolver, it
 			continue
 		}
 		authors = append(authors, contact.Author{WorkspaceID: it.Account.WorkspaceID, Channel: it.Account.Channel, Profile: profile(&it.Msg)})
+		fresh = append(fresh, it)
 	}
-	return r.Lookup(ctx, authors)
+	if err := r.Lookup(ctx, authors); err != nil {
+		return err
+	}
+	threads := map[int64][]conversation.ThreadOf{}
+	for _, it := range fresh {
+		id, ok := r.Known(it.Account.WorkspaceID, it.Account.Channel, profile(&it.Msg))
+		if !ok {
+			continue // a new author has no thread; one who joins by address is asked alone
+		}
+		a := it.Account.ID
+		threads[a] = append(threads[a], conversation.ThreadOf{ContactID: id, Visibility: it.Msg.Visibility, ByParticipant: byParticipant(it.Account.Channel)})
+	}
+	for a, of := range threads {
+		if err := w.LookupThreads(ctx, a, of); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (p *Pipeline) storeOne(ctx context.Context, w *conversation.Writer, r *contact.Resolver, it *Item) error {

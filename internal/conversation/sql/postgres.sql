@@ -50,6 +50,16 @@ SELECT id, status, last_message_at, last_inbound_at FROM conversations
 WHERE account_id = $1 AND contact_id = $2 AND visibility = $3
 ORDER BY last_message_at DESC LIMIT 1;
 
+-- name: LatestThreads
+-- LatestThread for a batch's authors at once: a JSON array of
+-- [contact id, visibility] pairs, the ids as strings. LATERAL, as in
+-- MessagesByProvider, keeps one probe of conversations_thread per pair.
+SELECT k.contact_id, k.visibility, x.id, x.status, x.last_message_at, x.last_inbound_at
+FROM (SELECT DISTINCT (e ->> 0)::bigint, e ->> 1 FROM jsonb_array_elements($2::jsonb) AS e) AS k(contact_id, visibility),
+LATERAL (SELECT id, status, last_message_at, last_inbound_at FROM conversations
+    WHERE account_id = $1 AND contact_id = k.contact_id AND visibility = k.visibility
+    ORDER BY last_message_at DESC LIMIT 1) AS x;
+
 -- name: CreateConversations
 -- Composed like InsertInboundMessages: each thread a batch starts is
 -- created with the state the batch leaves it in, and a batch's new threads
@@ -71,7 +81,8 @@ VALUES (?::bigint, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, 'open', ?:
 -- in advance" after an unanswered question must not take it out of the
 -- queue. Otherwise this batch is all that waits, and its labels are the
 -- thread's. The sentiment is the newest message's. SettleLabels reads the
--- same messages again.
+-- same messages again. Written for one thread: db.PrepareUpdates makes a
+-- batch's threads one statement of such UPDATEs.
 UPDATE conversations SET
     status = 'open',
     snoozed_until = 0,

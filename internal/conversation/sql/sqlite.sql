@@ -39,6 +39,15 @@ SELECT id, status, last_message_at, last_inbound_at FROM conversations
 WHERE account_id = ? AND contact_id = ? AND visibility = ?
 ORDER BY last_message_at DESC LIMIT 1;
 
+-- name: LatestThreads
+-- LatestThread for a batch's authors at once: a JSON array of
+-- [contact id, visibility] pairs, the ids as strings.
+SELECT k.contact_id, k.visibility, c.id, c.status, c.last_message_at, c.last_inbound_at
+FROM (SELECT DISTINCT CAST(value ->> 0 AS INTEGER) AS contact_id, value ->> 1 AS visibility FROM json_each(?2)) AS k
+JOIN conversations c ON c.id = (SELECT id FROM conversations
+    WHERE account_id = ?1 AND contact_id = k.contact_id AND visibility = k.visibility
+    ORDER BY last_message_at DESC LIMIT 1);
+
 -- name: CreateConversations
 -- Composed like InsertInboundMessages: each thread a batch starts is
 -- created with the state the batch leaves it in, and a batch's new threads
@@ -59,26 +68,30 @@ VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- in advance" after an unanswered question must not take it out of the
 -- queue. Otherwise this batch is all that waits, and its labels are the
 -- thread's. The sentiment is the newest message's. SettleLabels reads the
--- same messages again.
+-- same messages again. Written for a batch of threads, one VALUES tuple
+-- each (db.PrepareUpdates).
+WITH v(in_preview, in_owner, in_name, in_owner2, in_handle, in_count, in_sent, in_sent2, in_first, in_now,
+    in_label_at, in_intent, in_sentiment, in_needs_reply, in_language, in_id, in_language_at) AS (
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
 UPDATE conversations SET
     status = 'open',
     snoozed_until = 0,
-    preview = CASE WHEN ?7 >= last_message_at THEN ?1 ELSE preview END,
-    contact_name = CASE WHEN contact_id = ?2 THEN ?3 ELSE contact_name END,
-    contact_handle = CASE WHEN contact_id = ?4 THEN ?5 ELSE contact_handle END,
-    message_count = message_count + ?6,
-    last_message_at = MAX(last_message_at, ?7),
-    last_inbound_at = MAX(last_inbound_at, ?8),
-    waiting_since = CASE WHEN waiting_since = 0 OR status = 'resolved' THEN ?9 ELSE MIN(waiting_since, ?9) END,
-    updated_at = ?10,
-    intent = CASE WHEN ?11 < 0 THEN intent
-        WHEN waiting_since > 0 AND status <> 'resolved' AND (CASE intent WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) <= (CASE ?12 WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) THEN intent
-        ELSE ?12 END,
-    sentiment = CASE WHEN ?11 < 0 THEN sentiment
-        WHEN NOT (waiting_since > 0 AND status <> 'resolved') OR ?11 >= last_inbound_at THEN ?13 ELSE sentiment END,
-    needs_reply = CASE WHEN ?11 < 0 THEN needs_reply WHEN waiting_since > 0 AND status <> 'resolved' THEN MAX(needs_reply, ?14) ELSE ?14 END,
-    language = CASE WHEN ?17 >= last_inbound_at AND ?15 <> '' THEN ?15 ELSE language END
-WHERE id = ?16;
+    preview = CASE WHEN in_sent >= last_message_at THEN in_preview ELSE preview END,
+    contact_name = CASE WHEN contact_id = in_owner THEN in_name ELSE contact_name END,
+    contact_handle = CASE WHEN contact_id = in_owner2 THEN in_handle ELSE contact_handle END,
+    message_count = message_count + in_count,
+    last_message_at = MAX(last_message_at, in_sent),
+    last_inbound_at = MAX(last_inbound_at, in_sent2),
+    waiting_since = CASE WHEN waiting_since = 0 OR status = 'resolved' THEN in_first ELSE MIN(waiting_since, in_first) END,
+    updated_at = in_now,
+    intent = CASE WHEN in_label_at < 0 THEN intent
+        WHEN waiting_since > 0 AND status <> 'resolved' AND (CASE intent WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) <= (CASE in_intent WHEN 'request' THEN 0 WHEN 'complaint' THEN 1 WHEN 'peer' THEN 2 WHEN 'praise' THEN 3 WHEN 'share' THEN 4 WHEN 'other' THEN 5 ELSE 6 END) THEN intent
+        ELSE in_intent END,
+    sentiment = CASE WHEN in_label_at < 0 THEN sentiment
+        WHEN NOT (waiting_since > 0 AND status <> 'resolved') OR in_label_at >= last_inbound_at THEN in_sentiment ELSE sentiment END,
+    needs_reply = CASE WHEN in_label_at < 0 THEN needs_reply WHEN waiting_since > 0 AND status <> 'resolved' THEN MAX(needs_reply, in_needs_reply) ELSE in_needs_reply END,
+    language = CASE WHEN in_language_at >= last_inbound_at AND in_language <> '' THEN in_language ELSE language END
+FROM v WHERE conversations.id = in_id;
 
 -- name: InsertInboundMessages
 -- Composed: the VALUES tuple repeats once per message, so a batch's messages
