@@ -53,7 +53,7 @@ func TestBrowserWidgetChat(t *testing.T) {
 	if _, err := a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: c.ID, Text: "Yes! It arrives tomorrow.", Author: conversation.Author{Name: "Sam"}}); err != nil {
 		t.Fatal(err)
 	}
-	err = chromedp.Run(bctx, chromedp.Poll(shadow(`return Array.from(r.querySelectorAll(".m.agent")).some(m => m.textContent.indexOf("arrives tomorrow") >= 0)`), nil, chromedp.WithPollingTimeout(5*time.Second)))
+	err = chromedp.Run(bctx, chromedp.Poll(shadow(`return Array.from(r.querySelectorAll(".m.agent")).some(m => m.textContent.indexOf("arrives tomorrow") >= 0)`), nil, chromedp.WithPollingTimeout(15*time.Second)))
 	if err != nil {
 		t.Fatalf("the agent's reply never reached the widget: %v", err)
 	}
@@ -86,11 +86,11 @@ func TestBrowserWidgetAsksForTheRequiredEmail(t *testing.T) {
 		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
 		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
 		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre button").click(); return true`), &ok),
-		chromedp.Poll(shadow(`const e = r.querySelector(".pre input[type=email]"); return r.querySelector(".pre").style.display === "flex" && e.required`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Poll(shadow(`const e = r.querySelector(".pre input[type=email]"); return r.querySelector(".pre").style.display === "flex" && e.required`), nil, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Evaluate(shadow(`r.querySelector(".pre input[type=email]").value = "dana@example.com"; r.querySelector(".pre button").click(); return true`), &ok),
-		chromedp.Poll(shadow(`return r.querySelector(".pre").style.display === "none" && r.querySelector(".head small").textContent.indexOf("usually") >= 0`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Poll(shadow(`return r.querySelector(".pre").style.display === "none" && r.querySelector(".head small").textContent.indexOf("usually") >= 0`), nil, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Evaluate(shadow(`r.querySelector("textarea").value = "Is my parcel 77 on its way?"; r.querySelector("form:not(.pre) button").click(); return true`), &ok),
-		chromedp.Poll(shadow(`return r.querySelectorAll(".m.visitor:not(.pending)").length === 1`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Poll(shadow(`return r.querySelectorAll(".m.visitor:not(.pending)").length === 1`), nil, chromedp.WithPollingTimeout(15*time.Second)),
 	)
 	if err != nil {
 		t.Fatalf("the widget did not ask for the address, or took no message after it: %v", err)
@@ -114,7 +114,7 @@ func TestBrowserWidgetPromisesNoEmailOutsideHours(t *testing.T) {
 		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
 		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
 		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre button").click(); return true`), &ok),
-		chromedp.Poll(shadow(`return r.querySelector(".head small").textContent.indexOf("away") >= 0`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Poll(shadow(`return r.querySelector(".head small").textContent.indexOf("away") >= 0`), nil, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Evaluate(shadow(`return r.querySelector(".note").textContent`), &note),
 	)
 	if err != nil {
@@ -183,7 +183,7 @@ func TestBrowserWidgetAcksWhatItShowsAndPromisesMail(t *testing.T) {
 		chromedp.Poll(`!!document.querySelector("[data-hark-chat]")`, nil),
 		chromedp.Evaluate(shadow(`r.querySelector(".btn").click(); return true`), &ok),
 		chromedp.Evaluate(shadow(`r.querySelector(".pre input").value = "Dana"; r.querySelector(".pre input[type=email]").value = "dana@example.com"; r.querySelector(".pre button").click(); return true`), &ok),
-		chromedp.Poll(shadow(`return r.querySelector(".note").textContent.indexOf("e-mail") >= 0`), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Poll(shadow(`return r.querySelector(".note").textContent.indexOf("e-mail") >= 0`), nil, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Evaluate(shadow(`return r.querySelector(".note").textContent`), &note),
 		chromedp.Evaluate(shadow(`r.querySelector("textarea").value = "Is my parcel 77 on its way?"; r.querySelector("form:not(.pre) button").click(); return true`), &ok),
 		chromedp.Poll(shadow(`return r.querySelectorAll(".m.visitor:not(.pending)").length === 1`), nil),
@@ -214,7 +214,7 @@ func TestBrowserWidgetAcksWhatItShowsAndPromisesMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	missed := answer(t, a, conv, "PS: it needs a signature.")
-	if err := chromedp.Run(bctx, chromedp.Poll(shadow(`return r.querySelector(".btn").textContent.indexOf("\u2022") >= 0`), nil, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+	if err := chromedp.Run(bctx, chromedp.Poll(shadow(`return r.querySelector(".btn").textContent.indexOf("\u2022") >= 0`), nil, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("the closed widget never got the reply: %v", err)
 	}
 	state(missed, "unseen")
