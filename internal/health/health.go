@@ -1,8 +1,9 @@
 // Package health keeps the health of each channel account: when its
 // provider last delivered, how polling goes, the rate-limit budget left,
 // whether the brand's public profile is live, and recent errors. An account
-// that goes quiet for far longer than its usual rhythm is flagged, so a page
-// that stopped delivering is caught like a phone that stopped ringing.
+// silent at hours when, by its own last weeks, something would have come is
+// flagged, so a page that stopped delivering is caught like a phone that
+// stopped ringing, and a night like every night is not.
 package health
 
 import (
@@ -39,6 +40,8 @@ type Store struct {
 
 	mu      sync.Mutex
 	pending map[int64]*tally
+	hours   map[hourKey]*hourTally // written every HoursEvery
+	pruned  map[int64]int64        // by account, the hour its old hours were last deleted
 }
 
 type tally struct {
@@ -56,7 +59,7 @@ func New(d *db.DB, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: d, log: log, pending: map[int64]*tally{}}
+	return &Store{db: d, log: log, pending: map[int64]*tally{}, hours: map[hourKey]*hourTally{}, pruned: map[int64]int64{}}
 }
 
 func (s *Store) q(name string) string { return queries.Get(s.db.Dialect, name) }
@@ -99,11 +102,25 @@ func (s *Store) Rate(accountID int64, remaining int64, reset time.Time, detail s
 	s.mu.Unlock()
 }
 
-// Flush writes what was counted since the last flush.
+// Flush writes what was counted since the last flush, the hours too.
 func (s *Store) Flush(ctx context.Context) error {
+	if err := s.flushEvents(ctx); err != nil {
+		return err
+	}
+	return s.flushHours(ctx)
+}
+
+// flushEvents writes each account's counts since the last flush, and
+// counts them into their hours.
+func (s *Store) flushEvents(ctx context.Context) error {
 	s.mu.Lock()
 	pending := s.pending
 	s.pending = map[int64]*tally{}
+	for id, t := range pending {
+		if t.events > 0 {
+			s.countHour(id, t)
+		}
+	}
 	s.mu.Unlock()
 	for id, t := range pending {
 		remaining := int64(-1)
@@ -120,19 +137,24 @@ func (s *Store) Flush(ctx context.Context) error {
 
 // Run flushes counts until ctx ends, and once more after.
 func (s *Store) Run(ctx context.Context) {
-	t := time.NewTicker(FlushEvery)
-	defer t.Stop()
+	events, hours := time.NewTicker(FlushEvery), time.NewTicker(HoursEvery)
+	defer events.Stop()
+	defer hours.Stop()
 	for {
+		var err error
 		select {
 		case <-ctx.Done():
 			if err := s.Flush(context.Background()); err != nil {
 				s.log.Warn("health: flush", "err", err)
 			}
 			return
-		case <-t.C:
-			if err := s.Flush(ctx); err != nil {
-				s.log.Warn("health: flush", "err", err)
-			}
+		case <-events.C:
+			err = s.flushEvents(ctx)
+		case <-hours.C:
+			err = s.flushHours(ctx)
+		}
+		if err != nil {
+			s.log.Warn("health: flush", "err", err)
 		}
 	}
 }
@@ -284,16 +306,8 @@ type Report struct {
 	Errors            []ErrorEntry `json:"errors"`
 }
 
-// Quiet rules: an account is quiet when nothing arrived for QuietFactor
-// times its usual gap, and at least MinQuiet; it needs MinHistory events
-// before it has a rhythm at all.
-var (
-	QuietFactor int64 = 8
-	MinQuiet          = time.Hour
-	MinHistory  int64 = 20
-	// TokenWarning is how long before a token expires the admin is warned.
-	TokenWarning = 7 * 24 * time.Hour
-)
+// TokenWarning is how long before a token expires the admin is warned.
+var TokenWarning = 7 * 24 * time.Hour
 
 // Of reports an account's health as of now.
 func (s *Store) Of(ctx context.Context, acct workspace.Account, now time.Time) (Report, error) {
@@ -321,22 +335,23 @@ func (s *Store) Of(ctx context.Context, acct workspace.Account, now time.Time) (
 		return r, err
 	}
 	r.TokenExpiresAt = tokenExpiry(acct.Config)
-	r.judge(now)
+	var u usual
+	if ms := now.UnixMilli(); r.EventsTotal >= MinHistory && r.LastEventAt > 0 && ms-r.LastEventAt >= MinQuiet.Milliseconds() {
+		if u, err = s.usualOver(ctx, acct.ID, r.LastEventAt, ms); err != nil {
+			return r, fmt.Errorf("usual hours of account %d: %w", acct.ID, err)
+		}
+	}
+	r.judge(now, u)
 	return r, nil
 }
 
-// judge sets the status and the warnings an admin should act on.
-func (r *Report) judge(now time.Time) {
+// judge sets the status and the warnings an admin should act on, given
+// what the account's weeks held over its silence.
+func (r *Report) judge(now time.Time, u usual) {
 	ms := now.UnixMilli()
 	warn := func(format string, args ...any) { r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...)) }
 	bad := false
-	if r.EventsTotal >= MinHistory && r.RhythmMS > 0 && r.LastEventAt > 0 {
-		limit := max(r.RhythmMS*QuietFactor, MinQuiet.Milliseconds())
-		if ms-r.LastEventAt > limit {
-			r.Quiet = true
-			warn("quiet: nothing has arrived for %s, usually something every %s", dur(ms-r.LastEventAt), dur(r.RhythmMS))
-		}
-	}
+	r.judgeQuiet(ms, u)
 	if r.PollError != "" {
 		bad = true
 		warn("the last poll failed: %s", r.PollError)

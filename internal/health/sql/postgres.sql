@@ -1,6 +1,7 @@
 -- name: RecordEvents
--- The rhythm is a moving average of the gap between events, so an account
--- that goes quiet for far longer than usual is noticed.
+-- The rhythm is a moving average of the gap between events, shown to the
+-- admin as the account's recent pace; whether it is quiet is judged from
+-- account_hours.
 INSERT INTO account_health (account_id, last_event_at, last_webhook_at, events_total, rate_remaining, rate_reset_at, rate_detail)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (account_id) DO UPDATE SET
@@ -14,6 +15,23 @@ ON CONFLICT (account_id) DO UPDATE SET
     rate_remaining = CASE WHEN excluded.rate_remaining >= 0 THEN excluded.rate_remaining ELSE account_health.rate_remaining END,
     rate_reset_at = CASE WHEN excluded.rate_remaining >= 0 THEN excluded.rate_reset_at ELSE account_health.rate_reset_at END,
     rate_detail = CASE WHEN excluded.rate_remaining >= 0 THEN excluded.rate_detail ELSE account_health.rate_detail END;
+
+-- name: RecordHour
+-- Counts added, never read and written back, so nodes writing the same
+-- hour at once lose nothing.
+INSERT INTO account_hours (account_id, hour, events, spans) VALUES ($1, $2, $3, $4)
+ON CONFLICT (account_id, hour) DO UPDATE SET
+    events = account_hours.events + excluded.events,
+    spans = account_hours.spans | excluded.spans;
+
+-- name: PruneHours
+DELETE FROM account_hours WHERE account_id = $1 AND hour < $2;
+
+-- name: FirstHour
+SELECT COALESCE(MIN(hour), -1) FROM account_hours WHERE account_id = $1;
+
+-- name: HoursOf
+SELECT hour, events, spans FROM account_hours WHERE account_id = $1 AND hour >= $2 AND hour < $3;
 
 -- name: InsertError
 INSERT INTO account_errors (id, account_id, at, source, message) VALUES ($1, $2, $3, $4, $5);
