@@ -28,7 +28,7 @@ func TestConcurrentRedeliveriesOfAnEdit(t *testing.T) {
 		msgs, _ := w.convs.Messages(ctx, conv)
 		msg := msgs[0]
 		newer, older := time.Now().UnixMilli(), time.Now().Add(-10*time.Second).UnixMilli()
-		failed := inTurn(t, d, conv, func() error {
+		failed := dbtest.InTurn(t, d, holdConversation(conv), func() error {
 			_, err := w.convs.ApplyRevision(ctx, w.x.ID, "r1", conversation.RevisionEdited, "found it, thanks (newer edit)", newer)
 			return err
 		}, func() error {

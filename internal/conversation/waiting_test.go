@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -143,7 +144,7 @@ func TestACorrectionAndAnEditOfOneMessageAtOnce(t *testing.T) {
 		msgs, _ := w.convs.Messages(ctx, conv)
 		msg := msgs[0]
 
-		failed := inTurn(t, d, conv, func() error {
+		failed := dbtest.InTurn(t, d, holdConversation(conv), func() error {
 			_, err := w.convs.Correct(ctx, conversation.Correction{MessageID: msg.ID, UserID: w.agent.ID, Intent: "complaint", NeedsReply: true})
 			return err
 		}, func() error {
@@ -156,45 +157,8 @@ func TestACorrectionAndAnEditOfOneMessageAtOnce(t *testing.T) {
 	})
 }
 
-// inTurn runs first, then second, on PostgreSQL against a conversation a
-// third transaction holds, each started once the one before waits for a
-// lock, so that they queue in a known order; it lets the conversation go
-// and returns the errors they ended with.
-func inTurn(t *testing.T, d *db.DB, convID int64, first, second func() error) []error {
-	t.Helper()
-	ctx := context.Background()
-	hold, err := d.W.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := hold.ExecContext(ctx, "SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE", convID); err != nil {
-		t.Fatal(err)
-	}
-	waiting := func(n int) {
-		t.Helper()
-		for range 300 {
-			var got int
-			d.R.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&got)
-			if got >= n {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		t.Fatalf("fewer than %d transactions waiting", n)
-	}
-	errs := make(chan error, 2)
-	go func() { errs <- first() }()
-	waiting(1)
-	go func() { errs <- second() }()
-	waiting(2)
-	if err := hold.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	var failed []error
-	for range 2 {
-		if err := <-errs; err != nil {
-			failed = append(failed, err)
-		}
-	}
-	return failed
+// holdConversation is the statement that holds a conversation as its
+// actions do (ConversationForAction), for dbtest.InTurn.
+func holdConversation(id int64) string {
+	return fmt.Sprintf("SELECT id FROM conversations WHERE id = %d FOR NO KEY UPDATE", id)
 }

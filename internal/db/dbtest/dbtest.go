@@ -126,3 +126,53 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 		})
 	}
 }
+
+// InTurn runs first, then second, on PostgreSQL against a row a third
+// transaction holds (lock is the statement that takes it), each started
+// once the one before waits behind that transaction, so that they queue
+// in a known order; it lets the row go and returns the errors they ended
+// with. Only the holder's own waiters are counted, not those of tests
+// running beside it on the same server.
+func InTurn(t *testing.T, d *db.DB, lock string, first, second func() error) []error {
+	t.Helper()
+	ctx := context.Background()
+	hold, err := d.W.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var holder int
+	if err := hold.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&holder); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.ExecContext(ctx, lock); err != nil {
+		t.Fatal(err)
+	}
+	waiting := func(n int) {
+		t.Helper()
+		for range 300 {
+			var got int
+			d.R.QueryRowContext(ctx, `WITH behind AS (SELECT pid FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))
+				SELECT count(*) FROM pg_stat_activity WHERE pg_blocking_pids(pid) && (ARRAY(SELECT pid FROM behind) || $1::int)`, holder).Scan(&got)
+			if got >= n {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("fewer than %d transactions waiting", n)
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- first() }()
+	waiting(1)
+	go func() { errs <- second() }()
+	waiting(2)
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var failed []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return failed
+}
