@@ -28,7 +28,9 @@ type HandoffInput struct {
 // one) is linked to the public one on both sides, so either shows the
 // other. Both messages go through the outbox like any reply. All of it is
 // one transaction: a hand-off refused halfway must not leave the public
-// "we'll message you" queued with no private message to follow it.
+// "we'll message you" queued with no private message to follow it; and
+// a private message the provider refuses puts the public thread back to
+// waiting (FailReply).
 func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private Message, err error) {
 	var texts [2]string
 	for i, t := range []string{in.Public, in.Private} {
@@ -86,7 +88,10 @@ func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private M
 		if err != nil {
 			return err
 		}
-		privConv, err = s.actIn(ctx, tx, privIn.ConversationID, in.UserID, "replied", map[string]any{"message_id": private.ID}, func(tx *sql.Tx, c *Conversation) error {
+		// Logged with the acknowledgement it follows, for FailReply: if
+		// the private message fails, the public thread waits again.
+		detail := map[string]any{"message_id": private.ID, "public_conversation_id": pub.ID, "acknowledgement_id": public.ID}
+		privConv, err = s.actIn(ctx, tx, privIn.ConversationID, in.UserID, "replied", detail, func(tx *sql.Tx, c *Conversation) error {
 			// Meta's private replies are addressed to the comment; X's
 			// DMs to the customer, whom the outbox finds from the
 			// thread's contact. Once the customer has written in

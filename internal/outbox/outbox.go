@@ -204,7 +204,7 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	ctx = health.WithAccount(ctx, r.accountID)
 	out, ws, conv, ch, err := w.outgoing(ctx, r)
 	if err != nil {
-		w.fail(ctx, r, ws, conv, "cannot read the reply: "+err.Error())
+		w.fail(ctx, r, ws, conv, "cannot read the reply: "+err.Error(), false)
 		return
 	}
 	if ch == "chat" {
@@ -222,7 +222,7 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	if _, ok := w.Registry[ch]; !ok {
 		// An api account only pushes messages in: nothing will ever send
 		// this (the desk and the API refuse such replies now).
-		w.fail(ctx, r, ws, conv, ch+" accounts take no replies from the desk: answer the customer where they wrote")
+		w.fail(ctx, r, ws, conv, ch+" accounts take no replies from the desk: answer the customer where they wrote", false)
 		return
 	}
 	conn, err := w.connector(ctx, r.accountID)
@@ -232,7 +232,7 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	}
 	sender, ok := conn.(channel.Sender)
 	if !ok {
-		w.fail(ctx, r, ws, conv, "this channel's connector cannot send replies")
+		w.fail(ctx, r, ws, conv, "this channel's connector cannot send replies", false)
 		return
 	}
 	// A reply that failed before may have reached the provider all the
@@ -244,11 +244,11 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 		canFind = s.Finds(out)
 	}
 	if inDoubt && !canFind {
-		w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
+		w.fail(ctx, r, ws, conv, "Hark stopped while sending this reply and this channel cannot tell whether it arrived: it may have been delivered; check before resending", true)
 		return
 	}
 	if r.unclear && !canFind {
-		w.fail(ctx, r, ws, conv, "an earlier attempt ended without the provider saying whether it took this reply, and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
+		w.fail(ctx, r, ws, conv, "an earlier attempt ended without the provider saying whether it took this reply, and this channel cannot tell whether it arrived: it may have been delivered; check before resending", true)
 		return
 	}
 	// A claim waits its turn behind the rest of its batch: if it outlived
@@ -285,11 +285,11 @@ func (w *Worker) deliver(ctx context.Context, r row, inDoubt bool) {
 	if err != nil {
 		switch {
 		case channel.IsTemporary(err) && unclear(err, attempt.Reached()) && !canFind:
-			w.fail(ctx, r, ws, conv, "the provider did not say whether it took this reply ("+err.Error()+") and this channel cannot tell whether it arrived: it may have been delivered; check before resending")
+			w.fail(ctx, r, ws, conv, "the provider did not say whether it took this reply ("+err.Error()+") and this channel cannot tell whether it arrived: it may have been delivered; check before resending", true)
 		case channel.IsTemporary(err):
 			w.retry(ctx, r, ws, conv, err, unclear(err, attempt.Reached()))
 		default:
-			w.fail(ctx, r, ws, conv, err.Error())
+			w.fail(ctx, r, ws, conv, err.Error(), false)
 		}
 		return
 	}
@@ -408,7 +408,7 @@ func (w *Worker) Undelivered(ctx context.Context, accountID int64, providerID, r
 	if reason = strings.TrimSpace(reason); reason != "" {
 		msg += " (" + conversation.Clip(reason, 300) + ")"
 	}
-	w.fail(ctx, r, ws, conv, msg)
+	w.fail(ctx, r, ws, conv, msg, false)
 	return true, nil
 }
 
@@ -477,7 +477,7 @@ func (w *Worker) retry(ctx context.Context, r row, ws, conv int64, err error, ma
 		w.Log.Error("outbox: record whether a failure was clear", "message", r.messageID, "err", uerr)
 	}
 	if r.attempts >= MaxAttempts {
-		w.fail(ctx, r, ws, conv, fmt.Sprintf("gave up after %d attempts: %v", r.attempts, err))
+		w.fail(ctx, r, ws, conv, fmt.Sprintf("gave up after %d attempts: %v", r.attempts, err), mayHavePosted)
 		return
 	}
 	wait := Backoff(r.attempts)
@@ -489,9 +489,41 @@ func (w *Worker) retry(ctx context.Context, r row, ws, conv int64, err error, ma
 	w.problem(ctx, r, "retrying a reply: "+err.Error())
 }
 
-func (w *Worker) fail(ctx context.Context, r row, ws, conv int64, msg string) {
+// fail gives up on a reply. One that never reached the customer answered
+// nothing: its conversation waits for a reply again, in the transaction
+// that marks it failed (conversation.FailReply). mayHaveArrived says the
+// provider may have posted it all the same; it is kept on the row
+// (unclear), as the conversation's queries read it.
+func (w *Worker) fail(ctx context.Context, r row, ws, conv int64, msg string, mayHaveArrived bool) {
 	w.problem(ctx, r, "a reply failed: "+msg)
-	w.set(ctx, r, ws, conv, "failed", "failed", 0, msg)
+	if conv == 0 { // the reply could not be read: nor can its conversation
+		w.set(ctx, r, ws, conv, "failed", "failed", 0, msg)
+		return
+	}
+	unclear := 0
+	if mayHaveArrived {
+		unclear = 1
+	}
+	var also []int64
+	err := w.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		also, err = conversation.FailReply(ctx, tx, w.DB.Dialect, r.messageID, conv, mayHaveArrived, func() error {
+			if _, err := tx.ExecContext(ctx, w.q("SetFailed"), msg, unclear, db.Now(), r.id); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, w.q("SetMessageStatus"), "failed", msg, r.messageID)
+			return err
+		})
+		return err
+	})
+	if err != nil {
+		w.Log.Error("outbox: record state", "message", r.messageID, "state", "failed", "err", err)
+		return
+	}
+	w.publish(ws, conv, r)
+	for _, c := range also { // a hand-off's public thread, waiting again
+		w.publish(ws, c, r)
+	}
 }
 
 func (w *Worker) problem(ctx context.Context, r row, msg string) {

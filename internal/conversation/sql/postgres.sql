@@ -119,8 +119,9 @@ INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, 
     reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
 
--- An agent's reply: the customer is no longer waiting.
 -- name: TouchOutbound
+-- An agent's reply: the customer is no longer waiting (until it fails:
+-- FailReply).
 UPDATE conversations SET
     preview = $1,
     message_count = message_count + 1,
@@ -292,17 +293,48 @@ UPDATE messages SET labels = $1 WHERE id = $2;
 
 -- name: WaitingLabels
 -- The labels of the customer messages a conversation waits on, newest
--- first (SettleLabels): those stored since our last reply and since it was
--- last resolved, as ingest folded them in (TouchInbound). Stored, not
+-- first (SettleLabels): those stored since our last answer and since it was
+-- last resolved, as ingest folded them in (TouchInbound). Our last answer
+-- is our latest reply that did not fail (one that failed but may have
+-- arrived counts: outbox.unclear), short of a hand-off's public
+-- acknowledgement whose private message failed (FailReply logs it as
+-- private_failed). WaitingSince reads the same messages. Stored, not
 -- sent: a message sent before the reply but delivered after it was not
 -- seen by the agent. Ids grow with the time they are made. A message the
 -- customer deleted asks nothing any more.
 SELECT labels FROM messages
 WHERE conversation_id = $1 AND direction = 'in' AND deleted_at = 0
-  AND id > (SELECT COALESCE(MAX(id), 0) FROM messages WHERE conversation_id = $1 AND direction = 'out')
+  AND id > (SELECT COALESCE(MAX(m.id), 0) FROM messages m LEFT JOIN outbox o ON o.message_id = m.id
+            WHERE m.conversation_id = $1 AND m.direction = 'out' AND (m.send_status <> 'failed' OR o.unclear = 1)
+              AND m.id NOT IN (SELECT COALESCE((a.detail::jsonb->>'acknowledgement_id')::bigint, 0) FROM activity a
+                               WHERE a.conversation_id = $1 AND a.kind = 'private_failed'))
   AND id > (SELECT COALESCE(MAX(id), 0) FROM activity
             WHERE conversation_id = $1 AND kind = 'status' AND detail LIKE '%"status":"resolved"%')
 ORDER BY sent_at DESC, id DESC LIMIT 200;
+
+-- name: WaitingSince
+-- When the customer began to wait for the answer a conversation owes, 0
+-- if it owes none: the earliest sent of the messages WaitingLabels reads,
+-- as TouchInbound keeps it. FailReply sets it again when an answer failed.
+SELECT COALESCE(MIN(sent_at), 0) FROM messages
+WHERE conversation_id = $1 AND direction = 'in' AND deleted_at = 0
+  AND id > (SELECT COALESCE(MAX(m.id), 0) FROM messages m LEFT JOIN outbox o ON o.message_id = m.id
+            WHERE m.conversation_id = $1 AND m.direction = 'out' AND (m.send_status <> 'failed' OR o.unclear = 1)
+              AND m.id NOT IN (SELECT COALESCE((a.detail::jsonb->>'acknowledgement_id')::bigint, 0) FROM activity a
+                               WHERE a.conversation_id = $1 AND a.kind = 'private_failed'))
+  AND id > (SELECT COALESCE(MAX(id), 0) FROM activity
+            WHERE conversation_id = $1 AND kind = 'status' AND detail LIKE '%"status":"resolved"%');
+
+-- name: SetWaitingSince
+UPDATE conversations SET waiting_since = $1, updated_at = $2 WHERE id = $3;
+
+-- name: HandoffReplies
+-- The private messages of hand-offs in a thread, as Handoff logs them: each
+-- with the public conversation and acknowledgement it goes with.
+SELECT detail FROM activity WHERE conversation_id = $1 AND kind = 'replied' AND detail LIKE '%"acknowledgement_id"%' ORDER BY id;
+
+-- name: SendStatusOf
+SELECT send_status FROM messages WHERE id = $1;
 
 -- name: LatestLabels
 SELECT labels FROM messages WHERE conversation_id = $1 AND direction = 'in' AND deleted_at = 0 ORDER BY sent_at DESC, id DESC LIMIT 1;

@@ -68,6 +68,12 @@ FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1
 -- name: SetOutbox
 UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3, updated_at = $4 WHERE id = $5;
 
+-- name: SetFailed
+-- A reply given up on. unclear says whether it may have been posted all
+-- the same, for the conversation's queries (WaitingSince): an undelivered
+-- report settles a doubt an earlier attempt left.
+UPDATE outbox SET status = 'failed', next_attempt_at = 0, last_error = $1, unclear = $2, updated_at = $3 WHERE id = $4;
+
 -- name: SetMessageStatus
 UPDATE messages SET send_status = $1, send_error = $2 WHERE id = $3;
 

@@ -68,6 +68,12 @@ FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?;
 -- name: SetOutbox
 UPDATE outbox SET status = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?;
 
+-- name: SetFailed
+-- A reply given up on. unclear says whether it may have been posted all
+-- the same, for the conversation's queries (WaitingSince): an undelivered
+-- report settles a doubt an earlier attempt left.
+UPDATE outbox SET status = 'failed', next_attempt_at = 0, last_error = ?, unclear = ?, updated_at = ? WHERE id = ?;
+
 -- name: SetMessageStatus
 UPDATE messages SET send_status = ?, send_error = ? WHERE id = ?;
 
