@@ -3,6 +3,7 @@ package desk
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html"
 	"html/template"
@@ -32,7 +33,7 @@ var funcs = template.FuncMap{
 	"linkify":      linkify,
 	"ago":          ago,
 	"waiting":      waiting,
-	"clock":        func(ms int64) string { return time.UnixMilli(ms).Format("2 Jan 15:04") },
+	"clock":        clock,
 	"iso":          func(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339) },
 	"id":           func(id int64) string { return fmt.Sprint(id) },
 	"count":        humanCount,
@@ -45,6 +46,7 @@ var funcs = template.FuncMap{
 	"labels":       messageLabels,
 	"eq64":         func(a, b int64) bool { return a == b },
 	"flat":         flat,
+	"activity":     activityLine,
 	"rowData": func(c conversation.Conversation, v view) map[string]any {
 		return map[string]any{"C": c, "Accounts": v.Accounts, "Users": v.Users}
 	},
@@ -99,6 +101,28 @@ func linkify(s string) template.HTML {
 	}
 	b.WriteString(html.EscapeString(s[last:]))
 	return template.HTML(b.String())
+}
+
+func clock(ms int64) string { return time.UnixMilli(ms).Format("2 Jan 15:04") }
+
+// activityLine is what a line of a conversation's log did: a status
+// change names the status it set (and until when a snooze lasts), where
+// the log said "status" whichever it was.
+func activityLine(a conversation.Activity) string {
+	if a.Kind != "status" {
+		return a.Kind
+	}
+	var d struct {
+		Status string `json:"status"`
+		Until  int64  `json:"until"`
+	}
+	if json.Unmarshal(a.Detail, &d) != nil || d.Status == "" {
+		return a.Kind
+	}
+	if d.Status == hark.StatusSnoozed && d.Until > 0 {
+		return "status: snoozed until " + clock(d.Until)
+	}
+	return "status: " + d.Status
 }
 
 func ago(ms int64) string {
