@@ -74,7 +74,8 @@ func (s *service) listConversations(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// getConversation returns a thread with everything an agent reads beside it.
+// getConversation returns a thread with everything an agent reads beside
+// it: its newest messages, or with ?before=older_cursor the ones before.
 func (s *service) getConversation(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "conversation")
 	if err != nil {
@@ -85,10 +86,11 @@ func (s *service) getConversation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	msgs, err := s.a.Conversations.Messages(ctx, id)
+	page, err := s.a.Conversations.MessagesBefore(ctx, id, r.URL.Query().Get("before"))
 	if err != nil {
 		return err
 	}
+	msgs := page.Messages
 	notes, err := s.a.Conversations.Notes(ctx, id)
 	if err != nil {
 		return err
@@ -107,7 +109,8 @@ func (s *service) getConversation(w http.ResponseWriter, r *http.Request) error 
 		Messages     []messageView    `json:"messages"`
 		Notes        []noteView       `json:"notes"`
 		Activity     []activityView   `json:"activity"`
-	}{Conversation: viewConversation(c), Contact: viewContact(who),
+		OlderCursor  string           `json:"older_cursor,omitempty"`
+	}{Conversation: viewConversation(c), Contact: viewContact(who), OlderCursor: page.Older,
 		Messages: make([]messageView, len(msgs)), Notes: make([]noteView, len(notes)), Activity: make([]activityView, len(acts))}
 	for i, m := range msgs {
 		out.Messages[i] = viewMessage(m)

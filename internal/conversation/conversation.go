@@ -220,28 +220,61 @@ func (s *Store) OfContact(ctx context.Context, contactID int64) ([]Conversation,
 	return out, rows.Err()
 }
 
-// MessagesShown is how many of a conversation's messages Messages returns:
-// its newest, since a DM thread lasts as long as the customer writes.
+// MessagesShown is how many of a conversation's messages a page of them
+// holds: the newest, since a DM thread lasts as long as the customer
+// writes, and the ones before them a page at a time (MessagesBefore).
 const MessagesShown = 1000
 
 // Messages returns a conversation's messages in order, its newest
 // MessagesShown if it has more.
 func (s *Store) Messages(ctx context.Context, conversationID int64) ([]Message, error) {
-	rows, err := s.db.R.QueryContext(ctx, s.q("MessagesOf"), conversationID, MessagesShown)
+	p, err := s.MessagesBefore(ctx, conversationID, "")
+	return p.Messages, err
+}
+
+// MessagePage is a stretch of a conversation's messages, in order.
+type MessagePage struct {
+	Messages []Message
+	// Older is the cursor of the messages before these, for
+	// MessagesBefore; "" when these begin the conversation.
+	Older string
+}
+
+// MessagesBefore returns the MessagesShown messages before cursor (a
+// page's Older), or with cursor "" the newest: keyset pages, so the start
+// of a thread of any length costs what its end does.
+func (s *Store) MessagesBefore(ctx context.Context, conversationID int64, cursor string) (MessagePage, error) {
+	query, args := s.q("MessagesOf"), []any{conversationID, MessagesShown + 1}
+	if cursor != "" {
+		at, id, err := decodeCursor(cursor)
+		if err != nil {
+			return MessagePage{}, err
+		}
+		query, args = s.q("MessagesBefore"), []any{conversationID, at, id, MessagesShown + 1}
+	}
+	rows, err := s.db.R.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("messages of %d: %w", conversationID, err)
+		return MessagePage{}, fmt.Errorf("messages of %d: %w", conversationID, err)
 	}
 	defer rows.Close()
-	out := []Message{}
+	p := MessagePage{Messages: []Message{}}
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
-			return nil, err
+			return MessagePage{}, err
 		}
-		out = append(out, m)
+		p.Messages = append(p.Messages, m)
 	}
-	slices.Reverse(out)
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return MessagePage{}, fmt.Errorf("messages of %d: %w", conversationID, err)
+	}
+	if len(p.Messages) > MessagesShown { // one more than a page: there are older ones
+		p.Messages = p.Messages[:MessagesShown]
+		first := p.Messages[MessagesShown-1]
+		p.Older = encodeCursor(first.SentAt, first.ID)
+	}
+	slices.Reverse(p.Messages)
+	return p, nil
 }
 
 // Message returns one message.

@@ -28,10 +28,14 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 	if err != nil {
 		return nil, err
 	}
-	msgs, err := d.a.Conversations.Messages(ctx, id)
+	// before, from a page's "older messages" link, reads the thread back
+	// a page at a time: a thread longer than a page hid its start.
+	before := r.URL.Query().Get("before")
+	page, err := d.a.Conversations.MessagesBefore(ctx, id, before)
 	if err != nil {
 		return nil, err
 	}
+	msgs := page.Messages
 	revs := map[int64][]conversation.Revision{}
 	for _, m := range msgs {
 		if m.EditedAt != 0 || m.DeletedAt != 0 {
@@ -61,7 +65,8 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 	// "Continue in private" is offered only where the private message can
 	// be sent: not on LinkedIn, nor on a blog not set up to e-mail.
 	handoff := conv.Visibility == "public" && d.a.CheckHandoff(acct) == nil
-	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Clipped": conv.MessageCount > len(msgs), "Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
+	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Older": page.Older, "Before": before,
+		"Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
 		"Handoff": handoff, "Contact": contact, "Others": others, "Account": acct, "Back": "/w/" + slugPath(ws.Slug)}, nil
 }
 

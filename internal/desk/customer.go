@@ -19,6 +19,7 @@ const historyThreads = 20
 type threadHistory struct {
 	C        conversation.Conversation
 	Messages []conversation.Message
+	Older    string // the cursor of the messages before these, read on the conversation's page
 }
 
 // customer is a customer's page: who they are on every channel, their whole
@@ -50,11 +51,11 @@ func (d *desk) customer(w http.ResponseWriter, r *http.Request, c auth.Caller) e
 		if i == historyThreads {
 			break
 		}
-		msgs, err := d.a.Conversations.Messages(ctx, cv.ID)
+		page, err := d.a.Conversations.MessagesBefore(ctx, cv.ID, "")
 		if err != nil {
 			return err
 		}
-		history = append(history, threadHistory{C: cv, Messages: msgs})
+		history = append(history, threadHistory{C: cv, Messages: page.Messages, Older: page.Older})
 	}
 	sugg, err := d.a.Contacts.Suggest(ctx, cx)
 	if err != nil {

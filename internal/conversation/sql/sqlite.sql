@@ -127,6 +127,14 @@ SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provid
        reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
 FROM messages WHERE conversation_id = ? ORDER BY sent_at DESC, id DESC LIMIT ?;
 
+-- name: MessagesBefore
+-- The MessagesShown before a page's first message (sent_at, id), newest
+-- first: the keyset page of older messages, by the same order.
+SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
+       author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
+FROM messages WHERE conversation_id = ? AND (sent_at, id) < (?, ?) ORDER BY sent_at DESC, id DESC LIMIT ?;
+
 -- name: MessageByID
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
        author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
