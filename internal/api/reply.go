@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 )
@@ -38,6 +39,12 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("account of conversation %d: %w", id, err)
 	}
 	if err := s.a.CheckReplyable(acct.Channel); err != nil {
+		return err
+	}
+	var refused *app.RefusedError
+	if err := s.a.CheckAdvice(acct, c, in.Text); errors.As(err, &refused) {
+		return &requestError{status: http.StatusBadRequest, code: "channel_refuses", msg: refused.Reason}
+	} else if err != nil {
 		return err
 	}
 	m, err := s.a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: id, UserID: caller(r).ID, Text: in.Text,

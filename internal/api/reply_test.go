@@ -6,10 +6,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/harkdesk/hark/internal/channel/meta"
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/workspace"
 )
 
@@ -107,6 +110,40 @@ func TestAReplyWhereTheDeskCannotAnswerIsRefused(t *testing.T) {
 		}
 		if got, _ := e.a.Conversations.Message(context.Background(), m.ID); got.SendStatus != "failed" || !strings.Contains(got.SendError, "take no replies") {
 			t.Errorf("a queued reply on an api account: %s %q", got.SendStatus, got.SendError)
+		}
+	})
+}
+
+// WhatsApp refuses free text to a customer who has not written for 24
+// hours: the API refuses it at once (400 channel_refuses, saying how to
+// send a template) rather than queue a reply that counts the conversation
+// answered and then fails for good. A template is taken.
+func TestFreeTextWhatsAppWillRefuseIsRefusedByTheAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		wa, _, err := e.a.Workspaces.AddAccount(ctx, workspace.Account{WorkspaceID: e.ws.ID, Channel: "whatsapp", Handle: "+442079460100", Name: "Acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.a.ConfigureAccount(ctx, wa.ID, meta.NewFake("s", "v", "t").Config("http://graph.test")); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.a.Pipeline.Ingest(ctx, wa.ID, ingest.Message{ProviderID: "wamid.1", Visibility: "private",
+			Author: ingest.Author{ID: "447700900123", Phone: "+447700900123", Name: "Andre"}, Text: "baggage allowance?", SentAt: time.Now().Add(-30 * time.Hour)})
+		if err != nil || res[0].Err != nil {
+			t.Fatal(err, res[0].Err)
+		}
+		url := "/api/v1/conversations/" + itoa(res[0].ConversationID) + "/replies"
+		r := e.do("POST", url, `{"text":"Hi Andre, sorry for the wait!"}`, "agent")
+		if r.status != 400 || !strings.Contains(r.body, `"channel_refuses"`) || !strings.Contains(r.body, "/template NAME LANGUAGE") {
+			t.Fatalf("free text outside the window: %d %s, want 400 channel_refuses saying how to send a template", r.status, r.body)
+		}
+		if c, _ := e.a.Conversations.Get(ctx, res[0].ConversationID); c.WaitingSince == 0 || c.MessageCount != 1 {
+			t.Errorf("the refused reply was stored (%d messages) or the customer no longer waits", c.MessageCount)
+		}
+		if r := e.do("POST", url, `{"text":"/template order_update en_US\nAndre"}`, "agent"); r.status != 201 {
+			t.Errorf("a template: %d %s", r.status, r.body)
 		}
 	})
 }

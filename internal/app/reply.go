@@ -2,8 +2,10 @@ package app
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/harkdesk/hark/internal/channel"
+	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/workspace"
 )
@@ -52,4 +54,77 @@ func (a *App) Connector(acct workspace.Account) (channel.Connector, error) {
 		return nil, nil
 	}
 	return f(acct, acct.Config)
+}
+
+// Advice is what an account's provider allows in a conversation now.
+type Advice struct {
+	Allowed bool   // a reply of free text may be sent
+	Text    string // the rule, in the agent's words
+}
+
+// Advise asks acct's connector what may be sent in c now, so the agent
+// sees a closed messaging window before writing, not after sending; nil
+// when nothing applies.
+func (a *App) Advise(acct workspace.Account, c conversation.Conversation) *Advice {
+	conn, err := a.Connector(acct)
+	if err != nil {
+		return &Advice{Text: "this account's connector is misconfigured: " + err.Error()}
+	}
+	adv, ok := conn.(channel.Advisor)
+	if !ok {
+		return nil
+	}
+	allowed, text := adv.Advise(c.Visibility == "private", lastInbound(c))
+	if text == "" {
+		return nil
+	}
+	return &Advice{Allowed: allowed, Text: text}
+}
+
+// RefusedError is a reply the account's provider is known to refuse now.
+type RefusedError struct {
+	Reason string // the provider's rule and what may be sent instead
+}
+
+func (e *RefusedError) Error() string { return hark.ErrInvalid.Error() + ": " + e.Reason }
+
+// Unwrap makes it a hark.ErrInvalid.
+func (e *RefusedError) Unwrap() error { return hark.ErrInvalid }
+
+// CheckAdvice refuses, with a *RefusedError, a reply of text in c that
+// the connector's advice says the provider refuses now (free text to a
+// WhatsApp customer silent for over 24 hours, a public comment on a blog
+// that takes none), unless it asks for a template the connector sends
+// instead. The desk and the API ask it before queuing: a reply taken
+// there counted the conversation answered, then failed for good. A
+// connector that cannot be built is not refused: its replies wait until
+// it is mended, as the outbox does with them.
+func (a *App) CheckAdvice(acct workspace.Account, c conversation.Conversation, text string) error {
+	conn, err := a.Connector(acct)
+	if err != nil {
+		return nil
+	}
+	adv, ok := conn.(channel.Advisor)
+	if !ok {
+		return nil
+	}
+	allowed, why := adv.Advise(c.Visibility == "private", lastInbound(c))
+	if allowed {
+		return nil
+	}
+	if t, ok := conn.(channel.Templater); ok {
+		if t.IsTemplate(text) {
+			return nil
+		}
+		why += ": " + t.TemplateUsage()
+	}
+	return &RefusedError{Reason: why}
+}
+
+// lastInbound is when c's customer last wrote; zero if never.
+func lastInbound(c conversation.Conversation) time.Time {
+	if c.LastInboundAt == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(c.LastInboundAt)
 }

@@ -126,6 +126,16 @@ type Advisor interface {
 	Advise(private bool, lastInbound time.Time) (allowed bool, advice string)
 }
 
+// Templater is implemented by connectors that send a provider's approved
+// template where its rules refuse free text (WhatsApp outside the 24-hour
+// window), so a reply that asks for one is not refused with the text.
+type Templater interface {
+	// IsTemplate says whether a reply's text asks for a template.
+	IsTemplate(text string) bool
+	// TemplateUsage says how an agent writes one, in their words.
+	TemplateUsage() string
+}
+
 // PrivateChecker is implemented by connectors whose accounts answer in
 // private only once set up to (a blog answers commenters by e-mail), so
 // the desk offers a hand-off to private only where it can be sent.

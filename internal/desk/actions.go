@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,40 +24,77 @@ func (d *desk) reply(w http.ResponseWriter, r *http.Request, c auth.Caller) erro
 	if err != nil {
 		return err
 	}
-	conv, err := d.a.Conversations.Get(r.Context(), id)
+	to, err := d.sendReply(r, c, id)
+	if errors.Is(err, hark.ErrInvalid) || errors.Is(err, hark.ErrConflict) {
+		return d.replyRefused(w, r, c, err)
+	}
 	if err != nil {
 		return err
+	}
+	return back(w, r, to)
+}
+
+// sendReply queues the reply the form holds and says which conversation
+// the agent goes on in.
+func (d *desk) sendReply(r *http.Request, c auth.Caller, id int64) (int64, error) {
+	conv, err := d.a.Conversations.Get(r.Context(), id)
+	if err != nil {
+		return 0, err
 	}
 	acct, err := d.a.Workspaces.Account(r.Context(), conv.AccountID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := d.a.CheckReplyable(acct.Channel); err != nil {
-		return err
+		return 0, err
 	}
 	author := conversation.Author{Name: acct.Name, Handle: acct.Handle}
 	if r.PostFormValue("handoff") != "" {
 		if err := d.a.CheckHandoff(acct); err != nil {
-			return err
+			return 0, err
 		}
 		_, priv, err := d.a.Conversations.Handoff(r.Context(), conversation.HandoffInput{ConversationID: id, UserID: c.User.ID,
 			Public: r.PostFormValue("text"), Private: r.PostFormValue("private"), Author: author})
 		if err != nil {
-			return err
+			return 0, err
 		}
-		return back(w, r, priv.ConversationID) // the agent goes on in private
+		return priv.ConversationID, nil // the agent goes on in private
+	}
+	text := r.PostFormValue("text")
+	if err := d.a.CheckAdvice(acct, conv, text); err != nil {
+		return 0, err
 	}
 	_, err = d.a.Conversations.Reply(r.Context(), conversation.ReplyInput{ConversationID: id, UserID: c.User.ID,
-		Text: r.PostFormValue("text"), Author: author})
+		Text: text, Author: author})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if r.PostFormValue("resolve") != "" {
 		if _, err := d.a.Conversations.SetStatus(r.Context(), id, c.User.ID, hark.StatusResolved, time.Time{}); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return back(w, r, id)
+	return id, nil
+}
+
+// replyRefused shows the conversation again with why the reply was not
+// sent above the reply box and the agent's draft still in it, where an
+// error page lost what they wrote.
+func (d *desk) replyRefused(w http.ResponseWriter, r *http.Request, c auth.Caller, refused error) error {
+	data, err := d.conversationData(r, c)
+	if err != nil {
+		return err
+	}
+	data["Draft"], data["DraftPrivate"] = r.PostFormValue("text"), r.PostFormValue("private")
+	data["WasHandoff"] = r.PostFormValue("handoff") != ""
+	code := http.StatusBadRequest
+	if errors.Is(refused, hark.ErrConflict) {
+		code = http.StatusConflict
+		data["Refused"] = reason(refused, hark.ErrConflict)
+	} else {
+		data["Refused"] = reason(refused, hark.ErrInvalid)
+	}
+	return d.pages.renderStatus(w, code, "conversation", "", data)
 }
 
 func (d *desk) assign(w http.ResponseWriter, r *http.Request, c auth.Caller) error {

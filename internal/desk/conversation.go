@@ -2,12 +2,9 @@ package desk
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/harkdesk/hark/internal/auth"
-	"github.com/harkdesk/hark/internal/channel"
 	"github.com/harkdesk/hark/internal/conversation"
-	"github.com/harkdesk/hark/internal/workspace"
 )
 
 func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any, error) {
@@ -61,13 +58,15 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 		return nil, err
 	}
 	acct := v.Accounts[conv.AccountID]
-	advice := d.advice(conv, acct)
+	advice := d.a.Advise(acct, conv)
 	// "Continue in private" is offered only where the private message can
 	// be sent: not on LinkedIn, nor on a blog not set up to e-mail.
 	handoff := conv.Visibility == "public" && d.a.CheckHandoff(acct) == nil
 	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Older": page.Older, "Before": before,
 		"Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
-		"Handoff": handoff, "Contact": contact, "Others": others, "Account": acct, "Back": "/w/" + slugPath(ws.Slug)}, nil
+		"Handoff": handoff, "Contact": contact, "Others": others, "Account": acct, "Back": "/w/" + slugPath(ws.Slug),
+		// What a refused reply shows again (replyRefused).
+		"Draft": "", "DraftPrivate": "", "WasHandoff": false, "Refused": ""}, nil
 }
 
 func (d *desk) conversation(w http.ResponseWriter, r *http.Request, c auth.Caller) error {
@@ -89,32 +88,4 @@ func (d *desk) thread(w http.ResponseWriter, r *http.Request, c auth.Caller) err
 		block = "sidepanel"
 	}
 	return d.pages.render(w, "conversation", block, data)
-}
-
-// replyAdvice is what the provider allows in a conversation right now.
-type replyAdvice struct {
-	Allowed bool
-	Text    string
-}
-
-// advice asks the account's connector what may be sent now, so the agent
-// sees a closed messaging window before writing, not after sending.
-func (d *desk) advice(c conversation.Conversation, acct workspace.Account) *replyAdvice {
-	conn, err := d.a.Connector(acct)
-	if err != nil {
-		return &replyAdvice{Allowed: false, Text: "this account's connector is misconfigured: " + err.Error()}
-	}
-	adv, ok := conn.(channel.Advisor)
-	if !ok {
-		return nil
-	}
-	var last time.Time
-	if c.LastInboundAt > 0 {
-		last = time.UnixMilli(c.LastInboundAt)
-	}
-	allowed, text := adv.Advise(c.Visibility == "private", last)
-	if text == "" {
-		return nil
-	}
-	return &replyAdvice{Allowed: allowed, Text: text}
 }

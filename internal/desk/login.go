@@ -30,8 +30,7 @@ func (d *desk) showLogin(w http.ResponseWriter, r *http.Request, status int, dat
 		Secure: d.a.Auth.Secure, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	data.CSRF = token
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	d.pages.render(w, "login", "", map[string]any{"Login": data})
+	d.pages.renderStatus(w, status, "login", "", map[string]any{"Login": data})
 }
 
 func (d *desk) login(w http.ResponseWriter, r *http.Request) {

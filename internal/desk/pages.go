@@ -65,6 +65,12 @@ func mustPages() *pages {
 // render writes a whole page, or with block set only that named template
 // (the fragments live views fetch).
 func (p *pages) render(w http.ResponseWriter, name, block string, data any) error {
+	return p.renderStatus(w, http.StatusOK, name, block, data)
+}
+
+// renderStatus is render answering with code: a form shown again with
+// what the desk refused in it.
+func (p *pages) renderStatus(w http.ResponseWriter, code int, name, block string, data any) error {
 	var buf bytes.Buffer
 	t := p.byName[name]
 	if block == "" {
@@ -74,6 +80,7 @@ func (p *pages) render(w http.ResponseWriter, name, block string, data any) erro
 		return fmt.Errorf("render %s/%s: %w", name, block, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -206,6 +206,7 @@ var (
 	_ channel.Reconciler = (*Instagram)(nil)
 	_ channel.Webhook    = (*WhatsApp)(nil)
 	_ channel.Sender     = (*WhatsApp)(nil)
+	_ channel.Templater  = (*WhatsApp)(nil)
 )
 
 // Factory builds facebook, instagram and whatsapp connectors that call the

@@ -63,6 +63,17 @@ func ParseTemplate(text string) (t Template, ok bool) {
 	return t, true
 }
 
+// IsTemplate implements channel.Templater: a TemplateCommand reply.
+func (w *WhatsApp) IsTemplate(text string) bool {
+	_, ok := ParseTemplate(text)
+	return ok
+}
+
+// TemplateUsage implements channel.Templater.
+func (w *WhatsApp) TemplateUsage() string {
+	return `send an approved template: "` + TemplateCommand + ` NAME LANGUAGE", then one parameter a line`
+}
+
 // Send delivers a WhatsApp message to Outgoing.RecipientID (the wa_id):
 // free text inside the 24-hour window, a template (see TemplateCommand)
 // at any time. Free text outside the window is refused permanently.
