@@ -124,13 +124,13 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 		// Give the conversation a reply, a note and an assignee so that every
 		// nullable and nested field of the detail is exercised.
 		e.mustJSON(201, "POST", "/api/v1/conversations/"+conv+"/notes", `{"body":"n"}`, "agent")
-		e.mustJSON(201, "POST", "/api/v1/conversations/"+conv+"/replies", `{"text":"r"}`, "agent")
+		answer := e.mustJSON(201, "POST", "/api/v1/conversations/"+conv+"/replies", `{"text":"r"}`, "agent")["id"].(string)
 		e.mustJSON(200, "POST", "/api/v1/conversations/"+conv+"/assign", `{"assignee":"me"}`, "agent")
 
 		doc := loadDoc(t)
 		bodies := map[string]string{
 			"ingest":           `{"provider_id":"m9","author":{"id":"maria"},"text":"again"}`,
-			"reply":            `{"text":"on it"}`,
+			"reply":            `{"text":"on it","if_last_message_id":"` + answer + `"}`,
 			"assign":           `{"assignee":"me"}`,
 			"setStatus":        `{"status":"pending"}`,
 			"tag":              `{"add":["vip"]}`,
@@ -180,6 +180,17 @@ func TestOpenAPIMatchesTheServer(t *testing.T) {
 				}
 			}
 			t.Run(id, func(t *testing.T) {
+				// What the test sends is what the document says may be sent.
+				if rb, ok := op["requestBody"].(document); ok && bodies[id] != "" {
+					media := deref(doc, rb)["content"].(document)["application/json"].(document)
+					var v any
+					if err := json.Unmarshal([]byte(bodies[id]), &v); err != nil {
+						t.Fatal(err)
+					}
+					for _, p := range validate(doc, media["schema"].(document), v, "request") {
+						t.Errorf("%s\n%s", p, bodies[id])
+					}
+				}
 				r := e.do(method, url, bodies[id], who)
 				if r.status == http.StatusNotFound || r.status == http.StatusMethodNotAllowed {
 					t.Fatalf("%s %s: no handler answers: %d %s", method, url, r.status, r.body)

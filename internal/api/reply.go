@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/harkdesk/hark/internal/app"
 	"github.com/harkdesk/hark/internal/conversation"
@@ -19,6 +20,9 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 	}
 	var in struct {
 		Text string `json:"text"`
+		// The newest message the caller has read: a reply someone else
+		// made after it refuses this one (409 answered_since).
+		IfLastMessageID optionalID `json:"if_last_message_id"`
 	}
 	if err := decodeBody(w, r, &in); err != nil {
 		return err
@@ -48,14 +52,34 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m, err := s.a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: id, UserID: caller(r).ID, Text: in.Text,
-		Author: conversation.Author{Name: acct.Name, Handle: acct.Handle}, Key: key})
+		Author: conversation.Author{Name: acct.Name, Handle: acct.Handle}, Key: key, SeenUpTo: in.IfLastMessageID.ID})
 	if errors.Is(err, conversation.ErrReplayed) {
 		writeJSON(w, http.StatusOK, viewMessage(m))
 		return nil
+	}
+	var answered *conversation.AnsweredError
+	if errors.As(err, &answered) {
+		return s.answeredSince(r, answered.Reply)
 	}
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, viewMessage(m))
 	return nil
+}
+
+// answeredSince is the 409 for a reply refused because other's reply came
+// after if_last_message_id: who made it and when, for a script (or the
+// person it asks) to read it before replying again.
+func (s *service) answeredSince(r *http.Request, other conversation.Message) error {
+	who := "an automation"
+	if other.UserID != 0 {
+		who = fmt.Sprintf("user %d", other.UserID)
+		if u, err := s.a.Users.ByID(r.Context(), other.UserID); err == nil {
+			who = u.Name
+		}
+	}
+	return &requestError{status: http.StatusConflict, code: "answered_since", msg: fmt.Sprintf(
+		"%s replied (message %d) at %s, after if_last_message_id: read it, then reply again with if_last_message_id %d to send yours",
+		who, other.ID, time.UnixMilli(other.SentAt).UTC().Format(time.RFC3339), other.ID)}
 }

@@ -114,6 +114,36 @@ func TestAReplyWhereTheDeskCannotAnswerIsRefused(t *testing.T) {
 	})
 }
 
+// A script replies with the newest message it read: when someone else
+// answered the customer since, the reply is refused (409 answered_since,
+// saying who and when) rather than sent as a second answer; naming that
+// answer, or nothing, sends it.
+func TestAReplyNamingAnOlderMessageThanAnotherAnswerIsAConflict(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		seen, conv := e.ingestOne("t-1", "maria", "@acme my bag never arrived")
+		url := "/api/v1/conversations/" + conv + "/replies"
+		first := e.mustJSON(201, "POST", url, `{"text":"We found it","if_last_message_id":"`+seen+`"}`, "agent")
+		r := e.do("POST", url, `{"text":"Please DM us","if_last_message_id":"`+seen+`"}`, "admin")
+		var v struct {
+			Error struct{ Code, Message string }
+		}
+		json.Unmarshal([]byte(r.body), &v)
+		if r.status != 409 || v.Error.Code != "answered_since" || !strings.Contains(v.Error.Message, "Agent replied") || !strings.Contains(v.Error.Message, first["id"].(string)) {
+			t.Fatalf("a reply naming a message older than the agent's answer: %d %s, want 409 answered_since naming Agent and the answer", r.status, r.body)
+		}
+		if r := e.do("POST", url, `{"text":"Please DM us","if_last_message_id":`+first["id"].(string)+`}`, "admin"); r.status != 201 {
+			t.Errorf("a reply naming the answer (as a number): %d %s", r.status, r.body)
+		}
+		if r := e.do("POST", url, `{"text":"And a voucher"}`, "agent"); r.status != 201 {
+			t.Errorf("a reply naming nothing: %d %s", r.status, r.body)
+		}
+		if r := e.do("POST", url, `{"text":"x","if_last_message_id":"latest"}`, "agent"); r.status != 400 {
+			t.Errorf("if_last_message_id that is not an id: %d, want 400", r.status)
+		}
+	})
+}
+
 // WhatsApp refuses free text to a customer who has not written for 24
 // hours: the API refuses it at once (400 channel_refuses, saying how to
 // send a template) rather than queue a reply that counts the conversation

@@ -92,6 +92,11 @@ type ReplyInput struct {
 	// again with the same key gets the first reply back (ErrReplayed)
 	// instead of a second one sent to the customer.
 	Key string
+	// SeenUpTo, when set, is the newest message of the conversation the
+	// agent had in front of them: a reply someone else made after it
+	// refuses this one (*AnsweredError), so that two agents who both
+	// answer do not both reach the customer unawares.
+	SeenUpTo int64
 }
 
 // ErrReplayed is returned with the reply an Idempotency-Key already made.
@@ -120,6 +125,9 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 	}
 	m := newReply(in, text)
 	c, err := s.act(ctx, in.ConversationID, in.UserID, "replied", map[string]any{"message_id": m.ID}, func(tx *sql.Tx, c *Conversation) error {
+		if err := s.checkUnanswered(ctx, tx, c.ID, in.UserID, in.SeenUpTo); err != nil {
+			return err
+		}
 		return s.queueReply(ctx, tx, c, in, &m)
 	})
 	if err != nil && in.Key != "" && db.IsUniqueViolation(err) {
@@ -130,6 +138,39 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 	}
 	s.notify(c, "message", m.ID)
 	return m, nil
+}
+
+// AnsweredError refuses a reply because someone else answered the
+// customer after the newest message its writer had seen (SeenUpTo).
+type AnsweredError struct {
+	Reply Message // the answer they had not seen
+}
+
+func (e *AnsweredError) Error() string {
+	return fmt.Sprintf("%v: the customer was answered (message %d, at %s) after the newest message you had seen",
+		hark.ErrConflict, e.Reply.ID, time.UnixMilli(e.Reply.SentAt).UTC().Format(time.RFC3339))
+}
+
+// Unwrap makes it a hark.ErrConflict.
+func (e *AnsweredError) Unwrap() error { return hark.ErrConflict }
+
+// checkUnanswered refuses userID's reply to conversation convID with an
+// *AnsweredError if someone else replied after message seenUpTo (0: the
+// caller did not say what it had seen). It runs in the reply's own
+// transaction, after ConversationForAction, so two replies racing each
+// other are checked one after the other.
+func (s *Store) checkUnanswered(ctx context.Context, tx *sql.Tx, convID, userID, seenUpTo int64) error {
+	if seenUpTo == 0 {
+		return nil
+	}
+	m, err := scanMessage(tx.QueryRowContext(ctx, s.q("AnsweredSince"), convID, seenUpTo, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("replies since message %d: %w", seenUpTo, err)
+	}
+	return &AnsweredError{Reply: m}
 }
 
 // replyText is a reply's text as it is sent, or why it cannot be.

@@ -19,6 +19,7 @@ type HandoffInput struct {
 	Public         string // the short public acknowledgement
 	Private        string // the first private message
 	Author         Author
+	SeenUpTo       int64 // as ReplyInput's: the public answer is a reply too
 }
 
 // Handoff answers a public conversation with a short public
@@ -51,6 +52,9 @@ func (s *Store) Handoff(ctx context.Context, in HandoffInput) (public, private M
 		pub, err := s.actIn(ctx, tx, in.ConversationID, in.UserID, "linked", link, func(tx *sql.Tx, pub *Conversation) error {
 			if pub.Visibility != "public" {
 				return fmt.Errorf("%w: this conversation is already private", hark.ErrInvalid)
+			}
+			if err := s.checkUnanswered(ctx, tx, pub.ID, in.UserID, in.SeenUpTo); err != nil {
+				return err
 			}
 			if !hark.PrivateReplies(pub.Channel) {
 				return fmt.Errorf("%w: %s has no private messages for the desk to send: reply publicly", hark.ErrInvalid, hark.ChannelLabels[pub.Channel])

@@ -48,13 +48,19 @@ func (d *desk) sendReply(r *http.Request, c auth.Caller, id int64) (int64, error
 	if err := d.a.CheckReplyable(acct.Channel); err != nil {
 		return 0, err
 	}
+	// The newest message the page showed, unless the agent, told someone
+	// else answered since, chose to send anyway.
+	var seen int64
+	if r.PostFormValue("anyway") == "" && r.PostFormValue("handoff") != "anyway" {
+		seen, _ = strconv.ParseInt(r.PostFormValue("last_message_id"), 10, 64)
+	}
 	author := conversation.Author{Name: acct.Name, Handle: acct.Handle}
 	if r.PostFormValue("handoff") != "" {
 		if err := d.a.CheckHandoff(acct); err != nil {
 			return 0, err
 		}
 		_, priv, err := d.a.Conversations.Handoff(r.Context(), conversation.HandoffInput{ConversationID: id, UserID: c.User.ID,
-			Public: r.PostFormValue("text"), Private: r.PostFormValue("private"), Author: author})
+			Public: r.PostFormValue("text"), Private: r.PostFormValue("private"), Author: author, SeenUpTo: seen})
 		if err != nil {
 			return 0, err
 		}
@@ -65,7 +71,7 @@ func (d *desk) sendReply(r *http.Request, c auth.Caller, id int64) (int64, error
 		return 0, err
 	}
 	_, err = d.a.Conversations.Reply(r.Context(), conversation.ReplyInput{ConversationID: id, UserID: c.User.ID,
-		Text: text, Author: author})
+		Text: text, Author: author, SeenUpTo: seen})
 	if err != nil {
 		return 0, err
 	}
@@ -79,7 +85,8 @@ func (d *desk) sendReply(r *http.Request, c auth.Caller, id int64) (int64, error
 
 // replyRefused shows the conversation again with why the reply was not
 // sent above the reply box and the agent's draft still in it, where an
-// error page lost what they wrote.
+// error page lost what they wrote. A reply refused because someone else
+// answered since says who and when, and offers to send it anyway.
 func (d *desk) replyRefused(w http.ResponseWriter, r *http.Request, c auth.Caller, refused error) error {
 	data, err := d.conversationData(r, c)
 	if err != nil {
@@ -88,10 +95,19 @@ func (d *desk) replyRefused(w http.ResponseWriter, r *http.Request, c auth.Calle
 	data["Draft"], data["DraftPrivate"] = r.PostFormValue("text"), r.PostFormValue("private")
 	data["WasHandoff"] = r.PostFormValue("handoff") != ""
 	code := http.StatusBadRequest
-	if errors.Is(refused, hark.ErrConflict) {
+	var answered *conversation.AnsweredError
+	switch {
+	case errors.As(refused, &answered):
+		code = http.StatusConflict
+		who := "An automation"
+		if u, ok := data["View"].(view).Users[answered.Reply.UserID]; ok && answered.Reply.UserID != 0 {
+			who = u.Name
+		}
+		data["Answered"] = map[string]any{"Who": who, "At": answered.Reply.SentAt, "ID": answered.Reply.ID}
+	case errors.Is(refused, hark.ErrConflict):
 		code = http.StatusConflict
 		data["Refused"] = reason(refused, hark.ErrConflict)
-	} else {
+	default:
 		data["Refused"] = reason(refused, hark.ErrInvalid)
 	}
 	return d.pages.renderStatus(w, code, "conversation", "", data)

@@ -33,6 +33,13 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 		return nil, err
 	}
 	msgs := page.Messages
+	// The newest message the page shows goes back with a reply, which is
+	// refused if someone else has answered since (the thread's live
+	// refresh renders it again, so it follows what the agent sees).
+	var newest int64
+	for _, m := range msgs {
+		newest = max(newest, m.ID)
+	}
 	revs := map[int64][]conversation.Revision{}
 	for _, m := range msgs {
 		if m.EditedAt != 0 || m.DeletedAt != 0 {
@@ -62,11 +69,11 @@ func (d *desk) conversationData(r *http.Request, c auth.Caller) (map[string]any,
 	// "Continue in private" is offered only where the private message can
 	// be sent: not on LinkedIn, nor on a blog not set up to e-mail.
 	handoff := conv.Visibility == "public" && d.a.CheckHandoff(acct) == nil
-	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Older": page.Older, "Before": before,
+	return map[string]any{"View": v, "C": conv, "Messages": msgs, "Older": page.Older, "Before": before, "Newest": newest,
 		"Revisions": revs, "Notes": notes, "Activity": log, "Advice": advice,
 		"Handoff": handoff, "Contact": contact, "Others": others, "Account": acct, "Back": "/w/" + slugPath(ws.Slug),
 		// What a refused reply shows again (replyRefused).
-		"Draft": "", "DraftPrivate": "", "WasHandoff": false, "Refused": ""}, nil
+		"Draft": "", "DraftPrivate": "", "WasHandoff": false, "Refused": "", "Answered": nil}, nil
 }
 
 func (d *desk) conversation(w http.ResponseWriter, r *http.Request, c auth.Caller) error {

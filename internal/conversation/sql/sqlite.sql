@@ -135,6 +135,19 @@ SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provid
        reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
 FROM messages WHERE conversation_id = ? AND (sent_at, id) < (?, ?) ORDER BY sent_at DESC, id DESC LIMIT ?;
 
+-- name: AnsweredSince
+-- The newest reply after a message by anyone but one user (automation's
+-- included) that has not failed: the answer that user, replying from a
+-- page whose newest message was that one, has not seen. Ids are
+-- time-ordered; messages_conversation covers it.
+SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
+       author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
+       reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, edited_at, deleted_at
+FROM messages
+WHERE conversation_id = ? AND id > ? AND direction = 'out' AND send_status <> 'failed'
+  AND (user_id IS NULL OR user_id <> ?)
+ORDER BY id DESC LIMIT 1;
+
 -- name: MessageByID
 SELECT id, workspace_id, conversation_id, account_id, direction, COALESCE(provider_id, ''), author_external_id,
        author_name, author_handle, author_followers, author_verified, COALESCE(user_id, 0), text, attachments,
