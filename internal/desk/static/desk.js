@@ -130,7 +130,7 @@
     });
   }
   function refreshStatus() {
-    fetch(location.pathname, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+    fetch("/c/" + convID, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
       ["status", "resolveform"].forEach(function (id) {
         var fresh = doc.getElementById(id), old = document.getElementById(id);
