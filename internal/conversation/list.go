@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/hark"
@@ -227,30 +226,6 @@ func decodeCursor(c string) (at, id int64, err error) {
 		}
 	}
 	return 0, 0, fmt.Errorf("%w: bad cursor", hark.ErrInvalid)
-}
-
-// searchQuery turns what a person typed into the dialect's full-text query:
-// every word must match, the last one as a prefix (search as you type).
-// Only letters and digits survive, so operators and quotes in the input are
-// never query syntax.
-func searchQuery(d db.Dialect, q string) string {
-	var terms []string
-	for _, f := range strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) {
-		terms = append(terms, strings.ToLower(f))
-		if len(terms) == 8 {
-			break
-		}
-	}
-	if len(terms) == 0 {
-		return ""
-	}
-	if d == db.Postgres {
-		return strings.Join(terms, " & ") + ":*"
-	}
-	for i, t := range terms {
-		terms[i] = `"` + t + `"`
-	}
-	return strings.Join(terms, " ") + "*"
 }
 
 // validLanguage reports whether s is shaped like an ISO 639-1 code.

@@ -14,6 +14,15 @@ func TestSearchQueryKeepsOnlyWords(t *testing.T) {
 		{"NEAR(a b)", `"near" "a" "b"*`, "near & a & b:*"},
 		{"***", "", ""},
 		{"Ünïcödé", `"ünïcödé"*`, "ünïcödé:*"},
+		// Text written without spaces is matched as the index cuts it
+		// (searchText): pairs of letters in a row.
+		{"包裹", `"包裹"`, "包裹"},
+		{"包", `"包"*`, "包:*"},
+		{"光回線 障害", `"光回 回線" "障害"`, "光回 <-> 回線 & 障害"},
+		{"号SN00", `"号 sn00"*`, "号 <-> sn00:*"},
+		{"契約番号SN0048812 refund", `"契約 約番 番号 号 sn0048812" "refund"*`, "契約 <-> 約番 <-> 番号 <-> 号 <-> sn0048812 & refund:*"},
+		{"ได้รับ", `"ได ด้ รั บ"*`, "ได <-> ด้ <-> รั <-> บ:*"},
+		{"่", "", ""},
 	}
 	for _, c := range cases {
 		if got := searchQuery(db.SQLite, c.in); got != c.sqlite {
@@ -47,4 +56,20 @@ func FuzzSearchQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSearchTextCutsOnlyTextWrittenWithoutSpaces(t *testing.T) {
+	for in, want := range map[string]string{
+		"where is my bag?": "",
+		"包裹还":              " 包裹 裹还 还 ",
+		"订单号AB-7731。":      " 订单 单号 号 AB 7731。",
+		"ไม่ได้รับ":        " ไม ม่ ได ด้ รั บ ",
+		"พัสดุTH1":         " พั สด ดุ TH1",
+		"ラーメン":             " ラー ーメ メン ン ",
+		"a\xff包":           "a\xff 包 ",
+	} {
+		if got := searchText(in); got != want {
+			t.Errorf("searchText(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -108,16 +108,16 @@ WHERE id = $16;
 -- go in a few statements, and its placeholders are rebound. The casts give PostgreSQL the
 -- types it does not infer for the rows of a multi-row VALUES.
 INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
-    author_name, author_handle, author_followers, author_verified, text, attachments,
+    author_name, author_handle, author_followers, author_verified, text, search_text, attachments,
     reply_to_provider_id, labels, sent_at, received_at, raw)
-VALUES (?::bigint, ?::bigint, ?::bigint, ?::bigint, 'in', ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::boolean, ?::text, ?::text,
+VALUES (?::bigint, ?::bigint, ?::bigint, ?::bigint, 'in', ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::boolean, ?::text, ?::text, ?::text,
     ?::text, ?::text, ?::bigint, ?::bigint, ?::text);
 
 -- name: InsertMessage
 INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
-    author_name, author_handle, author_followers, author_verified, user_id, text, attachments,
+    author_name, author_handle, author_followers, author_verified, user_id, text, search_text, attachments,
     reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20);
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21);
 
 -- name: TouchOutbound
 -- An agent's reply: the customer is no longer waiting (until it fails:
@@ -262,7 +262,7 @@ WHERE m.account_id = $1 AND m.provider_id = $2;
 INSERT INTO message_revisions (id, message_id, text, replaced_at, kind) VALUES ($1, $2, $3, $4, $5);
 
 -- name: EditMessage
-UPDATE messages SET text = $1, edited_at = $2 WHERE id = $3;
+UPDATE messages SET text = $1, search_text = $2, edited_at = $3 WHERE id = $4;
 
 -- name: DeleteMessage
 UPDATE messages SET deleted_at = $1 WHERE id = $2;

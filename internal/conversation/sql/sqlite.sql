@@ -98,15 +98,15 @@ FROM v WHERE conversations.id = in_id;
 -- go in a few statements (FTS5 then indexes them in one pass instead of one
 -- segment per message), and its placeholders are rebound for PostgreSQL.
 INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
-    author_name, author_handle, author_followers, author_verified, text, attachments,
+    author_name, author_handle, author_followers, author_verified, text, search_text, attachments,
     reply_to_provider_id, labels, sent_at, received_at, raw)
-VALUES (?, ?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: InsertMessage
 INSERT INTO messages (id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id,
-    author_name, author_handle, author_followers, author_verified, user_id, text, attachments,
+    author_name, author_handle, author_followers, author_verified, user_id, text, search_text, attachments,
     reply_to_provider_id, send_status, labels, sent_at, received_at, raw)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: TouchOutbound
 -- An agent's reply: the customer is no longer waiting (until it fails:
@@ -251,7 +251,7 @@ WHERE m.account_id = ? AND m.provider_id = ?;
 INSERT INTO message_revisions (id, message_id, text, replaced_at, kind) VALUES (?, ?, ?, ?, ?);
 
 -- name: EditMessage
-UPDATE messages SET text = ?, edited_at = ? WHERE id = ?;
+UPDATE messages SET text = ?, search_text = ?, edited_at = ? WHERE id = ?;
 
 -- name: DeleteMessage
 UPDATE messages SET deleted_at = ? WHERE id = ?;

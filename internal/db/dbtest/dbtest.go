@@ -71,6 +71,13 @@ func Dialects(t testing.TB) []db.Dialect {
 // Open returns a migrated, empty database of dialect d, removed after the test.
 func Open(t testing.TB, d db.Dialect) *db.DB {
 	t.Helper()
+	return OpenAt(t, d, 0)
+}
+
+// OpenAt returns an empty database of dialect d migrated up to version
+// only (every migration when 0), removed after the test.
+func OpenAt(t testing.TB, d db.Dialect, version int) *db.DB {
+	t.Helper()
 	ctx := context.Background()
 	var dsn string
 	switch d {
@@ -100,7 +107,7 @@ func Open(t testing.TB, d db.Dialect) *db.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
+	if err := store.MigrateTo(ctx, version); err != nil {
 		t.Fatal(err)
 	}
 	return store
