@@ -235,13 +235,16 @@ func (f *Fixture) Grow(ctx context.Context, n int) error {
 		vis := hark.DefaultVisibility(acct.channel)
 		contactID, convID, msgID := db.NewID(), db.NewID(), db.NewID()
 		txt := text(r)
+		if i%20 == 19 {
+			txt = textWithoutSpaces(r)
+		}
 		name := fmt.Sprintf("Customer %d", i)
 		ins.add(ctx, "contacts", []any{contactID, ws, name, "", "", 0, 0, last, last})
 		ins.add(ctx, "conversations", []any{convID, ws, acct.id, acct.channel, contactID, vis, status, assignee, nil, r.IntN(3),
 			"", strings.Join(tags, " "), name, fmt.Sprintf("cust%d", i), conversation.Preview(txt), 1 + r.IntN(5), last, last,
 			waiting(status, last), 0, nil, last, last, intent, sentiment, needsReply, lang})
 		ins.add(ctx, "messages", []any{msgID, ws, convID, acct.id, "in", fmt.Sprint("fx", i), fmt.Sprint(i), name,
-			fmt.Sprintf("cust%d", i), 0, 0, nil, txt, "[]", "", "", "", "{}", last, last, ""})
+			fmt.Sprintf("cust%d", i), 0, 0, nil, txt, conversation.SearchText(txt), "[]", "", "", "", "{}", last, last, ""})
 		for _, t := range tags {
 			ins.add(ctx, "conversation_tags", []any{convID, t})
 		}
@@ -303,7 +306,7 @@ type bulk struct {
 var bulkColumns = map[string]string{
 	"contacts":          "id, workspace_id, name, email, phone, followers, verified, created_at, updated_at",
 	"conversations":     "id, workspace_id, account_id, channel, contact_id, visibility, status, assignee_id, team_id, priority, subject, tags, contact_name, contact_handle, preview, message_count, last_message_at, last_inbound_at, waiting_since, snoozed_until, linked_id, created_at, updated_at, intent, sentiment, needs_reply, language",
-	"messages":          "id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id, author_name, author_handle, author_followers, author_verified, user_id, text, attachments, reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, raw",
+	"messages":          "id, workspace_id, conversation_id, account_id, direction, provider_id, author_external_id, author_name, author_handle, author_followers, author_verified, user_id, text, search_text, attachments, reply_to_provider_id, send_status, send_error, labels, sent_at, received_at, raw",
 	"conversation_tags": "conversation_id, tag",
 }
 
@@ -377,6 +380,11 @@ func (b *bulk) close() {
 // searches are what the bench's agents search for.
 var searches = []string{"refund Lisbon", "charged twice", "lost bag", "voucher Porto"}
 
+// searchesWithoutSpaces are what they search for in the Japanese and
+// Chinese messages (one in 20): words of two to five letters, and two
+// words.
+var searchesWithoutSpaces = []string{"荷物", "返金 羽田", "退款", "行李还没到"}
+
 // rareLanguages are a few of the fixture's, each on 0.1–0.2% of threads.
 var rareLanguages = []string{"fr", "es", "it", "de"}
 
@@ -422,6 +430,9 @@ func (f *Fixture) Views(ctx context.Context) ([]View, error) {
 		}},
 		{"full-text search", func(i int) conversation.Filter {
 			return conversation.Filter{WorkspaceID: ws, Query: searches[i%len(searches)]}
+		}},
+		{"full-text search, text without spaces", func(i int) conversation.Filter {
+			return conversation.Filter{WorkspaceID: ws, Query: searchesWithoutSpaces[i%len(searchesWithoutSpaces)]}
 		}},
 		// The classifier's labels, as the inbox's filters ask for them
 		// (?needs=1, ?intent=, ?sentiment=, ?lang=): alone, with a status,

@@ -41,6 +41,42 @@ var (
 	tails   = []string{"please help", "any update?", "this is the third time", "DM me", "order AC-%d", "flight AC%d", "thank you so much", "not happy", "can someone call me", "see photo"}
 )
 
+// The same, in Japanese and Chinese: no spaces between words, the order
+// number glued to them.
+var (
+	jaNouns  = []string{"荷物", "予約", "返金", "座席", "航空券", "乗り継ぎ", "バウチャー", "ラウンジ"}
+	jaVerbs  = []string{"がまだ届きません", "が取り消されました", "がまた遅れています", "をなくしました", "が勝手に変更されました", "について教えてください"}
+	jaPlaces = []string{"成田", "羽田", "関西", "福岡", "那覇", "札幌"}
+	jaTails  = []string{"予約番号AC%d", "至急お願いします", "三回目です", "返信ください", "ありがとうございます"}
+	zhNouns  = []string{"行李", "航班", "退款", "座位", "订单", "代金券", "机票"}
+	zhVerbs  = []string{"还没到", "被取消了", "又延误了", "丢了", "被改签了", "有问题"}
+	zhPlaces = []string{"北京", "上海", "广州", "深圳", "成都", "杭州"}
+	zhTails  = []string{"订单号AC%d", "请尽快处理", "已经第三次了", "谢谢", "请回复我"}
+)
+
+// textWithoutSpaces writes a customer message of one to three sentences
+// in Japanese or Chinese.
+func textWithoutSpaces(r *rand.Rand) string {
+	var b strings.Builder
+	b.WriteString("@AcmeAir ")
+	ja := r.IntN(2) == 0
+	for s := 0; s < 1+r.IntN(3); s++ {
+		t := ""
+		if ja {
+			b.WriteString(jaPlaces[r.IntN(len(jaPlaces))] + "発の便の" + jaNouns[r.IntN(len(jaNouns))] + jaVerbs[r.IntN(len(jaVerbs))] + "。")
+			t = jaTails[r.IntN(len(jaTails))]
+		} else {
+			b.WriteString("我从" + zhPlaces[r.IntN(len(zhPlaces))] + "出发的" + zhNouns[r.IntN(len(zhNouns))] + zhVerbs[r.IntN(len(zhVerbs))] + "，")
+			t = zhTails[r.IntN(len(zhTails))]
+		}
+		if strings.Contains(t, "%d") {
+			t = fmt.Sprintf(t, 100+r.IntN(9900))
+		}
+		b.WriteString(t + "。")
+	}
+	return b.String()
+}
+
 // text writes a customer message of one to three sentences (60-250 bytes).
 func text(r *rand.Rand) string {
 	var b strings.Builder

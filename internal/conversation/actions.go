@@ -211,7 +211,7 @@ func (s *Store) queueReply(ctx context.Context, tx *sql.Tx, c *Conversation, in 
 	}
 	_, err := tx.ExecContext(ctx, s.q("InsertMessage"), m.ID, m.WorkspaceID, m.ConversationID, m.AccountID, "out", nil,
 		m.Author.ExternalID, m.Author.Name, m.Author.Handle, m.Author.Followers, m.Author.Verified, uid, m.Text,
-		searchText(m.Text), "[]", m.ReplyToProviderID, m.SendStatus, "{}", now, now, "")
+		SearchText(m.Text), "[]", m.ReplyToProviderID, m.SendStatus, "{}", now, now, "")
 	if err != nil {
 		return fmt.Errorf("insert reply: %w", err)
 	}

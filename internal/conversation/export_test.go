@@ -16,10 +16,6 @@ func Waiters(s *Store, f Filter) int {
 // OnCount has f called as each of s's counts starts its query.
 func OnCount(s *Store, f func(context.Context)) { s.onCount = f }
 
-// SearchText is what the full-text index reads for text ("" for the text
-// itself).
-var SearchText = searchText
-
 // Unspaced reports whether r is a letter or mark of a script written
 // without spaces.
 var Unspaced = unspaced

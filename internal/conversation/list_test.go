@@ -15,7 +15,7 @@ func TestSearchQueryKeepsOnlyWords(t *testing.T) {
 		{"***", "", ""},
 		{"Ünïcödé", `"ünïcödé"*`, "ünïcödé:*"},
 		// Text written without spaces is matched as the index cuts it
-		// (searchText): pairs of letters in a row.
+		// (SearchText): pairs of letters in a row.
 		{"包裹", `"包裹"`, "包裹"},
 		{"包", `"包"*`, "包:*"},
 		{"光回線 障害", `"光回 回線" "障害"`, "光回 <-> 回線 & 障害"},
@@ -68,8 +68,8 @@ func TestSearchTextCutsOnlyTextWrittenWithoutSpaces(t *testing.T) {
 		"ラーメン":             " ラー ーメ メン ン ",
 		"a\xff包":           "a\xff 包 ",
 	} {
-		if got := searchText(in); got != want {
-			t.Errorf("searchText(%q) = %q, want %q", in, got, want)
+		if got := SearchText(in); got != want {
+			t.Errorf("SearchText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

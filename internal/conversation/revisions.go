@@ -153,7 +153,7 @@ func (s *Store) applyRevision(ctx context.Context, accountID int64, providerID, 
 			// waits for ("where is my bag?" deleted after "found it").
 			return SettleLabels(ctx, tx, s.db.Dialect, conv)
 		}
-		if _, err := tx.ExecContext(ctx, s.q("EditMessage"), text, searchText(text), at, msgID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q("EditMessage"), text, SearchText(text), at, msgID); err != nil {
 			return err
 		}
 		if err := s.refreshPreview(ctx, tx, convID); err != nil {

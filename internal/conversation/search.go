@@ -12,7 +12,7 @@ import (
 // words, so the full-text tokenizers (FTS5's unicode61, PostgreSQL's
 // parser) take a whole sentence, and a code glued to it, for one word:
 // only its start could be found. The index reads such text as overlapping
-// pairs of letters instead (searchText), and a query is cut the same way
+// pairs of letters instead (SearchText), and a query is cut the same way
 // (searchQuery), so a search finds any part of it on both databases.
 //
 // unspacedRanges are the letters and marks of those scripts, as inclusive
@@ -87,7 +87,7 @@ func class(ranges [][2]rune) string {
 	return b.String()
 }
 
-// searchText is what the full-text index reads for a message instead of
+// SearchText is what the full-text index reads for a message instead of
 // its text, or "" when it reads the text itself (no letter of a script
 // written without spaces, as in most messages, which then cost nothing
 // more). Each such letter becomes a word of itself and the next one when
@@ -97,7 +97,7 @@ func class(ranges [][2]rune) string {
 // ("号SN0048812") is a word of its own, and ASCII punctuation becomes a
 // space. The migration search_unspaced computes the same in SQL for the
 // messages stored before it.
-func searchText(text string) string {
+func SearchText(text string) string {
 	if strings.IndexFunc(text, unspaced) < 0 {
 		return ""
 	}
@@ -144,7 +144,7 @@ const maxSearchRunes = 64
 // every word must match, the last one as a prefix (search as you type).
 // Only letters, digits and their marks survive, so operators and quotes in
 // the input are never query syntax. A word with letters of a script
-// written without spaces is cut as searchText cuts the index and matched
+// written without spaces is cut as SearchText cuts the index and matched
 // as a phrase: its pairs in a row, wherever they are in the text.
 func searchQuery(d db.Dialect, q string) string {
 	var words []string
@@ -190,7 +190,7 @@ func searchQuery(d db.Dialect, q string) string {
 // and whether the last is a prefix. A word without letters written
 // without spaces is itself, a prefix when it is the last one typed. In
 // one with them, each such letter not a mark is its pair with the next
-// one, as in searchText; the last of a run, when no pair ends with it, is
+// one, as in SearchText; the last of a run, when no pair ends with it, is
 // a word alone, exact when something follows it in the word (the text has
 // that word too) and a prefix of the pair it starts when the word ends
 // with it. Anything between runs is a word.

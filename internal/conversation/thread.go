@@ -569,7 +569,7 @@ func (w *Writer) Flush(ctx context.Context) error {
 		p := w.pending[i]
 		in := p.in
 		return append(args, p.msgID, in.WorkspaceID, p.convID, in.AccountID, in.ProviderID, in.Author.ExternalID,
-			in.Author.Name, in.Author.Handle, in.Author.Followers, in.Author.Verified, in.Text, searchText(in.Text), p.att,
+			in.Author.Name, in.Author.Handle, in.Author.Followers, in.Author.Verified, in.Text, SearchText(in.Text), p.att,
 			p.replyTo, p.labels, in.SentAt, in.ReceivedAt, string(in.Raw))
 	})
 	if err != nil {

@@ -1,7 +1,7 @@
 -- Search finds words inside text written without spaces (Chinese,
 -- Japanese, Thai...) and codes glued to it. The parser read such a
 -- sentence as one word, so only its start matched. Messages now carry
--- search_text, which the application writes (conversation.searchText): the
+-- search_text, which the application writes (conversation.SearchText): the
 -- text cut into overlapping pairs of those letters, or '' when it has
 -- none, as most messages, which are indexed as before. The search column
 -- reads it in place of the text.
@@ -10,7 +10,7 @@ DROP INDEX messages_search;
 ALTER TABLE messages DROP COLUMN search;
 ALTER TABLE messages ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 
--- The messages stored before: conversation.searchText in SQL, a character
+-- The messages stored before: conversation.SearchText in SQL, a character
 -- at a time. The classes are conversation.unspacedMarks and
 -- unspacedRanges (TestUnspacedClassMatchesTheMigrations).
 UPDATE messages SET search_text = (
