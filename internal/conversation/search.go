@@ -17,7 +17,7 @@ import (
 //
 // unspacedRanges are the letters and marks of those scripts, as inclusive
 // ranges of code points; punctuation (、。・) stays a separator. The
-// migration that backfilled the index (0021_search_unspaced) holds the same
+// migration that backfilled the index (0019_search_unspaced) holds the same
 // list as a character class (TestUnspacedClassMatchesTheMigrations).
 var unspacedRanges = [][2]rune{
 	{0x0E01, 0x0E3A}, {0x0E40, 0x0E4E}, // Thai
