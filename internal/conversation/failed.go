@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/harkdesk/hark/internal/db"
+	"github.com/harkdesk/hark/internal/hark"
 )
 
 // FailReply records, inside tx, that the outbox gave up on reply msgID of
@@ -66,6 +67,9 @@ func FailReply(ctx context.Context, tx *sql.Tx, d db.Dialect, msgID, convID int6
 	if mayHaveArrived || was == "failed" { // failed already: settled then
 		return nil, nil
 	}
+	if err := reopenResolvedOn(ctx, tx, d, &conv, msgID); err != nil {
+		return nil, err
+	}
 	if err := settleWait(ctx, tx, d, conv); err != nil {
 		return nil, err
 	}
@@ -76,10 +80,43 @@ func FailReply(ctx context.Context, tx *sql.Tx, d db.Dialect, msgID, convID int6
 	if _, err := tx.ExecContext(ctx, q("InsertActivity"), db.NewID(), pub.WorkspaceID, pub.ID, nil, "private_failed", string(detail), db.Now()); err != nil {
 		return nil, err
 	}
+	if err := reopenResolvedOn(ctx, tx, d, &pub, h.AcknowledgementID); err != nil {
+		return nil, err
+	}
 	if err := settleWait(ctx, tx, d, pub); err != nil {
 		return nil, err
 	}
 	return []int64{pub.ID}, nil
+}
+
+// reopenResolvedOn opens conv again, with conv held, when an agent
+// resolved it after queueing reply (send and resolve, or a hand-off's
+// "we'll message you" and resolve) and no later reply of ours got
+// through: the resolve trusted an answer the customer never had, and a
+// resolved thread waits for nothing. The log says the system undid that
+// resolve, which the waiting queries then pass over (ResolveOnReply's
+// "undoes").
+func reopenResolvedOn(ctx context.Context, tx *sql.Tx, d db.Dialect, conv *Conversation, reply int64) error {
+	if conv.Status != hark.StatusResolved || reply == 0 {
+		return nil
+	}
+	var resolve int64
+	if err := tx.QueryRowContext(ctx, queries.Get(d, "ResolveOnReply"), conv.ID, reply).Scan(&resolve); err != nil {
+		return fmt.Errorf("resolve on reply %d: %w", reply, err)
+	}
+	if resolve == 0 {
+		return nil
+	}
+	now := db.Now()
+	if _, err := tx.ExecContext(ctx, queries.Get(d, "SetStatus"), hark.StatusOpen, 0, now, conv.ID); err != nil {
+		return err
+	}
+	detail, _ := json.Marshal(map[string]any{"status": hark.StatusOpen, "until": 0, "undoes": resolve, "reason": "reply_failed", "message_id": reply})
+	if _, err := tx.ExecContext(ctx, queries.Get(d, "InsertActivity"), db.NewID(), conv.WorkspaceID, conv.ID, nil, "status", string(detail), now); err != nil {
+		return err
+	}
+	conv.Status = hark.StatusOpen
+	return nil
 }
 
 // handoffReply is what Handoff logs with its private message.

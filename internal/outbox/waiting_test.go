@@ -15,6 +15,7 @@ import (
 	"github.com/harkdesk/hark/internal/conversation"
 	"github.com/harkdesk/hark/internal/db"
 	"github.com/harkdesk/hark/internal/db/dbtest"
+	"github.com/harkdesk/hark/internal/hark"
 	"github.com/harkdesk/hark/internal/ingest"
 	"github.com/harkdesk/hark/internal/live"
 	"github.com/harkdesk/hark/internal/outbox"
@@ -438,6 +439,45 @@ func TestACustomerWritingWhileTheReplyFails(t *testing.T) {
 			if w := f.waiting(t, conv); w != (waiting{asked.UnixMilli(), true, "request", true}) {
 				t.Fatalf("the reply failed (first: %v) as the customer wrote again: %+v; want waiting since they asked", failFirst, w)
 			}
+		}
+	})
+}
+
+// "Send and resolve" (the desk queues the reply, then resolves) whose
+// reply the provider then refuses: the customer got nothing, so the
+// thread opens again and waits, logged as the system undoing the resolve.
+// It stayed resolved, waiting on nothing and in no queue.
+func TestAFailedReplySentWithResolveOpensTheThreadAgain(t *testing.T) {
+	testFailedAfterStatus(t, hark.StatusResolved)
+}
+
+// The same with "pending" (waiting on the customer) set after the reply.
+func TestAFailedReplySetPendingLeavesTheCustomerWaiting(t *testing.T) {
+	testFailedAfterStatus(t, hark.StatusPending)
+}
+
+func testFailedAfterStatus(t *testing.T, status string) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d, false)
+		f.label()
+		asked := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+		conv := f.customer(t, "SM-1", "req: my parcel never came", asked).ConversationID
+		bad := f.answer(t, conv, "It's on its way")
+		if _, err := f.convs.SetStatus(ctx, conv, 0, status, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		f.p.answers = []error{&channel.SendError{Status: 400, Message: "number is not mobile"}}
+		f.w.Tick(ctx)
+		if st, _, _ := f.state(t, bad); st != "failed" {
+			t.Fatalf("reply %s", st)
+		}
+		c, _ := f.convs.Get(ctx, conv)
+		if status == hark.StatusResolved && c.Status != hark.StatusOpen {
+			t.Fatalf("the only reply failed after Send and resolve; the thread is %s, want open", c.Status)
+		}
+		if w := f.waiting(t, conv); w.Since != asked.UnixMilli() || !w.Queued {
+			t.Fatalf("the only reply failed after Send and resolve, yet the thread is %s and shows %+v; want waiting since %d and in the needs-reply queue", c.Status, w, asked.UnixMilli())
 		}
 	})
 }

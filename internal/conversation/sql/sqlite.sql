@@ -319,7 +319,9 @@ WHERE conversation_id = ?1 AND direction = 'in' AND deleted_at = 0
               AND m.id NOT IN (SELECT COALESCE(json_extract(a.detail, '$.acknowledgement_id'), 0) FROM activity a
                                WHERE a.conversation_id = ?1 AND a.kind = 'private_failed'))
   AND id > (SELECT COALESCE(MAX(id), 0) FROM activity
-            WHERE conversation_id = ?1 AND kind = 'status' AND detail LIKE '%"status":"resolved"%')
+            WHERE conversation_id = ?1 AND kind = 'status' AND detail LIKE '%"status":"resolved"%'
+              AND id NOT IN (SELECT COALESCE(json_extract(u.detail, '$.undoes'), 0) FROM activity u
+                             WHERE u.conversation_id = ?1 AND u.kind = 'status' AND u.detail LIKE '%"undoes"%'))
 ORDER BY sent_at DESC, id DESC LIMIT 200;
 
 -- name: WaitingSince
@@ -333,7 +335,17 @@ WHERE conversation_id = ?1 AND direction = 'in' AND deleted_at = 0
               AND m.id NOT IN (SELECT COALESCE(json_extract(a.detail, '$.acknowledgement_id'), 0) FROM activity a
                                WHERE a.conversation_id = ?1 AND a.kind = 'private_failed'))
   AND id > (SELECT COALESCE(MAX(id), 0) FROM activity
-            WHERE conversation_id = ?1 AND kind = 'status' AND detail LIKE '%"status":"resolved"%');
+            WHERE conversation_id = ?1 AND kind = 'status' AND detail LIKE '%"status":"resolved"%'
+              AND id NOT IN (SELECT COALESCE(json_extract(u.detail, '$.undoes'), 0) FROM activity u
+                             WHERE u.conversation_id = ?1 AND u.kind = 'status' AND u.detail LIKE '%"undoes"%'));
+
+-- name: ResolveOnReply
+-- The latest resolve of a conversation logged after reply ?2 was queued
+-- (the agent resolved it trusting that reply), and 0 when there is none or
+-- a later reply of ours did not fail. FailReply undoes such a resolve.
+SELECT COALESCE(MAX(a.id), 0) FROM activity a
+WHERE a.conversation_id = ?1 AND a.kind = 'status' AND a.detail LIKE '%"status":"resolved"%' AND a.id > ?2
+  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ?1 AND m.direction = 'out' AND m.id > ?2 AND m.send_status <> 'failed');
 
 -- name: SetWaitingSince
 UPDATE conversations SET waiting_since = ?, updated_at = ? WHERE id = ?;
