@@ -38,6 +38,13 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	reply := conversation.ReplyInput{ConversationID: id, UserID: caller(r).ID, Text: in.Text, Key: key, SeenUpTo: in.IfLastMessageID.ID}
+	if m, err := s.a.Conversations.Replayed(ctx, reply); errors.Is(err, conversation.ErrReplayed) {
+		writeJSON(w, http.StatusOK, viewMessage(m))
+		return nil
+	} else if err != nil {
+		return err
+	}
 	acct, err := s.a.Workspaces.Account(ctx, c.AccountID)
 	if err != nil {
 		return fmt.Errorf("account of conversation %d: %w", id, err)
@@ -51,8 +58,8 @@ func (s *service) reply(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	m, err := s.a.Conversations.Reply(ctx, conversation.ReplyInput{ConversationID: id, UserID: caller(r).ID, Text: in.Text,
-		Author: conversation.Author{Name: acct.Name, Handle: acct.Handle}, Key: key, SeenUpTo: in.IfLastMessageID.ID})
+	reply.Author = conversation.Author{Name: acct.Name, Handle: acct.Handle}
+	m, err := s.a.Conversations.Reply(ctx, reply)
 	if errors.Is(err, conversation.ErrReplayed) {
 		writeJSON(w, http.StatusOK, viewMessage(m))
 		return nil

@@ -102,6 +102,28 @@ type ReplyInput struct {
 // ErrReplayed is returned with the reply an Idempotency-Key already made.
 var ErrReplayed = errors.New("this Idempotency-Key already made a reply")
 
+// errKeyUsed is Reply finding its key's reply already made, for replayed.
+var errKeyUsed = errors.New("the Idempotency-Key made a reply already")
+
+// Replayed is the reply in's Idempotency-Key already made, with
+// ErrReplayed, for a caller that checks more before Reply (the channel's
+// rules): a retry is answered with what the first request did, whatever
+// changed since. It returns nothing and no error when the key made none.
+func (s *Store) Replayed(ctx context.Context, in ReplyInput) (Message, error) {
+	if in.Key == "" {
+		return Message{}, nil
+	}
+	key := outboxKey(Message{}, in)
+	err := s.db.W.QueryRowContext(ctx, s.q("ReplyByKey"), key).Scan(new(int64))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, nil
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	return s.replayed(ctx, in, key, ErrReplayed)
+}
+
 // outboxKey is the key the outbox and the providers know a reply by:
 // its id, or a digest of the user's own key, so that a retried request
 // collides with the first in the outbox's unique index.
@@ -125,12 +147,24 @@ func (s *Store) Reply(ctx context.Context, in ReplyInput) (Message, error) {
 	}
 	m := newReply(in, text)
 	c, err := s.act(ctx, in.ConversationID, in.UserID, "replied", map[string]any{"message_id": m.ID}, func(tx *sql.Tx, c *Conversation) error {
+		// A retry of a reply already made gets it back, before any check
+		// that could refuse it: the answer the first one got since is the
+		// retried reply's own, and a refusal would invite a second.
+		if in.Key != "" {
+			err := tx.QueryRowContext(ctx, s.q("ReplyByKey"), outboxKey(m, in)).Scan(new(int64))
+			if err == nil {
+				return errKeyUsed
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		if err := s.checkUnanswered(ctx, tx, c.ID, in.UserID, in.SeenUpTo); err != nil {
 			return err
 		}
 		return s.queueReply(ctx, tx, c, in, &m)
 	})
-	if err != nil && in.Key != "" && db.IsUniqueViolation(err) {
+	if err != nil && in.Key != "" && (errors.Is(err, errKeyUsed) || db.IsUniqueViolation(err)) {
 		return s.replayed(ctx, in, outboxKey(m, in), err)
 	}
 	if err != nil {

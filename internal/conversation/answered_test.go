@@ -91,3 +91,43 @@ func outbound(t *testing.T, w *world, conv int64) int {
 	}
 	return n
 }
+
+// A script's reply is retried with its Idempotency-Key after someone else
+// answered: the retry gets the first reply back, not a conflict inviting
+// a second answer with a new key. Replayed says the same before Reply.
+func TestARetriedReplyIsReplayedEvenAfterAnotherAnswer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		ctx := context.Background()
+		ben, err := user.New(d).Add(ctx, "ben@brand.test", "Ben", "agent", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := w.comment(t, w.fb, "111_222", "", "900", "Maria", "my bag never arrived", time.Now().Add(-time.Minute))
+		msgs, err := w.convs.Messages(ctx, conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := conversation.ReplyInput{ConversationID: conv, UserID: ben.ID, Text: "Please DM us your tag number", Key: "k1", SeenUpTo: msgs[len(msgs)-1].ID}
+		if m, err := w.convs.Replayed(ctx, in); err != nil || m.ID != 0 {
+			t.Fatalf("Replayed before any reply: %+v %v", m, err)
+		}
+		first, err := w.convs.Reply(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.convs.Reply(ctx, conversation.ReplyInput{ConversationID: conv, UserID: w.agent.ID, Text: "We found your bag"}); err != nil {
+			t.Fatal(err)
+		}
+		again, err := w.convs.Reply(ctx, in)
+		if !errors.Is(err, conversation.ErrReplayed) || again.ID != first.ID {
+			t.Fatalf("the retry after Ana's answer: %v (message %d), want the first reply %d replayed", err, again.ID, first.ID)
+		}
+		if m, err := w.convs.Replayed(ctx, in); !errors.Is(err, conversation.ErrReplayed) || m.ID != first.ID {
+			t.Fatalf("Replayed: %v (message %d), want the first reply %d", err, m.ID, first.ID)
+		}
+		if n := outbound(t, w, conv); n != 2 {
+			t.Fatalf("the customer has %d answers, want Ben's and Ana's", n)
+		}
+	})
+}
