@@ -48,12 +48,10 @@ func (d *desk) sendReply(r *http.Request, c auth.Caller, id int64) (int64, error
 	if err := d.a.CheckReplyable(acct.Channel); err != nil {
 		return 0, err
 	}
-	// The newest message the page showed, unless the agent, told someone
-	// else answered since, chose to send anyway.
-	var seen int64
-	if r.PostFormValue("anyway") == "" && r.PostFormValue("handoff") != "anyway" {
-		seen, _ = strconv.ParseInt(r.PostFormValue("last_message_id"), 10, 64)
-	}
+	// The newest message the page showed. The page that says someone else
+	// answered since shows their answer, so sending from it ("Send
+	// anyway") passes, unless yet another answer came after it.
+	seen, _ := strconv.ParseInt(r.PostFormValue("last_message_id"), 10, 64)
 	author := conversation.Author{Name: acct.Name, Handle: acct.Handle}
 	if r.PostFormValue("handoff") != "" {
 		if err := d.a.CheckHandoff(acct); err != nil {
