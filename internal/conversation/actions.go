@@ -208,16 +208,21 @@ func (s *Store) checkUnanswered(ctx context.Context, tx *sql.Tx, convID, userID,
 }
 
 // replyText is a reply's text as it is sent, or why it cannot be.
-func replyText(text string) (string, error) {
+func replyText(text string) (string, error) { return checkedText("reply", text) }
+
+// checkedText is an agent's text of kind (a reply, a note) as it is
+// stored, or why it cannot be: measured in characters, as the desk's
+// form counts them.
+func checkedText(kind, text string) (string, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return "", fmt.Errorf("%w: reply is empty", hark.ErrInvalid)
+		return "", fmt.Errorf("%w: %s is empty", hark.ErrInvalid, kind)
 	}
 	if !hark.Storable(text) {
-		return "", fmt.Errorf("%w: the reply is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
+		return "", fmt.Errorf("%w: the %s is not valid UTF-8 or holds a NUL character", hark.ErrInvalid, kind)
 	}
 	if utf8.RuneCountInString(text) > MaxReplyLength {
-		return "", fmt.Errorf("%w: reply is longer than %d characters", hark.ErrInvalid, MaxReplyLength)
+		return "", fmt.Errorf("%w: %s is longer than %d characters", hark.ErrInvalid, kind, MaxReplyLength)
 	}
 	return text, nil
 }
@@ -436,18 +441,12 @@ func (s *Store) Tag(ctx context.Context, convID, byUser int64, add, remove []str
 
 // AddNote leaves an internal note.
 func (s *Store) AddNote(ctx context.Context, convID, userID int64, body string) (Note, error) {
-	body = strings.TrimSpace(body)
-	if body == "" {
-		return Note{}, fmt.Errorf("%w: note is empty", hark.ErrInvalid)
-	}
-	if !hark.Storable(body) {
-		return Note{}, fmt.Errorf("%w: the note is not valid UTF-8 or holds a NUL character", hark.ErrInvalid)
-	}
-	if utf8.RuneCountInString(body) > MaxReplyLength {
-		return Note{}, fmt.Errorf("%w: note is longer than %d characters", hark.ErrInvalid, MaxReplyLength)
+	body, err := checkedText("note", body)
+	if err != nil {
+		return Note{}, err
 	}
 	n := Note{ID: db.NewID(), ConversationID: convID, UserID: userID, Body: body, CreatedAt: db.Now()}
-	_, err := s.act(ctx, convID, userID, "note", map[string]any{"note_id": n.ID}, func(tx *sql.Tx, c *Conversation) error {
+	_, err = s.act(ctx, convID, userID, "note", map[string]any{"note_id": n.ID}, func(tx *sql.Tx, c *Conversation) error {
 		_, err := tx.ExecContext(ctx, s.q("InsertNote"), n.ID, c.ID, userID, n.Body, n.CreatedAt)
 		return err
 	})
