@@ -51,8 +51,9 @@ func timeRequests(h *metrics.Histogram, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 		// A desk's event stream and a visitor's chat socket last as long
 		// as the page is open: timed, they would make the percentiles
-		// read how long people stay.
-		if r.URL.Path != "/events" && !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		// read how long people stay. Known by path, not by a header any
+		// client could send to keep its requests out.
+		if r.URL.Path != "/events" && !(strings.HasPrefix(r.URL.Path, "/chat/") && strings.HasSuffix(r.URL.Path, "/ws")) {
 			h.Observe(time.Since(start).Seconds())
 		}
 	})
