@@ -498,8 +498,8 @@ func lookup(ctx context.Context, w *conversation.Writer, r *contact.Resolver, it
 		return err
 	}
 	threads := map[int64][]conversation.ThreadOf{}
-	for _, it := range fresh {
-		id, ok := r.Known(it.Account.WorkspaceID, it.Account.Channel, profile(&it.Msg))
+	for i, it := range fresh { // authors[i] is fresh[i]'s
+		id, ok := r.Known(it.Account.WorkspaceID, it.Account.Channel, authors[i].Profile)
 		if !ok {
 			continue // a new author has no thread; one who joins by address is asked alone
 		}
